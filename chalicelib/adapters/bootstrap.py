@@ -1,0 +1,60 @@
+"""Create the tables, buckets and SES identity of a stage with boto3, from chalicelib.adapters.resources.
+
+Used by the local stack and the tests (moto cannot deploy the full CDK template; see aws-local.md).
+Safe to run again: existing resources are left as they are.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.adapters.resources import BUCKETS, MAIL_DOMAIN, TABLES, TableSpec, physical_name
+
+
+def _table_args(stage: str, spec: TableSpec) -> dict[str, Any]:
+    def key_schema(pk: str, sk: str | None) -> list[dict[str, str]]:
+        schema = [{"AttributeName": pk, "KeyType": "HASH"}]
+        if sk:
+            schema.append({"AttributeName": sk, "KeyType": "RANGE"})
+        return schema
+
+    args: dict[str, Any] = {
+        "TableName": physical_name(stage, spec.name),
+        "KeySchema": key_schema(spec.pk, spec.sk),
+        "AttributeDefinitions": [{"AttributeName": a, "AttributeType": "S"} for a in spec.key_attributes()],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+    if spec.indexes:
+        args["GlobalSecondaryIndexes"] = [
+            {"IndexName": i.name, "KeySchema": key_schema(i.pk, i.sk), "Projection": {"ProjectionType": "ALL"}}
+            for i in spec.indexes
+        ]
+    return args
+
+
+def create_all(stage: str, region: str = "ap-northeast-1") -> None:
+    from chalicelib.adapters import aws
+
+    ddb = aws.client("dynamodb")
+    existing = set(ddb.list_tables().get("TableNames", []))
+    for spec in TABLES:
+        args = _table_args(stage, spec)
+        if args["TableName"] not in existing:
+            ddb.create_table(**args)
+    s3 = aws.client("s3")
+    for bucket in BUCKETS:
+        try:
+            s3.create_bucket(
+                Bucket=physical_name(stage, bucket.name),
+                CreateBucketConfiguration={"LocationConstraint": region},
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                raise
+        s3.put_bucket_versioning(
+            Bucket=physical_name(stage, bucket.name), VersioningConfiguration={"Status": "Enabled"}
+        )
+    ses = aws.client("sesv2")
+    ses.create_email_identity(EmailIdentity=MAIL_DOMAIN)

@@ -1,0 +1,108 @@
+"""DynamoDB plumbing shared by the repositories: value conversion and atomic transactions.
+
+Numbers come back from DynamoDB as Decimal; everything we store is int (yen, counts) so they are
+turned back into int. A failed condition in a transaction becomes a domain Conflict.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from chalicelib.adapters import aws
+from chalicelib.errors import Conflict
+
+_ser = TypeSerializer()
+_de = TypeDeserializer()
+
+
+def plain(value: Any) -> Any:
+    """A DynamoDB value as plain Python (Decimal → int; we never store fractions)."""
+    if isinstance(value, Decimal):
+        return int(value)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, set):
+        return {plain(v) for v in value}
+    return value
+
+
+def _clean(value: Any) -> Any:
+    # DynamoDB cannot store float; money is int by rule, so a float here is a bug.
+    if isinstance(value, float):
+        raise TypeError("floats are not stored: use int yen or Decimal")
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items() if v is not None}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
+
+
+def serialize_item(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _ser.serialize(v) for k, v in _clean(item).items()}
+
+
+def deserialize_item(item: dict[str, Any]) -> dict[str, Any]:
+    return plain({k: _de.deserialize(v) for k, v in item.items()})
+
+
+class Tx:
+    """Collects writes and commits them all or none (TransactWriteItems, up to 100 items)."""
+
+    def __init__(self) -> None:
+        self.items: list[dict[str, Any]] = []
+
+    def put(self, table: str, item: dict[str, Any], *, condition: str | None = None,
+            names: dict[str, str] | None = None, values: dict[str, Any] | None = None) -> Tx:
+        op: dict[str, Any] = {"TableName": table, "Item": serialize_item(item)}
+        self._condition(op, condition, names, values)
+        self.items.append({"Put": op})
+        return self
+
+    def update(self, table: str, key: dict[str, Any], expression: str, *, condition: str | None = None,
+               names: dict[str, str] | None = None, values: dict[str, Any] | None = None) -> Tx:
+        op: dict[str, Any] = {"TableName": table, "Key": serialize_item(key), "UpdateExpression": expression}
+        self._condition(op, condition, names, values)
+        self.items.append({"Update": op})
+        return self
+
+    @staticmethod
+    def _condition(op: dict[str, Any], condition: str | None, names: dict[str, str] | None,
+                   values: dict[str, Any] | None) -> None:
+        if condition:
+            op["ConditionExpression"] = condition
+        if names:
+            op["ExpressionAttributeNames"] = names
+        if values:
+            op["ExpressionAttributeValues"] = serialize_item(values)
+
+    def commit(self, conflict_message: str = "他の操作と競合しました。画面を再読み込みしてください") -> None:
+        if not self.items:
+            return
+        if len(self.items) > 100:
+            raise ValueError("a transaction holds at most 100 items")
+        try:
+            aws.client("dynamodb").transact_write_items(TransactItems=self.items)
+        except ClientError as exc:
+            code = exc.response["Error"]["Code"]
+            if code == "TransactionCanceledException":
+                reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+                if "ConditionalCheckFailed" in reasons:
+                    raise Conflict(conflict_message, {"_reasons": ",".join(r or "None" for r in reasons)}) from None
+            raise
+
+
+def query_all(table: Any, **kwargs: Any) -> list[dict[str, Any]]:
+    """Every page of a Query (used where the result is bounded by design)."""
+    items: list[dict[str, Any]] = []
+    while True:
+        page = table.query(**kwargs)
+        items.extend(plain(i) for i in page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -1,0 +1,93 @@
+"""The data stores, defined once: the CDK stack (infra/) and the local stack both build from these.
+
+Tables are named after the questions they answer; every read on a request path is a GetItem or
+a Query on a key or index (never a Scan).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    pk: str
+    sk: str | None = None
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    #: logical name, also the suffix of the physical name (`miyapo-<stage>-<name>`)
+    name: str
+    #: environment variable the functions read the physical name from
+    env: str
+    pk: str
+    sk: str | None = None
+    indexes: tuple[Index, ...] = field(default_factory=tuple)
+    #: holds personal data (encrypted with the customer-managed KMS key, disposed at contract end)
+    personal_data: bool = False
+    #: attribute used for TTL, if any
+    ttl: str | None = None
+
+    def key_attributes(self) -> list[str]:
+        names = [self.pk] + ([self.sk] if self.sk else [])
+        for index in self.indexes:
+            names += [index.pk] + ([index.sk] if index.sk else [])
+        return list(dict.fromkeys(names))
+
+
+TABLES: tuple[TableSpec, ...] = (
+    # Store applications; the screening queue reads the status index, newest last.
+    TableSpec(
+        "applications", "APPLICATIONS_TABLE", pk="application_id",
+        indexes=(Index("by_status", "status", "submitted_at"),), personal_data=True,
+    ),
+    # The store master; search by status (and then by id order).
+    TableSpec(
+        "stores", "STORES_TABLE", pk="store_id",
+        indexes=(Index("by_status", "status", "store_id"),), personal_data=True,
+    ),
+    # Small keyed facts: counters, idempotency keys (client tokens), keyed fingerprints of
+    # phones / e-mails / bank accounts for duplicate detection (HMAC, never the datum itself).
+    TableSpec("keys", "KEYS_TABLE", pk="pk", sk="sk"),
+    # Append-only audit log, partitioned by JST day; also queryable by subject (application/store).
+    TableSpec(
+        "audit", "AUDIT_TABLE", pk="day", sk="entry_id",
+        indexes=(Index("by_subject", "subject", "entry_id"),),
+    ),
+    # Every e-mail the system sends, keyed by a deterministic id so it is sent exactly once;
+    # pending ones are retried by the mail sweep.
+    TableSpec(
+        "outbox", "OUTBOX_TABLE", pk="mail_id",
+        indexes=(Index("by_state", "state", "created_at"),), personal_data=True,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class BucketSpec:
+    name: str
+    env: str
+    #: emits EventBridge "Object Created" events (uploads are imported by a handler)
+    event_bridge: bool = False
+
+
+BUCKETS: tuple[BucketSpec, ...] = (
+    BucketSpec("uploads", "UPLOADS_BUCKET", event_bridge=True),
+    BucketSpec("documents", "DOCUMENTS_BUCKET"),
+)
+
+#: Domain the system sends mail from (a verified SES identity).
+MAIL_DOMAIN = "example.jp"
+
+
+def physical_name(stage: str, logical: str) -> str:
+    return f"miyapo-{stage}-{logical}"
+
+
+def environment_for(stage: str) -> dict[str, str]:
+    """The table/bucket environment variables of a stage (used by the local stack and tests)."""
+    env = {t.env: physical_name(stage, t.name) for t in TABLES}
+    env.update({b.env: physical_name(stage, b.name) for b in BUCKETS})
+    return env

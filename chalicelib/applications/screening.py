@@ -1,0 +1,72 @@
+"""The eligibility checklist (SPEC §2) and what a screening decision needs. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
+
+from chalicelib.errors import InvalidInput
+from chalicelib.kernel.input_errors import field_errors
+
+#: The checklist, item by item; `True` means the screener confirmed the store passes the item.
+CHECKLIST: dict[str, str] = {
+    "antisocial": "暴力団等反社会的勢力との関係がない（宮城県暴力団排除条例第2条）",
+    "adult_business": "風営法第2条第5項の性風俗関連特殊営業に該当しない",
+    "in_prefecture": "宮城県内に所在する施設である",
+    "excluded_goods": "換金性の高いもの（有価証券・商品券・切手・印紙・プリペイドカード等）及びたばこを対象外とする",
+    "other": "その他、県が本事業の趣旨から適当でないと認める事情がない",
+}
+
+
+class Checks(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    antisocial: StrictBool | None = None
+    adult_business: StrictBool | None = None
+    in_prefecture: StrictBool | None = None
+    excluded_goods: StrictBool | None = None
+    other: StrictBool | None = None
+
+
+class DecisionInput(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    decision: Literal["approve", "return", "reject"]
+    checks: Checks = Field(default_factory=Checks)
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: str
+    checks: dict[str, bool | None]
+    reason: str
+
+
+_LABELS = {"decision": "判定", "reason": "理由", "checks": "チェックリスト"}
+_HINTS = {"decision": "approve / return / reject のいずれかを指定してください"}
+for _k in CHECKLIST:
+    _LABELS[f"checks.{_k}"] = "チェック項目"
+    _HINTS[f"checks.{_k}"] = "true または false で指定してください"
+
+
+def parse_decision(data: dict[str, Any]) -> Decision:
+    try:
+        model = DecisionInput.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput("判定の内容に誤りがあります", field_errors(exc, _LABELS, _HINTS)) from None
+    checks = model.checks.model_dump()
+    reason = (model.reason or "").strip()
+    errors: dict[str, str] = {}
+    if model.decision == "approve":
+        for key, label in CHECKLIST.items():
+            if checks[key] is not True:
+                errors[f"checks.{key}"] = f"承認するには「{label}」を確認してください"
+    else:
+        if not reason:
+            errors["reason"] = "差し戻し・不承認には理由が必要です（申請者へのメールに記載されます）"
+    if checks.get("other") is False and not reason:
+        errors["reason"] = "「その他」に該当する場合は理由を記入してください"
+    if errors:
+        raise InvalidInput("判定の内容に誤りがあります", errors)
+    return Decision(action=model.decision, checks=checks, reason=reason)

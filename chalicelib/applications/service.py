@@ -1,0 +1,295 @@
+"""Store applications: receive, screen, decide, resubmit. Services take ports and `now`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from chalicelib.adapters.dynamo import Tx
+from chalicelib.applications import views
+from chalicelib.applications.screening import CHECKLIST, parse_decision
+from chalicelib.applications.status import Action, Status, next_status
+from chalicelib.applications.validation import ApplicationData, validate_application
+from chalicelib.audit.log import APPLICANT, Actor, entry
+from chalicelib.auth.roles import Principal
+from chalicelib.deps import Deps
+from chalicelib.errors import Conflict, NotFound
+from chalicelib.kernel.fingerprints import (
+    bank_account_key,
+    fingerprint,
+    normalise_email,
+    normalise_phone,
+)
+from chalicelib.kernel.signed_links import make_resubmit_token, read_resubmit_token
+from chalicelib.mail import templates
+from chalicelib.mail.outbox import Mail
+from chalicelib.observability import logger
+
+DUPLICATE_KINDS = {"phone": "電話番号", "email": "メールアドレス", "bank": "振込口座"}
+
+
+def _fingerprints(secret: str, fields: dict[str, Any]) -> dict[str, str]:
+    bank = fields["bank"]
+    return {
+        "phone": fingerprint(secret, "phone", normalise_phone(fields["phone"])),
+        "email": fingerprint(secret, "email", normalise_email(fields["email"])),
+        "bank": fingerprint(secret, "bank", bank_account_key(
+            bank["bank_code"], bank["branch_code"], bank["account_type"], bank["account_number"])),
+    }
+
+
+def find_duplicates(deps: Deps, fields: dict[str, Any], own_refs: set[str]) -> list[dict[str, str]]:
+    """Other applications and stores sharing a phone, e-mail or bank account (for the screener)."""
+    found: list[dict[str, str]] = []
+    for kind, fp in _fingerprints(deps.settings.app_secret, fields).items():
+        for ref in deps.keys.refs(fp):
+            if ref not in own_refs:
+                found.append({"kind": kind, "ref": ref})
+    return found
+
+
+def _digest(fields: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _deliver(deps: Deps, mail_ids: list[str], now: datetime) -> None:
+    # Sending after the commit; anything that fails stays pending for the mail sweep.
+    deps.outbox.deliver(mail_ids, deps.sender, now)
+
+
+def submit(deps: Deps, raw: dict[str, Any], now: datetime) -> tuple[str, bool]:
+    """Validate and store an application. Returns (application id, created now?)."""
+    data = validate_application(raw)
+    digest = _digest(data.fields)
+    if data.client_token:
+        existing = _replayed(deps, data.client_token, digest)
+        if existing:
+            return existing, False
+    application_id = f"AP{deps.keys.next_number('application'):06d}"
+    ref = f"application#{application_id}"
+    duplicates = find_duplicates(deps, data.fields, {ref})
+    item = {
+        "application_id": application_id,
+        "status": Status.SUBMITTED.value,
+        "submitted_at": now.isoformat(),
+        "received_at": now.isoformat(),
+        "updated_at": now.isoformat(),
+        "revision": 1,
+        "return_round": 0,
+        "data": data.fields,
+        "warnings": list(data.warnings),
+        "duplicates": duplicates,
+        "decisions": [],
+    }
+    tx = Tx()
+    if data.client_token:
+        deps.keys.claim_in(tx, f"client_token#{data.client_token}",
+                           {"application_id": application_id, "digest": digest, "at": now.isoformat()})
+    tx.put(deps.settings.applications_table, item, condition="attribute_not_exists(application_id)")
+    for fp in _fingerprints(deps.settings.app_secret, data.fields).values():
+        deps.keys.put_in(tx, fp, ref, {"at": now.isoformat()})
+    mails = _received_mails(deps, application_id, data, duplicates, revision=1)
+    for mail in mails:
+        deps.outbox.add_to(tx, mail, now)
+    deps.audit.add_to(tx, entry(APPLICANT, "application.submit", ref, now,
+                                after={"status": Status.SUBMITTED.value, "revision": 1}))
+    try:
+        tx.commit()
+    except Conflict:
+        # Two submits with the same client token raced: the other one won; answer its id.
+        existing = _replayed(deps, data.client_token, digest) if data.client_token else None
+        if existing:
+            return existing, False
+        raise
+    logger.info("application submitted", extra={"application_id": application_id,
+                                                 "duplicates": len(duplicates), "warnings": len(data.warnings)})
+    _deliver(deps, [m.mail_id for m in mails], now)
+    return application_id, True
+
+
+def _replayed(deps: Deps, token: str, digest: str) -> str | None:
+    existing = deps.keys.get(f"client_token#{token}")
+    if not existing:
+        return None
+    if existing.get("digest") != digest:
+        raise Conflict("この送信は既に別の内容で受け付けています。ページを再読み込みしてから送信してください",
+                       {"client_token": "ページを再読み込みしてから送信してください"})
+    return str(existing["application_id"])
+
+
+def _received_mails(deps: Deps, application_id: str, data: ApplicationData,
+                    duplicates: list[dict[str, str]], revision: int) -> list[Mail]:
+    flags = [f"{DUPLICATE_KINDS[d['kind']]}が {d['ref'].split('#')[1]} と同じ" for d in duplicates]
+    if "postal_code_outside_miyagi" in data.warnings:
+        flags.append("郵便番号が宮城県外")
+    if revision > 1:
+        flags.append(f"再提出（第{revision}版）")
+    subject, body = templates.application_received(application_id, data.fields)
+    staff_subject, staff_body = templates.staff_new_application(application_id, data.fields, flags)
+    return [
+        Mail(f"application-received#{application_id}#r{revision}", data.fields["email"], subject, body,
+             "application-received"),
+        Mail(f"staff-new-application#{application_id}#r{revision}", deps.settings.staff_mailbox,
+             staff_subject, staff_body, "staff-new-application"),
+    ]
+
+
+def _load(deps: Deps, application_id: str) -> dict[str, Any]:
+    item = deps.applications.get(application_id)
+    if not item:
+        raise NotFound("申込が見つかりません", {"application_id": "申込番号を確認してください"})
+    return item
+
+
+def list_queue(deps: Deps, principal: Principal, status: str, limit: int, cursor: str | None,
+               municipality: str | None = None, flagged: bool = False) -> dict[str, Any]:
+    items, next_cursor = deps.applications.list_by_status(status, limit, cursor)
+    rows = [views.summary(i) for i in items]
+    if municipality:
+        rows = [r for r in rows if r["municipality_code"] == municipality]
+    if flagged:
+        rows = [r for r in rows if r["duplicate_count"] or r["warnings"]]
+    return {"items": rows, "next_cursor": next_cursor, "status": status}
+
+
+def get_detail(deps: Deps, principal: Principal, application_id: str, now: datetime) -> dict[str, Any]:
+    item = _load(deps, application_id)
+    ref = f"application#{application_id}"
+    own = {ref} | ({f"store#{item['store_id']}"} if item.get("store_id") else set())
+    duplicates = find_duplicates(deps, item["data"], own)
+    deps.audit.append(entry(Actor.of(principal), "application.view", ref, now,
+                            detail={"fields": views.personal_fields_shown(principal)}))
+    return views.detail(item, principal, duplicates)
+
+
+def reveal_bank_account(deps: Deps, principal: Principal, application_id: str, now: datetime) -> dict[str, Any]:
+    item = _load(deps, application_id)
+    deps.audit.append(entry(Actor.of(principal), "application.view_bank_account",
+                            f"application#{application_id}", now))
+    bank = item["data"]["bank"]
+    return {"application_id": application_id, "account_number": bank["account_number"],
+            "holder_kana": bank["holder_kana"]}
+
+
+def decide(deps: Deps, principal: Principal, application_id: str, raw: dict[str, Any],
+           now: datetime) -> dict[str, Any]:
+    decision = parse_decision(raw)
+    item = _load(deps, application_id)
+    current = item["status"]
+    new_status = next_status(current, decision.action)
+    ref = f"application#{application_id}"
+    record = {"action": decision.action, "user": principal.user, "role": principal.role_label,
+              "at": now.isoformat(), "checks": decision.checks, "reason": decision.reason}
+    names = {"#s": "status"}
+    values: dict[str, Any] = {":new": new_status.value, ":old": current, ":rev": item["revision"],
+                              ":d": [record], ":at": now.isoformat(), ":checks": decision.checks}
+    sets = ["#s = :new", "updated_at = :at", "decisions = list_append(decisions, :d)", "checks = :checks"]
+    tx = Tx()
+    answer: dict[str, Any] = {"application_id": application_id, "status": new_status.value}
+    data = item["data"]
+    if decision.action == Action.APPROVE:
+        store_id = f"MP{deps.keys.next_number('store'):06d}"
+        sets.append("store_id = :sid")
+        values[":sid"] = store_id
+        tx.put(deps.settings.stores_table, _new_store(store_id, item, principal, now),
+               condition="attribute_not_exists(store_id)")
+        for fp in _fingerprints(deps.settings.app_secret, data).values():
+            deps.keys.put_in(tx, fp, f"store#{store_id}", {"at": now.isoformat()})
+        subject, body = templates.application_approved(application_id, store_id, data)
+        mail = Mail(f"application-approved#{application_id}", data["email"], subject, body, "application-approved")
+        answer["store_id"] = store_id
+    elif decision.action == Action.RETURN:
+        round_no = int(item.get("return_round", 0)) + 1
+        sets.append("return_round = :rnd")
+        values[":rnd"] = round_no
+        days = deps.settings.resubmit_link_days
+        token = make_resubmit_token(deps.settings.app_secret, application_id, round_no, now, days)
+        link = f"{deps.settings.public_base_url}/apply?token={token}"
+        expires = (now.date().fromordinal(now.date().toordinal() + days)).strftime("%Y年%m月%d日")
+        subject, body = templates.application_returned(application_id, data, decision.reason, link, expires)
+        mail = Mail(f"application-returned#{application_id}#{round_no}", data["email"], subject, body,
+                    "application-returned")
+    else:
+        subject, body = templates.application_rejected(application_id, data, decision.reason)
+        mail = Mail(f"application-rejected#{application_id}", data["email"], subject, body, "application-rejected")
+    tx.update(deps.settings.applications_table, {"application_id": application_id}, "SET " + ", ".join(sets),
+              condition="#s = :old AND revision = :rev", names=names, values=values)
+    deps.outbox.add_to(tx, mail, now)
+    deps.audit.add_to(tx, entry(Actor.of(principal), f"application.{decision.action}", ref, now,
+                                before={"status": current},
+                                after={"status": new_status.value, "store_id": answer.get("store_id")},
+                                detail={"checks": decision.checks, "reason": decision.reason}))
+    tx.commit("この申込は他の担当者が先に処理しました。画面を再読み込みしてください")
+    logger.info("application decided", extra={"application_id": application_id, "decision": decision.action,
+                                              "store_id": answer.get("store_id")})
+    _deliver(deps, [mail.mail_id], now)
+    return answer
+
+
+def _new_store(store_id: str, application: dict[str, Any], principal: Principal, now: datetime) -> dict[str, Any]:
+    data = application["data"]
+    return {
+        "store_id": store_id,
+        "status": "active",
+        "application_id": application["application_id"],
+        "approved_at": now.isoformat(),
+        "approved_by": principal.user,
+        "created_at": now.isoformat(),
+        "updated_at": now.isoformat(),
+        # The bank and branch were checked against the bank master and the holder name converted
+        # to the transfer-file set at application time.
+        "bank_verified": True,
+        "version": 1,
+        **{k: v for k, v in data.items() if k != "declarations"},
+        "declarations": data["declarations"],
+    }
+
+
+def open_resubmission(deps: Deps, token: str, now: datetime) -> dict[str, Any]:
+    application_id, round_no = read_resubmit_token(deps.settings.app_secret, token, now)
+    item = _load(deps, application_id)
+    if item["status"] != Status.RETURNED.value or int(item.get("return_round", 0)) != round_no:
+        raise Conflict("この修正用リンクは既に使用済みか、無効になっています")
+    return views.resubmission_form(item)
+
+
+def resubmit(deps: Deps, token: str, raw: dict[str, Any], now: datetime) -> dict[str, Any]:
+    application_id, round_no = read_resubmit_token(deps.settings.app_secret, token, now)
+    raw = {k: v for k, v in raw.items() if k != "client_token"}
+    data = validate_application(raw)
+    item = _load(deps, application_id)
+    if item["status"] != Status.RETURNED.value or int(item.get("return_round", 0)) != round_no:
+        raise Conflict("この修正用リンクは既に使用済みか、無効になっています")
+    new_status = next_status(item["status"], Action.RESUBMIT)
+    revision = int(item["revision"]) + 1
+    ref = f"application#{application_id}"
+    duplicates = find_duplicates(deps, data.fields, {ref})
+    tx = Tx()
+    tx.update(
+        deps.settings.applications_table, {"application_id": application_id},
+        "SET #s = :new, revision = :rev2, #d = :data, warnings = :w, duplicates = :dup, "
+        "submitted_at = :at, updated_at = :at",
+        condition="#s = :old AND revision = :rev AND return_round = :rnd",
+        names={"#s": "status", "#d": "data"},
+        values={":new": new_status.value, ":rev2": revision, ":data": data.fields, ":w": list(data.warnings),
+                ":dup": duplicates, ":at": now.isoformat(), ":old": Status.RETURNED.value,
+                ":rev": item["revision"], ":rnd": round_no},
+    )
+    for fp in _fingerprints(deps.settings.app_secret, data.fields).values():
+        deps.keys.put_in(tx, fp, ref, {"at": now.isoformat()})
+    mails = _received_mails(deps, application_id, data, duplicates, revision)
+    for mail in mails:
+        deps.outbox.add_to(tx, mail, now)
+    deps.audit.add_to(tx, entry(APPLICANT, "application.resubmit", ref, now,
+                                before={"status": item["status"], "revision": item["revision"]},
+                                after={"status": new_status.value, "revision": revision}))
+    tx.commit("この修正用リンクは既に使用済みです")
+    logger.info("application resubmitted", extra={"application_id": application_id, "revision": revision})
+    _deliver(deps, [m.mail_id for m in mails], now)
+    return {"application_id": application_id, "status": new_status.value, "revision": revision}
+
+
+def checklist() -> list[dict[str, str]]:
+    return [{"key": k, "label": v} for k, v in CHECKLIST.items()]

@@ -1,0 +1,115 @@
+"""What each role sees of an application or a store: personal data masked unless the role needs it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.applications.screening import CHECKLIST
+from chalicelib.applications.status import STATUS_LABELS, Status
+from chalicelib.auth.roles import SEE_BANK_ACCOUNT, SEE_CONTACT, Principal
+from chalicelib.kernel.masking import mask_account_number, mask_email, mask_name, mask_phone
+
+WARNING_LABELS = {"postal_code_outside_miyagi": "郵便番号が宮城県の範囲（980〜989）外です"}
+DUPLICATE_LABELS = {"phone": "電話番号", "email": "メールアドレス", "bank": "振込口座"}
+
+
+def personal_fields_shown(principal: Principal) -> list[str]:
+    shown = ["bank_account_masked"]
+    if principal.has_any(SEE_CONTACT):
+        shown += ["representative", "phone", "email", "holder_kana"]
+    return shown
+
+
+def _contact(data: dict[str, Any], principal: Principal) -> dict[str, Any]:
+    if principal.has_any(SEE_CONTACT):
+        return {"representative": data["representative"], "phone": data["phone"], "email": data["email"]}
+    return {"representative": mask_name(data["representative"]), "phone": mask_phone(data["phone"]),
+            "email": mask_email(data["email"])}
+
+
+def _bank(bank: dict[str, Any], principal: Principal) -> dict[str, Any]:
+    return {
+        "bank_code": bank["bank_code"], "bank_name": bank.get("bank_name", ""),
+        "branch_code": bank["branch_code"], "branch_name": bank.get("branch_name", ""),
+        "account_type": bank["account_type"],
+        "account_number_masked": mask_account_number(bank["account_number"]),
+        "holder_kana": bank["holder_kana"] if principal.has_any(SEE_CONTACT) else mask_name(bank["holder_kana"]),
+        "can_reveal": principal.has_any(SEE_BANK_ACCOUNT),
+    }
+
+
+def summary(item: dict[str, Any]) -> dict[str, Any]:
+    data = item["data"]
+    return {
+        "application_id": item["application_id"],
+        "status": item["status"],
+        "status_label": STATUS_LABELS[Status(item["status"])],
+        "store_name": data["store_name"],
+        "municipality_code": data["municipality_code"],
+        "municipality_name": data["municipality_name"],
+        "business_category": data["business_category"],
+        "submitted_at": item["submitted_at"],
+        "revision": item["revision"],
+        "duplicate_count": len(item.get("duplicates", [])),
+        "warnings": item.get("warnings", []),
+        "store_id": item.get("store_id"),
+    }
+
+
+def detail(item: dict[str, Any], principal: Principal, duplicates: list[dict[str, str]]) -> dict[str, Any]:
+    data = item["data"]
+    return {
+        **summary(item),
+        "store_name_kana": data["store_name_kana"],
+        "entity_type": data["entity_type"],
+        "postal_code": data["postal_code"],
+        "address": data["address"],
+        "region": data["region"],
+        "goods": data["goods"],
+        "declarations": data["declarations"],
+        "previous_store_id": data.get("previous_store_id"),
+        **_contact(data, principal),
+        "bank": _bank(data["bank"], principal),
+        "warning_labels": [WARNING_LABELS.get(w, w) for w in item.get("warnings", [])],
+        "duplicates": [
+            {"kind": d["kind"], "label": DUPLICATE_LABELS[d["kind"]], "ref": d["ref"].split("#", 1)[1],
+             "ref_type": d["ref"].split("#", 1)[0]}
+            for d in duplicates
+        ],
+        "checklist": [{"key": k, "label": v, "value": (item.get("checks") or {}).get(k)} for k, v in CHECKLIST.items()],
+        "decisions": item.get("decisions", []),
+        "return_round": item.get("return_round", 0),
+    }
+
+
+def resubmission_form(item: dict[str, Any]) -> dict[str, Any]:
+    """What the applicant's correction link shows: their data, but never the full account number."""
+    data = dict(item["data"])
+    bank = dict(data["bank"])
+    bank["account_number"] = ""
+    bank["account_number_masked"] = mask_account_number(item["data"]["bank"]["account_number"])
+    data["bank"] = bank
+    reason = next((d["reason"] for d in reversed(item.get("decisions", [])) if d["action"] == "return"), "")
+    return {"application_id": item["application_id"], "data": data, "reason": reason}
+
+
+def store_view(store: dict[str, Any], principal: Principal) -> dict[str, Any]:
+    return {
+        "store_id": store["store_id"],
+        "status": store["status"],
+        "store_name": store["store_name"],
+        "store_name_kana": store["store_name_kana"],
+        "entity_type": store["entity_type"],
+        "postal_code": store["postal_code"],
+        "municipality_code": store["municipality_code"],
+        "municipality_name": store["municipality_name"],
+        "region": store.get("region"),
+        "address": store["address"],
+        "business_category": store["business_category"],
+        "goods": store["goods"],
+        "application_id": store.get("application_id"),
+        "approved_at": store.get("approved_at"),
+        "bank_verified": store.get("bank_verified", False),
+        **_contact(store, principal),
+        "bank": _bank(store["bank"], principal),
+    }

@@ -1,0 +1,41 @@
+"""The ports a service needs, built once from settings. Tests and jobs pass their own."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from chalicelib.adapters.keys import KeyStore
+from chalicelib.applications.repository import ItemTable
+from chalicelib.audit.log import AuditLog
+from chalicelib.mail.outbox import MailSender, Outbox
+from chalicelib.mail.ses import SesSender
+from chalicelib.settings import Settings, get_settings
+
+
+@dataclass
+class Deps:
+    settings: Settings
+    applications: ItemTable
+    stores: ItemTable
+    keys: KeyStore
+    audit: AuditLog
+    outbox: Outbox
+    sender: MailSender
+
+
+def build(settings: Settings) -> Deps:
+    return Deps(
+        settings=settings,
+        applications=ItemTable(settings.applications_table, "application_id", "submitted_at"),
+        stores=ItemTable(settings.stores_table, "store_id", "store_id"),
+        keys=KeyStore(settings.keys_table),
+        audit=AuditLog(settings.audit_table),
+        outbox=Outbox(settings.outbox_table),
+        sender=SesSender(settings.mail_from),
+    )
+
+
+@functools.cache
+def get_deps() -> Deps:
+    return build(get_settings())

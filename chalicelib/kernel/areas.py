@@ -1,0 +1,42 @@
+"""The 39 areas of Miyagi (34 municipalities other than Sendai + Sendai's 5 wards), as master data."""
+
+from __future__ import annotations
+
+import csv
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+_CSV = Path(__file__).resolve().parent.parent / "data" / "municipalities.csv"
+#: Sendai city as a whole: stores in Sendai choose their ward instead.
+SENDAI_CITY_CODE = "041009"
+
+
+@dataclass(frozen=True)
+class Area:
+    code: str
+    name: str
+    kana: str
+    kind: str
+    region: str
+
+
+@functools.cache
+def all_areas() -> tuple[Area, ...]:
+    with _CSV.open(encoding="utf-8") as f:
+        return tuple(Area(**row) for row in csv.DictReader(f))
+
+
+@functools.cache
+def _by_code() -> dict[str, Area]:
+    return {a.code: a for a in all_areas()}
+
+
+def find_area(code: str) -> Area | None:
+    return _by_code().get(code)
+
+
+def postal_code_in_miyagi(postal_code: str) -> bool:
+    """Miyagi's postal codes start 980–989 (seen everywhere, not authoritative: a warning only)."""
+    digits = postal_code.replace("-", "")
+    return len(digits) == 7 and digits.isdigit() and 980 <= int(digits[:3]) <= 989

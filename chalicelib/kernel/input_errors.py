@@ -1,0 +1,92 @@
+"""Turn pydantic validation errors and odd input into Japanese field messages.
+
+Field keys are dotted paths (`bank.account_number`); messages say what to do, in Japanese.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from typing import Any
+
+from pydantic import ValidationError
+
+from chalicelib.errors import InvalidInput
+
+
+def parse_json_object(raw: bytes | None, max_bytes: int) -> dict[str, Any]:
+    """The request body as a JSON object, or InvalidInput with a clear Japanese reason."""
+    if not raw:
+        raise InvalidInput("送信内容が空です", {"_body": "JSON 形式で送信してください"})
+    if len(raw) > max_bytes:
+        raise InvalidInput("送信内容が大きすぎます", {"_body": f"{max_bytes // 1024}KB 以下にしてください"})
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise InvalidInput("送信内容を読み取れません", {"_body": "UTF-8 の JSON 形式で送信してください"}) from None
+    if not isinstance(data, dict):
+        raise InvalidInput("送信内容の形式が正しくありません", {"_body": "JSON オブジェクトで送信してください"})
+    bad = _first_bad_string(data)
+    if bad:
+        raise InvalidInput("使用できない文字が含まれています", {bad: "制御文字や表示できない文字は使えません"})
+    return data
+
+
+def _bad_char(text: str) -> bool:
+    # Control characters, lone surrogates and unassigned/private code points cannot be stored or
+    # printed safely (and DynamoDB refuses lone surrogates).
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if cat in ("Cs", "Co", "Cn") or (cat == "Cc" and ch not in "\n\t"):
+            return True
+    return False
+
+
+def _first_bad_string(value: Any, path: str = "") -> str | None:
+    if isinstance(value, str):
+        return path or "_body" if _bad_char(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            sub = f"{path}.{key}" if path else str(key)
+            if _bad_char(str(key)):
+                return sub
+            found = _first_bad_string(item, sub)
+            if found:
+                return found
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _first_bad_string(item, f"{path}[{i}]")
+            if found:
+                return found
+    return None
+
+
+def field_errors(exc: ValidationError, labels: dict[str, str], hints: dict[str, str]) -> dict[str, str]:
+    """Japanese messages for a pydantic ValidationError, one per field (the first problem)."""
+    fields: dict[str, str] = {}
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"]) or "_body"
+        if key in fields:
+            continue
+        fields[key] = _message(err, labels.get(key, "この項目"), hints.get(key))
+    return fields
+
+
+def _message(err: Any, label: str, hint: str | None) -> str:
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    if kind == "missing":
+        return f"{label}を入力してください"
+    if kind == "extra_forbidden":
+        return "この項目は受け付けていません"
+    if kind == "value_error" and "error" in ctx:
+        # Our own validators raise ValueError with the Japanese message.
+        return str(ctx["error"])
+    if kind in ("string_too_short",) and ctx.get("min_length") == 1:
+        return f"{label}を入力してください"
+    if kind == "string_too_long":
+        return f"{label}は{ctx.get('max_length')}文字以内で入力してください"
+    if kind in ("string_type", "bool_type", "bool_parsing", "int_type", "dict_type", "model_type",
+                "model_attributes_type", "literal_error", "string_pattern_mismatch", "enum"):
+        return hint or f"{label}の形式が正しくありません"
+    return hint or f"{label}の値が正しくありません"

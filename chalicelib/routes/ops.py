@@ -1,0 +1,70 @@
+"""Admin and operations routes: the audit log, local mail, jobs, who am I, local demo logins."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from chalice import Blueprint
+
+from chalicelib.auth.roles import ALL_ROLES, OPERATOR, Role
+from chalicelib.deps import get_deps
+from chalicelib.errors import InvalidInput, NotFound
+from chalicelib.jobs import registry
+from chalicelib.mail.local_mailbox import sent_messages
+from chalicelib.settings import get_settings
+from chalicelib.web.http import Ctx, json_response, public_route, staff_route
+
+bp = Blueprint(__name__)
+
+
+@staff_route(bp, "/me", roles=ALL_ROLES)
+def me(ctx: Ctx) -> Any:
+    assert ctx.principal
+    return json_response({"user": ctx.principal.user, "roles": sorted(ctx.principal.roles),
+                          "stage": get_settings().stage})
+
+
+@staff_route(bp, "/audit", roles={Role.ADMIN})
+def audit(ctx: Ctx) -> Any:
+    deps = get_deps()
+    subject = ctx.query("subject")
+    if subject:
+        return json_response({"items": deps.audit.by_subject(subject)})
+    day = ctx.query("date") or ctx.now.date().isoformat()
+    try:
+        date.fromisoformat(day)
+    except ValueError:
+        raise InvalidInput("日付の形式が正しくありません", {"date": "YYYY-MM-DD で指定してください"}) from None
+    return json_response({"items": deps.audit.by_day(day), "date": day})
+
+
+@staff_route(bp, "/mail", roles=OPERATOR)
+def local_mail(ctx: Ctx) -> Any:
+    """Mail the local stage 'sent' (moto keeps it). Only in the local stage."""
+    settings = get_settings()
+    if not settings.is_local or not settings.aws_endpoint_url:
+        raise NotFound("ローカル環境でのみ使えます")
+    messages = sent_messages(settings.aws_endpoint_url)
+    to = ctx.query("to")
+    if to:
+        messages = [m for m in messages if to in json.dumps(m.get("destinations", {}), ensure_ascii=False)]
+    return json_response({"items": list(reversed(messages))})
+
+
+@staff_route(bp, "/jobs/{name}", roles={Role.ADMIN, Role.ACCOUNTANT, Role.AGENT}, methods=("POST",))
+def run_job(ctx: Ctx, name: str) -> Any:
+    body = ctx.json_body() if ctx.request.raw_body else {}
+    return json_response(registry.run_from_request(name, body, ctx.now, get_settings().is_local))
+
+
+@public_route(bp, "/dev/demo-logins")
+def demo_logins(ctx: Ctx) -> Any:
+    """The local stage's demo logins (the console's login page offers them). 404 elsewhere."""
+    settings = get_settings()
+    tokens = Path(".local/tokens.json")
+    if not settings.is_local or not tokens.exists():
+        raise NotFound("見つかりません")
+    return json_response(json.loads(tokens.read_text(encoding="utf-8")))

@@ -1,0 +1,29 @@
+"""The built-in Chalice authorizer for staff routes: verifies the bearer JWT, passes user and roles on.
+
+Roles are checked in the app (chalicelib.web.http) on these verified claims.
+"""
+
+from __future__ import annotations
+
+from chalice import AuthResponse, Blueprint
+
+from chalicelib.auth.tokens import InvalidToken, verify
+from chalicelib.observability import logger
+from chalicelib.settings import get_settings
+
+auth_bp = Blueprint(__name__)
+
+
+@auth_bp.authorizer(name="staff_auth")
+def staff_auth(auth_request):  # type: ignore[no-untyped-def]
+    settings = get_settings()
+    try:
+        principal = verify(auth_request.token, jwks_source=settings.jwks_source,
+                           issuer=settings.jwt_issuer, audience=settings.jwt_audience)
+    except InvalidToken as exc:
+        logger.info("token refused", extra={"reason": str(exc)})
+        return AuthResponse(routes=[], principal_id="anonymous")
+    # API Gateway caches this answer per token, so it must allow every route; roles are
+    # enforced per route in the app.
+    return AuthResponse(routes=["*"], principal_id=principal.user,
+                        context={"user": principal.user, "roles": principal.role_label})
