@@ -48,9 +48,6 @@ def local_mail(ctx: Ctx) -> Any:
     if not settings.is_local or not settings.aws_endpoint_url:
         raise NotFound("ローカル環境でのみ使えます")
     messages = sent_messages(settings.aws_endpoint_url)
-    to = ctx.query("to")
-    if to:
-        messages = [m for m in messages if to in json.dumps(m.get("destinations", {}), ensure_ascii=False)]
     return json_response({"items": list(reversed(messages))})
 
 

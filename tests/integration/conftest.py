@@ -1,0 +1,95 @@
+"""moto's server in this process as the local AWS, and the app through chalice.test.Client.
+
+The same environment the local stack uses (scripts.localenv); resources are created from
+chalicelib.adapters.resources before each test on a freshly reset moto.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scripts import localenv
+from tests.e2e.conftest import free_port
+
+
+@dataclass
+class Api:
+    client: Any
+    tokens: dict[str, str]
+    aws: str
+
+    def call(self, method: str, path: str, body: Any = None, as_: str | None = None,
+             headers: dict[str, str] | None = None, raw: bytes | str | None = None) -> tuple[int, Any]:
+        h = dict(headers or {})
+        if body is not None or raw is not None:
+            h.setdefault("Content-Type", "application/json")
+        if as_:
+            h["Authorization"] = f"Bearer {self.tokens.get(as_, as_)}"
+        payload = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        resp = getattr(self.client.http, method.lower())(path, headers=h, body=payload) if payload is not None \
+            else getattr(self.client.http, method.lower())(path, headers=h)
+        try:
+            return resp.status_code, json.loads(resp.body)
+        except ValueError:
+            return resp.status_code, resp.body.decode("utf-8", "replace")
+
+    def mail(self) -> list[dict[str, Any]]:
+        from chalicelib.mail.local_mailbox import sent_messages
+
+        return sent_messages(self.aws)
+
+
+@pytest.fixture(scope="session")
+def aws_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    state = tmp_path_factory.mktemp("local-state")
+    env = localenv.local_environment(Path(state), port, 8000)
+    localenv.apply(env)
+    from chalicelib.adapters import aws
+    from chalicelib.auth.local_issuer import LocalIssuer
+
+    aws.reset_clients()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    issuer = LocalIssuer.create()
+    issuer.write_jwks(Path(env["JWKS_SOURCE"]))
+    yield env["AWS_ENDPOINT_URL"], issuer.demo_tokens() | {"_issuer": issuer}  # type: ignore[operator]
+    server.stop()
+
+
+@pytest.fixture
+def fresh_aws(aws_server: tuple[str, dict[str, Any]]) -> str:
+    endpoint, _ = aws_server
+    req = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
+    urllib.request.urlopen(req, timeout=5).read()
+    from chalicelib.adapters.bootstrap import create_all
+
+    create_all("local")
+    return endpoint
+
+
+@pytest.fixture
+def api(aws_server: tuple[str, dict[str, Any]], fresh_aws: str) -> Iterator[Api]:
+    from chalice.test import Client
+
+    from app import app
+
+    _, tokens = aws_server
+    with Client(app, stage_name="local", project_dir=str(localenv.ROOT)) as client:
+        yield Api(client, {k: v for k, v in tokens.items() if isinstance(v, str)}, fresh_aws)
+
+
+@pytest.fixture
+def deps(fresh_aws: str) -> Any:
+    from chalicelib.deps import get_deps
+
+    return get_deps()
