@@ -34,3 +34,9 @@ class Forbidden(DomainError):
 
 class LinkExpired(DomainError):
     code = "link_expired"
+
+
+class MalformedRequest(InvalidInput):
+    """The body cannot be read at all (not JSON, too large, unreadable characters): 400."""
+
+    code = "malformed_request"

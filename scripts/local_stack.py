@@ -65,8 +65,7 @@ def main() -> int:
 
             seed_demo()
 
-        from chalice.cli import CLIFactory
-        from chalice.cli import create_local_server
+        from chalice.cli import CLIFactory, create_local_server
 
         factory = CLIFactory(str(localenv.ROOT), environ=os.environ)
         server = create_local_server(factory, "127.0.0.1", app_port, localenv.STAGE)

@@ -132,6 +132,33 @@ def _phone_digits(phone: str) -> str:
     return "".join(c for c in phone if c.isdigit())
 
 
+def _check(errors: dict[str, str], field: str, convert: Any, value: str) -> str:
+    try:
+        return str(convert(value))
+    except KanaError as exc:
+        errors[field] = str(exc)
+        return value
+
+
+def _check_area(errors: dict[str, str], code: str) -> Any:
+    area = find_area(code)
+    if code == SENDAI_CITY_CODE:
+        errors["municipality_code"] = "仙台市の場合は区を選んでください"
+    elif area is None:
+        errors["municipality_code"] = "宮城県内の市区町村を一覧から選んでください"
+    return area
+
+
+def _check_bank(errors: dict[str, str], bank: BankInput) -> tuple[Any, Any]:
+    bank_info = banks.find_bank(bank.bank_code)
+    branch_info = banks.find_branch(bank.bank_code, bank.branch_code) if bank_info else None
+    if bank_info is None:
+        errors["bank.bank_code"] = "この金融機関コードは見つかりません。通帳などでご確認ください"
+    elif branch_info is None:
+        errors["bank.branch_code"] = f"{bank_info.name}にこの支店コードは見つかりません。通帳などでご確認ください"
+    return bank_info, branch_info
+
+
 def validate_application(data: dict[str, Any]) -> ApplicationData:
     try:
         model = ApplicationInput.model_validate(data)
@@ -144,17 +171,8 @@ def validate_application(data: dict[str, Any]) -> ApplicationData:
         # A bot filled the hidden field; say nothing useful about why.
         raise InvalidInput("送信できませんでした", {"_body": "時間をおいてもう一度お試しください"})
 
-    store_kana = model.store_name_kana
-    try:
-        store_kana = to_katakana_reading(model.store_name_kana)
-    except KanaError as exc:
-        errors["store_name_kana"] = str(exc)
-
-    area = find_area(model.municipality_code)
-    if model.municipality_code == SENDAI_CITY_CODE:
-        errors["municipality_code"] = "仙台市の場合は区を選んでください"
-    elif area is None:
-        errors["municipality_code"] = "宮城県内の市区町村を一覧から選んでください"
+    store_kana = _check(errors, "store_name_kana", to_katakana_reading, model.store_name_kana)
+    area = _check_area(errors, model.municipality_code)
 
     postal = _format_postal(model.postal_code)
     if not postal_code_in_miyagi(postal):
@@ -173,17 +191,8 @@ def validate_application(data: dict[str, Any]) -> ApplicationData:
             errors[f"declarations.{name}"] = f"「{DECLARATION_TEXT[name]}」への同意が必要です"
 
     bank = model.bank
-    bank_info = banks.find_bank(bank.bank_code)
-    branch_info = banks.find_branch(bank.bank_code, bank.branch_code) if bank_info else None
-    if bank_info is None:
-        errors["bank.bank_code"] = "この金融機関コードは見つかりません。通帳などでご確認ください"
-    elif branch_info is None:
-        errors["bank.branch_code"] = f"{bank_info.name}にこの支店コードは見つかりません。通帳などでご確認ください"
-    holder = bank.holder_kana
-    try:
-        holder = to_zengin_name(bank.holder_kana)
-    except KanaError as exc:
-        errors["bank.holder_kana"] = str(exc)
+    bank_info, branch_info = _check_bank(errors, bank)
+    holder = _check(errors, "bank.holder_kana", to_zengin_name, bank.holder_kana)
 
     if errors:
         raise InvalidInput("入力内容に誤りがあります", errors)

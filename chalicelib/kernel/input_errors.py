@@ -11,27 +11,27 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from chalicelib.errors import InvalidInput
+from chalicelib.errors import MalformedRequest
 
 
 def parse_json_object(raw: bytes | None, max_bytes: int) -> dict[str, Any]:
     """The request body as a JSON object, or InvalidInput with a clear Japanese reason."""
     if not raw:
-        raise InvalidInput("送信内容が空です", {"_body": "JSON 形式で送信してください"})
+        raise MalformedRequest("送信内容が空です", {"_body": "JSON 形式で送信してください"})
     if len(raw) > max_bytes:
-        raise InvalidInput("送信内容が大きすぎます", {"_body": f"{max_bytes // 1024}KB 以下にしてください"})
+        raise MalformedRequest("送信内容が大きすぎます", {"_body": f"{max_bytes // 1024}KB 以下にしてください"})
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise InvalidInput("送信内容を読み取れません", {"_body": "UTF-8 の JSON 形式で送信してください"}) from None
+        raise MalformedRequest("送信内容を読み取れません", {"_body": "UTF-8 の JSON 形式で送信してください"}) from None
     if not isinstance(data, dict):
-        raise InvalidInput("送信内容の形式が正しくありません", {"_body": "JSON オブジェクトで送信してください"})
+        raise MalformedRequest("送信内容の形式が正しくありません", {"_body": "JSON オブジェクトで送信してください"})
     try:
         bad = _first_bad_string(data)
     except RecursionError:
-        raise InvalidInput("送信内容の形式が正しくありません", {"_body": "入れ子が深すぎます"}) from None
+        raise MalformedRequest("送信内容の形式が正しくありません", {"_body": "入れ子が深すぎます"}) from None
     if bad:
-        raise InvalidInput("使用できない文字が含まれています", {bad: "制御文字や表示できない文字は使えません"})
+        raise MalformedRequest("使用できない文字が含まれています", {bad: "制御文字や表示できない文字は使えません"})
     return data
 
 

@@ -18,11 +18,11 @@ from chalice import Blueprint, Response
 
 from chalicelib.auth.roles import ROUTE_ROLES, Principal, Role
 from chalicelib.clock import request_now
-from chalicelib.errors import Conflict, DomainError, Forbidden, InvalidInput, LinkExpired, NotFound
+from chalicelib.errors import Conflict, DomainError, Forbidden, InvalidInput, LinkExpired, MalformedRequest, NotFound
 from chalicelib.kernel.input_errors import parse_json_object
 from chalicelib.settings import get_settings
 
-STATUS = {InvalidInput: 422, NotFound: 404, Conflict: 409, Forbidden: 403, LinkExpired: 410}
+STATUS = {MalformedRequest: 400, InvalidInput: 422, NotFound: 404, Conflict: 409, Forbidden: 403, LinkExpired: 410}
 PUBLIC_ROUTES: set[tuple[str, str]] = set()
 JSON = {"Content-Type": "application/json; charset=utf-8"}
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from tests.factories import application_body, approve_body
+from tests.factories import application_body
 
 
 def submit(api, **overrides):

@@ -104,7 +104,7 @@ def test_approval_needs_every_checklist_item(api):
 
 
 def test_reject_needs_a_reason_and_sends_a_courteous_notice(api):
-    app_id, body = new_application(api)
+    app_id, _ = new_application(api)
     code, answer = api.call("POST", f"/applications/{app_id}/decision", {"decision": "reject"}, as_="screener")
     assert code == 422 and "reason" in answer["error"]["fields"]
     code, answer = api.call("POST", f"/applications/{app_id}/decision",
