@@ -43,7 +43,23 @@ def application_body(**overrides: Any) -> dict[str, Any]:
             body[key] = merged
         else:
             body[key] = value
+    remember(body)
     return body
+
+
+#: Personal data the factories handed out during this run (checked against every log line).
+GENERATED: set[str] = set(PERSONAL_DATA)
+
+
+def remember(body: dict[str, Any]) -> None:
+    for key in ("representative", "phone", "email"):
+        if isinstance(body.get(key), str) and len(body[key]) >= 6:
+            GENERATED.add(body[key])
+    bank = body.get("bank")
+    if isinstance(bank, dict):
+        for key in ("account_number", "holder_kana"):
+            if isinstance(bank.get(key), str) and len(bank[key]) >= 6:
+                GENERATED.add(bank[key])
 
 
 def approve_body() -> dict[str, Any]:

@@ -1,0 +1,98 @@
+"""The application form's rules, without AWS."""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.applications.screening import parse_decision
+from chalicelib.applications.validation import validate_application
+from chalicelib.errors import InvalidInput
+from tests.factories import application_body
+
+
+def errors_of(body) -> dict[str, str]:
+    with pytest.raises(InvalidInput) as info:
+        validate_application(body)
+    return info.value.fields
+
+
+def test_a_valid_application_is_normalised():
+    result = validate_application(application_body(
+        store_name_kana="てすとしょうてん", postal_code="9808570", phone="022(391)5518",
+        bank={"holder_kana": "株式会社ミヤギショウテン"}))
+    f = result.fields
+    assert f["store_name_kana"] == "テストショウテン"
+    assert f["postal_code"] == "980-8570"
+    assert f["phone"] == "0223915518"
+    assert f["municipality_name"] == "仙台市青葉区" and f["region"] == "仙台"
+    assert f["bank"]["holder_kana"] == "ｶ)ﾐﾔｷﾞｼﾖｳﾃﾝ"
+    assert f["bank"]["bank_name"] == "七十七" and f["bank"]["branch_name"] == "本店営業部"
+    assert result.warnings == ()
+
+
+def test_all_problems_are_reported_at_once():
+    body = application_body(phone="1234567890", email="a@b", municipality_code="041009",
+                            bank={"holder_kana": "漢字", "bank_code": "9999"})
+    fields = errors_of(body)
+    assert set(fields) == {"phone", "email", "municipality_code", "bank.holder_kana", "bank.bank_code"}
+    assert "漢" in fields["bank.holder_kana"]
+    assert "区" in fields["municipality_code"]
+
+
+def test_missing_fields_name_the_field_in_japanese():
+    body = application_body()
+    del body["email"], body["bank"]["account_number"]
+    fields = errors_of(body)
+    assert fields["email"] == "メールアドレスを入力してください"
+    assert fields["bank.account_number"] == "口座番号を入力してください"
+
+
+@pytest.mark.parametrize("phone,ok", [
+    ("022-391-5518", True), ("090-1234-5678", True), ("0120-123-456", True),
+    ("0223915518", True), ("22-391-5518", False), ("0000000000", False), ("090-1234-56789", False),
+])
+def test_phone_numbers(phone, ok):
+    if ok:
+        assert validate_application(application_body(phone=phone)).fields["phone"].startswith("0")
+    else:
+        assert "phone" in errors_of(application_body(phone=phone))
+
+
+@pytest.mark.parametrize("postal,warn", [("980-8570", False), ("989-6800", False), ("100-0001", True),
+                                         ("979-9999", True), ("990-0001", True)])
+def test_postal_codes_outside_980_989_are_warnings(postal, warn):
+    result = validate_application(application_body(postal_code=postal))
+    assert ("postal_code_outside_miyagi" in result.warnings) is warn
+
+
+def test_every_area_is_accepted_and_sendai_city_is_not():
+    from chalicelib.kernel.areas import all_areas
+
+    for area in all_areas():
+        assert validate_application(application_body(municipality_code=area.code)).fields["region"] == area.region
+    assert "municipality_code" in errors_of(application_body(municipality_code="041009"))
+
+
+def test_honeypot_and_unknown_fields_are_refused():
+    assert "_body" in errors_of(application_body(website="x"))
+    assert errors_of(application_body(extra="1")) == {"extra": "この項目は受け付けていません"}
+
+
+def test_strict_types_no_coercion():
+    assert "declarations.accepts_terms" in errors_of(application_body(declarations={"accepts_terms": 1}))
+    assert "bank.account_number" in errors_of(application_body(bank={"account_number": 1234567}))
+
+
+def test_decisions():
+    with pytest.raises(InvalidInput) as info:
+        parse_decision({"decision": "approve", "checks": {"antisocial": True}})
+    assert set(info.value.fields) == {"checks.adult_business", "checks.in_prefecture", "checks.excluded_goods",
+                                      "checks.other"}
+    with pytest.raises(InvalidInput) as info:
+        parse_decision({"decision": "return", "reason": "  "})
+    assert "reason" in info.value.fields
+    with pytest.raises(InvalidInput) as info:
+        parse_decision({"decision": "maybe"})
+    assert "decision" in info.value.fields
+    d = parse_decision({"decision": "reject", "checks": {"other": False}, "reason": "県の判断"})
+    assert d.action == "reject" and d.checks["other"] is False and d.reason == "県の判断"
