@@ -48,6 +48,14 @@ HEARTBEAT = "DailyHeartbeat"
 READ_WRITE_TABLES = ("applications", "stores", "keys", "outbox")
 AUDIT_TABLE = "audit"
 
+#: Item access on the read/write tables. No Scan (every request-path read is a GetItem or a Query,
+#: see resources.py), no streams, no table management.
+DATA_ACTIONS = (
+    "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem",
+    "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem",
+)
+#: The audit log is append-only: PutItem (also inside TransactWriteItems) and Query, nothing else.
+AUDIT_ACTIONS = ("dynamodb:PutItem", "dynamodb:Query")
 #: DynamoDB actions an append-only log must never be given (explicitly denied as well).
 AUDIT_FORBIDDEN = (
     "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem",
@@ -93,7 +101,7 @@ class MiyapoStack(cdk.Stack):
 
         self.key = kms.Key(
             self, "DataKey", alias=f"alias/miyapo-{stage}-data", enable_key_rotation=True,
-            description="miyapo-ops: personal data at rest (tables, buckets, secret, alarm topic)",
+            description="miyapo-ops: data at rest (tables, buckets, app secret)",
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
         self.tables = {spec.name: self._table(spec) for spec in TABLES}
@@ -225,16 +233,20 @@ class MiyapoStack(cdk.Stack):
         # Logs: write to its own functions' log groups only (granted in _log_group).
         return role
 
-    def _grant_tables(self, role: iam.IGrantable, names: Iterable[str]) -> None:
-        for name in names:
-            self.tables[name].grant_read_write_data(role)
+    def _table_resources(self, name: str) -> list[str]:
+        arn = self.tables[name].table_arn
+        return [arn, f"{arn}/index/*"]
+
+    def _grant_tables(self, role: iam.Role, names: Iterable[str]) -> None:
+        role.add_to_policy(iam.PolicyStatement(
+            actions=list(DATA_ACTIONS), resources=[r for name in names for r in self._table_resources(name)],
+        ))
+        self.key.grant_encrypt_decrypt(role)
 
     def _grant_audit_append(self, role: iam.Role) -> None:
-        audit = self.tables[AUDIT_TABLE]
-        resources = [audit.table_arn, f"{audit.table_arn}/index/*"]
-        # PutItem also covers a Put inside TransactWriteItems; Query covers the by_subject index.
-        role.add_to_policy(iam.PolicyStatement(actions=["dynamodb:PutItem", "dynamodb:Query"],
-                                               resources=resources))
+        resources = self._table_resources(AUDIT_TABLE)
+        role.add_to_policy(iam.PolicyStatement(actions=list(AUDIT_ACTIONS), resources=resources))
+        # Explicit deny, so a broader grant added later cannot make the log editable.
         role.add_to_policy(iam.PolicyStatement(effect=iam.Effect.DENY, actions=list(AUDIT_FORBIDDEN),
                                                resources=resources))
         self.key.grant_encrypt_decrypt(role)
@@ -256,7 +268,6 @@ class MiyapoStack(cdk.Stack):
             bucket.grant_read(role)
             bucket.grant_put(role)
         self._grant_send_mail(role)
-        self.key.grant_encrypt_decrypt(role)
         return role
 
     def _mail_sweep_role(self) -> iam.Role:
@@ -309,13 +320,10 @@ class MiyapoStack(cdk.Stack):
     # --- monitoring --------------------------------------------------------------------------
 
     def _alarms(self) -> None:
+        # Alarm notices carry no personal data: the topic is not encrypted with the data key (that
+        # would mean opening the key policy to CloudWatch).
         topic = sns.Topic(self, "AlarmTopic", topic_name=f"miyapo-{self.settings.stage}-alarms",
-                          master_key=self.key)
-        # CloudWatch publishes to the encrypted topic with the data key.
-        self.key.add_to_resource_policy(iam.PolicyStatement(
-            principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-            actions=["kms:Decrypt", "kms:GenerateDataKey*"], resources=["*"],
-        ))
+                          enforce_ssl=True)
         if self.settings.alarm_email:
             topic.add_subscription(subscriptions.EmailSubscription(self.settings.alarm_email))
         action = cw_actions.SnsAction(topic)
