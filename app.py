@@ -9,7 +9,7 @@ from chalice import Chalice, ConvertToMiddleware, Cron, Rate
 from chalicelib.clock import now_jst
 from chalicelib.jobs import registry
 from chalicelib.observability import logger
-from chalicelib.routes import ops, public, screening
+from chalicelib.routes import console, ops, public, screening
 from chalicelib.web.authorizer import auth_bp
 
 app = Chalice(app_name="miyapo-ops", configure_logs=False)
@@ -28,7 +28,7 @@ def correlation_id(event, get_response):  # type: ignore[no-untyped-def]
     return response
 
 
-for blueprint in (auth_bp, public.bp, screening.bp, ops.bp):
+for blueprint in (auth_bp, public.bp, screening.bp, ops.bp, console.bp):
     app.register_blueprint(blueprint)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import os
+from datetime import date, time
+from decimal import Decimal
 
 from pydantic import BaseModel, ValidationError
 
@@ -17,6 +19,10 @@ class Settings(BaseModel):
     keys_table: str
     audit_table: str
     outbox_table: str
+    imports_table: str
+    usage_table: str
+    settlements_table: str
+    inquiries_table: str
     uploads_bucket: str
     documents_bucket: str
     mail_from: str
@@ -34,6 +40,41 @@ class Settings(BaseModel):
     resubmit_link_days: int = 14
     #: Largest request body the public endpoints accept.
     max_body_bytes: int = 16_384
+    # --- settlement (SPEC §2, §4.4, §5.3): configuration, not code --------------------------------
+    #: System fee charged to the prefecture on the month's point funds.
+    fee_rate: Decimal = Decimal("0.005")
+    fee_rounding: str = "down"
+    #: Day of the month stores are paid (or the preceding bank business day).
+    payment_day: int = 20
+    #: Bank business days before the payment date by which the round must be approved.
+    approval_lead_days: int = 3
+    #: The operator's own account (振込依頼人) and its bank's 振込指定区分.
+    requester_code: str = "0000000001"
+    requester_name: str = "ﾐﾔｷﾞﾎﾟｲﾝﾄｼﾞﾑｷﾖｸ"
+    requester_bank_code: str = "0125"
+    requester_branch_code: str = "100"
+    requester_account_type: str = "1"
+    requester_account_number: str = "1234567"
+    transfer_kind: str = "7"
+    #: CRLF after each record (most banks) or none.
+    transfer_line_ending: str = "crlf"
+    #: Usage export column mapping as JSON (keys of chalicelib.usage.parser.ColumnMapping); empty = default.
+    usage_columns_json: str = ""
+    # --- call center (SPEC §2, §4.5): configuration, not code ------------------------------------
+    #: The call center's service period (inclusive) and daily hours, JST (start inclusive, end exclusive).
+    call_center_service_start: date = date(2025, 4, 1)
+    call_center_service_end: date = date(2026, 3, 25)
+    call_center_open: time = time(9, 0)
+    call_center_close: time = time(17, 30)
+    #: The prefecture's office hours on its office days (escalations outside them wait for the opening).
+    office_hours_start: time = time(9, 0)
+    office_hours_end: time = time(17, 0)
+    #: Inquiry forecast the daily report compares the running totals with (SPEC §1).
+    inquiry_forecast_monthly: int = 1_000
+    inquiry_forecast_total: int = 12_000
+    #: The prefecture's inquiry categories as JSON [{"code", "label"}]; empty = chalicelib.inquiries.config.
+    inquiry_categories: str | None = None
+
     #: AWS endpoint for the local stage (moto); unused in the cloud.
     aws_endpoint_url: str | None = None
 
@@ -49,6 +90,10 @@ _ENV = {
     "keys_table": "KEYS_TABLE",
     "audit_table": "AUDIT_TABLE",
     "outbox_table": "OUTBOX_TABLE",
+    "imports_table": "IMPORTS_TABLE",
+    "usage_table": "USAGE_TABLE",
+    "settlements_table": "SETTLEMENTS_TABLE",
+    "inquiries_table": "INQUIRIES_TABLE",
     "uploads_bucket": "UPLOADS_BUCKET",
     "documents_bucket": "DOCUMENTS_BUCKET",
     "mail_from": "MAIL_FROM",
@@ -62,6 +107,28 @@ _ENV = {
     "resubmit_link_days": "RESUBMIT_LINK_DAYS",
     "max_body_bytes": "MAX_BODY_BYTES",
     "aws_endpoint_url": "AWS_ENDPOINT_URL",
+    "fee_rate": "FEE_RATE",
+    "fee_rounding": "FEE_ROUNDING",
+    "payment_day": "PAYMENT_DAY",
+    "approval_lead_days": "APPROVAL_LEAD_DAYS",
+    "requester_code": "REQUESTER_CODE",
+    "requester_name": "REQUESTER_NAME",
+    "requester_bank_code": "REQUESTER_BANK_CODE",
+    "requester_branch_code": "REQUESTER_BRANCH_CODE",
+    "requester_account_type": "REQUESTER_ACCOUNT_TYPE",
+    "requester_account_number": "REQUESTER_ACCOUNT_NUMBER",
+    "transfer_kind": "TRANSFER_KIND",
+    "transfer_line_ending": "TRANSFER_LINE_ENDING",
+    "usage_columns_json": "USAGE_COLUMNS_JSON",
+    "call_center_service_start": "CALL_CENTER_SERVICE_START",
+    "call_center_service_end": "CALL_CENTER_SERVICE_END",
+    "call_center_open": "CALL_CENTER_OPEN",
+    "call_center_close": "CALL_CENTER_CLOSE",
+    "office_hours_start": "OFFICE_HOURS_START",
+    "office_hours_end": "OFFICE_HOURS_END",
+    "inquiry_forecast_monthly": "INQUIRY_FORECAST_MONTHLY",
+    "inquiry_forecast_total": "INQUIRY_FORECAST_TOTAL",
+    "inquiry_categories": "INQUIRY_CATEGORIES",
 }
 
 
@@ -69,8 +136,17 @@ class SettingsError(RuntimeError):
     pass
 
 
+def _secret_from_arn(arn: str) -> str:
+    # In the cloud the secret lives in Secrets Manager (infra/ passes its ARN); fetched once per cold start.
+    from chalicelib.adapters import aws
+
+    return str(aws.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"])
+
+
 def load_settings(environ: dict[str, str] | os._Environ[str] = os.environ) -> Settings:
     values = {field: environ[var] for field, var in _ENV.items() if environ.get(var)}
+    if "app_secret" not in values and environ.get("APP_SECRET_ARN"):
+        values["app_secret"] = _secret_from_arn(environ["APP_SECRET_ARN"])
     try:
         return Settings(**values)
     except ValidationError as exc:

@@ -23,14 +23,14 @@ os.chdir(INFRA)
 
 import aws_cdk as cdk  # noqa: E402
 
-from infra.stack import MiyapoStack, Settings  # noqa: E402
+from infra.stack import DeploySettings, MiyapoStack  # noqa: E402
 
 
 def main() -> None:
     app = cdk.App(outdir=os.environ.get("CDK_OUTDIR") or str(INFRA / "cdk.out"))
     stage = str(app.node.try_get_context("stage") or "prod")
     MiyapoStack(
-        app, stage, settings=Settings.from_context(app, stage),
+        app, stage, settings=DeploySettings.from_context(app, stage),
         stack_name=f"miyapo-ops-{stage}",
         description=f"miyapo-ops ({stage}): Chalice app, tables, buckets, KMS key, user pool, SES, alarms",
         env=cdk.Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"),

@@ -8,7 +8,7 @@ IAM: `chalice.cdk` passes `stage_config` to Chalice as flat, all-functions param
 `manage_iam_role: false` with a default role for every function, and then points each known
 function's `Role` at its own least-privilege role with a property override on the packaged
 template. A function added to app.py later runs with the default (the API handler's) role until it
-is given its own entry in `FUNCTION_ROLES`.
+is given its own entry in `self.roles` (scripts/check_infra.py prints which role each function has).
 """
 
 from __future__ import annotations
@@ -44,9 +44,9 @@ AUTHORIZER = "StaffAuth"
 MAIL_SWEEP = "MailSweep"
 HEARTBEAT = "DailyHeartbeat"
 
-#: Tables the application functions read and write freely; the audit table is append-only.
-READ_WRITE_TABLES = ("applications", "stores", "keys", "outbox")
+#: The append-only audit table; the functions read and write every other table.
 AUDIT_TABLE = "audit"
+READ_WRITE_TABLES = tuple(spec.name for spec in TABLES if spec.name != AUDIT_TABLE)
 
 #: Item access on the read/write tables. No Scan (every request-path read is a GetItem or a Query,
 #: see resources.py), no streams, no table management.
@@ -64,7 +64,7 @@ AUDIT_FORBIDDEN = (
 
 
 @dataclass(frozen=True)
-class Settings:
+class DeploySettings:
     """Deployment settings from CDK context (`-c key=value` or cdk.json), with defaults for synth."""
 
     stage: str
@@ -77,7 +77,7 @@ class Settings:
     log_retention: str
 
     @classmethod
-    def from_context(cls, scope: Construct, stage: str) -> Settings:
+    def from_context(cls, scope: Construct, stage: str) -> DeploySettings:
         def ctx(key: str, default: str | None) -> str | None:
             value = scope.node.try_get_context(key)
             return str(value) if value not in (None, "") else default
@@ -94,7 +94,7 @@ class Settings:
 
 
 class MiyapoStack(cdk.Stack):
-    def __init__(self, scope: Construct, stage: str, *, settings: Settings, **kwargs: object) -> None:
+    def __init__(self, scope: Construct, stage: str, *, settings: DeploySettings, **kwargs: object) -> None:
         # The construct id is the Chalice stage name (chalice.cdk uses the scope's path as stage).
         super().__init__(scope, stage, **kwargs)  # type: ignore[arg-type]
         self.settings = settings
@@ -134,7 +134,7 @@ class MiyapoStack(cdk.Stack):
         self.chalice = Chalice(
             self, "ChaliceApp", source_dir=str(ROOT), stage_config=self._stage_config(),
         )
-        #: logical id -> the role the function runs with (printed by scripts/check_infra.py)
+        #: logical id -> construct id of the role the function runs with
         self.function_roles: dict[str, str] = {}
         for logical_id, function in self._chalice_functions().items():
             role = self.roles.get(logical_id, self.roles[API_HANDLER])
@@ -349,3 +349,9 @@ class MiyapoStack(cdk.Stack):
         cdk.CfnOutput(self, "AppSecretArn", value=self.secret.secret_arn)
         for name, bucket in self.buckets.items():
             cdk.CfnOutput(self, f"{name.title()}BucketName", value=bucket.bucket_name)
+        # DNS records that verify the SES domain (DKIM CNAMEs): add them to the domain's zone.
+        identity = self.mail_identity
+        for i, (name, value) in enumerate(((identity.dkim_dns_token_name1, identity.dkim_dns_token_value1),
+                                           (identity.dkim_dns_token_name2, identity.dkim_dns_token_value2),
+                                           (identity.dkim_dns_token_name3, identity.dkim_dns_token_value3)), 1):
+            cdk.CfnOutput(self, f"MailDkimRecord{i}", value=cdk.Fn.join(" CNAME ", [name, value]))

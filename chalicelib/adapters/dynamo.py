@@ -106,3 +106,24 @@ def query_all(table: Any, **kwargs: Any) -> list[dict[str, Any]]:
         if "LastEvaluatedKey" not in page:
             return items
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def batch_get(table_name: str, key_name: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Items by id, 100 keys per call (BatchGetItem), retrying what DynamoDB leaves unprocessed."""
+    found: dict[str, dict[str, Any]] = {}
+    unique = sorted(set(ids))
+    for start in range(0, len(unique), 100):
+        request: dict[str, Any] = {table_name: {"Keys": [{key_name: i} for i in unique[start:start + 100]]}}
+        while request:
+            page = aws.dynamodb().batch_get_item(RequestItems=request)
+            for item in page.get("Responses", {}).get(table_name, []):
+                found[str(item[key_name])] = plain(item)
+            request = page.get("UnprocessedKeys") or {}
+    return found
+
+
+def batch_put(table_name: str, items: list[dict[str, Any]]) -> None:
+    """Unconditional puts in batches of 25 (BatchWriteItem); for idempotent, keyed writes only."""
+    with aws.table(table_name).batch_writer() as writer:
+        for item in items:
+            writer.put_item(Item=_clean(item))

@@ -62,6 +62,26 @@ TABLES: tuple[TableSpec, ...] = (
         "outbox", "OUTBOX_TABLE", pk="mail_id",
         indexes=(Index("by_state", "state", "created_at"),), personal_data=True,
     ),
+    # Usage imports: one item per uploaded export, with its report; listed newest first.
+    TableSpec(
+        "imports", "IMPORTS_TABLE", pk="import_id",
+        indexes=(Index("by_kind", "kind", "created_at"),),
+    ),
+    # Net usage per month and store, one item per (store, import): a round reads one month's
+    # partition (calls grow with stores, not with usage rows). Only committed imports count.
+    TableSpec("usage", "USAGE_TABLE", pk="month", sk="key"),
+    # Settlement rounds: pk `round#YYYY-MM` holds the round item and its lines (versioned while a
+    # draft); pk `adjustments` holds correction entries; pk `returns#YYYY-MM` returned transfers.
+    TableSpec("settlements", "SETTLEMENTS_TABLE", pk="pk", sk="sk"),
+    # Call-center inquiries (caller name/phone are personal data). A day's log is a month-partition
+    # query on the received_at prefix; open items by status; a store's history by store; queued
+    # escalation notices (sparse: only while waiting for the prefecture's office to open) by due time.
+    TableSpec(
+        "inquiries", "INQUIRIES_TABLE", pk="inquiry_id",
+        indexes=(Index("by_month", "month", "received_at"), Index("by_status", "status", "received_at"),
+                 Index("by_store", "store_id", "received_at"), Index("by_notice", "notice_state", "notice_due")),
+        personal_data=True,
+    ),
 )
 
 

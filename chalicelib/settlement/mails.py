@@ -1,0 +1,68 @@
+"""Settlement e-mails in Japanese: payment notices, the prefecture's monthly report, returns, warnings."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from chalicelib.kernel.money import yen
+from chalicelib.mail.templates import FOOTER
+
+
+def _d(d: date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def payment_notice(store: dict[str, Any], line: dict[str, Any], month: str, transfer_date: date) -> tuple[str, str]:
+    y, m = month.split("-")
+    subject = f"【みやぎポイント】{int(y)}年{int(m)}月ご利用分のお支払いについて（店舗ID {store['store_id']}）"
+    body = (
+        f"{store['store_name']} ご担当者様\n\n"
+        f"{int(y)}年{int(m)}月にご利用いただいたみやぎポイントの精算金を、下記のとおりお振り込みします。\n\n"
+        f"店舗ID: {store['store_id']}\n"
+        f"お支払日: {_d(transfer_date)}\n"
+        f"ご利用ポイント: {int(line['usage']):,} ポイント\n"
+        + (f"調整額: {yen(int(line['adjustments']))}\n" if int(line["adjustments"]) else "")
+        + (f"前回からの繰越: {yen(int(line['carried_in']))}\n" if int(line["carried_in"]) else "")
+        + f"お支払額: {yen(int(line['paid']))}\n"
+        f"振込先: ご登録の口座（口座番号 下3桁 {store['bank']['account_number'][-3:]}）\n\n"
+        "振込手数料は事務局が負担します。1ポイント＝1円で全額をお支払いします。\n"
+        "金額についてのお問い合わせは、店舗IDを添えてコールセンターまでご連絡ください。" + FOOTER
+    )
+    return subject, body
+
+
+def prefecture_report(view: dict[str, Any], files: dict[str, str]) -> tuple[str, str]:
+    month = view["month"]
+    subject = f"【みやぎポイント】{month} 利用分 精算報告"
+    held = view["held"]
+    body = (
+        "宮城県 ご担当者様\n\n"
+        f"みやぎポイント {month} 利用分の精算が確定しましたので報告します。\n\n"
+        f"支払日: {view['transfer_date'] or view['payment_date']}\n"
+        f"利用ポイント合計（ポイント原資）: {view['usage_total']:,} ポイント\n"
+        f"支払店舗数: {view['stores_paid']:,} 店舗\n"
+        f"支払額合計: {yen(view['total_amount'])}\n"
+        f"保留・繰越: {len(held)} 店舗 {yen(view['held_total'])}\n"
+        f"システム手数料（{view['fee_rate']}、円未満切り捨て）: {yen(view['fee'])}\n\n"
+        "精算明細（CSV・Excel）は県用フォルダに格納しました:\n"
+        + "".join(f"  {name}: {key}\n" for name, key in sorted(files.items()) if key.startswith("prefecture/"))
+        + FOOTER
+    )
+    return subject, body
+
+
+def transfer_returned(store: dict[str, Any], month: str, amount: int, reason: str) -> tuple[str, str]:
+    subject = f"【みやぎポイント】精算金のお振り込みができませんでした（店舗ID {store['store_id']}）"
+    body = (
+        f"{store['store_name']} ご担当者様\n\n"
+        f"{month} ご利用分の精算金 {yen(amount)} をお振り込みしましたが、金融機関から返却されました。\n"
+        f"理由: {reason}\n\n"
+        "お手数ですが、コールセンターへご連絡のうえ、正しい振込口座をお知らせください。\n"
+        "口座の確認ができ次第、次回の精算でお支払いします（お支払いが失われることはありません）。" + FOOTER
+    )
+    return subject, body
+
+
+def staff_warning(subject: str, lines: list[str]) -> tuple[str, str]:
+    return f"[miyapo-ops] {subject}", "\n".join(lines) + "\n"

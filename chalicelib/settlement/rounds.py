@@ -1,0 +1,147 @@
+"""A settlement round, computed: pure, no AWS.
+
+For usage month M, each store is due its usage of M plus open adjustments plus what earlier rounds
+held and carried forward. A payable store is paid all of it; otherwise all of it is held and
+carried to the next round. Per store and in total, exactly:
+
+    paid + carried_out == usage + adjustments + carried_in
+
+so across rounds nothing is paid twice or forgotten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from chalicelib.kernel.money import apply_rate
+
+HOLD_REASONS = {
+    "unknown_store": "店舗が登録されていません",
+    "bank_unverified": "振込口座が確認できていません",
+    "store_suspended": "店舗が利用停止中です",
+    "transfer_returned": "前回の振込が返却され、口座の修正待ちです",
+    "amount_not_positive": "支払額が0円以下です",
+}
+
+
+@dataclass(frozen=True)
+class StoreState:
+    """What the round needs to know of a store to decide pay or hold."""
+
+    store_id: str
+    exists: bool = True
+    bank_verified: bool = True
+    suspended: bool = False
+    transfer_returned: bool = False
+
+    def hold_reason(self) -> str | None:
+        if not self.exists:
+            return "unknown_store"
+        if self.suspended:
+            return "store_suspended"
+        if self.transfer_returned:
+            return "transfer_returned"
+        if not self.bank_verified:
+            return "bank_unverified"
+        return None
+
+
+@dataclass(frozen=True)
+class Line:
+    store_id: str
+    usage: int
+    adjustments: int
+    carried_in: int
+    paid: int
+    carried_out: int
+    status: str  # "pay" | "hold"
+    reason: str | None
+
+    @property
+    def due(self) -> int:
+        return self.usage + self.adjustments + self.carried_in
+
+
+@dataclass(frozen=True)
+class RoundFigures:
+    month: str
+    payment_date: date
+    lines: tuple[Line, ...]
+    usage_total: int
+    adjustments_total: int
+    carried_in_total: int
+    paid_total: int
+    held_total: int
+    stores_paid: int
+    fee: int
+    fee_rate: Decimal
+    fee_rounding: str
+    meta: dict[str, str] = field(default_factory=dict)
+
+    def paid_lines(self) -> list[Line]:
+        return [line for line in self.lines if line.status == "pay"]
+
+    def held_lines(self) -> list[Line]:
+        return [line for line in self.lines if line.status == "hold"]
+
+
+def compute_round(
+    month: str,
+    payment_date: date,
+    usage: Mapping[str, int],
+    adjustments: Mapping[str, int],
+    carried_in: Mapping[str, int],
+    states: Mapping[str, StoreState],
+    fee_rate: Decimal,
+    fee_rounding: str = "down",
+) -> RoundFigures:
+    for name, values in (("usage", usage), ("adjustments", adjustments), ("carried_in", carried_in)):
+        for store_id, value in values.items():
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError(f"{name}[{store_id}] must be int yen")
+    lines = []
+    for store_id in sorted(set(usage) | set(adjustments) | set(carried_in)):
+        u, a, c = usage.get(store_id, 0), adjustments.get(store_id, 0), carried_in.get(store_id, 0)
+        if u == 0 and a == 0 and c == 0:
+            continue
+        due = u + a + c
+        state = states.get(store_id, StoreState(store_id, exists=False))
+        reason = state.hold_reason() or (None if due > 0 else "amount_not_positive")
+        if reason is None:
+            lines.append(Line(store_id, u, a, c, paid=due, carried_out=0, status="pay", reason=None))
+        else:
+            lines.append(Line(store_id, u, a, c, paid=0, carried_out=due, status="hold", reason=reason))
+    usage_total = sum(usage.values())
+    figures = RoundFigures(
+        month=month,
+        payment_date=payment_date,
+        lines=tuple(lines),
+        usage_total=usage_total,
+        adjustments_total=sum(adjustments.values()),
+        carried_in_total=sum(carried_in.values()),
+        paid_total=sum(line.paid for line in lines),
+        held_total=sum(line.carried_out for line in lines),
+        stores_paid=sum(1 for line in lines if line.status == "pay"),
+        # The system fee is charged on the month's point funds (the usage of the month).
+        fee=apply_rate(usage_total, fee_rate, fee_rounding),
+        fee_rate=fee_rate,
+        fee_rounding=fee_rounding,
+    )
+    check_reconciles(figures)
+    return figures
+
+
+def check_reconciles(figures: RoundFigures) -> None:
+    """Raise if any line or the totals do not reconcile to the yen (a bug, never an input error)."""
+    for line in figures.lines:
+        if line.paid + line.carried_out != line.due:
+            raise AssertionError(f"line {line.store_id} does not reconcile")
+        if line.status == "pay" and (line.paid <= 0 or line.carried_out != 0):
+            raise AssertionError(f"line {line.store_id}: pay line must pay a positive amount")
+    lhs = figures.paid_total + figures.held_total
+    rhs = figures.usage_total + figures.adjustments_total + figures.carried_in_total
+    if lhs != rhs:
+        raise AssertionError(f"round {figures.month} does not reconcile: {lhs} != {rhs}")
