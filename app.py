@@ -7,13 +7,19 @@ import uuid
 from chalice import Chalice, ConvertToMiddleware, Cron, Rate
 
 from chalicelib.clock import now_jst
+from chalicelib.deps import get_deps
 from chalicelib.jobs import registry
 from chalicelib.observability import logger
-from chalicelib.routes import console, ops, public, screening
+from chalicelib.routes import console, inquiries, ops, public, screening, settlement
+from chalicelib.usage import events as usage_events
 from chalicelib.web.authorizer import auth_bp
 
 app = Chalice(app_name="miyapo-ops", configure_logs=False)
-app.api.binary_types.append("application/octet-stream")
+# Uploads (CP932 CSV) and downloads (transfer file, XLSX) pass through API Gateway as bytes.
+app.api.binary_types.extend([
+    "text/csv", "application/octet-stream", "application/vnd.ms-excel", "text/plain",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+])
 app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_state=True)))
 
 
@@ -28,7 +34,7 @@ def correlation_id(event, get_response):  # type: ignore[no-untyped-def]
     return response
 
 
-for blueprint in (auth_bp, public.bp, screening.bp, ops.bp, console.bp):
+for blueprint in (auth_bp, public.bp, screening.bp, ops.bp, console.bp, settlement.bp, inquiries.bp):
     app.register_blueprint(blueprint)
 
 
@@ -37,8 +43,31 @@ def mail_sweep(event):  # type: ignore[no-untyped-def]
     return registry.run("mail-sweep", now_jst())
 
 
-# Keep a daily heartbeat so late schedules are visible in logs even before other jobs exist.
-@app.schedule(Cron(0, 0, "*", "*", "?", "*"), name="daily_heartbeat")
-def daily_heartbeat(event):  # type: ignore[no-untyped-def]
-    logger.info("daily heartbeat")
-    return {"ok": True}
+# Every 15 minutes on the quarter hour (UTC and JST agree on minutes): queued escalations go out at
+# 09:00 JST, the prefecture's opening, and failed notices are retried.
+@app.schedule(Cron("0/15", "*", "*", "*", "?", "*"), name="escalation_sweep")
+def escalation_sweep(event):  # type: ignore[no-untyped-def]
+    return registry.run("escalation-sweep", now_jst())
+
+
+# 08:30 JST (23:30 UTC) every day: the daily inquiry report(s) due; at 08:40 a finished month's summary.
+@app.schedule(Cron(30, 23, "*", "*", "?", "*"), name="daily_inquiry_report")
+def daily_inquiry_report(event):  # type: ignore[no-untyped-def]
+    return registry.run("daily-report", now_jst())
+
+
+@app.schedule(Cron(40, 23, "*", "*", "?", "*"), name="monthly_inquiry_report")
+def monthly_inquiry_report(event):  # type: ignore[no-untyped-def]
+    return registry.run("monthly-inquiry-report", now_jst())
+
+
+# 07:00 JST (22:00 UTC) every day: draft last month's round once its usage is in, warn staff.
+@app.schedule(Cron(0, 22, "*", "*", "?", "*"), name="settlement_sweep")
+def settlement_sweep(event):  # type: ignore[no-untyped-def]
+    return registry.run("settlement-sweep", now_jst())
+
+
+@app.on_cw_event({"source": ["aws.s3"], "detail-type": ["Object Created"],
+                  "detail": {"object": {"key": [{"prefix": "usage/"}]}}}, name="usage_import")
+def usage_import(event):  # type: ignore[no-untyped-def]
+    return usage_events.on_object_created(get_deps(), event.detail, now_jst())

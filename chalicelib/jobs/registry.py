@@ -22,6 +22,8 @@ JOBS: dict[str, JobFn] = {}
 #: Modules whose import registers jobs (one per area of the business).
 JOB_MODULES = (
     "chalicelib.mail.jobs",
+    "chalicelib.settlement.jobs",
+    "chalicelib.inquiries.jobs",
 )
 
 

@@ -128,7 +128,7 @@ def _api_application(email: str, account_number: str) -> dict[str, Any]:
     }
 
 
-def test_apply_in_browser_then_approve_in_console(stack: Stack, page: Any) -> None:
+def test_apply_in_browser_then_approve_in_console(page: Any, stack: Stack) -> None:
     expect = _expect()
     email = _unique_email("apply")
     page.goto(f"{stack.base}/apply")
@@ -189,7 +189,7 @@ def test_apply_in_browser_then_approve_in_console(stack: Stack, page: Any) -> No
     assert {"application.approve", "application.view_bank_account"} <= {e["action"] for e in audit["items"]}
 
 
-def test_return_for_correction_and_resubmit_from_the_mail_link(stack: Stack, page: Any) -> None:
+def test_return_for_correction_and_resubmit_from_the_mail_link(page: Any, stack: Stack) -> None:
     expect = _expect()
     email = _unique_email("return")
     status, created = stack.request("POST", "/applications", body=_api_application(email, "7654321"))
@@ -234,6 +234,11 @@ def test_return_for_correction_and_resubmit_from_the_mail_link(stack: Stack, pag
     page.goto(link)
     expect(page.locator("#link-problem")).to_be_visible()
     expect(page.locator("#link-problem-title")).to_contain_text("使用済み")
+    # Past its expiry (the local stage's clock header), the link says so rather than "used".
+    page.context.set_extra_http_headers({"X-Miyapo-Now": "2099-01-01T09:00:00+09:00"})
+    page.goto(link)
+    expect(page.locator("#link-problem-title")).to_contain_text("有効期限")
+    page.context.set_extra_http_headers({})
 
     # Back in the screener's queue, as revision 2.
     page.goto(f"{stack.base}/console?status=submitted")

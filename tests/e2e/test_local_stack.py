@@ -52,7 +52,7 @@ def test_apply_screen_approve_and_read_the_mail(stack):
 
 
 def test_the_clock_can_be_pinned_per_request(stack):
-    status, body = stack.request("GET", "/health", headers={"X-Miyapo-Now": "2025-12-29T18:00:00+09:00"})
+    _status, body = stack.request("GET", "/health", headers={"X-Miyapo-Now": "2025-12-29T18:00:00+09:00"})
     assert body["now"] == "2025-12-29T18:00:00+09:00"
 
 

@@ -47,17 +47,24 @@ def staff_cases():
 
 @pytest.mark.parametrize("route,allowed", staff_cases(), ids=lambda v: str(v))
 def test_anonymous_gets_401_and_other_roles_get_403(api, route, allowed):
+    from app import app
+
     path, method = route
     url = concrete(path)
-    code, _ = api.call(method, url, body={} if method in ("POST", "PUT") else None)
-    assert code == 401, (method, url)
-    code, _ = api.call(method, url, body={} if method in ("POST", "PUT") else None, headers={
-        "Authorization": "Bearer not-a-token"})
-    assert code == 403, (method, url)
+    has_body = method in ("POST", "PUT")
+    content_type = app.routes[path][method].content_types[0]
+    kwargs = {"raw": b"{}", "headers": {"Content-Type": content_type}} if has_body else {}
+
+    def call(extra_headers: dict[str, str] | None = None, as_: str | None = None):
+        headers = {**kwargs.get("headers", {}), **(extra_headers or {})}
+        return api.call(method, url, as_=as_, raw=kwargs.get("raw"), headers=headers)
+
+    assert call()[0] == 401, (method, url)
+    assert call({"Authorization": "Bearer not-a-token"})[0] == 403, (method, url)
     for role in Role:
         if role in allowed:
             continue
-        code, body = api.call(method, url, body={} if method in ("POST", "PUT") else None, as_=role.value)
+        code, body = call(as_=role.value)
         assert code == 403, (method, url, role, body)
 
 

@@ -1,0 +1,25 @@
+"""The call center's scheduled sweeps (EventBridge in the cloud, `POST /jobs/{name}` locally)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from chalicelib.deps import Deps
+from chalicelib.inquiries import reporting, service
+from chalicelib.jobs.registry import job
+
+
+@job("escalation-sweep")
+def escalation_sweep(deps: Deps, now: datetime) -> dict[str, Any]:
+    return service.send_due_escalations(deps, now)
+
+
+@job("daily-report")
+def daily_report(deps: Deps, now: datetime) -> dict[str, Any]:
+    return reporting.daily_report_sweep(deps, now)
+
+
+@job("monthly-inquiry-report")
+def monthly_inquiry_report(deps: Deps, now: datetime) -> dict[str, Any]:
+    return reporting.monthly_report_sweep(deps, now)

@@ -1,0 +1,187 @@
+"""Reports to the prefecture: the daily inquiry report and the monthly summary (SPEC §4.5, §4.7).
+
+Both are idempotent sweeps. A delivery is claimed in the keys table in the same transaction as its
+e-mail and audit entry, after its files are in S3 (same key on a re-run: the bucket keeps versions),
+so a run that fails midway leaves nothing claimed and the next run completes it; a run that finds
+it claimed does nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from chalicelib.adapters.dynamo import Tx
+from chalicelib.audit.log import SYSTEM, Actor, entry
+from chalicelib.auth.roles import Principal
+from chalicelib.deps import Deps
+from chalicelib.errors import Conflict
+from chalicelib.inquiries import mails, reports, rules
+from chalicelib.inquiries.config import DAILY_PREFIX, MONTHLY_PREFIX, call_center_hours, categories
+from chalicelib.inquiries.repository import InquiryPorts, ports, stamp
+from chalicelib.kernel.calendars import is_call_center_day, month_range, to_jst
+from chalicelib.mail.outbox import Mail
+from chalicelib.observability import logger
+
+DAILY_MAIL = "inquiry-daily-report#"
+MONTHLY_MAIL = "inquiry-monthly-report#"
+CSV = "text/csv; charset=utf-8"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _retry_pending(deps: Deps, prefix: str, already: list[str], now: datetime) -> dict[str, int]:
+    retry = [m for m in deps.outbox.pending_ids() if m.startswith(prefix) and m not in already]
+    return {"retried": len(retry), **deps.outbox.deliver(already + retry, deps.sender, now)}
+
+
+# --- daily report --------------------------------------------------------------------------------------
+
+
+def _totals_before(p: InquiryPorts, first: date, service_start: date) -> tuple[int, dict[str, int]]:
+    """Inquiries from the start of the service period to the day before `first`: the year's and per month."""
+    last = first - timedelta(days=1)
+    per_month: dict[str, int] = {}
+    if last >= service_start:
+        for month in rules.months_between(service_start, last):
+            lo, hi = month_range(month)
+            per_month[month] = p.inquiries.count_between(month, max(lo, service_start), min(hi, last))
+    month = first.isoformat()[:7]
+    return sum(per_month.values()), {month: per_month.get(month, 0)}
+
+
+def build_daily_report(deps: Deps, p: InquiryPorts, delivery_day: date, days: list[date]) -> reports.DailyReport:
+    settings = deps.settings
+    hours = call_center_hours(settings)
+    lines = [reports.count_day(d, p.inquiries.day_items(d), is_call_center_day(d, hours)) for d in days]
+    year_before, month_before = _totals_before(p, days[0], settings.call_center_service_start)
+    return reports.DailyReport(
+        delivery_day=delivery_day,
+        lines=reports.with_running_totals(lines, year_before, month_before),
+        categories=categories(settings),
+        forecast_month=settings.inquiry_forecast_monthly,
+        forecast_total=settings.inquiry_forecast_total,
+        open_items=tuple(reports.open_item_row(i) for i in p.inquiries.open_items()),
+    )
+
+
+def _deliver_daily(deps: Deps, p: InquiryPorts, delivery_day: date, days: list[date], now: datetime) -> Mail | None:
+    report = build_daily_report(deps, p, delivery_day, days)
+    csv_bytes, xlsx_bytes = reports.daily_files(report, now)
+    base = f"{DAILY_PREFIX}{delivery_day.isoformat()}"
+    p.files.put(f"{base}.csv", csv_bytes, CSV)
+    p.files.put(f"{base}.xlsx", xlsx_bytes, XLSX)
+    files = [f"s3://{p.files.bucket}/{base}.csv", f"s3://{p.files.bucket}/{base}.xlsx"]
+    subject, body = mails.daily_report(report, files)
+    mail = Mail(f"{DAILY_MAIL}{delivery_day.isoformat()}", deps.settings.prefecture_mailbox, subject, body,
+                "inquiry-daily-report")
+    tx = Tx()
+    p.marks.claim_in(tx, "daily", delivery_day.isoformat(), {
+        "days": [d.isoformat() for d in days], "total": report.total, "files": [f"{base}.csv", f"{base}.xlsx"],
+        "at": stamp(now)})
+    deps.outbox.add_to(tx, mail, now)
+    deps.audit.add_to(tx, entry(SYSTEM, "inquiry.daily_report", f"inquiry-report#daily#{delivery_day}", now,
+                                detail={"days": [d.isoformat() for d in days], "total": report.total,
+                                        "files": [f"{base}.csv", f"{base}.xlsx"]}))
+    try:
+        tx.commit()
+    except Conflict:
+        return None  # a concurrent run delivered it
+    logger.info("daily inquiry report delivered", extra={"delivery_day": delivery_day.isoformat(),
+                                                        "days": len(days), "total": report.total})
+    return mail
+
+
+def daily_report_sweep(deps: Deps, now: datetime) -> dict[str, Any]:
+    """Deliver every daily report that is due and not yet delivered (a missed morning is caught up).
+
+    Reports begin with the first day an inquiry was logged for; from then on every prefecture office
+    day gets one, covering the days since the previous office day (SPEC §4.5), zeros included.
+    """
+    settings = deps.settings
+    p = ports(deps)
+    today = to_jst(now).date()
+    first_day = p.marks.day("from")
+    if first_day is None:
+        return {"delivered": [], "files": [], **_retry_pending(deps, DAILY_MAIL, [], now)}
+    delivered: list[str] = []
+    mail_ids: list[str] = []
+    for delivery_day in rules.delivery_days_due(rules.first_delivery_day(first_day), p.marks.day("last"), today):
+        days = rules.days_in_report(delivery_day, settings.call_center_service_start,
+                                    settings.call_center_service_end)
+        if days and not p.marks.delivered("daily", delivery_day.isoformat()):
+            mail = _deliver_daily(deps, p, delivery_day, days, now)
+            if mail:
+                delivered.append(delivery_day.isoformat())
+                mail_ids.append(mail.mail_id)
+        p.marks.advance_last(delivery_day)
+    files = [f"{DAILY_PREFIX}{d}.{ext}" for d in delivered for ext in ("csv", "xlsx")]
+    return {"delivered": delivered, "files": files, **_retry_pending(deps, DAILY_MAIL, mail_ids, now)}
+
+
+# --- monthly summary -----------------------------------------------------------------------------------
+
+
+def monthly_summary(deps: Deps, month: str) -> reports.MonthlySummary:
+    first, last = month_range(month)
+    items = ports(deps).inquiries.month_items(month)
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    return reports.summarize_month(month, items, categories(deps.settings), deps.settings.inquiry_forecast_monthly,
+                                   days)
+
+
+def monthly_file(deps: Deps, principal: Principal, month: str, fmt: str, now: datetime) -> bytes:
+    """The month's summary as CSV or XLSX for download; the export is audited."""
+    csv_bytes, xlsx_bytes = reports.monthly_files(monthly_summary(deps, month), now)
+    deps.audit.append(entry(Actor.of(principal), "inquiry.monthly_export", f"inquiry-report#monthly#{month}", now,
+                            detail={"format": fmt}))
+    return csv_bytes if fmt == "csv" else xlsx_bytes
+
+
+def _deliver_monthly(deps: Deps, p: InquiryPorts, month: str, now: datetime) -> list[Mail]:
+    summary = monthly_summary(deps, month)
+    csv_bytes, xlsx_bytes = reports.monthly_files(summary, now)
+    base = f"{MONTHLY_PREFIX}{month}"
+    p.files.put(f"{base}.csv", csv_bytes, CSV)
+    p.files.put(f"{base}.xlsx", xlsx_bytes, XLSX)
+    subject, body = mails.monthly_summary(summary, [f"s3://{p.files.bucket}/{base}.csv",
+                                                    f"s3://{p.files.bucket}/{base}.xlsx"])
+    # The operator writes its monthly report to the prefecture from the same figures.
+    sent = [Mail(f"{MONTHLY_MAIL}{month}#prefecture", deps.settings.prefecture_mailbox, subject, body,
+                 "inquiry-monthly-report"),
+            Mail(f"{MONTHLY_MAIL}{month}#staff", deps.settings.staff_mailbox, subject, body, "inquiry-monthly-report")]
+    tx = Tx()
+    p.marks.claim_in(tx, "monthly", month, {"total": summary.total, "files": [f"{base}.csv", f"{base}.xlsx"],
+                                            "at": stamp(now)})
+    for mail in sent:
+        deps.outbox.add_to(tx, mail, now)
+    deps.audit.add_to(tx, entry(SYSTEM, "inquiry.monthly_report", f"inquiry-report#monthly#{month}", now,
+                                detail={"total": summary.total, "files": [f"{base}.csv", f"{base}.xlsx"]}))
+    try:
+        tx.commit()
+    except Conflict:
+        return []
+    logger.info("monthly inquiry summary delivered", extra={"month": month, "total": summary.total})
+    return sent
+
+
+def monthly_report_sweep(deps: Deps, now: datetime) -> dict[str, Any]:
+    """Deliver each finished month's summary once, from the prefecture's first office day after it."""
+    settings = deps.settings
+    p = ports(deps)
+    today = to_jst(now).date()
+    first_day = p.marks.day("from")
+    delivered: list[str] = []
+    mail_ids: list[str] = []
+    if first_day is not None:
+        start = max(first_day, settings.call_center_service_start)
+        for month in rules.months_between(start, min(today, settings.call_center_service_end)):
+            if not rules.monthly_report_due(month_range(month)[1], today):
+                continue
+            if p.marks.delivered("monthly", month):
+                continue
+            sent = _deliver_monthly(deps, p, month, now)
+            if sent:
+                delivered.append(month)
+                mail_ids += [m.mail_id for m in sent]
+    files = [f"{MONTHLY_PREFIX}{m}.{ext}" for m in delivered for ext in ("csv", "xlsx")]
+    return {"delivered": delivered, "files": files, **_retry_pending(deps, MONTHLY_MAIL, mail_ids, now)}

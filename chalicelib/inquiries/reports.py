@@ -1,0 +1,327 @@
+"""The daily inquiry report and the monthly summary: pure functions from inquiries to figures to bytes.
+
+Files carry counts only (never a caller's name, phone or the free-text summary). CSV is UTF-8 with
+a BOM and CRLF so Excel opens it with the Japanese intact; the XLSX beside it holds the same table
+(plus the list of open items). Every total reconciles with its lines (SPEC §5.2).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from chalicelib.inquiries.config import CALLER_TYPES, CHANNELS, OPEN_STATUSES, STATUSES, Category
+
+WEEKDAYS = "月火水木金土日"
+Cell = str | int | Decimal | None
+Rows = list[list[Cell]]
+
+
+def percent(part: int, whole: int) -> Decimal | None:
+    """part / whole in percent, one decimal, half up; None when there is nothing to compare with."""
+    if whole <= 0:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def average(values: Sequence[int]) -> Decimal | None:
+    if not values:
+        return None
+    return (Decimal(sum(values)) / Decimal(len(values))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def weekday(day: date) -> str:
+    return WEEKDAYS[day.weekday()]
+
+
+def _columns(categories: Sequence[Category], seen: Iterable[str]) -> list[Category]:
+    """The configured categories, then any code found in the data that is no longer configured."""
+    known = {c.code for c in categories}
+    extra = sorted(set(seen) - known)
+    return list(categories) + [Category(code, code) for code in extra]
+
+
+# --- daily report ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DayLine:
+    day: date
+    #: the call center was open that day (weekends yes; holidays and 29 Dec – 3 Jan no)
+    open_day: bool
+    total: int
+    outside_hours: int
+    escalated: int
+    open_items: int
+    by_category: dict[str, int]
+    by_caller: dict[str, int]
+    month_to_date: int = 0
+    year_to_date: int = 0
+
+
+@dataclass(frozen=True)
+class DailyReport:
+    delivery_day: date
+    lines: tuple[DayLine, ...]
+    categories: tuple[Category, ...]
+    forecast_month: int
+    forecast_total: int
+    #: every inquiry still open when the report was built (any day): ids and codes only
+    open_items: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+
+    @property
+    def first_day(self) -> date:
+        return self.lines[0].day
+
+    @property
+    def last_day(self) -> date:
+        return self.lines[-1].day
+
+    @property
+    def total(self) -> int:
+        return sum(line.total for line in self.lines)
+
+    def columns(self) -> list[Category]:
+        return _columns(self.categories, (c for line in self.lines for c in line.by_category))
+
+
+def count_day(day: date, items: Sequence[dict[str, Any]], open_day: bool) -> DayLine:
+    """One day's counts from the inquiries received that day (running totals are added later)."""
+    return DayLine(
+        day=day,
+        open_day=open_day,
+        total=len(items),
+        outside_hours=sum(1 for i in items if i.get("outside_hours")),
+        escalated=sum(1 for i in items if i.get("escalation")),
+        open_items=sum(1 for i in items if i["status"] in OPEN_STATUSES),
+        by_category=dict(Counter(i["category"] for i in items)),
+        by_caller=dict(Counter(i["caller_type"] for i in items)),
+    )
+
+
+def with_running_totals(lines: Sequence[DayLine], year_before: int,
+                        month_before: dict[str, int]) -> tuple[DayLine, ...]:
+    """Month-to-date and year-to-date after each day.
+
+    `year_before`: inquiries from the start of the service period up to the day before the first line;
+    `month_before`: per 'YYYY-MM', that month's inquiries before the first line.
+    """
+    year = year_before
+    months = dict(month_before)
+    out: list[DayLine] = []
+    for line in sorted(lines, key=lambda x: x.day):
+        month = line.day.isoformat()[:7]
+        year += line.total
+        months[month] = months.get(month, 0) + line.total
+        out.append(replace(line, month_to_date=months[month], year_to_date=year))
+    return tuple(out)
+
+
+def open_item_row(item: dict[str, Any]) -> dict[str, Any]:
+    escalation = item.get("escalation") or {}
+    return {
+        "inquiry_id": item["inquiry_id"], "received_at": item["received_at"], "category": item["category"],
+        "caller_type": item["caller_type"], "status": item["status"], "escalated_at": escalation.get("at"),
+        "prefecture_answered": bool(item.get("prefecture_answer")),
+    }
+
+
+def daily_rows(report: DailyReport) -> Rows:
+    columns = report.columns()
+    header: list[Cell] = ["日付", "曜日", "コールセンター", "受付件数", "うち受付時間外", "県へのエスカレーション", "未完了"]
+    header += [f"分類:{c.label}" for c in columns]
+    header += [f"問合せ者:{label}" for label in CALLER_TYPES.values()]
+    header += ["月累計", "月間見込み", "月間見込みに対する割合(%)", "年度累計", "年間見込み", "年間見込みに対する割合(%)"]
+
+    def counts(line: DayLine) -> list[Cell]:
+        return ([line.total, line.outside_hours, line.escalated, line.open_items]
+                + [line.by_category.get(c.code, 0) for c in columns]
+                + [line.by_caller.get(code, 0) for code in CALLER_TYPES])
+
+    def running(line: DayLine) -> list[Cell]:
+        return [line.month_to_date, report.forecast_month, percent(line.month_to_date, report.forecast_month),
+                line.year_to_date, report.forecast_total, percent(line.year_to_date, report.forecast_total)]
+
+    rows: Rows = [header]
+    for line in report.lines:
+        rows.append([line.day.isoformat(), weekday(line.day), "営業" if line.open_day else "休業",
+                     *counts(line), *running(line)])
+    sums = [sum(values) for values in zip(*(counts(line) for line in report.lines), strict=True)]
+    # The total row: the period's sums, and the running totals as of its last day.
+    rows.append(["合計", "", "", *sums, *running(report.lines[-1])])
+    return rows
+
+
+def open_item_rows(report: DailyReport) -> Rows:
+    labels = {c.code: c.label for c in report.columns()}
+    rows: Rows = [["問合せ番号", "受付日時", "分類", "問合せ者", "状態", "エスカレーション日時", "県の回答"]]
+    for item in report.open_items:
+        rows.append([item["inquiry_id"], item["received_at"], labels.get(item["category"], item["category"]),
+                     CALLER_TYPES.get(item["caller_type"], item["caller_type"]),
+                     STATUSES.get(item["status"], item["status"]), item.get("escalated_at") or "",
+                     ("回答済み" if item["prefecture_answered"] else "回答待ち") if item.get("escalated_at") else ""])
+    return rows
+
+
+# --- monthly summary -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonthlySummary:
+    month: str
+    total: int
+    by_category: tuple[tuple[str, str, int], ...]
+    by_channel: tuple[tuple[str, str, int], ...]
+    by_caller: tuple[tuple[str, str, int], ...]
+    escalated: int
+    outside_hours: int
+    open_items: int
+    timed: int
+    average_minutes: Decimal | None
+    forecast: int
+    per_day: tuple[tuple[date, int], ...]
+
+    @property
+    def escalation_rate(self) -> Decimal | None:
+        return percent(self.escalated, self.total)
+
+    def as_dict(self) -> dict[str, Any]:
+        def breakdown(rows: tuple[tuple[str, str, int], ...]) -> list[dict[str, Any]]:
+            return [{"code": c, "label": label, "count": n, "percent": _num(percent(n, self.total))}
+                    for c, label, n in rows]
+
+        return {
+            "month": self.month, "total": self.total, "forecast": self.forecast,
+            "forecast_percent": _num(percent(self.total, self.forecast)),
+            "by_category": breakdown(self.by_category), "by_channel": breakdown(self.by_channel),
+            "by_caller_type": breakdown(self.by_caller),
+            "escalated": self.escalated, "escalation_rate_percent": _num(self.escalation_rate),
+            "outside_hours": self.outside_hours, "open_items": self.open_items,
+            "average_handling_minutes": _num(self.average_minutes), "timed_inquiries": self.timed,
+            "per_day": [{"date": d.isoformat(), "count": n} for d, n in self.per_day],
+        }
+
+
+def _num(value: Decimal | None) -> float | None:
+    # JSON answers carry the one-decimal figure as a number; files keep the Decimal.
+    return float(value) if value is not None else None
+
+
+def summarize_month(month: str, items: Sequence[dict[str, Any]], categories: Sequence[Category],
+                    forecast: int, days: Sequence[date]) -> MonthlySummary:
+    by_category = Counter(i["category"] for i in items)
+    by_channel = Counter(i["channel"] for i in items)
+    by_caller = Counter(i["caller_type"] for i in items)
+    per_day = Counter(i["received_at"][:10] for i in items)
+    minutes = [int(i["handling_minutes"]) for i in items if i.get("handling_minutes") is not None]
+    return MonthlySummary(
+        month=month,
+        total=len(items),
+        by_category=tuple((c.code, c.label, by_category.get(c.code, 0)) for c in _columns(categories, by_category)),
+        by_channel=tuple((code, label, by_channel.get(code, 0)) for code, label in CHANNELS.items()),
+        by_caller=tuple((code, label, by_caller.get(code, 0)) for code, label in CALLER_TYPES.items()),
+        escalated=sum(1 for i in items if i.get("escalation")),
+        outside_hours=sum(1 for i in items if i.get("outside_hours")),
+        open_items=sum(1 for i in items if i["status"] in OPEN_STATUSES),
+        timed=len(minutes),
+        average_minutes=average(minutes),
+        forecast=forecast,
+        per_day=tuple((d, per_day.get(d.isoformat(), 0)) for d in days),
+    )
+
+
+def monthly_rows(summary: MonthlySummary) -> Rows:
+    rows: Rows = [["区分", "項目", "値", "割合(%)"],
+                  ["合計", "受付件数", summary.total, percent(summary.total, summary.total)]]
+    for section, breakdown in (("分類", summary.by_category), ("受付方法", summary.by_channel),
+                               ("問合せ者", summary.by_caller)):
+        rows += [[section, label, n, percent(n, summary.total)] for _, label, n in breakdown]
+    rows += [
+        ["エスカレーション", "県へのエスカレーション件数", summary.escalated, summary.escalation_rate],
+        ["受付時間外", "受付時間外の件数", summary.outside_hours, percent(summary.outside_hours, summary.total)],
+        ["未完了", "集計時点で未完了の件数", summary.open_items, percent(summary.open_items, summary.total)],
+        ["対応時間", "平均対応時間（分）", summary.average_minutes, None],
+        ["対応時間", "対応時間の記録がある件数", summary.timed, percent(summary.timed, summary.total)],
+        ["見込み", "月間見込み件数", summary.forecast, percent(summary.total, summary.forecast)],
+    ]
+    return rows
+
+
+def per_day_rows(summary: MonthlySummary) -> Rows:
+    rows: Rows = [["日付", "曜日", "受付件数"]]
+    rows += [[d.isoformat(), weekday(d), n] for d, n in summary.per_day]
+    rows.append(["合計", "", sum(n for _, n in summary.per_day)])
+    return rows
+
+
+# --- bytes ---------------------------------------------------------------------------------------------
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text(value: Cell) -> str:
+    if value is None:
+        return ""
+    text = str(value)
+    # A label from configuration must never run as a spreadsheet formula.
+    return "'" + text if isinstance(value, str) and text.startswith(_FORMULA_START) else text
+
+
+def to_csv(rows: Rows) -> bytes:
+    """UTF-8 with BOM, CRLF: what Excel opens with the Japanese intact."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerows([[_text(cell) for cell in row] for row in rows])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def to_xlsx(sheets: Sequence[tuple[str, Rows]], generated_at: datetime) -> bytes:
+    """One worksheet per (title, rows); the first row of each is the header."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    stamp = generated_at.astimezone(UTC).replace(tzinfo=None)
+    workbook.properties.created = stamp
+    workbook.properties.modified = stamp
+    workbook.properties.creator = "miyapo-ops"
+    for title, rows in sheets:
+        sheet = workbook.create_sheet(title=title)
+        for row in rows:
+            sheet.append([cell if not isinstance(cell, str) else _text(cell) for cell in row])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+            cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        sheet.freeze_panes = "A2"
+        for index, column in enumerate(sheet.columns, start=1):
+            width = max((_display_width(_text(c.value)) for c in column), default=8)
+            sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 8), 40)
+            for c in column:
+                if isinstance(c.value, Decimal):
+                    c.number_format = "0.0"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _display_width(text: str) -> int:
+    # Full-width (Japanese) characters take two columns in Excel.
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def daily_files(report: DailyReport, generated_at: datetime) -> tuple[bytes, bytes]:
+    rows = daily_rows(report)
+    return to_csv(rows), to_xlsx([("日次報告", rows), ("未完了一覧", open_item_rows(report))], generated_at)
+
+
+def monthly_files(summary: MonthlySummary, generated_at: datetime) -> tuple[bytes, bytes]:
+    rows = monthly_rows(summary)
+    return to_csv(rows), to_xlsx([("月次集計", rows), ("日別件数", per_day_rows(summary))], generated_at)

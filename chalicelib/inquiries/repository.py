@@ -1,0 +1,219 @@
+"""DynamoDB and S3 adapters of the call center, named after the questions they answer.
+
+Every read is a GetItem or a Query on the table's key or one of its indexes (never a Scan):
+a day's log is the month partition of `by_month` with the day as received_at prefix
+(received_at is stored in JST, so its first ten characters are the business day).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from boto3.dynamodb.conditions import Attr, ConditionBase, Key
+from botocore.exceptions import ClientError
+
+from chalicelib.adapters import aws
+from chalicelib.adapters.dynamo import Tx, plain, query_all
+from chalicelib.applications.repository import decode_cursor, encode_cursor
+from chalicelib.deps import Deps
+from chalicelib.inquiries.config import OPEN_STATUSES
+
+
+def stamp(dt: datetime) -> str:
+    """The stored form of a time: JST ISO 8601 to the second (sorts as it reads)."""
+    return dt.isoformat(timespec="seconds")
+
+
+class InquiryTable:
+    def __init__(self, table_name: str) -> None:
+        self.table_name = table_name
+
+    def _table(self) -> Any:
+        return aws.table(self.table_name)
+
+    def get(self, inquiry_id: str) -> dict[str, Any] | None:
+        try:
+            item = self._table().get_item(Key={"inquiry_id": inquiry_id}, ConsistentRead=True).get("Item")
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ValidationException":
+                return None
+            raise
+        return plain(item) if item else None
+
+    def put_in(self, tx: Tx, item: dict[str, Any]) -> None:
+        tx.put(self.table_name, item, condition="attribute_not_exists(inquiry_id)")
+
+    def update_in(self, tx: Tx, inquiry_id: str, *, set_values: dict[str, Any], remove: tuple[str, ...] = (),
+                  expect: dict[str, Any]) -> None:
+        """SET/REMOVE attributes if every `expect` attribute still has its value (None: must be absent)."""
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        sets: list[str] = []
+        removes: list[str] = []
+        for i, (attr, value) in enumerate(set_values.items()):
+            names[f"#s{i}"] = attr
+            if value is None:
+                removes.append(f"#s{i}")
+            else:
+                values[f":s{i}"] = value
+                sets.append(f"#s{i} = :s{i}")
+        for i, attr in enumerate(remove):
+            names[f"#r{i}"] = attr
+            removes.append(f"#r{i}")
+        conditions: list[str] = []
+        for i, (attr, value) in enumerate(expect.items()):
+            names[f"#e{i}"] = attr
+            if value is None:
+                conditions.append(f"attribute_not_exists(#e{i})")
+            else:
+                values[f":e{i}"] = value
+                conditions.append(f"#e{i} = :e{i}")
+        expression = " ".join(part for part in (
+            "SET " + ", ".join(sets) if sets else "", "REMOVE " + ", ".join(removes) if removes else "") if part)
+        tx.update(self.table_name, {"inquiry_id": inquiry_id}, expression,
+                  condition=" AND ".join(conditions) or None, names=names, values=values or None)
+
+    # --- the staff log --------------------------------------------------------------------------------
+
+    def _page(self, index: str, key: ConditionBase, limit: int, cursor: str | None,
+              filters: ConditionBase | None) -> tuple[list[dict[str, Any]], str | None]:
+        kwargs: dict[str, Any] = {"IndexName": index, "KeyConditionExpression": key, "Limit": limit,
+                                  "ScanIndexForward": False}
+        if filters is not None:
+            kwargs["FilterExpression"] = filters
+        start = decode_cursor(cursor)
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        page = self._table().query(**kwargs)
+        return [plain(i) for i in page.get("Items", [])], encode_cursor(page.get("LastEvaluatedKey"))
+
+    @staticmethod
+    def _filters(**equal: str | None) -> ConditionBase | None:
+        condition: ConditionBase | None = None
+        for attr, value in equal.items():
+            if value is None:
+                continue
+            part = Attr(attr).eq(value)
+            condition = part if condition is None else condition & part
+        return condition
+
+    def list_day(self, day: date, limit: int, cursor: str | None, *, category: str | None = None,
+                 status: str | None = None, store_id: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
+        """A day's inquiries, newest first."""
+        key = Key("month").eq(day.isoformat()[:7]) & Key("received_at").begins_with(day.isoformat())
+        return self._page("by_month", key, limit, cursor,
+                          self._filters(category=category, status=status, store_id=store_id))
+
+    def list_by_store(self, store_id: str, limit: int, cursor: str | None, *, category: str | None = None,
+                      status: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
+        return self._page("by_store", Key("store_id").eq(store_id), limit, cursor,
+                          self._filters(category=category, status=status))
+
+    def list_by_status(self, status: str, limit: int, cursor: str | None, *,
+                       category: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
+        return self._page("by_status", Key("status").eq(status), limit, cursor, self._filters(category=category))
+
+    # --- reports and sweeps (bounded by design: a day, a month, the open items) -----------------------
+
+    def day_items(self, day: date) -> list[dict[str, Any]]:
+        return query_all(self._table(), IndexName="by_month",
+                         KeyConditionExpression=Key("month").eq(day.isoformat()[:7])
+                         & Key("received_at").begins_with(day.isoformat()))
+
+    def month_items(self, month: str) -> list[dict[str, Any]]:
+        return query_all(self._table(), IndexName="by_month", KeyConditionExpression=Key("month").eq(month))
+
+    def count_between(self, month: str, first: date, last: date) -> int:
+        """How many inquiries of `month` were received from `first` to `last` (inclusive days)."""
+        # "YYYY-MM-DD" sorts before every time of that day and "YYYY-MM-DDT24" after all of them.
+        key = Key("month").eq(month) & Key("received_at").between(first.isoformat(), f"{last.isoformat()}T24")
+        kwargs: dict[str, Any] = {"IndexName": "by_month", "KeyConditionExpression": key, "Select": "COUNT"}
+        total = 0
+        while True:
+            page = self._table().query(**kwargs)
+            total += int(page.get("Count", 0))
+            if "LastEvaluatedKey" not in page:
+                return total
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def open_items(self) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        for status in OPEN_STATUSES:
+            items += query_all(self._table(), IndexName="by_status", KeyConditionExpression=Key("status").eq(status))
+        return sorted(items, key=lambda i: i["received_at"])
+
+    def due_notices(self, now: datetime) -> list[dict[str, Any]]:
+        """Escalations queued for the prefecture whose notice is due at `now`."""
+        return query_all(self._table(), IndexName="by_notice",
+                         KeyConditionExpression=Key("notice_state").eq("queued") & Key("notice_due").lte(stamp(now)))
+
+
+class ReportMarks:
+    """What has been reported, in the keys table: a delivery is claimed once (idempotency), and two
+    watermarks bound the sweep: `from` (the first day that has inquiries to report) and `last` (the
+    last delivery day done)."""
+
+    PK = "inquiry-report"
+
+    def __init__(self, table_name: str) -> None:
+        self.table_name = table_name
+
+    def day(self, name: str) -> date | None:
+        item = aws.table(self.table_name).get_item(Key={"pk": self.PK, "sk": name}, ConsistentRead=True).get("Item")
+        return date.fromisoformat(str(item["day"])) if item else None
+
+    def _lower(self, name: str, day: date, *, keep_smaller: bool) -> None:
+        op = "<" if keep_smaller else ">"
+        try:
+            aws.table(self.table_name).update_item(
+                Key={"pk": self.PK, "sk": name}, UpdateExpression="SET #d = :d",
+                ConditionExpression=f"attribute_not_exists(#d) OR :d {op} #d",
+                ExpressionAttributeNames={"#d": "day"}, ExpressionAttributeValues={":d": day.isoformat()},
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+    def note_reportable(self, delivery_day: date) -> None:
+        """Reports start with the delivery day of the earliest inquiry ever logged."""
+        self._lower("from", delivery_day, keep_smaller=True)
+
+    def advance_last(self, delivery_day: date) -> None:
+        self._lower("last", delivery_day, keep_smaller=False)
+
+    def delivered(self, kind: str, key: str) -> dict[str, Any] | None:
+        item = aws.table(self.table_name).get_item(
+            Key={"pk": self.PK, "sk": f"{kind}#{key}"}, ConsistentRead=True).get("Item")
+        return plain(item) if item else None
+
+    def claim_in(self, tx: Tx, kind: str, key: str, attrs: dict[str, Any]) -> None:
+        tx.put(self.table_name, {"pk": self.PK, "sk": f"{kind}#{key}", **attrs},
+               condition="attribute_not_exists(pk)")
+
+
+class ReportFiles:
+    """The prefecture's deliveries in the documents bucket (private, encrypted by the bucket's default)."""
+
+    def __init__(self, bucket: str) -> None:
+        self.bucket = bucket
+
+    def put(self, key: str, body: bytes, content_type: str) -> None:
+        aws.client("s3").put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
+
+
+@dataclass(frozen=True)
+class InquiryPorts:
+    inquiries: InquiryTable
+    marks: ReportMarks
+    files: ReportFiles
+
+
+def ports(deps: Deps) -> InquiryPorts:
+    """The call center's adapters over the shared deps (cheap objects; clients are cached in adapters.aws)."""
+    return InquiryPorts(
+        inquiries=InquiryTable(deps.settings.inquiries_table),
+        marks=ReportMarks(deps.settings.keys_table),
+        files=ReportFiles(deps.settings.documents_bucket),
+    )

@@ -1,0 +1,119 @@
+"""Staff routes: usage imports, settlement rounds, returns, adjustments, store bank data and status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from chalicelib.auth.roles import Role
+from chalicelib.deps import get_deps
+from chalicelib.settings import get_settings
+from chalicelib.settlement import service as settlement
+from chalicelib.stores import service as stores
+from chalicelib.usage import events
+from chalicelib.usage import service as usage
+from chalicelib.web.http import Ctx, json_response, staff_route
+
+bp = Blueprint(__name__)
+
+ACCOUNTING = {Role.ACCOUNTANT}
+READ_SETTLEMENT = {Role.ACCOUNTANT, Role.ADMIN, Role.PREFECTURE}
+UPLOAD_TYPES = ["text/csv", "application/octet-stream", "application/vnd.ms-excel", "text/plain"]
+
+
+@staff_route(bp, "/usage-imports", roles=ACCOUNTING, methods=("POST",), content_types=UPLOAD_TYPES)
+def upload_usage(ctx: Ctx) -> Any:
+    deps = get_deps()
+    import_id = usage.create_import(deps, ctx.request.raw_body or b"", ctx.principal, ctx.now)
+    if get_settings().is_local:
+        # The cloud imports on S3's EventBridge event; locally the same handler runs right away.
+        event = events.object_created_event(deps.settings.uploads_bucket, f"{usage.UPLOAD_PREFIX}{import_id}.csv")
+        events.on_object_created(deps, event["detail"], ctx.now)
+    return json_response({"import_id": import_id, "status": usage.get_import(deps, import_id)["status"]}, 201)
+
+
+@staff_route(bp, "/usage-imports", roles=READ_SETTLEMENT)
+def list_usage_imports(ctx: Ctx) -> Any:
+    return json_response({"items": usage.list_imports(get_deps())})
+
+
+@staff_route(bp, "/usage-imports/{import_id}", roles=READ_SETTLEMENT)
+def get_usage_import(ctx: Ctx, import_id: str) -> Any:
+    return json_response(usage.report(usage.get_import(get_deps(), import_id)))
+
+
+@staff_route(bp, "/usage-imports/{import_id}/process", roles=ACCOUNTING | {Role.ADMIN}, methods=("POST",))
+def reprocess_usage_import(ctx: Ctx, import_id: str) -> Any:
+    """Re-run the import handler (after a failure midway); a committed import is left as it is."""
+    return json_response(usage.process_import(get_deps(), import_id, ctx.now))
+
+
+@staff_route(bp, "/settlements/{month}", roles=READ_SETTLEMENT)
+def get_settlement(ctx: Ctx, month: str) -> Any:
+    return json_response(settlement.get_view(get_deps(), month))
+
+
+@staff_route(bp, "/settlements/{month}/lines", roles=READ_SETTLEMENT)
+def get_settlement_lines(ctx: Ctx, month: str) -> Any:
+    return json_response({"items": settlement.lines_view(get_deps(), month)})
+
+
+@staff_route(bp, "/settlements/{month}/draft", roles=ACCOUNTING, methods=("POST",))
+def draft_settlement(ctx: Ctx, month: str) -> Any:
+    from chalicelib.audit.log import Actor
+
+    assert ctx.principal
+    return json_response(settlement.draft(get_deps(), month, Actor.of(ctx.principal), ctx.now))
+
+
+@staff_route(bp, "/settlements/{month}/approve", roles=ACCOUNTING, methods=("POST",))
+def approve_settlement(ctx: Ctx, month: str) -> Any:
+    return json_response(settlement.approve(get_deps(), month, ctx.principal, ctx.now))
+
+
+def _download(name: str, data: bytes, content_type: str) -> Response:
+    return Response(body=data, status_code=200, headers={
+        "Content-Type": content_type, "Content-Disposition": f'attachment; filename="{name}"',
+        "Cache-Control": "no-store"})
+
+
+@staff_route(bp, "/settlements/{month}/transfer-file", roles=ACCOUNTING)
+def transfer_file(ctx: Ctx, month: str) -> Any:
+    name, data = settlement.transfer_file_bytes(get_deps(), month, ctx.principal, ctx.now)
+    return _download(name, data, "application/octet-stream")
+
+
+DOC_TYPES = {"statement_csv": "text/csv", "summary": "application/json",
+             "statement_xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+@staff_route(bp, "/settlements/{month}/documents/{name}", roles=READ_SETTLEMENT)
+def settlement_document(ctx: Ctx, month: str, name: str) -> Any:
+    filename, data = settlement.document_bytes(get_deps(), month, name, ctx.principal, ctx.now)
+    return _download(filename, data, DOC_TYPES.get(name, "application/octet-stream"))
+
+
+@staff_route(bp, "/settlements/{month}/returns", roles=ACCOUNTING, methods=("POST",))
+def record_return(ctx: Ctx, month: str) -> Any:
+    return json_response(settlement.record_return(get_deps(), month, ctx.json_body(), ctx.principal, ctx.now), 201)
+
+
+@staff_route(bp, "/settlements/adjustments", roles=ACCOUNTING, methods=("POST",))
+def add_adjustment(ctx: Ctx) -> Any:
+    return json_response(settlement.add_adjustment(get_deps(), ctx.json_body(), ctx.principal, ctx.now), 201)
+
+
+@staff_route(bp, "/settlements/adjustments", roles=READ_SETTLEMENT)
+def list_adjustments(ctx: Ctx) -> Any:
+    return json_response({"items": settlement.list_adjustments(get_deps())})
+
+
+@staff_route(bp, "/stores/{store_id}/bank-account", roles={Role.ACCOUNTANT, Role.SCREENER}, methods=("PUT",))
+def change_bank_account(ctx: Ctx, store_id: str) -> Any:
+    return json_response(stores.change_bank_account(get_deps(), store_id, ctx.json_body(), ctx.principal, ctx.now))
+
+
+@staff_route(bp, "/stores/{store_id}/status", roles={Role.SCREENER, Role.ADMIN}, methods=("POST",))
+def change_store_status(ctx: Ctx, store_id: str) -> Any:
+    return json_response(stores.change_status(get_deps(), store_id, ctx.json_body(), ctx.principal, ctx.now))

@@ -1,0 +1,29 @@
+"""The S3 "Object Created" EventBridge event → the usage import handler (cloud and local alike)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from chalicelib.deps import Deps
+from chalicelib.observability import logger
+from chalicelib.usage import service
+
+
+def object_created_event(bucket: str, key: str) -> dict[str, Any]:
+    """The event S3 sends EventBridge; the local stage builds it to run the same handler."""
+    return {"version": "0", "source": "aws.s3", "detail-type": "Object Created",
+            "detail": {"bucket": {"name": bucket}, "object": {"key": key}}}
+
+
+def on_object_created(deps: Deps, detail: dict[str, Any], now: datetime) -> dict[str, Any] | None:
+    bucket = (detail.get("bucket") or {}).get("name")
+    key = (detail.get("object") or {}).get("key", "")
+    if bucket != deps.settings.uploads_bucket:
+        return None
+    import_id = service.import_id_from_key(key)
+    if import_id is None:
+        # Our own staged files (ledger/…) also land in this bucket: not exports.
+        return None
+    logger.info("usage export event", extra={"import_id": import_id})
+    return service.process_import(deps, import_id, now)
