@@ -32,14 +32,16 @@ def plain(value: Any) -> Any:
     return value
 
 
-def _clean(value: Any) -> Any:
+def _clean(value: Any, top: bool = True) -> Any:
     # DynamoDB cannot store float; money is int by rule, so a float here is a bug.
     if isinstance(value, float):
         raise TypeError("floats are not stored: use int yen or Decimal")
     if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items() if v is not None}
+        # A missing top-level attribute means "not set"; inside a map None is kept (stored as NULL),
+        # e.g. a checklist item the screener left unconfirmed.
+        return {k: _clean(v, False) for k, v in value.items() if v is not None or not top}
     if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
+        return [_clean(v, False) for v in value]
     return value
 
 

@@ -145,12 +145,20 @@ def _load(deps: Deps, application_id: str) -> dict[str, Any]:
 
 def list_queue(deps: Deps, principal: Principal, status: str, limit: int, cursor: str | None,
                municipality: str | None = None, flagged: bool = False) -> dict[str, Any]:
-    items, next_cursor = deps.applications.list_by_status(status, limit, cursor)
-    rows = [views.summary(i) for i in items]
-    if municipality:
-        rows = [r for r in rows if r["municipality_code"] == municipality]
-    if flagged:
-        rows = [r for r in rows if r["duplicate_count"] or r["warnings"]]
+    def keep(row: dict[str, Any]) -> bool:
+        if municipality and row["municipality_code"] != municipality:
+            return False
+        return not flagged or bool(row["duplicate_count"] or row["warnings"])
+
+    # Filters apply after DynamoDB's page limit, so read pages until the page is full (bounded).
+    rows: list[dict[str, Any]] = []
+    next_cursor = cursor
+    for _ in range(20):
+        items, next_cursor = deps.applications.list_by_status(status, limit, next_cursor)
+        rows.extend(r for r in (views.summary(i) for i in items) if keep(r))
+        if len(rows) >= limit or not next_cursor:
+            break
+    # Never cut a page: rows past `limit` would be skipped by the cursor.
     return {"items": rows, "next_cursor": next_cursor, "status": status}
 
 
