@@ -36,6 +36,23 @@ def _stop(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def _mail_sweeper(stop: threading.Event, every_seconds: float) -> None:
+    """The local stand-in for the 5-minute EventBridge schedule of the mail sweep.
+
+    Only the mail sweep runs on its own: it sends what is pending and nothing else. Time-based
+    sweeps (settlement, escalations, daily report) run on demand with a chosen `now`
+    (`POST /jobs/{name}`), so a demo or a test with a pinned clock is never overtaken by real time.
+    """
+    from chalicelib.clock import now_jst
+    from chalicelib.jobs import registry
+
+    while not stop.wait(every_seconds):
+        try:
+            registry.run("mail-sweep", now_jst())
+        except Exception as exc:  # keep sweeping; the next run retries
+            sys.stderr.write(f"mail sweep failed: {type(exc).__name__}\n")
+
+
 def main() -> int:
     aws_port = int(os.environ.get("AWS_PORT", "4566"))
     app_port = int(os.environ.get("APP_PORT", "8000"))
@@ -52,6 +69,7 @@ def main() -> int:
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=aws_port, verbose=False)
     moto.start()
     server = None
+    stopping = threading.Event()
     try:
         create_all(localenv.STAGE)
         issuer = LocalIssuer.load_or_create(state)
@@ -69,6 +87,9 @@ def main() -> int:
 
         factory = CLIFactory(str(localenv.ROOT), environ=os.environ)
         server = create_local_server(factory, "127.0.0.1", app_port, localenv.STAGE)
+        sweep_every = float(os.environ.get("MAIL_SWEEP_SECONDS", "60"))
+        if sweep_every > 0:
+            threading.Thread(target=_mail_sweeper, args=(stopping, sweep_every), daemon=True).start()
         base = f"http://127.0.0.1:{app_port}"
         logins = "\n".join(f"     {user:<12} {base}/console/login?as={user}" for user in tokens)
         sys.stdout.write(BANNER.format(base=base, aws=env["AWS_ENDPOINT_URL"], logins=logins,
@@ -79,6 +100,7 @@ def main() -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        stopping.set()
         if server is not None:
             threading.Thread(target=server.shutdown, daemon=True).start()
             server.server.server_close() if hasattr(server, "server") else None

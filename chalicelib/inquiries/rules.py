@@ -102,6 +102,8 @@ def month_start(day: date) -> date:
 def months_between(first: date, last: date) -> list[str]:
     """'YYYY-MM' of every month from `first`'s to `last`'s, inclusive."""
     months: list[str] = []
+    if first > last:
+        return months
     current = month_start(first)
     while current <= last:
         months.append(f"{current.year:04d}-{current.month:02d}")

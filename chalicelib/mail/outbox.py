@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.adapters import aws
 from chalicelib.adapters.dynamo import Tx, plain
+from chalicelib.clock import now_jst
 from chalicelib.observability import logger
 
 #: A send that has not finished within this time is considered failed and may be retried.
@@ -57,8 +58,13 @@ class Outbox:
         )
         return ids + [i["mail_id"] for i in page.get("Items", [])]
 
-    def _claim(self, mail_id: str, now: datetime) -> dict[str, Any] | None:
-        """Take the lease on a mail; None if it is sent or someone else is sending it."""
+    def _claim(self, mail_id: str) -> dict[str, Any] | None:
+        """Take the lease on a mail; None if it is sent or someone else is sending it.
+
+        Leases are technical, so they use the wall clock, never a business `now` pinned for a demo
+        or a test (a pinned past `now` would make every live lease look expired).
+        """
+        now = now_jst()
         try:
             result = aws.table(self.table_name).update_item(
                 Key={"mail_id": mail_id},
@@ -80,7 +86,7 @@ class Outbox:
     def deliver(self, mail_ids: list[str], sender: MailSender, now: datetime) -> dict[str, int]:
         counts = {"sent": 0, "failed": 0, "skipped": 0}
         for mail_id in mail_ids:
-            item = self._claim(mail_id, now)
+            item = self._claim(mail_id)
             if item is None:
                 counts["skipped"] += 1
                 continue

@@ -60,11 +60,26 @@ class Stack:
             return status, raw
 
 
+    def request_bytes(self, method: str, path: str, data: bytes | None = None, token: str | None = None,
+                      headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        req = urllib.request.Request(self.base + path, data=data, method=method)
+        if token:
+            req.add_header("Authorization", f"Bearer {self.tokens.get(token, token)}")
+        req.add_header("Accept", "*/*")
+        for k, v in (headers or {}).items():
+            req.add_header(k, v)
+        try:
+            with urllib.request.urlopen(req, timeout=60) as resp:
+                return resp.status, resp.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read()
+
+
 @pytest.fixture(scope="session")
 def stack() -> Stack:
     aws_port, app_port = free_port(), free_port()
     env = {**os.environ, "AWS_PORT": str(aws_port), "APP_PORT": str(app_port), "SEED": "0",
-           "PYTHONUNBUFFERED": "1"}
+           "PYTHONUNBUFFERED": "1", "MAIL_SWEEP_SECONDS": "2"}
     STACK_LOG.parent.mkdir(exist_ok=True)
     log = STACK_LOG.open("wb")
     process = subprocess.Popen([sys.executable, "-m", "scripts.local_stack"], cwd=ROOT, env=env,
