@@ -8,6 +8,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.auth.roles import Role
 from chalicelib.deps import get_deps
+from chalicelib.observability import logger
 from chalicelib.settings import get_settings
 from chalicelib.settlement import service as settlement
 from chalicelib.stores import service as stores
@@ -28,8 +29,13 @@ def upload_usage(ctx: Ctx) -> Any:
     import_id = usage.create_import(deps, ctx.request.raw_body or b"", ctx.principal, ctx.now)
     if get_settings().is_local:
         # The cloud imports on S3's EventBridge event; locally the same handler runs right away.
+        # As in the cloud, the upload has succeeded whatever the import handler then does: a failed
+        # import shows in its report and is completed by re-running it.
         event = events.object_created_event(deps.settings.uploads_bucket, f"{usage.UPLOAD_PREFIX}{import_id}.csv")
-        events.on_object_created(deps, event["detail"], ctx.now)
+        try:
+            events.on_object_created(deps, event["detail"], ctx.now)
+        except Exception:
+            logger.exception("usage import handler failed", extra={"import_id": import_id})
     return json_response({"import_id": import_id, "status": usage.get_import(deps, import_id)["status"]}, 201)
 
 

@@ -1,0 +1,17 @@
+"""`python -m bench` (what `make bench` runs): every benchmark, one after the other."""
+
+from __future__ import annotations
+
+import sys
+
+from bench import settlement
+
+BENCHMARKS = (settlement.main,)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return max(benchmark(argv) for benchmark in BENCHMARKS)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

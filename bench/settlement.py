@@ -1,0 +1,354 @@
+"""Settlement benchmark (issue 3, SPEC §6.1): a month of usage, imported and paid, against DuckDB.
+
+    python -m bench.settlement [--rows 1000000] [--stores 15000] [--runs 3] [--seed N] [--keep DIR]
+
+Generates (seeded, in a temporary directory) a console export as it would arrive: a million rows for
+15,000 stores with a Zipf-like skew, ~2% cancellations, ~1% re-exported (duplicated) rows, a few
+overlapping rows of the previous month and a handful of broken lines. Then, in one process:
+
+- ours: read the file, ``parse_usage_export``, per-store amounts for the month, the Zengin 総合振込
+  file (``build_transfer_file``) and the statement CSV (UTF-8 with BOM) — the path a Lambda runs;
+- DuckDB: the same CSV aggregated in SQL with the same rules (valid lines, first row per 取引ID).
+
+Prints one table: median seconds of each, the ratio, our peak memory (measured in a fresh
+subprocess so DuckDB's allocations don't count) and whether the targets hold — ≤1.5x DuckDB
+(issue 3), ≤3x (SPEC §6.1), peak < 512 MB — and whether both totals equal each other and the
+generator's own ledger, per month and store, to the point.
+
+Timing is wall-clock on whatever machine runs it; DuckDB uses all its threads, we use one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gc
+import io
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from itertools import accumulate
+from pathlib import Path
+from typing import Any
+
+from chalicelib.kernel.calendars import payment_date
+from chalicelib.settlement.zengin_writer import Requester, Transfer, build_transfer_file
+from chalicelib.usage.parser import ImportResult, parse_usage_export
+
+MONTH = "2025-06"
+TARGET_RATIO_ISSUE = 1.5
+TARGET_RATIO_SPEC = 3.0
+TARGET_PEAK_MB = 512
+HEADER = ("取引ID", "取引日時", "店舗ID", "店舗名", "利用ポイント", "取引区分")
+
+REQUESTER = Requester(
+    requester_code="1234567890",
+    name="ﾐﾔｷﾞｹﾝ ﾃﾞｼﾞﾀﾙﾎﾟｲﾝﾄ ｼﾞﾑｷﾖｸ",
+    bank_code="0125",
+    bank_name="ｼﾁｼﾞﾕｳｼﾁ",
+    branch_code="100",
+    branch_name="ﾎﾝﾃﾝ",
+    account_type="1",
+    account_number="1234567",
+)
+
+_TOWNS = ("仙台", "石巻", "塩竈", "気仙沼", "名取", "多賀城", "松島", "白石", "登米", "栗原", "大崎", "富谷")
+_TRADES = ("商店", "食堂", "書店", "薬局", "ベーカリー", "鮮魚店", "カフェ", "酒店", "青果", "理容室", "精肉店", "茶舗")
+# Lines a real export occasionally carries, each rejected with its own reason.
+_BROKEN_LINES = (
+    ["{id}", "2025-06-31 10:00:00", "MP000001", "存在しない日", "100", "利用"],
+    ["{id}", "2025-06-15 25:10:00", "MP000001", "存在しない時刻", "100", "利用"],
+    ["{id}", "2025-06-15 10:00:00", "MP12345", "店舗ID桁不足", "100", "利用"],
+    ["{id}", "2025-06-15 10:00:00", "MP000001", "ゼロ", "0", "利用"],
+    ["{id}", "2025-06-15 10:00:00", "MP000001", "マイナス", "-300", "利用"],
+    ["{id}", "2025-06-15 10:00:00", "MP000001", "小数", "12.5", "利用"],
+    ["{id}", "2025-06-15 10:00:00", "MP000001", "区分", "100", "返品"],
+    ["", "2025-06-15 10:00:00", "MP000001", "ID空", "100", "利用"],
+    ["{id}", "2025-06-15 10:00:00", "MP000001", "列不足", "100"],
+)
+
+
+# --- the export ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Generated:
+    path: Path
+    rows: int  # data lines
+    stores: int
+    duplicates: int
+    broken: int
+    cancellations: int
+    truth: dict[tuple[str, str], int] = field(repr=False)  # the generator's own ledger
+
+
+def _month_start(month: str) -> date:
+    return date(int(month[:4]), int(month[5:7]), 1)
+
+
+def _clock(seconds: int) -> str:
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
+
+
+def _store_name(rng: random.Random, number: int) -> str:
+    if number % 997 == 0:  # a name the writer must quote
+        return f"海の幸{number}号, {rng.choice(_TOWNS)}本店"
+    return f"{rng.choice(_TOWNS)}{rng.choice(_TRADES)} {number}"
+
+
+def generate(directory: Path, rows: int, stores: int, seed: int = 20250601, month: str = MONTH) -> Generated:
+    """Write the export (UTF-8 with BOM, CRLF) and return what it holds."""
+    rng = random.Random(seed)
+    duplicates = rows // 100
+    broken = min(len(_BROKEN_LINES), max(0, rows - duplicates - 1))
+    base = rows - duplicates - broken
+    names = [_store_name(rng, n) for n in range(1, stores + 1)]
+    # Zipf-like: the k-th busiest store has weight 1/k (a few supermarkets, a long tail of small shops).
+    cum_weights = list(accumulate(1 / k for k in range(1, stores + 1)))
+    picks = rng.choices(range(stores), cum_weights=cum_weights, k=base)
+    rng.shuffle(names)  # the busy stores are not the low numbers
+
+    start = _month_start(month)
+    next_start = (start + timedelta(days=32)).replace(day=1)
+    span = (next_start - start).days * 86_400
+    overlap = 86_400  # rows of the previous month's last day: exports overlap
+    moments = sorted(rng.randrange(-overlap, 0) if rng.random() < 0.003 else rng.randrange(span) for _ in range(base))
+
+    truth: dict[tuple[str, str], int] = {}
+    lines: list[tuple[int, int, list[str]]] = []  # (sort second, tie-break, row)
+    cancellations = 0
+    for seq, (store_index, second) in enumerate(zip(picks, moments, strict=True), start=1):
+        day = start + timedelta(days=second // 86_400) if second >= 0 else start - timedelta(days=1)
+        at = f"{day.isoformat()} {_clock(second % 86_400)}"
+        store_id = f"MP{store_index + 1:06d}"
+        points = int(rng.lognormvariate(6.8, 0.9)) + 1
+        cancel = rng.random() < 0.02
+        cancellations += cancel
+        row = [f"TX{seq:010d}", at, store_id, names[store_index], str(points), "取消" if cancel else "利用"]
+        lines.append((second, seq, row))
+        key = (at[:7], store_id)
+        truth[key] = truth.get(key, 0) + (-points if cancel else points)
+    for i in range(duplicates):  # the same row exported again, a little later in the file
+        second, _, row = lines[rng.randrange(base)]
+        lines.append((second + rng.randrange(3600), base + i + 1, row))
+    for i in range(broken):
+        template = _BROKEN_LINES[i]
+        row = [cell.replace("{id}", f"BAD{i:07d}") for cell in template]
+        lines.append((rng.randrange(span), rows + i, row))
+    lines.sort(key=lambda item: (item[0], item[1]))
+
+    path = directory / f"usage-{month}-{rows}.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(HEADER)
+        writer.writerows(row for _, _, row in lines)
+    return Generated(path, rows, stores, duplicates, broken, cancellations, truth)
+
+
+# --- our path -----------------------------------------------------------------------------------
+
+
+def _transfer(store_id: str, amount: int) -> Transfer:
+    # Fake but valid bank data: the benchmark measures the writer, not the bank master.
+    return Transfer(
+        bank_code="0125",
+        bank_name="ｼﾁｼﾞﾕｳｼﾁ",
+        branch_code="100",
+        branch_name="ﾎﾝﾃﾝ",
+        account_type="1",
+        account_number=store_id[2:].rjust(7, "0"),
+        holder_name="ﾃｽﾄ ﾃﾝﾎﾟ",
+        amount=amount,
+        customer_code1=store_id[2:],
+    )
+
+
+def build_statement(month: str, result: ImportResult, amounts: dict[str, int]) -> bytes:
+    """The prefecture's statement, one line per store and a total line (CSV, UTF-8 with BOM)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["利用月", "店舗ID", "店舗名", "件数", "利用ポイント", "支払額(円)", "状態"])
+    total_rows = total_points = total_paid = 0
+    for store_id, points in sorted(amounts.items()):
+        rows = result.counts[month, store_id]
+        paid = points if points > 0 else 0
+        status = "支払" if points > 0 else "保留（金額が0以下）"
+        writer.writerow([month, store_id, result.store_names.get(store_id, ""), rows, points, paid, status])
+        total_rows, total_points, total_paid = total_rows + rows, total_points + points, total_paid + paid
+    writer.writerow([month, "合計", "", total_rows, total_points, total_paid, ""])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def our_path(path: Path, month: str = MONTH) -> dict[str, Any]:
+    """Import + aggregation + files, as the Lambda would run them on one export."""
+    result = parse_usage_export(path.read_bytes())
+    amounts = result.store_totals(month)
+    transfers = [_transfer(store_id, amount) for store_id, amount in sorted(amounts.items()) if amount > 0]
+    zengin = build_transfer_file(REQUESTER, payment_date(month), transfers)
+    statement = build_statement(month, result, amounts)
+    return {
+        "result": result,
+        "paid": sum(t.amount for t in transfers),
+        "payees": len(transfers),
+        "zengin_bytes": len(zengin),
+        "statement_bytes": len(statement),
+    }
+
+
+# --- DuckDB -------------------------------------------------------------------------------------
+
+_DUCKDB_SQL = """
+WITH raw AS (
+    SELECT * FROM read_csv(?, header = true, all_varchar = true, null_padding = true)
+), valid AS (
+    SELECT "取引ID" AS txn, left("取引日時", 7) AS month, "店舗ID" AS store,
+           TRY_CAST("利用ポイント" AS BIGINT) * CASE "取引区分" WHEN '利用' THEN 1 ELSE -1 END AS net
+    FROM raw
+    WHERE coalesce(trim("取引ID"), '') <> ''
+      AND try_strptime("取引日時", '%Y-%m-%d %H:%M:%S') IS NOT NULL
+      AND regexp_full_match("店舗ID", 'MP[0-9]{6}')
+      AND regexp_full_match("利用ポイント", '[0-9]+') AND TRY_CAST("利用ポイント" AS BIGINT) > 0
+      AND "取引区分" IN ('利用', '取消')
+), first_rows AS (
+    SELECT * FROM valid QUALIFY row_number() OVER (PARTITION BY txn) = 1
+)
+SELECT month, store, sum(net)::BIGINT, count(*) FROM first_rows GROUP BY month, store
+"""
+
+
+def duckdb_path(path: Path) -> dict[tuple[str, str], int]:
+    """(month, store) -> net points, by DuckDB. The bench file has only the console's datetime form
+    and no conflicting duplicates, so these rules are ours for this file."""
+    import duckdb  # dev dependency, only for the benchmark
+
+    with duckdb.connect() as con:
+        rows = con.execute(_DUCKDB_SQL, [str(path)]).fetchall()
+    return {(month, store): int(net) for month, store, net, _ in rows}
+
+
+def _duckdb_version_and_threads() -> tuple[str, int]:
+    import duckdb
+
+    with duckdb.connect() as con:
+        return duckdb.__version__, int(con.execute("SELECT current_setting('threads')").fetchone()[0])
+
+
+# --- measuring ----------------------------------------------------------------------------------
+
+
+def _timed(function: Callable[[], Any]) -> tuple[float, Any]:
+    gc.collect()
+    start = time.perf_counter()
+    value = function()
+    return time.perf_counter() - start, value
+
+
+def measure_memory(path: Path, month: str) -> dict[str, float]:
+    """Run our path twice in this (fresh) process: once plain for the peak RSS, once traced."""
+    our_path(path, month)
+    gc.collect()
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    tracemalloc.start()
+    our_path(path, month)
+    _, traced_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {"peak_rss_mb": peak_rss_mb, "tracemalloc_peak_mb": traced_peak / 2**20}
+
+
+def _memory_in_subprocess(path: Path, month: str) -> dict[str, float]:
+    command = [sys.executable, "-m", "bench.settlement", "--measure-memory", str(path), "--month", month]
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run(command, check=True, capture_output=True, text=True, cwd=root, env=env)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def reconcile(ours: ImportResult, duck: dict[tuple[str, str], int], truth: dict[tuple[str, str], int]) -> bool:
+    return ours.totals == duck == truth and sum(ours.totals.values()) == sum(duck.values())
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "NO"
+
+
+def run(rows: int, stores: int, runs: int, seed: int, keep: Path | None, month: str = MONTH) -> bool:
+    with tempfile.TemporaryDirectory(prefix="bench-settlement-") as tmp:
+        directory = keep or Path(tmp)
+        directory.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        generated = generate(directory, rows, stores, seed, month)
+        generation_s = time.perf_counter() - started
+        ours_s: list[float] = []
+        duck_s: list[float] = []
+        ours = duck = None
+        for _ in range(runs):  # interleaved, so a noisy neighbour hurts both alike
+            seconds, ours = _timed(lambda: our_path(generated.path, month))
+            ours_s.append(seconds)
+            seconds, duck = _timed(lambda: duckdb_path(generated.path))
+            duck_s.append(seconds)
+        memory = _memory_in_subprocess(generated.path, month)
+        version, threads = _duckdb_version_and_threads()
+        size_mb = generated.path.stat().st_size / 2**20
+    result: ImportResult = ours["result"]
+    ours_median, duck_median = statistics.median(ours_s), statistics.median(duck_s)
+    ratio = ours_median / duck_median
+    reconciled = reconcile(result, duck, generated.truth)
+    peak = max(memory["peak_rss_mb"], memory["tracemalloc_peak_mb"])
+    table = [
+        ("rows (data lines)", f"{result.rows:,}", ""),
+        ("stores", f"{len({s for _, s in result.totals}):,} of {stores:,}", ""),
+        ("file", f"{size_mb:,.1f} MB UTF-8 (BOM, CRLF)", f"generated in {generation_s:.1f} s, seed {seed}"),
+        ("accepted / duplicates / rejected", f"{result.accepted:,} / {result.duplicates:,} / {len(result.rejected)}",
+         f"expected dup {generated.duplicates:,}, rejected {generated.broken}"),
+        ("payees / paid", f"{ours['payees']:,} / ¥{ours['paid']:,}",
+         f"zengin {ours['zengin_bytes']:,} B, statement {ours['statement_bytes']:,} B"),
+        (f"ours, median of {runs} (s)", f"{ours_median:.2f}", " ".join(f"{s:.2f}" for s in ours_s)),
+        (f"DuckDB {version}, {threads} threads (s)", f"{duck_median:.2f}", " ".join(f"{s:.2f}" for s in duck_s)),
+        ("ratio ours / DuckDB", f"{ratio:.2f}x", ""),
+        ("peak RSS, ours (MB)", f"{memory['peak_rss_mb']:.0f}", "fresh subprocess, whole process"),
+        ("tracemalloc peak, ours (MB)", f"{memory['tracemalloc_peak_mb']:.0f}", "Python allocations only"),
+        (f"≤ {TARGET_RATIO_ISSUE}x DuckDB (issue 3)", _yes(ratio <= TARGET_RATIO_ISSUE), ""),
+        (f"≤ {TARGET_RATIO_SPEC:.0f}x DuckDB (SPEC §6.1)", _yes(ratio <= TARGET_RATIO_SPEC), ""),
+        (f"peak < {TARGET_PEAK_MB} MB", _yes(peak < TARGET_PEAK_MB), ""),
+        ("totals reconcile", _yes(reconciled), "ours = DuckDB = generator, per month and store"),
+    ]
+    width = max(len(name) for name, _, _ in table)
+    value_width = max(len(value) for _, value, _ in table)
+    print(f"settlement benchmark — usage month {month}")
+    for name, value, note in table:
+        print(f"  {name:<{width}}  {value:>{value_width}}  {note}".rstrip())
+    print(f"totals reconcile: {'yes' if reconciled else 'no'}")
+    return reconciled
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.settlement", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--stores", type=int, default=15_000)
+    parser.add_argument("--runs", type=int, default=3, help="timed runs of each side (median)")
+    parser.add_argument("--seed", type=int, default=20250601)
+    parser.add_argument("--month", default=MONTH)
+    parser.add_argument("--keep", type=Path, help="write the generated CSV here instead of a temporary directory")
+    parser.add_argument("--measure-memory", type=Path, help=argparse.SUPPRESS)  # the subprocess's entry
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    if args.measure_memory:
+        print(json.dumps(measure_memory(args.measure_memory, args.month)))
+        return 0
+    return 0 if run(args.rows, args.stores, args.runs, args.seed, args.keep, args.month) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
