@@ -110,6 +110,8 @@ def store_view(store: dict[str, Any], principal: Principal) -> dict[str, Any]:
         "application_id": store.get("application_id"),
         "approved_at": store.get("approved_at"),
         "bank_verified": store.get("bank_verified", False),
+        "status_reason": store.get("status_reason"),
+        "transfer_returned": store.get("transfer_returned"),
         **_contact(store, principal),
         "bank": _bank(store["bank"], principal),
     }

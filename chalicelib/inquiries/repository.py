@@ -164,8 +164,9 @@ class ReportMarks:
         item = aws.table(self.table_name).get_item(Key={"pk": self.PK, "sk": name}, ConsistentRead=True).get("Item")
         return date.fromisoformat(str(item["day"])) if item else None
 
-    def _lower(self, name: str, day: date, *, keep_smaller: bool) -> None:
-        op = "<" if keep_smaller else ">"
+    def _move(self, name: str, day: date, *, earlier: bool) -> None:
+        """Set a watermark to `day` if it is unset or `day` moves it the given way (never backwards)."""
+        op = "<" if earlier else ">"
         try:
             aws.table(self.table_name).update_item(
                 Key={"pk": self.PK, "sk": name}, UpdateExpression="SET #d = :d",
@@ -176,12 +177,12 @@ class ReportMarks:
             if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
 
-    def note_reportable(self, delivery_day: date) -> None:
-        """Reports start with the delivery day of the earliest inquiry ever logged."""
-        self._lower("from", delivery_day, keep_smaller=True)
+    def note_reportable(self, received_day: date) -> None:
+        """Reports start with the earliest day an inquiry was logged for."""
+        self._move("from", received_day, earlier=True)
 
     def advance_last(self, delivery_day: date) -> None:
-        self._lower("last", delivery_day, keep_smaller=False)
+        self._move("last", delivery_day, earlier=False)
 
     def delivered(self, kind: str, key: str) -> dict[str, Any] | None:
         item = aws.table(self.table_name).get_item(

@@ -148,6 +148,8 @@ def log_inquiry(deps: Deps, principal: Principal, raw: dict[str, Any], now: date
         deps.keys.claim_in(tx, f"client_token#inquiry#{token}",
                            {"inquiry_id": inquiry_id, "digest": digest, "at": stamp(now)})
     p.inquiries.put_in(tx, item)
+    # Before the commit: a failed commit at worst leaves a day reported with zero, never a day unreported.
+    p.marks.note_reportable(received.date())
     deps.audit.add_to(tx, entry(Actor.of(principal), "inquiry.create", _subject(inquiry_id), now, after={
         "status": item["status"], "category": item["category"], "outside_hours": outside,
         "caller_recorded": bool(item["caller"])}))
@@ -159,7 +161,6 @@ def log_inquiry(deps: Deps, principal: Principal, raw: dict[str, Any], now: date
         if existing:
             return existing, False
         raise
-    p.marks.note_reportable(received.date())
     logger.info("inquiry logged", extra={"inquiry_id": inquiry_id, "category": item["category"],
                                          "status": item["status"], "outside_hours": outside})
     return inquiry_id, True
@@ -244,9 +245,9 @@ def update_inquiry(deps: Deps, principal: Principal, inquiry_id: str, raw: dict[
     p.inquiries.update_in(tx, inquiry_id, set_values=sets, expect={"version": item["version"], "status": item["status"]})
     deps.audit.add_to(tx, entry(Actor.of(principal), "inquiry.update", _subject(inquiry_id), now,
                                 before=_audit_view(item, changed), after=_audit_view({**item, **sets}, changed)))
-    tx.commit(_STALE)
     if "received_at" in changes:
         p.marks.note_reportable(changes["received_at"].date())
+    tx.commit(_STALE)
     logger.info("inquiry updated", extra={"inquiry_id": inquiry_id, "fields": changed})
     return {"inquiry_id": inquiry_id, "version": sets["version"], "status": sets.get("status", item["status"])}
 

@@ -44,6 +44,19 @@ class Outbox:
             "kind": mail.kind, "state": "pending", "created_at": now.isoformat(), "attempts": 0,
         }, condition="attribute_not_exists(mail_id)")
 
+    def add(self, mail: Mail, now: datetime) -> bool:
+        """Queue a mail on its own (not part of a change); False if it was queued before."""
+        try:
+            aws.table(self.table_name).put_item(Item={
+                "mail_id": mail.mail_id, "to": mail.to, "subject": mail.subject, "body": mail.body,
+                "kind": mail.kind, "state": "pending", "created_at": now.isoformat(), "attempts": 0,
+            }, ConditionExpression="attribute_not_exists(mail_id)")
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
     def get(self, mail_id: str) -> dict[str, Any] | None:
         item = aws.table(self.table_name).get_item(Key={"mail_id": mail_id}).get("Item")
         return plain(item) if item else None

@@ -59,3 +59,13 @@ def console_audit(ctx: Ctx) -> Any:
 @public_route(bp, "/console/mail")
 def console_mail(ctx: Ctx) -> Any:
     return _page("mail")
+
+
+@public_route(bp, "/console/usage")
+def console_usage(ctx: Ctx) -> Any:
+    return _page("usage")
+
+
+@public_route(bp, "/console/settlements")
+def console_settlements(ctx: Ctx) -> Any:
+    return _page("settlements")

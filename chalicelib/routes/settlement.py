@@ -79,7 +79,9 @@ def approve_settlement(ctx: Ctx, month: str) -> Any:
 
 
 def _download(name: str, data: bytes, content_type: str) -> Response:
-    return Response(body=data, status_code=200, headers={
+    # Text answers go as text: API Gateway only passes bytes for the registered binary types.
+    body: bytes | str = data.decode("utf-8") if content_type == "application/json" else data
+    return Response(body=body, status_code=200, headers={
         "Content-Type": content_type, "Content-Disposition": f'attachment; filename="{name}"',
         "Cache-Control": "no-store"})
 

@@ -196,6 +196,7 @@ def view(deps: Deps, item: dict[str, Any], lines: list[dict[str, Any]] | None = 
         "drafted_by": item.get("drafted_by"), "drafted_at": item.get("drafted_at"),
         "approved_by": item.get("approved_by"), "approved_at": item.get("approved_at"),
         "imports": item.get("imports", []), "files": item.get("files", {}),
+        "late": bool(item.get("late", False)), "release_error": item.get("release_error"),
     }
 
 
@@ -225,8 +226,8 @@ def approve(deps: Deps, month: str, principal: Principal, now: datetime) -> dict
     if item["status"] == "approved":
         return view(deps, item)
     if principal.user == item.get("drafted_by"):
-        raise Forbidden("下書きを作成した担当者とは別の会計担当者が承認してください",
-                        {"approver": "二人目の会計担当者でログインしてください"})
+        raise Forbidden("下書きを作成した担当者とは別の経理担当者が承認してください",
+                        {"approver": "二人目の経理担当者でログインしてください"})
     if item["status"] == "draft":
         _, imports = usage_for_month(deps, month)
         if imports != item.get("imports", []):
@@ -340,12 +341,8 @@ def _verify_transfer_file(deps: Deps, key: str, figures: RoundFigures, payees: d
 
 
 def _queue_mail(deps: Deps, mail: Mail, now: datetime) -> None:
-    tx = Tx()
-    deps.outbox.add_to(tx, mail, now)
-    try:
-        tx.commit()
-    except Conflict:
-        pass  # queued by an earlier run: exactly once
+    # A mail queued by an earlier run is not queued again: exactly once.
+    deps.outbox.add(mail, now)
 
 
 def _release(deps: Deps, item: dict[str, Any], actor: Actor, now: datetime) -> dict[str, Any]:

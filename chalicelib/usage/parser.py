@@ -21,16 +21,18 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import re
 import sys
 import unicodedata
-from collections import defaultdict
-from collections.abc import Container, Iterable
+from collections import Counter, defaultdict
+from collections.abc import Container, Sequence, Sized
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta, timezone
-from operator import itemgetter
-from typing import TYPE_CHECKING
+from itertools import compress, islice, repeat
+from operator import is_not, itemgetter, mul, ne
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.kernel.calendars import JST
 
@@ -61,12 +63,12 @@ _ISO_AT_RE = re.compile(
 )
 # What Excel writes back when staff open the export and save it: 2025/6/1 9:05 (no zero padding).
 _SLASH_AT_RE = re.compile(r"([0-9]{4})/([0-9]{1,2})/([0-9]{1,2}) ([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?")
-# The console's own form, the one the fast path caches: YYYY-MM-DD HH:MM:SS.
-_COMMON_AT_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
 
 _UTF8_BOM = codecs.BOM_UTF8
 _SNIFF_BYTES = 64 * 1024
+_CHUNK_ROWS = 4096  # rows taken at a time by the column path
 _POINTS_CACHE_LIMIT = 100_000  # distinct point strings remembered; a month has a few thousand
+_TIMES_CACHE_LIMIT = 100_000  # 取引日時 in another form than the console's, remembered
 _SHOWN_VALUE_CHARS = 40  # a rejected value is quoted in the reason, cut to this length
 
 
@@ -241,10 +243,6 @@ def parse_usage_time(text: str) -> datetime | None:
     return moment.astimezone(JST)
 
 
-def _valid_clock(hh_mm_ss: str) -> bool:
-    return int(hh_mm_ss[0:2]) < 24 and int(hh_mm_ss[3:5]) < 60 and int(hh_mm_ss[6:8]) < 60
-
-
 def _points_or_problem(text: str) -> int | str:
     if _POINTS_RE.fullmatch(text):
         value = int(text.replace(",", ""))
@@ -262,51 +260,55 @@ def _points_or_problem(text: str) -> int | str:
     return f"利用ポイントが正の整数ではありません: {_show(text)}"
 
 
-class _Rules:
-    """Validation of one file's fields, with caches of the values already found valid.
+@functools.cache
+def _clocks() -> frozenset[str]:
+    """Every valid `` HH:MM:SS`` (86,400 strings, about 10 MB), built once per process on first use:
+    one set look-up then validates the time of day of the console's own form."""
+    return frozenset(f" {h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60) for s in range(60))
 
-    The hot loop looks values up in ``days``/``times``/``stores``/``points``/``signs`` directly;
-    ``check`` is called only when one of them misses, validates everything and fills the caches.
+
+_DATE = itemgetter(slice(0, 10))  # 'YYYY-MM-DD' of the console's form
+_CLOCK = itemgetter(slice(10, None))  # ' HH:MM:SS' of the console's form
+
+
+class _Rules:
+    """The field rules of one file, with caches of the values already found valid.
+
+    ``resolve`` (and the column path, directly) first looks values up in the caches; only a miss
+    runs ``check``, which validates the row's fields and fills the caches.
     """
 
     def __init__(self, mapping: ColumnMapping) -> None:
         self.mapping = mapping
-        self.buckets: dict[str, tuple[defaultdict[str, int], defaultdict[str, int]]] = {}  # month -> totals, counts
-        self.days: dict[str, tuple[defaultdict[str, int], defaultdict[str, int]]] = {}  # 'YYYY-MM-DD' -> bucket
-        self.times: set[str] = set()  # ' HH:MM:SS' already found valid
-        self.stores: dict[str, str] = {}  # valid store id -> its interned copy
+        self.clocks = _clocks()
+        self.days: dict[str, str] = {}  # date part of a naive 'YYYY-MM-DD HH:MM:SS' -> its month (JST)
+        self.other_times: dict[str, str] = {}  # any other accepted 取引日時 -> its month
+        self.months: dict[str, str] = {}  # one str object per month
+        self.stores: dict[str, str] = {}  # valid store id -> one interned copy, the key of the totals
         self.points: dict[str, int] = {}
         self.signs = {mapping.use_label: 1, mapping.cancel_label: -1}
 
-    def bucket(self, month: str) -> tuple[defaultdict[str, int], defaultdict[str, int]]:
-        found = self.buckets.get(month)
-        if found is None:
-            found = self.buckets[sys.intern(month)] = (defaultdict(int), defaultdict(int))
-        return found
-
-    def _month_bucket(self, at: str) -> tuple[defaultdict[str, int], defaultdict[str, int]] | str:
-        # The console's own form on a day already seen: only the clock is new (a month has 86,400).
-        bucket = self.days.get(at[:10])
-        if bucket is not None and _COMMON_AT_RE.fullmatch(at) and _valid_clock(at[11:]):
-            self.times.add(at[10:])
-            return bucket
+    def _month(self, at: str) -> str | None:
+        month = self.days.get(at[:10]) if at[10:] in self.clocks else self.other_times.get(at)
+        if month is not None:
+            return month
         moment = parse_usage_time(at)
         if moment is None:
-            if not at:
-                return "取引日時が空です"
-            return f"取引日時を読めません（例: 2025-06-01 10:30:00）: {_show(at)}"
-        bucket = self.bucket(f"{moment.year:04d}-{moment.month:02d}")
-        if _COMMON_AT_RE.fullmatch(at):  # naive, so the month is the JST wall-clock month
-            self.days[at[:10]] = bucket
-            self.times.add(at[10:])
-        return bucket
+            return None
+        month = f"{moment.year:04d}-{moment.month:02d}"
+        month = self.months.setdefault(month, month)
+        if at[10:] in self.clocks:  # naive date + ' HH:MM:SS': the date alone decides the month
+            self.days[at[:10]] = month
+        elif len(self.other_times) < _TIMES_CACHE_LIMIT:
+            self.other_times[at] = month
+        return month
 
-    def check(self, at: str, store: str, points: str, kind: str) -> tuple[object, str, int, int] | str:
-        """(bucket, interned store id, points, sign) or the reason the row is rejected."""
+    def check(self, at: str, store: str, points: str, kind: str) -> tuple[str, str, int, int] | str:
+        """(month, interned store id, points, sign) or the reason the row is rejected."""
         problems = []
-        bucket = self._month_bucket(at)
-        if isinstance(bucket, str):
-            problems.append(bucket)
+        month = self._month(at)
+        if month is None:
+            problems.append(f"取引日時を読めません（例: 2025-06-01 10:30:00）: {_show(at)}" if at else "取引日時が空です")
         sid = self.stores.get(store)
         if sid is None:
             if _STORE_ID_RE.fullmatch(store):
@@ -322,11 +324,18 @@ class _Rules:
                 self.points[points] = value
         sign = self.signs.get(kind)
         if sign is None:
-            m = self.mapping
-            problems.append(f"取引区分は「{m.use_label}」か「{m.cancel_label}」です: {_show(kind)}" if kind else "取引区分が空です")
+            labels = f"「{self.mapping.use_label}」か「{self.mapping.cancel_label}」"
+            problems.append(f"取引区分は{labels}です: {_show(kind)}" if kind else "取引区分が空です")
         if problems:
             return " / ".join(problems)
-        return bucket, sid, value, sign  # type: ignore[return-value]
+        return month, sid, value, sign  # type: ignore[return-value]
+
+    def resolve(self, at: str, store: str, points: str, kind: str) -> tuple[str, str, int, int] | str:
+        month = self.days.get(at[:10]) if at[10:] in self.clocks else None
+        sid, value, sign = self.stores.get(store), self.points.get(points), self.signs.get(kind)
+        if month is None or sid is None or value is None or sign is None:
+            return self.check(at, store, points, kind)
+        return month, sid, value, sign
 
 
 # --- the file -------------------------------------------------------------------------------------
@@ -341,11 +350,26 @@ def _is_blank(row: list[str]) -> bool:
     return all(not cell.strip() for cell in row)
 
 
-def _start_line(reader_line: int, row: Iterable[str]) -> int:
-    """The physical line a record starts on: csv's line_num is where it ends, and a quoted field may
-    contain line breaks."""
-    breaks = sum(cell.count("\n") + cell.count("\r") - cell.count("\r\n") for cell in row)
-    return reader_line - breaks
+def _line_numbers(chunk: list[list[str]], first_line: int, exact: bool) -> Sequence[int]:
+    """The physical line each record of a chunk starts on (a quoted field may hold line breaks)."""
+    if exact:
+        return range(first_line, first_line + len(chunk))
+    lines, line = [], first_line
+    for row in chunk:
+        lines.append(line)
+        line += 1 + sum(cell.count("\n") + cell.count("\r") - cell.count("\r\n") for cell in row)
+    return lines
+
+
+def _indexes(values: list[Any], target: object) -> list[int]:
+    """Positions of ``target`` in ``values``, found by list.index (a C loop): few hits in many rows."""
+    found, i = [], -1
+    try:
+        while True:
+            i = values.index(target, i + 1)
+            found.append(i)
+    except ValueError:
+        return found
 
 
 def _read_header(reader: CsvReader, mapping: ColumnMapping) -> tuple[int, list[int]]:
@@ -370,102 +394,220 @@ def _read_header(reader: CsvReader, mapping: ColumnMapping) -> tuple[int, list[i
     return len(header), [header.index(_header_key(name)) for name in required]
 
 
-def _scan(  # noqa: C901 — the per-row loop stays in one function on purpose (see below)
-    reader: CsvReader,
-    ncols: int,
-    positions: list[int],
-    known: Container[str],
-    rules: _Rules,
-    seen: dict[str, int],
-    names: dict[str, str],
-    rejected: list[RejectedLine],
-) -> tuple[int, int]:
-    """Count every data row; returns (rows, duplicates). This loop runs a million times a month: it keeps everything it touches
-    in locals and calls out only on a miss (a bad or not yet seen value), because in CPython each
-    attribute look-up or call per row adds tens of milliseconds per million rows."""
-    rows = duplicates = 0
-    pick = itemgetter(*positions)
-    days, times, stores, points, signs = rules.days, rules.times, rules.stores, rules.points, rules.signs
-    seen_get, reject = seen.get, rejected.append
-    while True:
-        try:
-            for row in reader:
-                if len(row) != ncols:
-                    if _is_blank(row):
-                        continue
-                    rows += 1
-                    line = _start_line(reader.line_num, row)
-                    reject(RejectedLine(line, f"列の数が違います（見出しは {ncols} 列、この行は {len(row)} 列）"))
-                    continue
-                txn, at, store, name, pts, kind = pick(row)
-                if not txn or txn.isspace():
-                    if _is_blank(row):
-                        continue
-                    rows += 1
-                    reject(RejectedLine(_start_line(reader.line_num, row), "取引IDが空です"))
-                    continue
-                rows += 1
-                if txn in known:
-                    duplicates += 1
-                    continue
-                bucket = days.get(at[:10]) if at[10:] in times else None
-                sid, p, sign = stores.get(store), points.get(pts), signs.get(kind)
-                if bucket is None or sid is None or p is None or sign is None:
-                    checked = rules.check(at, store, pts, kind)
-                    if isinstance(checked, str):
-                        reject(RejectedLine(_start_line(reader.line_num, row), checked))
-                        continue
-                    bucket, sid, p, sign = checked
-                # Same id again: a re-exported row is a duplicate, but the same id with other content
-                # means the export is inconsistent, and neither version can be trusted over the other
-                # silently. The first occurrence stays counted; the fingerprint is a 64-bit hash.
-                fingerprint = hash((at, sid, p, sign))
-                first = seen_get(txn)
-                if first is not None:
-                    if first == fingerprint:
-                        duplicates += 1
-                    else:
-                        line = _start_line(reader.line_num, row)
-                        reject(RejectedLine(line, "取引IDが重複していますが内容が異なります（先に出てきた行を採用）"))
-                    continue
-                seen[txn] = fingerprint
-                totals, counts = bucket
-                totals[sid] += sign * p
-                counts[sid] += 1
-                names[sid] = name
-        except csv.Error as exc:  # e.g. a field over csv's size limit; the reader goes on at the next line
-            rows += 1
-            reject(RejectedLine(reader.line_num, f"CSV の行として読めません: {exc}"))
-            continue
-        break
-    return rows, duplicates
+_CONFLICT = "取引IDが重複していますが内容が異なります（先に出てきた行を採用しました）"
+
+
+class _Scan:
+    """One pass over the data rows, a chunk of rows at a time.
+
+    A month is a million rows and CPython pays for every bytecode per row, so a chunk in which every
+    row is well-formed and valid is taken column by column with map/zip/set (loops in C), and only
+    the exceptions — a value not seen yet, a repeated id — are handled one by one. A chunk with a
+    malformed or rejected line goes through ``_take_rows``, the plain row-by-row reading of the rules,
+    which both paths must agree with (the tests run both).
+    """
+
+    def __init__(self, ncols: int, positions: list[int], known: Container[str], rules: _Rules) -> None:
+        self.ncols = ncols
+        self.pick = itemgetter(*positions)
+        self.columns = [itemgetter(position) for position in positions]
+        self.known = known
+        # Nothing is in an empty container: skip a million look-ups on a month's first import.
+        self.check_known = not (isinstance(known, Sized) and len(known) == 0)
+        self.rules = rules
+        self.seen: dict[str, int] = {}  # accepted txn id -> fingerprint of its content, in file order
+        # Per usage month, per store: net points and accepted rows. Keyed by the interned store id
+        # (its hash is cached), not by (month, store) tuples that would be built and hashed per row.
+        self.totals: dict[str, defaultdict[str, int]] = {}
+        self.counts: dict[str, Counter[str]] = {}
+        self.names: dict[str, str] = {}
+        self.rejected: list[RejectedLine] = []
+        self.rows = 0
+        self.duplicates = 0
+
+    def run(self, reader: CsvReader, chunk_rows: int = _CHUNK_ROWS) -> None:
+        while True:
+            first_line = reader.line_num + 1
+            chunk: list[list[str]] = []
+            try:
+                chunk.extend(islice(reader, chunk_rows))
+            except csv.Error as exc:  # e.g. a field over csv's size limit; the rows before it are kept
+                self._take(chunk, first_line, exact=False)
+                self.rows += 1
+                self.rejected.append(RejectedLine(reader.line_num, f"CSV の行として読めません: {exc}"))
+                continue
+            self._take(chunk, first_line, exact=reader.line_num - first_line + 1 == len(chunk))
+            if len(chunk) < chunk_rows:
+                return
+
+    def _take(self, chunk: list[list[str]], first_line: int, exact: bool) -> None:
+        if chunk and not self._take_columns(chunk, first_line, exact):
+            self._take_rows(chunk, _line_numbers(chunk, first_line, exact))
+
+    # --- row by row: every rule, in order ---------------------------------------------------------
+
+    def _take_rows(self, chunk: list[list[str]], lines: Sequence[int]) -> None:
+        ncols, pick, known, check_known, resolve = self.ncols, self.pick, self.known, self.check_known, self.rules.resolve
+        for row, line in zip(chunk, lines, strict=True):
+            if len(row) != ncols:
+                if not _is_blank(row):
+                    self.rows += 1
+                    self._reject(line, f"列の数が違います（見出しは {ncols} 列、この行は {len(row)} 列）")
+                continue
+            txn, at, store, name, raw_points, kind = pick(row)
+            if not txn or txn.isspace():
+                if not _is_blank(row):
+                    self.rows += 1
+                    self._reject(line, "取引IDが空です")
+                continue
+            self.rows += 1
+            if check_known and txn in known:  # counted by an earlier import, whatever it says now
+                self.duplicates += 1
+                continue
+            checked = resolve(at, store, raw_points, kind)
+            if isinstance(checked, str):
+                self._reject(line, checked)
+                continue
+            month, sid, points, sign = checked
+            fingerprint = hash((at, sid, points, sign))
+            first = self.seen.get(txn)
+            if first is not None:
+                self._repeat(line, first == fingerprint)
+                continue
+            self.seen[txn] = fingerprint
+            totals, counts = self._month(month)
+            totals[sid] += sign * points
+            counts[sid] += 1
+            self.names[sid] = name
+
+    def _month(self, month: str) -> tuple[defaultdict[str, int], Counter[str]]:
+        if month not in self.totals:
+            self.totals[month], self.counts[month] = defaultdict(int), Counter()
+        return self.totals[month], self.counts[month]
+
+    def _reject(self, line: int, reason: str) -> None:
+        self.rejected.append(RejectedLine(line, reason))
+
+    def _repeat(self, line: int, same_content: bool) -> None:
+        # A re-exported row is a duplicate; the same id with other content means the export is
+        # inconsistent: the first row stays counted and staff see the other one.
+        if same_content:
+            self.duplicates += 1
+        else:
+            self._reject(line, _CONFLICT)
+
+    # --- column by column: the same rules, at C speed -------------------------------------------
+
+    def _take_columns(self, chunk: list[list[str]], first_line: int, exact: bool) -> bool:
+        """Take a chunk whose rows are all well-formed and valid; False (having changed nothing but
+        the caches) when the row-by-row path must decide."""
+        widths = set(map(len, chunk))
+        if widths != {self.ncols}:
+            return False
+        ids, ats, raw_stores, names, raw_points, kinds = (list(map(column, chunk)) for column in self.columns)
+        if "" in ids or any(map(str.isspace, ids)):
+            return False
+        rules = self.rules
+        columns = (
+            list(map(rules.days.get, map(_DATE, ats))),
+            list(map(rules.clocks.__contains__, map(_CLOCK, ats))),
+            list(map(rules.stores.get, raw_stores)),
+            list(map(rules.points.get, raw_points)),
+            list(map(rules.signs.get, kinds)),
+        )
+        months, clocks, sids, points, signs = columns
+        if (None in months or False in clocks or None in sids or None in points or None in signs) and not self._fill(
+            columns, ats, raw_stores, raw_points, kinds
+        ):
+            return False
+        fingerprints = list(map(hash, zip(ats, sids, points, signs, strict=True)))
+        accept = self._first_occurrences(ids, fingerprints, first_line, exact, chunk)
+        if accept is not None:
+            ids, fingerprints, months, sids, names, points, signs = (
+                list(compress(column, accept)) for column in (ids, fingerprints, months, sids, names, points, signs)
+            )
+        self.rows += len(chunk)
+        self.seen.update(zip(ids, fingerprints, strict=True))
+        self.names.update(zip(sids, names, strict=True))
+        nets = list(map(mul, signs, points))
+        if months.count(months[0]) != len(months):  # a chunk across a month boundary: rare
+            self._add_months(months, sids, nets)
+            return True
+        totals, counts = self._month(months[0])
+        counts.update(sids)
+        for sid, net in zip(sids, nets, strict=True):  # the one Python loop: a scatter-add
+            totals[sid] += net
+        return True
+
+    def _add_months(self, months: list[str], sids: list[str], nets: list[int]) -> None:
+        for sid, month, net in zip(sids, months, nets, strict=True):
+            totals, counts = self._month(month)
+            totals[sid] += net
+            counts[sid] += 1
+
+    def _fill(self, columns: tuple[list[Any], ...], ats: tuple[str, ...], raw_stores: tuple[str, ...],
+              raw_points: tuple[str, ...], kinds: tuple[str, ...]) -> bool:
+        """Resolve the cache misses of a chunk through ``check``; False if a row is rejected."""
+        months, clocks, sids, points, signs = columns
+        misses = set(_indexes(months, None)).union(
+            _indexes(clocks, False), _indexes(sids, None), _indexes(points, None), _indexes(signs, None)
+        )
+        check = self.rules.check
+        for i in misses:
+            checked = check(ats[i], raw_stores[i], raw_points[i], kinds[i])
+            if isinstance(checked, str):
+                return False
+            months[i], sids[i], points[i], signs[i] = checked
+        return True
+
+    def _first_occurrences(self, ids: tuple[str, ...], fingerprints: list[int], first_line: int, exact: bool,
+                           chunk: list[list[str]]) -> list[bool] | None:
+        """Which rows count (None: all of them). Known ids, ids accepted in an earlier chunk and ids
+        repeated within this chunk are duplicates, or conflicts when their content differs."""
+        n = len(ids)
+        known = list(map(self.known.__contains__, ids)) if self.check_known else []
+        earlier = list(map(self.seen.get, ids))
+        first_at: dict[str, int] = {}
+        repeats: list[bool] = []
+        if len(set(ids)) != n:
+            first_at = dict(zip(reversed(ids), range(n - 1, -1, -1), strict=True))  # id -> first index
+            repeats = list(map(ne, map(first_at.__getitem__, ids), range(n)))
+        flagged = set(_indexes(known, True)).union(_indexes(repeats, True))
+        if earlier.count(None) != n:
+            flagged.update(_indexes(list(map(is_not, earlier, repeat(None))), True))
+        if not flagged:
+            return None
+        accept = [True] * n
+        lines: Sequence[int] = ()
+        for i in sorted(flagged):
+            accept[i] = False
+            if known and known[i]:
+                self.duplicates += 1
+                continue
+            reference = earlier[i]
+            if reference is None:  # new in this chunk: compare with its first occurrence here
+                reference = fingerprints[first_at[ids[i]]]
+            lines = lines or _line_numbers(chunk, first_line, exact)
+            self._repeat(lines[i], fingerprints[i] == reference)
+        return accept
 
 
 def _read(stream: io.TextIOBase, known: Container[str], mapping: ColumnMapping, encoding: str) -> ImportResult:
     reader = csv.reader(stream)
     ncols, positions = _read_header(reader, mapping)
-    rules = _Rules(mapping)
-    seen: dict[str, int] = {}
-    names: dict[str, str] = {}
-    rejected: list[RejectedLine] = []
-    rows, duplicates = _scan(reader, ncols, positions, known, rules, seen, names, rejected)
-    totals: dict[tuple[str, str], int] = {}
-    counts: dict[tuple[str, str], int] = {}
-    for month in sorted(rules.buckets):
-        month_totals, month_counts = rules.buckets[month]
-        for store in sorted(month_counts):
-            totals[month, store] = month_totals[store]
-            counts[month, store] = month_counts[store]
+    scan = _Scan(ncols, positions, known, _Rules(mapping))
+    scan.run(reader)
+    keys = sorted((month, store) for month, counts in scan.counts.items() for store in counts)
     return ImportResult(
-        rows=rows,
-        accepted=len(seen),
-        duplicates=duplicates,
-        rejected=rejected,
-        totals=totals,
-        counts=counts,
-        store_names=names,
-        new_txn_ids=list(seen),
-        months=sorted(month for month, (_, month_counts) in rules.buckets.items() if month_counts),
+        rows=scan.rows,
+        accepted=len(scan.seen),
+        duplicates=scan.duplicates,
+        rejected=scan.rejected,
+        totals={(month, store): scan.totals[month][store] for month, store in keys},
+        counts={(month, store): scan.counts[month][store] for month, store in keys},
+        store_names=scan.names,
+        new_txn_ids=list(scan.seen),
+        months=sorted({month for month, _ in keys}),
         encoding=encoding,
     )
 

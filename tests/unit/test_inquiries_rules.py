@@ -166,3 +166,40 @@ def test_parse_categories():
 def test_bad_category_configuration_fails_loudly(raw):
     with pytest.raises(ValueError, match="INQUIRY_CATEGORIES"):
         parse_categories(raw)
+
+
+# --- hours, service period and forecast come from the settings ----------------------------------------
+
+
+def _settings(**extra: str):
+    from chalicelib.adapters.resources import environment_for
+    from chalicelib.settings import load_settings
+
+    env = environment_for("test") | {
+        "STAGE": "test", "MAIL_FROM": "noreply@example.jp", "STAFF_MAILBOX": "staff@example.jp",
+        "PREFECTURE_MAILBOX": "prefecture@example.jp", "PUBLIC_BASE_URL": "https://example.jp",
+        "APP_SECRET": "s", "JWKS_SOURCE": "/dev/null", "JWT_ISSUER": "test", **extra}
+    return load_settings(env)
+
+
+def test_call_center_configuration_defaults_to_the_program_year():
+    from chalicelib.inquiries.config import call_center_hours, categories, office_hours
+
+    settings = _settings()
+    assert call_center_hours(settings) == HOURS
+    assert office_hours(settings) == OfficeHours()
+    assert (settings.inquiry_forecast_monthly, settings.inquiry_forecast_total) == (1000, 12000)
+    assert categories(settings) == DEFAULT_CATEGORIES
+
+
+def test_next_years_dates_and_categories_are_configuration():
+    from chalicelib.inquiries.config import call_center_hours, categories
+
+    settings = _settings(CALL_CENTER_SERVICE_START="2026-04-01", CALL_CENTER_SERVICE_END="2027-03-25",
+                         CALL_CENTER_CLOSE="18:00", INQUIRY_FORECAST_MONTHLY="800",
+                         INQUIRY_CATEGORIES='[{"code": "general", "label": "一般"}]')
+    hours = call_center_hours(settings)
+    assert (hours.service_start, hours.service_end) == (date(2026, 4, 1), date(2027, 3, 25))
+    assert rules.outside_hours(jst("2026-06-06T17:45"), hours) is False
+    assert settings.inquiry_forecast_monthly == 800
+    assert [c.code for c in categories(settings)] == ["general"]

@@ -1,0 +1,238 @@
+"""The accountant's month in a real browser (Chromium) against the real local stack: import the usage
+export, draft the round with the clock pinned, four-eyes approval, download the bank transfer file.
+
+Same Chromium handling as test_browser.py: skipped locally without Chromium, a failure in CI.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chalicelib.settlement.zengin_reader import parse_transfer_file
+from tests.e2e.conftest import Stack
+from tests.e2e.test_browser import CHROMIUM_ARGS, TIMEOUT_MS, _chromium, _expect, _screenshot, _unavailable
+from tests.factories import application_body, approve_body
+
+pytestmark = [pytest.mark.browser, pytest.mark.e2e]
+
+JULY_2 = "2025-07-02T10:00:00+09:00"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    executable = _chromium()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("playwright is not installed: pip install -r requirements-dev.txt")
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(locale="ja-JP", viewport={"width": 1024, "height": 900}, accept_downloads=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    # Approving a round and recording a return ask for confirmation: say yes.
+    tab.on("dialog", lambda dialog: dialog.accept())
+    try:
+        yield tab
+    finally:
+        context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def _make_store(stack: Stack) -> str:
+    status, created = stack.request("POST", "/applications", application_body(client_token=uuid.uuid4().hex))
+    assert status == 201, created
+    status, decided = stack.request("POST", f"/applications/{created['application_id']}/decision", approve_body(),
+                                    token="screener")
+    assert status == 200, decided
+    return str(decided["store_id"])
+
+
+def _pin_clock(page: Any, stack: Stack, now: str) -> None:
+    """The console sends sessionStorage's miyapo_now as X-Miyapo-Now (honoured by the local stage only)."""
+    page.goto(f"{stack.base}/console/login")
+    page.evaluate("now => sessionStorage.setItem('miyapo_now', now)", now)
+
+
+def _login_as(page: Any, stack: Stack, user: str, landing: str) -> None:
+    page.goto(f"{stack.base}/console/login?as={user}")
+    page.wait_for_url(re.compile(landing))
+    _expect()(page.locator("#who")).to_contain_text(user)
+
+
+def _usage_csv(path: Path, a: str, b: str) -> Path:
+    run = uuid.uuid4().hex[:8]
+    rows = [
+        "取引ID,取引日時,店舗ID,店舗名,利用ポイント,取引区分",
+        f"E{run}-1,2025-06-03 10:00:00,{a},精算試験商店A,1500,利用",
+        f"E{run}-2,2025-06-10 12:30:00,{a},精算試験商店A,500,利用",
+        f"E{run}-3,2025-06-15 09:15:00,{b},精算試験商店B,3000,利用",
+        f"E{run}-4,2025-06-16 18:00:00,{b},精算試験商店B,400,取消",
+        f"E{run}-1,2025-06-03 10:00:00,{a},精算試験商店A,1500,利用",  # the same transaction twice
+        f"E{run}-5,2025-06-20 11:00:00,{b},精算試験商店B,abc,利用",  # line 7: not a number
+    ]
+    # What Excel on a Japanese PC writes: CP932 with CRLF. The console must send these bytes untouched.
+    path.write_bytes(("\r\n".join(rows) + "\r\n").encode("cp932"))
+    return path
+
+
+def test_import_draft_four_eyes_approval_and_transfer_file(page: Any, stack: Stack, tmp_path: Path) -> None:
+    expect = _expect()
+    a, b = sorted([_make_store(stack), _make_store(stack)])
+    csv_path = _usage_csv(tmp_path / "usage-2025-06.csv", a, b)
+
+    _pin_clock(page, stack, JULY_2)
+    _login_as(page, stack, "accountant", r"/console/settlements$")
+    expect(page.locator("#pinned-clock")).to_contain_text("2025/07/02 10:00")
+
+    # 利用実績: upload, then the report.
+    page.locator("#nav a", has_text="利用実績").click()
+    page.wait_for_url(re.compile(r"/console/usage"))
+    page.set_input_files("#usage-file", str(csv_path))
+    page.click("#upload")
+    expect(page.locator("#flash")).to_contain_text("取り込みました")
+    expect(page.locator("#rep-rows")).to_have_text("6")
+    expect(page.locator("#rep-accepted")).to_have_text("4")
+    expect(page.locator("#rep-duplicates")).to_have_text("1")
+    expect(page.locator("#rep-rejected")).to_have_text("1")
+    expect(page.locator("#points-by-month tr[data-month='2025-06']")).to_contain_text("4,600")
+    rejected = page.locator("#rejected-lines tbody tr")
+    expect(rejected).to_have_count(1)
+    expect(rejected.first.locator("td").first).to_have_text("7")
+    import_id = re.search(r"IMP\d{6}", page.url)
+    assert import_id, page.url
+    expect(page.locator(f"#imports tr[data-import='{import_id.group(0)}']")).to_contain_text("取り込み済み")
+    _screenshot(page, "console-usage.png")
+
+    # 精算: June is not drafted yet; draft it (on 2 July, by the pinned clock).
+    page.locator("#nav a", has_text="精算").click()
+    page.wait_for_url(re.compile(r"/console/settlements"))
+    page.fill("#month", "2025-06")
+    page.locator("#month-form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"month=2025-06"))
+    expect(page.locator("h1")).to_contain_text("2025年6月分")
+    expect(page.locator("#no-round")).to_contain_text("未作成")
+    page.click("#create-draft")
+    expect(page.locator("#flash")).to_contain_text("下書きを作成しました")
+    expect(page.locator("#usage-total")).to_have_text("4,600円")
+    expect(page.locator("#total-amount")).to_have_text("4,600円")
+    expect(page.locator("#stores-paid")).to_have_text("2店舗")
+    expect(page.locator("#fee")).to_have_text("23円")
+    expect(page.locator("#payment-date")).to_contain_text("2025/07/18")
+    expect(page.locator(f"#lines tr[data-store='{a}']")).to_contain_text("2,000")
+    expect(page.locator(f"#lines tr[data-store='{b}']")).to_contain_text("2,600")
+    expect(page.locator("#self-drafted")).to_be_visible()
+
+    # The drafter cannot approve: the four-eyes rule, said plainly.
+    page.click("#approve")
+    problem = page.locator("#approve-problem")
+    expect(problem).to_be_visible()
+    expect(problem).to_contain_text("別の")
+    expect(problem).to_contain_text("承認")
+    expect(page.locator("h1")).to_contain_text("下書き")
+    _screenshot(page, "console-settlements-draft.png")
+
+    # A second accountant approves (same tab: the pinned clock stays).
+    _login_as(page, stack, "accountant2", r"/console/settlements$")
+    expect(page.locator("h1")).to_contain_text("2025年6月分")
+    expect(page.locator("#self-drafted")).to_have_count(0)
+    page.click("#approve")
+    expect(page.locator("#flash")).to_contain_text("承認しました")
+    expect(page.locator("h1")).to_contain_text("承認済み")
+    expect(page.locator("#downloads")).to_be_visible()
+
+    with page.expect_download() as info:
+        page.click("#download-transfer_file")
+    download = info.value
+    assert download.suggested_filename == "zengin-sogo-furikomi-2025-06.txt"
+    data = Path(download.path()).read_bytes()
+    expect(page.locator("#download-note")).to_contain_text("保存しました")
+    _screenshot(page, "console-settlements.png")
+    documents = {}
+    for name in ("statement_csv", "statement_xlsx", "summary"):
+        with page.expect_download() as doc:
+            page.click(f"#download-{name}")
+        documents[name] = Path(doc.value.path()).read_bytes()
+    assert documents["statement_csv"].startswith("\ufeff".encode())
+    assert documents["statement_xlsx"].startswith(b"PK")
+    assert json.loads(documents["summary"])
+
+    status, round_ = stack.request("GET", "/settlements/2025-06", token="accountant")
+    assert status == 200 and round_["status"] == "approved", round_
+    total = round_["total_amount"]
+    assert total == 4600
+    # Fixed-length Zengin records: 120 bytes + CRLF each; header, one per store, trailer, end.
+    assert len(data) == 122 * 5 and data.endswith(b"\r\n")
+    records = data.split(b"\r\n")[:-1]
+    assert [len(r) for r in records] == [120] * 5
+    assert [r[:1] for r in records] == [b"1", b"2", b"2", b"8", b"9"]
+    trailer = records[3]
+    assert int(trailer[1:7]) == 2 and int(trailer[7:19]) == total
+    parsed = parse_transfer_file(data)
+    assert parsed.trailer_total == total and sorted(r.amount for r in parsed.records) == [2000, 2600]
+
+    # The bank returns store a's transfer: recorded from the page, it is owed again as an adjustment.
+    page.fill("#return-store", a)
+    page.fill("#return-reason", "口座なし")
+    page.click("#record-return")
+    expect(page.locator("#flash")).to_contain_text("返却（2,000円）を記録しました")
+    expect(page.locator(f"#adjustments tr[data-adjustment='return-2025-06-{a}']")).to_contain_text("未精算")
+    # An adjustment: a malformed amount is refused next to the field, a negative one is registered.
+    page.fill("#adj-store", b)
+    page.fill("#adj-amount", "1.5")
+    page.fill("#adj-reason", "取消の計上漏れ")
+    page.click("#add-adjustment")
+    expect(page.locator("#adj-amount-err")).to_contain_text("整数")
+    page.fill("#adj-amount", "－３００")
+    page.click("#add-adjustment")
+    expect(page.locator("#flash")).to_contain_text("-300円")
+    status, adjustments = stack.request("GET", "/settlements/adjustments", token="accountant")
+    assert status == 200
+    assert {(x["store_id"], x["amount"], x["state"]) for x in adjustments["items"]} >= {(a, 2000, "open"), (b, -300, "open")}
+
+
+def test_store_bank_account_and_status_forms(page: Any, stack: Stack) -> None:
+    expect = _expect()
+    store_id = _make_store(stack)
+
+    _login_as(page, stack, "accountant", r"/console/settlements$")
+    page.goto(f"{stack.base}/console/stores/{store_id}")
+    expect(page.locator("#bank-change")).to_be_visible()
+    expect(page.locator("#status-change")).to_have_count(0)
+    page.fill("#bc-account_number", "7654321")
+    page.fill("#bc-holder_kana", "宮城太郎")
+    page.click("#change-bank")
+    expect(page.locator("#bc-holder_kana-err")).to_contain_text("カナ")
+    expect(page.locator("#bc-holder_kana")).to_have_attribute("aria-invalid", "true")
+    page.fill("#bc-holder_kana", "ミヤギ タロウ")
+    page.click("#change-bank")
+    expect(page.locator("#flash")).to_contain_text("振込口座を変更しました")
+    expect(page.locator("#account-number")).to_have_text("****321")
+    _screenshot(page, "console-store-forms.png")
+
+    _login_as(page, stack, "screener", r"/console$")
+    page.goto(f"{stack.base}/console/stores/{store_id}")
+    page.click("#change-status")
+    expect(page.locator("#sc-reason-err")).not_to_be_empty()
+    page.select_option("#sc-status", "suspended")
+    page.fill("#sc-reason", "店舗と連絡が取れないため確認中")
+    page.click("#change-status")
+    expect(page.locator("#flash")).to_contain_text("停止中")
+    expect(page.locator("h1")).to_contain_text("停止中")
