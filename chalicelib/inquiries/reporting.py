@@ -15,10 +15,9 @@ from chalicelib.adapters.dynamo import Tx
 from chalicelib.audit.log import SYSTEM, Actor, entry
 from chalicelib.auth.roles import Principal
 from chalicelib.deps import Deps
-from chalicelib.errors import Conflict
 from chalicelib.inquiries import mails, reports, rules
 from chalicelib.inquiries.config import DAILY_PREFIX, MONTHLY_PREFIX, call_center_hours, categories
-from chalicelib.inquiries.repository import InquiryPorts, ports, stamp
+from chalicelib.inquiries.repository import InquiryPorts, commit_or_yield, ports, stamp
 from chalicelib.kernel.calendars import is_call_center_day, month_range, to_jst
 from chalicelib.mail.outbox import Mail
 from chalicelib.observability import logger
@@ -82,10 +81,8 @@ def _deliver_daily(deps: Deps, p: InquiryPorts, delivery_day: date, days: list[d
     deps.audit.add_to(tx, entry(SYSTEM, "inquiry.daily_report", f"inquiry-report#daily#{delivery_day}", now,
                                 detail={"days": [d.isoformat() for d in days], "total": report.total,
                                         "files": [f"{base}.csv", f"{base}.xlsx"]}))
-    try:
-        tx.commit()
-    except Conflict:
-        return None  # a concurrent run delivered it
+    if not commit_or_yield(tx):
+        return None  # a concurrent run delivered it, or is racing us: the next run checks again
     logger.info("daily inquiry report delivered", extra={"delivery_day": delivery_day.isoformat(),
                                                         "days": len(days), "total": report.total})
     return mail
@@ -110,9 +107,10 @@ def daily_report_sweep(deps: Deps, now: datetime) -> dict[str, Any]:
                                     settings.call_center_service_end)
         if days and not p.marks.delivered("daily", delivery_day.isoformat()):
             mail = _deliver_daily(deps, p, delivery_day, days, now)
-            if mail:
-                delivered.append(delivery_day.isoformat())
-                mail_ids.append(mail.mail_id)
+            if not mail:
+                break  # lost a race: the watermark stays, so the next run looks at this day again
+            delivered.append(delivery_day.isoformat())
+            mail_ids.append(mail.mail_id)
         p.marks.advance_last(delivery_day)
     files = [f"{DAILY_PREFIX}{d}.{ext}" for d in delivered for ext in ("csv", "xlsx")]
     return {"delivered": delivered, "files": files, **_retry_pending(deps, DAILY_MAIL, mail_ids, now)}
@@ -156,9 +154,7 @@ def _deliver_monthly(deps: Deps, p: InquiryPorts, month: str, now: datetime) -> 
         deps.outbox.add_to(tx, mail, now)
     deps.audit.add_to(tx, entry(SYSTEM, "inquiry.monthly_report", f"inquiry-report#monthly#{month}", now,
                                 detail={"total": summary.total, "files": [f"{base}.csv", f"{base}.xlsx"]}))
-    try:
-        tx.commit()
-    except Conflict:
+    if not commit_or_yield(tx):
         return []
     logger.info("monthly inquiry summary delivered", extra={"month": month, "total": summary.total})
     return sent

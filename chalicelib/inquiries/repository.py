@@ -18,7 +18,23 @@ from chalicelib.adapters import aws
 from chalicelib.adapters.dynamo import Tx, plain, query_all
 from chalicelib.applications.repository import decode_cursor, encode_cursor
 from chalicelib.deps import Deps
+from chalicelib.errors import Conflict
 from chalicelib.inquiries.config import OPEN_STATUSES
+
+
+def commit_or_yield(tx: Tx) -> bool:
+    """Commit; False when another writer won (a failed condition) or raced us (DynamoDB cancels both
+    sides of a transaction conflict). Either way nothing was written and a later sweep decides again."""
+    try:
+        tx.commit()
+    except Conflict:
+        return False
+    except ClientError as exc:
+        reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+        if exc.response["Error"]["Code"] == "TransactionCanceledException" and "TransactionConflict" in reasons:
+            return False
+        raise
+    return True
 
 
 def stamp(dt: datetime) -> str:

@@ -29,7 +29,7 @@ from chalicelib.inquiries.config import (
     category_labels,
     office_hours,
 )
-from chalicelib.inquiries.repository import InquiryPorts, ports, stamp
+from chalicelib.inquiries.repository import InquiryPorts, commit_or_yield, ports, stamp
 from chalicelib.inquiries.rules import Action
 from chalicelib.inquiries.validation import (
     validate_answer,
@@ -325,9 +325,7 @@ def send_due_escalations(deps: Deps, now: datetime) -> dict[str, Any]:
         deps.outbox.add_to(tx, mail, now)
         deps.audit.add_to(tx, entry(SYSTEM, "inquiry.escalation_notice", _subject(item["inquiry_id"]), now,
                                     detail={"mail_id": mail.mail_id, "due": item["notice_due"]}))
-        try:
-            tx.commit()
-        except Conflict:
+        if not commit_or_yield(tx):
             continue  # another run (or a prefecture answer) took it first
         queued.append(mail.mail_id)
     retry = [m for m in deps.outbox.pending_ids() if m.startswith(ESCALATION_MAIL) and m not in queued]

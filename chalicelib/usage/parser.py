@@ -30,9 +30,9 @@ from collections import Counter, defaultdict
 from collections.abc import Container, Sequence, Sized
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta, timezone
-from itertools import compress, islice, repeat
-from operator import is_not, itemgetter, mul, ne
-from typing import TYPE_CHECKING, Any
+from itertools import chain, compress, islice, repeat
+from operator import add, is_not, itemgetter, mul, not_
+from typing import TYPE_CHECKING, Any, TextIO
 
 from chalicelib.kernel.calendars import JST
 
@@ -66,7 +66,9 @@ _SLASH_AT_RE = re.compile(r"([0-9]{4})/([0-9]{1,2})/([0-9]{1,2}) ([0-9]{1,2}):([
 
 _UTF8_BOM = codecs.BOM_UTF8
 _SNIFF_BYTES = 64 * 1024
-_CHUNK_ROWS = 4096  # rows taken at a time by the column path
+_BLOCK_CHARS = 32 * 1024  # text read at a time: about 500 rows, what the column path takes at once
+_MAX_BLOCK_CHARS = 1024 * 1024  # a quoted field still open after this much text: let csv read the rest
+_CHUNK_ROWS = 512  # rows at a time when the csv module reads (malformed quoting)
 _POINTS_CACHE_LIMIT = 100_000  # distinct point strings remembered; a month has a few thousand
 _TIMES_CACHE_LIMIT = 100_000  # 取引日時 in another form than the console's, remembered
 _SHOWN_VALUE_CHARS = 40  # a rejected value is quoted in the reason, cut to this length
@@ -274,8 +276,9 @@ _CLOCK = itemgetter(slice(10, None))  # ' HH:MM:SS' of the console's form
 class _Rules:
     """The field rules of one file, with caches of the values already found valid.
 
-    ``resolve`` (and the column path, directly) first looks values up in the caches; only a miss
-    runs ``check``, which validates the row's fields and fills the caches.
+    The row and column paths look values up in the caches (``days``/``clocks``, ``stores``,
+    ``points``, ``signs``); only a miss runs the rule itself, which fills the cache. ``check`` gives
+    the reasons a row is rejected.
     """
 
     def __init__(self, mapping: ColumnMapping) -> None:
@@ -288,7 +291,7 @@ class _Rules:
         self.points: dict[str, int] = {}
         self.signs = {mapping.use_label: 1, mapping.cancel_label: -1}
 
-    def _month(self, at: str) -> str | None:
+    def month(self, at: str) -> str | None:
         month = self.days.get(at[:10]) if at[10:] in self.clocks else self.other_times.get(at)
         if month is not None:
             return month
@@ -303,26 +306,33 @@ class _Rules:
             self.other_times[at] = month
         return month
 
+    def store(self, store: str) -> str | None:
+        sid = self.stores.get(store)
+        if sid is None and _STORE_ID_RE.fullmatch(store):
+            sid = self.stores[store] = sys.intern(store)
+        return sid
+
+    def point(self, text: str) -> int | None:
+        value = self.points.get(text)
+        if value is None:
+            checked = _points_or_problem(text)
+            if isinstance(checked, str):
+                return None
+            value = checked
+            if len(self.points) < _POINTS_CACHE_LIMIT:
+                self.points[text] = value
+        return value
+
     def check(self, at: str, store: str, points: str, kind: str) -> tuple[str, str, int, int] | str:
-        """(month, interned store id, points, sign) or the reason the row is rejected."""
+        """(month, interned store id, points, sign) or the reasons the row is rejected."""
+        month, sid, value, sign = self.month(at), self.store(store), self.point(points), self.signs.get(kind)
         problems = []
-        month = self._month(at)
         if month is None:
             problems.append(f"取引日時を読めません（例: 2025-06-01 10:30:00）: {_show(at)}" if at else "取引日時が空です")
-        sid = self.stores.get(store)
         if sid is None:
-            if _STORE_ID_RE.fullmatch(store):
-                sid = self.stores[store] = sys.intern(store)
-            else:
-                problems.append(f"店舗IDの形式が正しくありません（MP と数字6桁）: {_show(store)}" if store else "店舗IDが空です")
-        value = self.points.get(points)
+            problems.append(f"店舗IDの形式が正しくありません（MP と数字6桁）: {_show(store)}" if store else "店舗IDが空です")
         if value is None:
-            value = _points_or_problem(points)
-            if isinstance(value, str):
-                problems.append(value)
-            elif len(self.points) < _POINTS_CACHE_LIMIT:
-                self.points[points] = value
-        sign = self.signs.get(kind)
+            problems.append(str(_points_or_problem(points)))
         if sign is None:
             labels = f"「{self.mapping.use_label}」か「{self.mapping.cancel_label}」"
             problems.append(f"取引区分は{labels}です: {_show(kind)}" if kind else "取引区分が空です")
@@ -336,6 +346,20 @@ class _Rules:
         if month is None or sid is None or value is None or sign is None:
             return self.check(at, store, points, kind)
         return month, sid, value, sign
+
+    def fill(self, ats: list[str], stores: list[str], points: list[str], kinds: list[str],
+             looked_up: tuple[list[Any], ...]) -> bool:
+        """Complete the column look-ups of a chunk where the caches missed; False if a row is invalid."""
+        months, clocks, sids, values, signs = looked_up
+        if None in signs:
+            return False
+        for i in set(_indexes(months, None)).union(_indexes(clocks, False)):
+            months[i] = self.month(ats[i])
+        for i in _indexes(sids, None):
+            sids[i] = self.store(stores[i])
+        for i in _indexes(values, None):
+            values[i] = self.point(points[i])
+        return not (None in months or None in sids or None in values)
 
 
 # --- the file -------------------------------------------------------------------------------------
@@ -372,14 +396,48 @@ def _indexes(values: list[Any], target: object) -> list[int]:
         return found
 
 
-def _read_header(reader: CsvReader, mapping: ColumnMapping) -> tuple[int, list[int]]:
-    """(number of columns, position of each mapped column) from the first non-blank line."""
+def _split_plain(block: str) -> tuple[list[list[str]], int] | None:
+    """Rows and line count of a block without quote characters; None if it has one (or a lone CR).
+
+    Without quotes, csv's excel dialect only splits lines on CR LF / LF and fields on commas, so
+    ``str.split`` gives the very same rows, three times faster.
+    """
+    if '"' in block:
+        return None
+    block = block.replace("\r\n", "\n")
+    if "\r" in block:
+        return None
+    lines = block.split("\n")
+    if not lines[-1]:
+        lines.pop()
+    return list(map(str.split, lines, repeat(","))), len(lines)
+
+
+def _split_quoted(block: str) -> tuple[list[list[str]], int] | None:
+    """Rows and line count of a block by the csv module; None if the block ends inside a quoted
+    field or is malformed (strict mode says so instead of guessing; the caller reads on or falls back)."""
+    reader = csv.reader(io.StringIO(block, newline=""), strict=True)
     try:
-        row = next((row for row in reader if not _is_blank(row)), None)
-    except csv.Error as exc:
-        raise NotAnExport(f"CSV として読めません（{reader.line_num} 行目: {exc}）。") from None
-    if row is None:
-        raise NotAnExport("ファイルが空です（見出し行もデータもありません）。")
+        rows = list(reader)
+    except csv.Error:
+        return None
+    return rows, reader.line_num
+
+
+def _read_header(stream: TextIO, mapping: ColumnMapping) -> tuple[int, int, list[int]]:
+    """(line of the header, number of columns, position of each mapped column): the first non-blank line."""
+    line = 0
+    while True:
+        text = stream.readline()
+        if not text:
+            raise NotAnExport("ファイルが空です（見出し行もデータもありません）。")
+        line += 1
+        try:
+            row = next(csv.reader([text]), [])
+        except csv.Error as exc:
+            raise NotAnExport(f"CSV として読めません（{line} 行目: {exc}）。") from None
+        if not _is_blank(row):
+            break
     header = [_header_key(cell) for cell in row]
     required = mapping.columns()
     missing = [name for name in required if _header_key(name) not in header]
@@ -391,20 +449,23 @@ def _read_header(reader: CsvReader, mapping: ColumnMapping) -> tuple[int, list[i
     doubled = [name for name in required if header.count(_header_key(name)) > 1]
     if doubled:
         raise NotAnExport(f"見出しに同じ列名が複数あります: {', '.join(doubled)}。どの列を使うか決められません。")
-    return len(header), [header.index(_header_key(name)) for name in required]
+    return line, len(header), [header.index(_header_key(name)) for name in required]
 
 
 _CONFLICT = "取引IDが重複していますが内容が異なります（先に出てきた行を採用しました）"
+# Added to every fingerprint so that each is a distinct int object (CPython shares -5…256): the
+# column path tells a newly stored fingerprint from an earlier one by identity.
+_DISTINCT = 1 << 64
 
 
 class _Scan:
     """One pass over the data rows, a chunk of rows at a time.
 
     A month is a million rows and CPython pays for every bytecode per row, so a chunk in which every
-    row is well-formed and valid is taken column by column with map/zip/set (loops in C), and only
-    the exceptions — a value not seen yet, a repeated id — are handled one by one. A chunk with a
-    malformed or rejected line goes through ``_take_rows``, the plain row-by-row reading of the rules,
-    which both paths must agree with (the tests run both).
+    row is well-formed and valid is taken column by column with map/zip/compress (loops in C); only
+    the exceptions — a value not cached yet, a repeated id — are handled one by one. A chunk with a
+    malformed or rejected line goes through ``_take_rows``, the plain row-by-row reading of the
+    rules, which the column path must agree with (the tests compare them).
     """
 
     def __init__(self, ncols: int, positions: list[int], known: Container[str], rules: _Rules) -> None:
@@ -425,24 +486,66 @@ class _Scan:
         self.rows = 0
         self.duplicates = 0
 
-    def run(self, reader: CsvReader, chunk_rows: int = _CHUNK_ROWS) -> None:
+    def run(self, stream: TextIO, line: int) -> None:
+        """Read the data rows from ``line`` on, a block of text at a time."""
+        pending = ""
         while True:
-            first_line = reader.line_num + 1
+            text = stream.read(_BLOCK_CHARS)
+            pending += text
+            if not pending:
+                return
+            cut = pending.rfind("\n") + 1 if text else len(pending)
+            if cut == 0:
+                continue  # a line longer than a block
+            block, pending = pending[:cut], pending[cut:]
+            parsed = _split_plain(block) or _split_quoted(block)
+            if parsed is None:
+                if text and len(block) < _MAX_BLOCK_CHARS:  # a quoted field goes on past the block: read on
+                    pending = block + pending
+                    continue
+                # Malformed quoting or a field over csv's limit: from here on, the csv module reads
+                # the rest as it would have read the whole file, and says which lines it cannot read.
+                rest = io.StringIO(block + pending + stream.readline(), newline="")
+                self._run_csv(csv.reader(chain(rest, stream)), line - 1)
+                return
+            rows, lines = parsed
+            self._take(rows, line, exact=lines == len(rows))
+            line += lines
+
+    def _run_csv(self, reader: CsvReader, offset: int, chunk_rows: int = _CHUNK_ROWS) -> None:
+        while True:
+            first_line = offset + reader.line_num + 1
             chunk: list[list[str]] = []
             try:
                 chunk.extend(islice(reader, chunk_rows))
-            except csv.Error as exc:  # e.g. a field over csv's size limit; the rows before it are kept
+            except csv.Error as exc:  # the rows before it are kept (list.extend keeps what it got)
                 self._take(chunk, first_line, exact=False)
                 self.rows += 1
-                self.rejected.append(RejectedLine(reader.line_num, f"CSV の行として読めません: {exc}"))
+                self.rejected.append(RejectedLine(offset + reader.line_num, f"CSV の行として読めません: {exc}"))
                 continue
-            self._take(chunk, first_line, exact=reader.line_num - first_line + 1 == len(chunk))
+            self._take(chunk, first_line, exact=offset + reader.line_num - first_line + 1 == len(chunk))
             if len(chunk) < chunk_rows:
                 return
 
     def _take(self, chunk: list[list[str]], first_line: int, exact: bool) -> None:
         if chunk and not self._take_columns(chunk, first_line, exact):
             self._take_rows(chunk, _line_numbers(chunk, first_line, exact))
+
+    def _month(self, month: str) -> tuple[defaultdict[str, int], Counter[str]]:
+        if month not in self.totals:
+            self.totals[month], self.counts[month] = defaultdict(int), Counter()
+        return self.totals[month], self.counts[month]
+
+    def _reject(self, line: int, reason: str) -> None:
+        self.rejected.append(RejectedLine(line, reason))
+
+    def _repeat(self, line: int, same_content: bool) -> None:
+        # A re-exported row is a duplicate; the same id with other content means the export is
+        # inconsistent: the first row stays counted and staff see the other one.
+        if same_content:
+            self.duplicates += 1
+        else:
+            self._reject(line, _CONFLICT)
 
     # --- row by row: every rule, in order ---------------------------------------------------------
 
@@ -469,7 +572,7 @@ class _Scan:
                 self._reject(line, checked)
                 continue
             month, sid, points, sign = checked
-            fingerprint = hash((at, sid, points, sign))
+            fingerprint = hash((at, sid, points, sign)) + _DISTINCT
             first = self.seen.get(txn)
             if first is not None:
                 self._repeat(line, first == fingerprint)
@@ -480,123 +583,82 @@ class _Scan:
             counts[sid] += 1
             self.names[sid] = name
 
-    def _month(self, month: str) -> tuple[defaultdict[str, int], Counter[str]]:
-        if month not in self.totals:
-            self.totals[month], self.counts[month] = defaultdict(int), Counter()
-        return self.totals[month], self.counts[month]
-
-    def _reject(self, line: int, reason: str) -> None:
-        self.rejected.append(RejectedLine(line, reason))
-
-    def _repeat(self, line: int, same_content: bool) -> None:
-        # A re-exported row is a duplicate; the same id with other content means the export is
-        # inconsistent: the first row stays counted and staff see the other one.
-        if same_content:
-            self.duplicates += 1
-        else:
-            self._reject(line, _CONFLICT)
-
     # --- column by column: the same rules, at C speed -------------------------------------------
 
     def _take_columns(self, chunk: list[list[str]], first_line: int, exact: bool) -> bool:
         """Take a chunk whose rows are all well-formed and valid; False (having changed nothing but
         the caches) when the row-by-row path must decide."""
-        widths = set(map(len, chunk))
-        if widths != {self.ncols}:
+        if set(map(len, chunk)) != {self.ncols}:
             return False
         ids, ats, raw_stores, names, raw_points, kinds = (list(map(column, chunk)) for column in self.columns)
         if "" in ids or any(map(str.isspace, ids)):
             return False
         rules = self.rules
-        columns = (
+        looked_up = (
             list(map(rules.days.get, map(_DATE, ats))),
             list(map(rules.clocks.__contains__, map(_CLOCK, ats))),
             list(map(rules.stores.get, raw_stores)),
             list(map(rules.points.get, raw_points)),
             list(map(rules.signs.get, kinds)),
         )
-        months, clocks, sids, points, signs = columns
-        if (None in months or False in clocks or None in sids or None in points or None in signs) and not self._fill(
-            columns, ats, raw_stores, raw_points, kinds
-        ):
+        months, clocks, sids, points, signs = looked_up
+        missed = None in months or False in clocks or None in sids or None in points or None in signs
+        if missed and not rules.fill(ats, raw_stores, raw_points, kinds, looked_up):
             return False
-        fingerprints = list(map(hash, zip(ats, sids, points, signs, strict=True)))
-        accept = self._first_occurrences(ids, fingerprints, first_line, exact, chunk)
-        if accept is not None:
-            ids, fingerprints, months, sids, names, points, signs = (
-                list(compress(column, accept)) for column in (ids, fingerprints, months, sids, names, points, signs)
-            )
-        self.rows += len(chunk)
-        self.seen.update(zip(ids, fingerprints, strict=True))
-        self.names.update(zip(sids, names, strict=True))
+        fingerprints = list(map(add, map(hash, zip(ats, sids, points, signs, strict=True)), repeat(_DISTINCT)))
         nets = list(map(mul, signs, points))
+        self.rows += len(chunk)
+        kept = self._first_occurrences(ids, fingerprints, chunk, first_line, exact)
+        if kept is not None:
+            months, sids, names, nets = (list(compress(column, kept)) for column in (months, sids, names, nets))
+        self._add(months, sids, names, nets)
+        return True
+
+    def _first_occurrences(self, ids: list[str], fingerprints: list[int], chunk: list[list[str]], first_line: int,
+                           exact: bool) -> list[bool] | None:
+        """Store the new ids; which rows count (None: all). Known ids and ids stored before (in an
+        earlier chunk or earlier in this one) are duplicates, or conflicts when their content differs."""
+        n = len(ids)
+        kept: list[bool] = []
+        positions: Sequence[int] = range(n)
+        if self.check_known:
+            known = list(map(self.known.__contains__, ids))
+            if True in known:
+                self.duplicates += known.count(True)
+                kept = list(map(not_, known))
+                ids, fingerprints, positions = (list(compress(c, kept)) for c in (ids, fingerprints, positions))
+        # One hash-table visit per row: setdefault stores a new id and hands back the very object
+        # given; for an id stored before it hands back the earlier fingerprint, another object.
+        stored = list(map(self.seen.setdefault, ids, fingerprints))
+        repeated = list(map(is_not, stored, fingerprints))
+        if True in repeated:
+            kept = kept or [True] * n
+            lines = _line_numbers(chunk, first_line, exact)
+            for i in _indexes(repeated, True):
+                kept[positions[i]] = False
+                self._repeat(lines[positions[i]], stored[i] == fingerprints[i])
+        return kept or None
+
+    def _add(self, months: list[str], sids: list[str], names: list[str], nets: list[int]) -> None:
+        if not sids:
+            return
+        self.names.update(zip(sids, names, strict=True))
         if months.count(months[0]) != len(months):  # a chunk across a month boundary: rare
-            self._add_months(months, sids, nets)
-            return True
+            for sid, month, net in zip(sids, months, nets, strict=True):
+                totals, counts = self._month(month)
+                totals[sid] += net
+                counts[sid] += 1
+            return
         totals, counts = self._month(months[0])
         counts.update(sids)
         for sid, net in zip(sids, nets, strict=True):  # the one Python loop: a scatter-add
             totals[sid] += net
-        return True
-
-    def _add_months(self, months: list[str], sids: list[str], nets: list[int]) -> None:
-        for sid, month, net in zip(sids, months, nets, strict=True):
-            totals, counts = self._month(month)
-            totals[sid] += net
-            counts[sid] += 1
-
-    def _fill(self, columns: tuple[list[Any], ...], ats: tuple[str, ...], raw_stores: tuple[str, ...],
-              raw_points: tuple[str, ...], kinds: tuple[str, ...]) -> bool:
-        """Resolve the cache misses of a chunk through ``check``; False if a row is rejected."""
-        months, clocks, sids, points, signs = columns
-        misses = set(_indexes(months, None)).union(
-            _indexes(clocks, False), _indexes(sids, None), _indexes(points, None), _indexes(signs, None)
-        )
-        check = self.rules.check
-        for i in misses:
-            checked = check(ats[i], raw_stores[i], raw_points[i], kinds[i])
-            if isinstance(checked, str):
-                return False
-            months[i], sids[i], points[i], signs[i] = checked
-        return True
-
-    def _first_occurrences(self, ids: tuple[str, ...], fingerprints: list[int], first_line: int, exact: bool,
-                           chunk: list[list[str]]) -> list[bool] | None:
-        """Which rows count (None: all of them). Known ids, ids accepted in an earlier chunk and ids
-        repeated within this chunk are duplicates, or conflicts when their content differs."""
-        n = len(ids)
-        known = list(map(self.known.__contains__, ids)) if self.check_known else []
-        earlier = list(map(self.seen.get, ids))
-        first_at: dict[str, int] = {}
-        repeats: list[bool] = []
-        if len(set(ids)) != n:
-            first_at = dict(zip(reversed(ids), range(n - 1, -1, -1), strict=True))  # id -> first index
-            repeats = list(map(ne, map(first_at.__getitem__, ids), range(n)))
-        flagged = set(_indexes(known, True)).union(_indexes(repeats, True))
-        if earlier.count(None) != n:
-            flagged.update(_indexes(list(map(is_not, earlier, repeat(None))), True))
-        if not flagged:
-            return None
-        accept = [True] * n
-        lines: Sequence[int] = ()
-        for i in sorted(flagged):
-            accept[i] = False
-            if known and known[i]:
-                self.duplicates += 1
-                continue
-            reference = earlier[i]
-            if reference is None:  # new in this chunk: compare with its first occurrence here
-                reference = fingerprints[first_at[ids[i]]]
-            lines = lines or _line_numbers(chunk, first_line, exact)
-            self._repeat(lines[i], fingerprints[i] == reference)
-        return accept
 
 
-def _read(stream: io.TextIOBase, known: Container[str], mapping: ColumnMapping, encoding: str) -> ImportResult:
-    reader = csv.reader(stream)
-    ncols, positions = _read_header(reader, mapping)
+def _read(stream: TextIO, known: Container[str], mapping: ColumnMapping, encoding: str) -> ImportResult:
+    header_line, ncols, positions = _read_header(stream, mapping)
     scan = _Scan(ncols, positions, known, _Rules(mapping))
-    scan.run(reader)
+    scan.run(stream, header_line + 1)
     keys = sorted((month, store) for month, counts in scan.counts.items() for store in counts)
     return ImportResult(
         rows=scan.rows,

@@ -75,20 +75,20 @@ class Stack:
             return exc.code, exc.read()
 
 
-@pytest.fixture(scope="session")
-def stack() -> Stack:
+def start_stack(log_path: Path):
+    """Start `python -m scripts.local_stack` on free ports; yields a Stack, stops it with SIGTERM."""
     aws_port, app_port = free_port(), free_port()
     env = {**os.environ, "AWS_PORT": str(aws_port), "APP_PORT": str(app_port), "SEED": "0",
            "PYTHONUNBUFFERED": "1", "MAIL_SWEEP_SECONDS": "2"}
-    STACK_LOG.parent.mkdir(exist_ok=True)
-    log = STACK_LOG.open("wb")
+    log_path.parent.mkdir(exist_ok=True)
+    log = log_path.open("wb")
     process = subprocess.Popen([sys.executable, "-m", "scripts.local_stack"], cwd=ROOT, env=env,
                                stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{app_port}"
     deadline = time.time() + 60
     while time.time() < deadline:
         if process.poll() is not None:
-            raise RuntimeError("local stack exited early:\n" + STACK_LOG.read_text(errors="replace"))
+            raise RuntimeError("local stack exited early:\n" + log_path.read_text(errors="replace"))
         try:
             with urllib.request.urlopen(base + "/health", timeout=1):
                 break
@@ -96,9 +96,9 @@ def stack() -> Stack:
             time.sleep(0.3)
     else:
         process.kill()
-        raise RuntimeError("local stack did not come up:\n" + STACK_LOG.read_text(errors="replace"))
+        raise RuntimeError("local stack did not come up:\n" + log_path.read_text(errors="replace"))
     tokens = json.loads((ROOT / ".local" / "tokens.json").read_text())
-    yield Stack(base, f"http://127.0.0.1:{aws_port}", tokens, process, STACK_LOG)
+    yield Stack(base, f"http://127.0.0.1:{aws_port}", tokens, process, log_path)
     process.send_signal(signal.SIGTERM)
     try:
         process.wait(timeout=15)
@@ -106,3 +106,14 @@ def stack() -> Stack:
         if process.poll() is None:
             process.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def stack() -> Stack:
+    yield from start_stack(STACK_LOG)
+
+
+@pytest.fixture(scope="module")
+def own_stack() -> Stack:
+    """A stack of the module's own, for tests that need an empty world (e.g. a whole year)."""
+    yield from start_stack(STACK_LOG.with_name("test-stack-own.log"))

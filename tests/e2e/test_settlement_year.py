@@ -27,7 +27,8 @@ def _next_month_day(month: str, day: int) -> str:
     return f"{y}-{m:02d}-{day:02d}T10:00:00+09:00"
 
 
-def test_a_whole_year_of_rounds(stack):
+def test_a_whole_year_of_rounds(own_stack):
+    stack = own_stack
     rng = random.Random(20250401)
     stores = []
     for _ in range(5):

@@ -153,6 +153,21 @@ def test_a_failed_report_mail_is_retried_and_files_are_not_rewritten(api, deps):
     assert len(versions["Versions"]) == 2  # one CSV, one XLSX: the retry did not write them again
 
 
+def test_a_report_run_that_lost_the_race_delivers_nothing_and_is_not_skipped(api, deps, monkeypatch):
+    from chalicelib.inquiries.repository import ReportMarks
+
+    log(api, "2025-06-09T10:00:00+09:00")
+    now = datetime.fromisoformat("2025-06-10T08:30:00+09:00")
+    assert registry.run("daily-report", now, deps)["delivered"] == ["2025-06-10"]
+    # A concurrent run that checked before the first one claimed the delivery: its claim fails.
+    monkeypatch.setattr(ReportMarks, "delivered", lambda self, kind, key: None)
+    monkeypatch.setattr(ReportMarks, "day", lambda self, name: None if name == "last" else
+                        datetime.fromisoformat("2025-06-09T00:00:00+09:00").date())
+    late = registry.run("daily-report", now, deps)
+    assert late["delivered"] == [] and late["sent"] == 0
+    assert len(mail_to(api, PREFECTURE, "日次報告")) == 1
+
+
 def test_totals_equal_the_inquiries_logged_and_the_monthly_summary_agrees(api):
     logged = log_weekend(api)
     log(api, "2025-06-10T10:00:00+09:00", handling_minutes=4)
