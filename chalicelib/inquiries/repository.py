@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.adapters import aws
 from chalicelib.adapters.dynamo import Tx, plain, query_all
+from chalicelib.adapters.files import FileStore
 from chalicelib.applications.repository import decode_cursor, encode_cursor
 from chalicelib.deps import Deps
 from chalicelib.errors import Conflict
@@ -210,21 +211,11 @@ class ReportMarks:
                condition="attribute_not_exists(pk)")
 
 
-class ReportFiles:
-    """The prefecture's deliveries in the documents bucket (private, encrypted by the bucket's default)."""
-
-    def __init__(self, bucket: str) -> None:
-        self.bucket = bucket
-
-    def put(self, key: str, body: bytes, content_type: str) -> None:
-        aws.client("s3").put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
-
-
 @dataclass(frozen=True)
 class InquiryPorts:
     inquiries: InquiryTable
     marks: ReportMarks
-    files: ReportFiles
+    files: FileStore
 
 
 def ports(deps: Deps) -> InquiryPorts:
@@ -232,5 +223,5 @@ def ports(deps: Deps) -> InquiryPorts:
     return InquiryPorts(
         inquiries=InquiryTable(deps.settings.inquiries_table),
         marks=ReportMarks(deps.settings.keys_table),
-        files=ReportFiles(deps.settings.documents_bucket),
+        files=FileStore(deps.settings.documents_bucket),
     )
