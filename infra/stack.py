@@ -42,7 +42,6 @@ ROOT = Path(__file__).resolve().parent.parent
 API_HANDLER = "APIHandler"
 AUTHORIZER = "StaffAuth"
 MAIL_SWEEP = "MailSweep"
-HEARTBEAT = "DailyHeartbeat"
 
 #: The append-only audit table; the functions read and write every other table.
 AUDIT_TABLE = "audit"
@@ -124,12 +123,10 @@ class MiyapoStack(cdk.Stack):
             API_HANDLER: self._api_role(),
             AUTHORIZER: self._function_role("AuthorizerRole", "JWT authorizer: settings only, no data"),
             MAIL_SWEEP: self._mail_sweep_role(),
-            HEARTBEAT: self._function_role("HeartbeatRole", "Daily heartbeat: logs only"),
         }
         for role in self.roles.values():
-            if role is not self.roles[HEARTBEAT]:
-                # Every function that loads settings resolves the app secret.
-                self.secret.grant_read(role)
+            # Every function loads settings, which resolves the app secret.
+            self.secret.grant_read(role)
 
         self.chalice = Chalice(
             self, "ChaliceApp", source_dir=str(ROOT), stage_config=self._stage_config(),

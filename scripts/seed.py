@@ -1,12 +1,15 @@
-"""Demo data for the local stack: a few applications in the screening queue (fictional people)."""
+"""Demo data for the local stack: a few applications in the screening queue and a few call-center
+inquiries on today's log, one of them escalated to the prefecture (fictional people and numbers)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 from chalicelib.applications import service
+from chalicelib.auth.roles import Principal, Role
 from chalicelib.clock import JST
-from chalicelib.deps import get_deps
+from chalicelib.deps import Deps, get_deps
+from chalicelib.inquiries import service as inquiries
 
 DEMO = [
     ("青葉珈琲店", "アオバコーヒーテン", "individual", "041017", "980-0811", "仙台市青葉区一番町1-1-1",
@@ -16,6 +19,44 @@ DEMO = [
     ("なるこ温泉宿", "ナルコオンセンヤド", "corporation", "042153", "989-6800", "大崎市鳴子温泉字湯元1",
      "0229-00-0003", "demo-onsen@example.com", "宿泊", "宿泊・日帰り入浴", "0125", "100", "ﾕ)ﾅﾙｺｵﾝｾﾝ"),
 ]
+
+
+#: (minutes ago, channel, caller type, category, summary, answer, status, handling minutes, fictional callback)
+#: status "escalate": logged as pending, then escalated ("cannot resolve") with the reason in `answer`.
+DEMO_INQUIRIES = [
+    (170, "phone", "resident", "points_use", "ポイントが使える店舗の探し方を知りたい。",
+     "公式サイトの店舗検索と、店頭の「みやぎポイント」ステッカーを案内した。", "resolved", 6, None),
+    (140, "phone", "store", "store_payment", "先月分の精算の振込日を知りたい。",
+     "精算の締め日と振込予定日を案内した。", "resolved", 4, None),
+    (110, "email", "resident", "app", "アプリでデジタル身分証の登録が途中で止まる。折り返しを希望。",
+     "", "pending", 8, ("デモ 花子", "022-000-0000")),
+    (80, "phone", "municipality", "eligibility", "地元の商品券の購入にポイントを使えるか、住民から問い合わせがあった。",
+     "換金性の高いものに当たるか県の判断が必要（デモ）。", "escalate", 12, None),
+    (50, "web", "other", "sessions", "店舗向け相談会の次回の日程を知りたい。",
+     "相談会の日程ページを案内した。", "resolved", 3, None),
+]
+DEMO_AGENT = Principal("agent", frozenset({Role.AGENT}))
+
+
+def seed_demo_inquiries(deps: Deps, now: datetime) -> list[str]:
+    """A few inquiries on today's log (never before midnight, so the agent screen shows them), one escalated."""
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    ids = []
+    for i, row in enumerate(DEMO_INQUIRIES):
+        (ago, channel, caller_type, category, summary, answer, status, minutes, caller) = row
+        received = max(midnight, now - timedelta(minutes=ago))
+        logged = min(now, received + timedelta(minutes=5))
+        inquiry_id, _ = inquiries.log_inquiry(deps, DEMO_AGENT, {
+            "received_at": received.isoformat(timespec="seconds"), "channel": channel, "caller_type": caller_type,
+            "category": category, "summary": summary, "answer": "" if status == "escalate" else answer,
+            "status": "pending" if status == "escalate" else status, "handling_minutes": minutes,
+            "caller_name": caller[0] if caller else None, "caller_phone": caller[1] if caller else None,
+            "client_token": f"demo-inquiry-{i:04d}",
+        }, logged)
+        if status == "escalate":
+            inquiries.escalate(deps, DEMO_AGENT, inquiry_id, {"reason": answer}, logged)
+        ids.append(inquiry_id)
+    return ids
 
 
 def seed_demo() -> list[str]:
@@ -35,4 +76,5 @@ def seed_demo() -> list[str]:
             "client_token": f"demo-seed-{i:04d}",
         }, now + timedelta(minutes=i))
         ids.append(app_id)
+    seed_demo_inquiries(deps, datetime.now(JST))
     return ids

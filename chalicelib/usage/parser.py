@@ -30,7 +30,7 @@ from collections import Counter, defaultdict
 from collections.abc import Container, Sequence, Sized
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta, timezone
-from itertools import chain, compress, islice, repeat
+from itertools import compress, islice, repeat
 from operator import add, is_not, itemgetter, mul, not_
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -65,10 +65,9 @@ _ISO_AT_RE = re.compile(
 _SLASH_AT_RE = re.compile(r"([0-9]{4})/([0-9]{1,2})/([0-9]{1,2}) ([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?")
 
 _UTF8_BOM = codecs.BOM_UTF8
+_LF = b"\n"
 _SNIFF_BYTES = 64 * 1024
-_BLOCK_CHARS = 32 * 1024  # text read at a time: about 500 rows, what the column path takes at once
-_MAX_BLOCK_CHARS = 1024 * 1024  # a quoted field still open after this much text: let csv read the rest
-_CHUNK_ROWS = 512  # rows at a time when the csv module reads (malformed quoting)
+_CHUNK_ROWS = 512  # rows taken at a time: small enough for the CPU cache, large enough for map() to pay
 _POINTS_CACHE_LIMIT = 100_000  # distinct point strings remembered; a month has a few thousand
 _TIMES_CACHE_LIMIT = 100_000  # 取引日時 in another form than the console's, remembered
 _SHOWN_VALUE_CHARS = 40  # a rejected value is quoted in the reason, cut to this length
@@ -171,14 +170,14 @@ def _encodings_to_try(data: bytes) -> tuple[str, ...]:
 
 
 def _undecodable(data: bytes, encodings: tuple[str, ...]) -> NotAnExport:
-    # Where the likeliest encoding breaks: UTF-8 when the start of the file read as UTF-8.
-    likeliest = "utf-8" if encodings[0].startswith("utf-8") else encodings[0]
-    try:
-        data.decode(likeliest)
-        line = 0
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-    where = f"（{line} 行目）" if line else ""
+    # The line where decoding breaks, in whichever encoding read further: that one is the file's.
+    reached = []
+    for encoding in ("utf-8", "cp932") if encodings != ("utf-8-sig",) else ("utf-8",):
+        try:
+            data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            reached.append(exc.start)
+    where = f"（{data.count(_LF, 0, max(reached)) + 1} 行目）" if reached else ""
     if encodings == ("utf-8-sig",):
         return NotAnExport(f"UTF-8 (BOM 付き) のファイルとして読めない文字があります{where}。ファイルが壊れていないか確認してください。")
     return NotAnExport(
@@ -247,12 +246,13 @@ def parse_usage_time(text: str) -> datetime | None:
 
 def _points_or_problem(text: str) -> int | str:
     if _POINTS_RE.fullmatch(text):
-        value = int(text.replace(",", ""))
-        if value == 0:
+        digits = text.replace(",", "").lstrip("0")
+        if not digits:
             return "利用ポイントが 0 です"
-        if value > MAX_POINTS:
+        # Compare lengths first: int() refuses strings of more than 4,300 digits.
+        if len(digits) > len(str(MAX_POINTS)) or int(digits) > MAX_POINTS:
             return f"利用ポイントが大きすぎます: {_show(text)}"
-        return value
+        return int(digits)
     if text.startswith("-"):
         return f"利用ポイントがマイナスです（取消は取引区分で表します）: {_show(text)}"
     if re.fullmatch(r"[0-9,]*\.[0-9]*", text) and any(c.isdigit() for c in text):
@@ -381,8 +381,12 @@ def _line_numbers(chunk: list[list[str]], first_line: int, exact: bool) -> Seque
     lines, line = [], first_line
     for row in chunk:
         lines.append(line)
-        line += 1 + sum(cell.count("\n") + cell.count("\r") - cell.count("\r\n") for cell in row)
+        line += _lines_spanned(row)
     return lines
+
+
+def _lines_spanned(row: list[str]) -> int:
+    return 1 + sum(cell.count("\n") + cell.count("\r") - cell.count("\r\n") for cell in row)
 
 
 def _indexes(values: list[Any], target: object) -> list[int]:
@@ -394,34 +398,6 @@ def _indexes(values: list[Any], target: object) -> list[int]:
             found.append(i)
     except ValueError:
         return found
-
-
-def _split_plain(block: str) -> tuple[list[list[str]], int] | None:
-    """Rows and line count of a block without quote characters; None if it has one (or a lone CR).
-
-    Without quotes, csv's excel dialect only splits lines on CR LF / LF and fields on commas, so
-    ``str.split`` gives the very same rows, three times faster.
-    """
-    if '"' in block:
-        return None
-    block = block.replace("\r\n", "\n")
-    if "\r" in block:
-        return None
-    lines = block.split("\n")
-    if not lines[-1]:
-        lines.pop()
-    return list(map(str.split, lines, repeat(","))), len(lines)
-
-
-def _split_quoted(block: str) -> tuple[list[list[str]], int] | None:
-    """Rows and line count of a block by the csv module; None if the block ends inside a quoted
-    field or is malformed (strict mode says so instead of guessing; the caller reads on or falls back)."""
-    reader = csv.reader(io.StringIO(block, newline=""), strict=True)
-    try:
-        rows = list(reader)
-    except csv.Error:
-        return None
-    return rows, reader.line_num
 
 
 def _read_header(stream: TextIO, mapping: ColumnMapping) -> tuple[int, int, list[int]]:
@@ -486,33 +462,9 @@ class _Scan:
         self.rows = 0
         self.duplicates = 0
 
-    def run(self, stream: TextIO, line: int) -> None:
-        """Read the data rows from ``line`` on, a block of text at a time."""
-        pending = ""
-        while True:
-            text = stream.read(_BLOCK_CHARS)
-            pending += text
-            if not pending:
-                return
-            cut = pending.rfind("\n") + 1 if text else len(pending)
-            if cut == 0:
-                continue  # a line longer than a block
-            block, pending = pending[:cut], pending[cut:]
-            parsed = _split_plain(block) or _split_quoted(block)
-            if parsed is None:
-                if text and len(block) < _MAX_BLOCK_CHARS:  # a quoted field goes on past the block: read on
-                    pending = block + pending
-                    continue
-                # Malformed quoting or a field over csv's limit: from here on, the csv module reads
-                # the rest as it would have read the whole file, and says which lines it cannot read.
-                rest = io.StringIO(block + pending + stream.readline(), newline="")
-                self._run_csv(csv.reader(chain(rest, stream)), line - 1)
-                return
-            rows, lines = parsed
-            self._take(rows, line, exact=lines == len(rows))
-            line += lines
-
-    def _run_csv(self, reader: CsvReader, offset: int, chunk_rows: int = _CHUNK_ROWS) -> None:
+    def run(self, reader: CsvReader, offset: int) -> None:
+        """Read the data rows; ``offset``: lines before the reader's first (the header's)."""
+        chunk_rows = _CHUNK_ROWS
         while True:
             first_line = offset + reader.line_num + 1
             chunk: list[list[str]] = []
@@ -521,7 +473,7 @@ class _Scan:
             except csv.Error as exc:  # the rows before it are kept (list.extend keeps what it got)
                 self._take(chunk, first_line, exact=False)
                 self.rows += 1
-                self.rejected.append(RejectedLine(offset + reader.line_num, f"CSV の行として読めません: {exc}"))
+                self._reject(first_line + sum(map(_lines_spanned, chunk)), f"CSV の行として読めません: {exc}")
                 continue
             self._take(chunk, first_line, exact=offset + reader.line_num - first_line + 1 == len(chunk))
             if len(chunk) < chunk_rows:
@@ -658,7 +610,7 @@ class _Scan:
 def _read(stream: TextIO, known: Container[str], mapping: ColumnMapping, encoding: str) -> ImportResult:
     header_line, ncols, positions = _read_header(stream, mapping)
     scan = _Scan(ncols, positions, known, _Rules(mapping))
-    scan.run(stream, header_line + 1)
+    scan.run(csv.reader(stream), header_line)
     keys = sorted((month, store) for month, counts in scan.counts.items() for store in counts)
     return ImportResult(
         rows=scan.rows,
