@@ -24,8 +24,6 @@ SAT_EVENING = "2025-06-07T18:40:00+09:00"
 MONDAY_OPENING = "2025-06-09T09:00:00+09:00"
 MONDAY_REPORT = "2025-06-09T08:30:00+09:00"
 PREFECTURE = "prefecture@example.jp"
-# Option order of the category select: "選んでください" first, then the prefecture's list (config.py).
-CATEGORY_STEPS = {"points_use": 5, "eligibility": 7}
 
 
 @pytest.fixture(scope="module")
@@ -71,8 +69,9 @@ def _mail_to(stack: Stack, address: str, subject_part: str) -> list[dict[str, An
 
 
 def _choose_category(page: Any, code: str) -> None:
-    """On the focused (closed) select: arrow keys move the choice, as on a Windows or Linux PC."""
-    for _ in range(CATEGORY_STEPS[code]):
+    """On the focused (closed) select, from "選んでください": arrow keys move the choice (Windows, Linux)."""
+    codes = page.locator("#f-category option").evaluate_all("options => options.map(o => o.value)")
+    for _ in range(codes.index(code)):
         page.keyboard.press("ArrowDown")
     _expect()(page.locator("#f-category")).to_have_value(code)
 
@@ -87,7 +86,9 @@ def test_saturday_evening_keyboard_logging_escalation_and_monday_report(page: An
     page.goto(f"{stack.base}/console/login")
     page.evaluate("now => sessionStorage.setItem('miyapo_now', now)", SAT_EVENING)
     page.goto(f"{stack.base}/console/login?as=agent")
-    page.wait_for_url(re.compile(r"/console/stores$"))
+    # an agent lands on the inquiry log
+    page.wait_for_url(re.compile(r"/console/inquiries$"))
+    page.goto(f"{stack.base}/console/stores")
     expect(page.locator("#who")).to_contain_text("agent")
     page.locator("#nav a", has_text="問い合わせ").click()
     page.wait_for_url(re.compile(r"/console/inquiries$"))
