@@ -40,6 +40,9 @@ class Api:
         except ValueError:
             return resp.status_code, resp.body.decode("utf-8", "replace")
 
+    def __repr__(self) -> str:
+        return f"Api(aws={self.aws!r})"  # keep bearer tokens out of test reports
+
     def mail(self) -> list[dict[str, Any]]:
         from chalicelib.mail.local_mailbox import sent_messages
 
