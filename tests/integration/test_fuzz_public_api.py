@@ -13,7 +13,7 @@ scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan
 values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=3),
                                                        st.dictionaries(st.text(max_size=10), inner, max_size=3)),
                       max_leaves=8)
-FIELDS = list(application_body().keys()) + ["client_token", "website"]
+FIELDS = [*list(application_body().keys()), "client_token", "website"]
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -36,13 +36,13 @@ def test_the_sweep_drafts_once_usage_is_in_and_a_second_run_does_nothing(api):
     assert first["actions"] == ["drafted"] and first["round_status"] == "draft"
     again = sweep(api, "2025-07-02T08:00:00+09:00")
     assert again["actions"] == [] and again["round_status"] == "draft"
-    code, round_ = api.call("GET", "/settlements/2025-06", as_="accountant")
+    _, round_ = api.call("GET", "/settlements/2025-06", as_="accountant")
     assert round_["drafted_by"] == "system" and round_["version"] == 1
     # more usage arrives: the system's own draft is refreshed
     upload(api, csv_of([("T5000", "2025-06-29 10:00:00", stores[0], "店A", 10, "利用")]))
     third = sweep(api, "2025-07-03T07:00:00+09:00")
     assert third["actions"] == ["redrafted"]
-    code, round_ = api.call("GET", "/settlements/2025-06", as_="accountant")
+    _code, round_ = api.call("GET", "/settlements/2025-06", as_="accountant")
     assert round_["version"] == 2 and round_["total_amount"] == 6310
     # past the approval deadline with the round unapproved: a warning
     late = sweep(api, "2025-07-15T07:00:00+09:00")
