@@ -183,7 +183,9 @@ def _process_locked(deps: Deps, item: dict[str, Any], now: datetime) -> dict[str
         logger.info("usage export rejected", extra={"import_id": import_id})
         return report(get_import(deps, import_id))
     known = _known_ids(deps, first.months, import_id)
-    result = parse_usage_export(data, known, mapping) if known else first
+    # Parse again only when this file really repeats transactions already counted: for a new
+    # month's export (the usual case) the first pass stands.
+    result = parse_usage_export(data, known, mapping) if not known.isdisjoint(first.new_txn_ids) else first
     frozen = _frozen_months(deps, result.months)
     stores = batch_get(deps.settings.stores_table, "store_id", sorted({s for _, s in result.totals}))
     rep = _summarise(result, stores, frozen)
