@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from bench import settlement
+from bench import apply_load, settlement
 
-BENCHMARKS = (settlement.main,)
+BENCHMARKS = (settlement.main, apply_load.main)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,7 +1,7 @@
 """Load on the public application endpoint through the real local stack (SPEC §6.1, §6.2).
 
 Starts `python -m scripts.local_stack` on free ports, sends a burst of N applications (default
-1,500) from C concurrent clients, each with its own client token, then re-sends a tenth of them
+300; SPEC §6.2 names a burst of 1,500: pass 1500) from C concurrent clients, each with its own client token, then re-sends a tenth of them
 (double submits). Prints latency percentiles and requests per second, next to a baseline measured
 in the same run (`GET /health` through the same stack), and checks that none was lost and none
 duplicated. Run: `python -m bench.apply_load [N] [C]`.
@@ -30,7 +30,7 @@ def _pct(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
-def run(n: int = 1500, clients: int = 8) -> int:
+def run(n: int = 300, clients: int = 8) -> int:
     gen = start_stack(ROOT / ".local" / "bench-stack.log")
     stack = next(gen)
     try:

@@ -111,4 +111,9 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Everything lived in this process's memory and is gone with it; skipping the interpreter's
+    # teardown of a large in-memory AWS keeps Ctrl-C / SIGTERM prompt after a long session.
+    os._exit(code)
