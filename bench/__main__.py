@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from bench import apply_load, settlement
+from bench import apply_load, cold_start, settlement
 
-BENCHMARKS = (settlement.main, apply_load.main)
+BENCHMARKS = (settlement.main, cold_start.main, apply_load.main)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,9 +7,12 @@ from __future__ import annotations
 import functools
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jwt
+if TYPE_CHECKING:
+    import jwt
+
+# PyJWT (and cryptography behind it) is imported on first use, not at cold start of every function.
 
 from chalicelib.auth.roles import Principal, Role
 
@@ -22,16 +25,22 @@ class InvalidToken(Exception):
 
 @functools.cache
 def _jwks_client(url: str) -> jwt.PyJWKClient:
+    import jwt
+
     return jwt.PyJWKClient(url, cache_keys=True, lifespan=3600)
 
 
 @functools.cache
 def _file_keys(path: str, _mtime: float) -> dict[str, jwt.PyJWK]:
+    import jwt
+
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     return {k["kid"]: jwt.PyJWK(k) for k in data["keys"]}
 
 
 def _signing_key(token: str, jwks_source: str) -> Any:
+    import jwt
+
     if jwks_source.startswith(("https://", "http://")):
         return _jwks_client(jwks_source).get_signing_key_from_jwt(token).key
     kid = jwt.get_unverified_header(token).get("kid")
@@ -43,6 +52,8 @@ def _signing_key(token: str, jwks_source: str) -> Any:
 
 def verify(token: str, *, jwks_source: str, issuer: str, audience: str | None) -> Principal:
     """Verify signature, expiry and issuer; return who the caller is and their roles."""
+    import jwt
+
     if token.lower().startswith("bearer "):
         token = token[7:]
     try:

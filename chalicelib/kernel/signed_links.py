@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import jwt
-
 from chalicelib.errors import InvalidInput, LinkExpired
 
 _PURPOSE = "resubmit"
 
 
 def make_resubmit_token(secret: str, application_id: str, round_no: int, now: datetime, days: int) -> str:
+    import jwt  # lazily: most requests never sign a link
+
     claims = {
         "sub": application_id, "rnd": round_no, "pur": _PURPOSE,
         "iat": int(now.timestamp()), "exp": int((now + timedelta(days=days)).timestamp()),
@@ -21,6 +21,8 @@ def make_resubmit_token(secret: str, application_id: str, round_no: int, now: da
 
 def read_resubmit_token(secret: str, token: str, now: datetime) -> tuple[str, int]:
     """(application id, return round) of a valid link; the caller checks the round is current."""
+    import jwt
+
     try:
         claims = jwt.decode(
             token, secret, algorithms=["HS256"], options={"verify_exp": False, "require": ["exp", "sub"]}
