@@ -9,10 +9,12 @@ from chalice import Chalice, ConvertToMiddleware, Cron, Rate
 from chalicelib.clock import now_jst
 from chalicelib.deps import get_deps
 from chalicelib.jobs import registry
+from chalicelib.kernel.lazy import lazy_module
 from chalicelib.observability import logger
 from chalicelib.routes import console, inquiries, ops, public, screening, settlement
-from chalicelib.usage import events as usage_events
 from chalicelib.web.authorizer import auth_bp
+
+usage_events = lazy_module("chalicelib.usage.events")
 
 app = Chalice(app_name="miyapo-ops", configure_logs=False)
 # Uploads (CP932 CSV) and downloads (transfer file, XLSX) pass through API Gateway as bytes.

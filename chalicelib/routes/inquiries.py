@@ -17,11 +17,14 @@ from chalice import Blueprint, Response
 from chalicelib.auth.roles import Role
 from chalicelib.deps import get_deps
 from chalicelib.errors import InvalidInput
-from chalicelib.inquiries import reporting, service
 from chalicelib.inquiries.config import STATUSES, category_labels
 from chalicelib.kernel.calendars import parse_month
+from chalicelib.kernel.lazy import lazy_module
 from chalicelib.web import pages
 from chalicelib.web.http import Ctx, html_response, json_response, public_route, staff_route
+
+reporting = lazy_module("chalicelib.inquiries.reporting")
+service = lazy_module("chalicelib.inquiries.service")
 
 bp = Blueprint(__name__)
 

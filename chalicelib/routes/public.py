@@ -6,12 +6,14 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.applications import service
 from chalicelib.deps import get_deps
 from chalicelib.errors import NotFound
 from chalicelib.kernel import banks
+from chalicelib.kernel.lazy import lazy_module
 from chalicelib.web import pages
 from chalicelib.web.http import Ctx, html_response, json_response, public_route
+
+service = lazy_module("chalicelib.applications.service")
 
 bp = Blueprint(__name__)
 

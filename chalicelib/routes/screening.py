@@ -6,13 +6,16 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.applications import service, views
 from chalicelib.applications.status import Status
 from chalicelib.audit.log import Actor, entry
 from chalicelib.auth.roles import SEE_BANK_ACCOUNT, Role
 from chalicelib.deps import get_deps
 from chalicelib.errors import InvalidInput, NotFound
+from chalicelib.kernel.lazy import lazy_module
 from chalicelib.web.http import Ctx, json_response, staff_route
+
+service = lazy_module("chalicelib.applications.service")
+views = lazy_module("chalicelib.applications.views")
 
 bp = Blueprint(__name__)
 

@@ -8,13 +8,15 @@ from chalice import Blueprint, Response
 
 from chalicelib.auth.roles import Role
 from chalicelib.deps import get_deps
+from chalicelib.kernel.lazy import lazy_module
 from chalicelib.observability import logger
 from chalicelib.settings import get_settings
-from chalicelib.settlement import service as settlement
-from chalicelib.stores import service as stores
-from chalicelib.usage import events
-from chalicelib.usage import service as usage
 from chalicelib.web.http import Ctx, json_response, staff_route
+
+settlement = lazy_module("chalicelib.settlement.service")
+stores = lazy_module("chalicelib.stores.service")
+events = lazy_module("chalicelib.usage.events")
+usage = lazy_module("chalicelib.usage.service")
 
 bp = Blueprint(__name__)
 
