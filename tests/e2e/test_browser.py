@@ -6,80 +6,29 @@ in CI (`CI=true`) a missing browser is a failure, never a skip.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import ROOT, Stack
+from tests.e2e.browser_support import launch_browser, open_page, playwright_expect, screenshot
+from tests.e2e.conftest import Stack
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
-SCREENSHOTS = ROOT / ".local" / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
 DECLARATIONS = ("no_antisocial", "not_adult_business", "no_excluded_goods", "accepts_terms")
-TIMEOUT_MS = 15_000
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} — the browser tests must run in CI (install: apt-get install chromium)")
-    pytest.skip(reason)
-
-
-def _chromium() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not path:
-        _unavailable("Chromium not installed: apt-get install chromium")
-    return str(path)
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    executable = _chromium()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("playwright is not installed: pip install -r requirements-dev.txt")
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield instance
-        finally:
-            instance.close()
+    yield from launch_browser()
 
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(locale="ja-JP", viewport={"width": 1024, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    try:
-        yield tab
-    finally:
-        context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
-
-
-def _expect() -> Any:
-    from playwright.sync_api import expect
-
-    return expect
-
-
-def _screenshot(page: Any, name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / name
-    page.screenshot(path=str(path), full_page=True)
-    return path
+    yield from open_page(browser)
 
 
 def _unique_email(tag: str) -> str:
@@ -89,7 +38,7 @@ def _unique_email(tag: str) -> str:
 def _login_as(page: Any, stack: Stack, user: str) -> None:
     page.goto(f"{stack.base}/console/login?as={user}")
     page.wait_for_url(re.compile(r"/console(\?.*)?$"))
-    _expect()(page.locator("#who")).to_contain_text(user)
+    playwright_expect()(page.locator("#who")).to_contain_text(user)
 
 
 def _fill_form(page: Any, email: str, holder: str) -> None:
@@ -106,9 +55,9 @@ def _fill_form(page: Any, email: str, holder: str) -> None:
     page.fill("#f-phone", "022-211-2111")
     page.fill("#f-email", email)
     page.fill("#f-bank-bank_code", "0125")
-    _expect()(page.locator("#f-bank-bank_code-name")).to_contain_text("七十七")
+    playwright_expect()(page.locator("#f-bank-bank_code-name")).to_contain_text("七十七")
     page.fill("#f-bank-branch_code", "100")
-    _expect()(page.locator("#f-bank-branch_code-name")).to_contain_text("本店営業部")
+    playwright_expect()(page.locator("#f-bank-branch_code-name")).to_contain_text("本店営業部")
     page.select_option("#f-bank-account_type", "1")
     page.fill("#f-bank-account_number", "1234567")
     page.fill("#f-bank-holder_kana", holder)
@@ -129,7 +78,7 @@ def _api_application(email: str, account_number: str) -> dict[str, Any]:
 
 
 def test_apply_in_browser_then_approve_in_console(page: Any, stack: Stack) -> None:
-    expect = _expect()
+    expect = playwright_expect()
     email = _unique_email("apply")
     page.goto(f"{stack.base}/apply")
     expect(page.locator("h1")).to_contain_text("参加店舗")
@@ -144,7 +93,7 @@ def test_apply_in_browser_then_approve_in_console(page: Any, stack: Stack) -> No
     expect(page.locator("#error-summary-list a[href='#f-bank-holder_kana']")).to_be_visible()
     expect(page.locator("#f-postal_code")).to_have_value("980-8570")
     expect(page.locator("#submit-btn")).to_be_enabled()
-    _screenshot(page, "apply-form.png")
+    screenshot(page, "apply-form.png")
 
     page.fill("#f-bank-holder_kana", "ミヤギ タロウ")
     expect(holder_error).to_be_empty()
@@ -152,7 +101,7 @@ def test_apply_in_browser_then_approve_in_console(page: Any, stack: Stack) -> No
     expect(page.locator("#done")).to_be_visible()
     expect(page.locator("#done-id")).to_have_text(re.compile(r"^AP\d{6}$"))
     application_id = page.inner_text("#done-id").strip()
-    _screenshot(page, "apply-done.png")
+    screenshot(page, "apply-done.png")
 
     status, stored = stack.request("GET", f"/applications/{application_id}", token="screener")
     assert status == 200, stored
@@ -171,7 +120,7 @@ def test_apply_in_browser_then_approve_in_console(page: Any, stack: Stack) -> No
     assert boxes.count() == 5
     for i in range(boxes.count()):
         boxes.nth(i).check()
-    _screenshot(page, "console-application.png")
+    screenshot(page, "console-application.png")
     page.click("button[data-decision=approve]")
     flash = page.locator("#flash")
     expect(flash).to_contain_text(re.compile(r"MP\d{6}"))
@@ -190,7 +139,7 @@ def test_apply_in_browser_then_approve_in_console(page: Any, stack: Stack) -> No
 
 
 def test_return_for_correction_and_resubmit_from_the_mail_link(page: Any, stack: Stack) -> None:
-    expect = _expect()
+    expect = playwright_expect()
     email = _unique_email("return")
     status, created = stack.request("POST", "/applications", body=_api_application(email, "7654321"))
     assert status == 201, created

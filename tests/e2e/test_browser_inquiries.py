@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.browser_support import launch_browser, open_page, playwright_expect, screenshot
 from tests.e2e.conftest import Stack
-from tests.e2e.test_browser import CHROMIUM_ARGS, TIMEOUT_MS, _chromium, _expect, _screenshot, _unavailable
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -28,31 +28,12 @@ PREFECTURE = "prefecture@example.jp"
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    executable = _chromium()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("playwright is not installed: pip install -r requirements-dev.txt")
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield instance
-        finally:
-            instance.close()
+    yield from launch_browser()
 
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(locale="ja-JP", viewport={"width": 1366, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    try:
-        yield tab
-    finally:
-        context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    yield from open_page(browser, width=1366)
 
 
 def _job(stack: Stack, name: str, now: str) -> dict[str, Any]:
@@ -73,11 +54,11 @@ def _choose_category(page: Any, code: str) -> None:
     codes = page.locator("#f-category option").evaluate_all("options => options.map(o => o.value)")
     for _ in range(codes.index(code)):
         page.keyboard.press("ArrowDown")
-    _expect()(page.locator("#f-category")).to_have_value(code)
+    playwright_expect()(page.locator("#f-category")).to_have_value(code)
 
 
 def test_saturday_evening_keyboard_logging_escalation_and_monday_report(page: Any, own_stack: Stack) -> None:
-    expect = _expect()
+    expect = playwright_expect()
     stack = own_stack
     keys = page.keyboard
 
@@ -156,7 +137,7 @@ def test_saturday_evening_keyboard_logging_escalation_and_monday_report(page: An
     expect(detail).to_be_visible()
     expect(detail).to_contain_text("県の業務開始（06/09 09:00）に通知予定")
     expect(detail).to_contain_text("換金性の高いものに当たるか県の判断が必要")
-    _screenshot(page, "console-inquiries.png")
+    screenshot(page, "console-inquiries.png")
     keys.press("Escape")
     expect(detail).to_be_hidden()
 

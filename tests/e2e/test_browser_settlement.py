@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from chalicelib.settlement.zengin_reader import parse_transfer_file
+from tests.e2e.browser_support import launch_browser, open_page, playwright_expect, screenshot
 from tests.e2e.conftest import Stack
-from tests.e2e.test_browser import CHROMIUM_ARGS, TIMEOUT_MS, _chromium, _expect, _screenshot, _unavailable
 from tests.factories import application_body, approve_body
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
@@ -27,33 +27,12 @@ JULY_2 = "2025-07-02T10:00:00+09:00"
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    executable = _chromium()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("playwright is not installed: pip install -r requirements-dev.txt")
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield instance
-        finally:
-            instance.close()
+    yield from launch_browser()
 
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(locale="ja-JP", viewport={"width": 1024, "height": 900}, accept_downloads=True)
-    context.set_default_timeout(TIMEOUT_MS)
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    # Approving a round and recording a return ask for confirmation: say yes.
-    tab.on("dialog", lambda dialog: dialog.accept())
-    try:
-        yield tab
-    finally:
-        context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    yield from open_page(browser, accept_dialogs=True, accept_downloads=True)
 
 
 def _make_store(stack: Stack) -> str:
@@ -74,7 +53,7 @@ def _pin_clock(page: Any, stack: Stack, now: str) -> None:
 def _login_as(page: Any, stack: Stack, user: str, landing: str) -> None:
     page.goto(f"{stack.base}/console/login?as={user}")
     page.wait_for_url(re.compile(landing))
-    _expect()(page.locator("#who")).to_contain_text(user)
+    playwright_expect()(page.locator("#who")).to_contain_text(user)
 
 
 def _usage_csv(path: Path, a: str, b: str) -> Path:
@@ -94,7 +73,7 @@ def _usage_csv(path: Path, a: str, b: str) -> Path:
 
 
 def test_import_draft_four_eyes_approval_and_transfer_file(page: Any, stack: Stack, tmp_path: Path) -> None:
-    expect = _expect()
+    expect = playwright_expect()
     a, b = sorted([_make_store(stack), _make_store(stack)])
     csv_path = _usage_csv(tmp_path / "usage-2025-06.csv", a, b)
 
@@ -119,7 +98,7 @@ def test_import_draft_four_eyes_approval_and_transfer_file(page: Any, stack: Sta
     import_id = re.search(r"IMP\d{6}", page.url)
     assert import_id, page.url
     expect(page.locator(f"#imports tr[data-import='{import_id.group(0)}']")).to_contain_text("取り込み済み")
-    _screenshot(page, "console-usage.png")
+    screenshot(page, "console-usage.png")
 
     # 精算: June is not drafted yet; draft it (on 2 July, by the pinned clock).
     page.locator("#nav a", has_text="精算").click()
@@ -147,7 +126,7 @@ def test_import_draft_four_eyes_approval_and_transfer_file(page: Any, stack: Sta
     expect(problem).to_contain_text("別の")
     expect(problem).to_contain_text("承認")
     expect(page.locator("h1")).to_contain_text("下書き")
-    _screenshot(page, "console-settlements-draft.png")
+    screenshot(page, "console-settlements-draft.png")
 
     # A second accountant approves (same tab: the pinned clock stays).
     _login_as(page, stack, "accountant2", r"/console/settlements$")
@@ -164,7 +143,7 @@ def test_import_draft_four_eyes_approval_and_transfer_file(page: Any, stack: Sta
     assert download.suggested_filename == "zengin-sogo-furikomi-2025-06.txt"
     data = Path(download.path()).read_bytes()
     expect(page.locator("#download-note")).to_contain_text("保存しました")
-    _screenshot(page, "console-settlements.png")
+    screenshot(page, "console-settlements.png")
     documents = {}
     for name in ("statement_csv", "statement_xlsx", "summary"):
         with page.expect_download() as doc:
@@ -209,7 +188,7 @@ def test_import_draft_four_eyes_approval_and_transfer_file(page: Any, stack: Sta
 
 
 def test_store_bank_account_and_status_forms(page: Any, stack: Stack) -> None:
-    expect = _expect()
+    expect = playwright_expect()
     store_id = _make_store(stack)
 
     _login_as(page, stack, "accountant", r"/console/settlements$")
@@ -225,7 +204,7 @@ def test_store_bank_account_and_status_forms(page: Any, stack: Stack) -> None:
     page.click("#change-bank")
     expect(page.locator("#flash")).to_contain_text("振込口座を変更しました")
     expect(page.locator("#account-number")).to_have_text("****321")
-    _screenshot(page, "console-store-forms.png")
+    screenshot(page, "console-store-forms.png")
 
     _login_as(page, stack, "screener", r"/console$")
     page.goto(f"{stack.base}/console/stores/{store_id}")
