@@ -82,7 +82,8 @@ def report(item: dict[str, Any]) -> dict[str, Any]:
         "uploaded_by": item.get("uploaded_by"), "error": item.get("error"),
         "rows": rep.get("rows", 0), "accepted": rep.get("accepted", 0), "duplicates": rep.get("duplicates", 0),
         "rejected": rep.get("rejected", []), "rejected_count": rep.get("rejected_count", 0),
-        "unknown_stores": rep.get("unknown_stores", []), "months": rep.get("months", []),
+        "unknown_stores": rep.get("unknown_stores", []), "inactive_stores": rep.get("inactive_stores", []),
+        "months": rep.get("months", []),
         "points_by_month": rep.get("points_by_month", {}), "late_months": rep.get("late_months", []),
     }
 
@@ -153,19 +154,26 @@ def _set_status(deps: Deps, import_id: str, status: str, extra: dict[str, Any]) 
 
 def _summarise(result: Any, stores: dict[str, Any], frozen: set[str]) -> dict[str, Any]:
     unknown: dict[str, dict[str, Any]] = {}
+    inactive: dict[str, dict[str, Any]] = {}
     points_by_month: dict[str, int] = {}
     for (month, store_id), points in result.totals.items():
         points_by_month[month] = points_by_month.get(month, 0) + points
-        if store_id not in stores:
-            u = unknown.setdefault(store_id, {"store_id": store_id, "name": result.store_names.get(store_id, ""),
-                                              "rows": 0, "points": 0})
-            u["rows"] += result.counts.get((month, store_id), 0)
-            u["points"] += points
+        store = stores.get(store_id)
+        # Usage of a store we never approved, or one suspended/withdrawn: staff must look at it.
+        target = unknown if store is None else inactive if store.get("status") != "active" else None
+        if target is None:
+            continue
+        u = target.setdefault(store_id, {"store_id": store_id, "name": result.store_names.get(store_id, ""),
+                                         "rows": 0, "points": 0,
+                                         **({"status": store["status"]} if store is not None else {})})
+        u["rows"] += result.counts.get((month, store_id), 0)
+        u["points"] += points
     return {
         "rows": result.rows, "accepted": result.accepted, "duplicates": result.duplicates,
         # The report keeps the first 1,000 rejected lines; the count is exact.
         "rejected": [asdict(r) for r in result.rejected[:1000]], "rejected_count": len(result.rejected),
         "unknown_stores": sorted(unknown.values(), key=lambda u: u["store_id"]),
+        "inactive_stores": sorted(inactive.values(), key=lambda u: u["store_id"]),
         "months": result.months, "points_by_month": points_by_month, "late_months": sorted(frozen),
     }
 

@@ -75,6 +75,14 @@ def test_import_report_counts_duplicates_cancellations_unknown_stores_and_bad_li
     assert again["accepted"] == 0 and again["duplicates"] == 7
 
 
+def test_usage_of_a_suspended_store_is_reported(api, stores):
+    assert api.call("POST", f"/stores/{stores[1]}/status", {"status": "suspended", "reason": "調査中"},
+                    as_="screener")[0] == 200
+    report = upload(api, csv_of(june_usage(stores)))
+    assert report["inactive_stores"] == [{"store_id": stores[1], "name": "店B", "rows": 2, "points": 4000,
+                                          "status": "suspended"}]
+
+
 def test_cp932_with_crlf_and_a_file_that_is_not_an_export(api, stores):
     text = csv_of(june_usage(stores)[:2]).replace("\n", "\r\n")
     report = upload(api, text, encoding="cp932")
