@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import html
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +23,13 @@ def _template(name: str) -> str:
     return (_DIR / name).read_text(encoding="utf-8")
 
 
+_INCLUDE = re.compile(r"[ \t]*\{\{include ([\w.-]+)\}\}\n?")
+
+
 def render(name: str, **values: Any) -> str:
-    """Fill `{{areas_json}}`, `{{areas_options}}` and any `{{key}}` given (HTML-escaped)."""
-    text = _template(name)
+    """Fill `{{include file}}` (a fragment shared by pages), `{{areas_json}}`, `{{areas_options}}` and
+    any `{{key}}` given (HTML-escaped)."""
+    text = _INCLUDE.sub(lambda m: _template(m.group(1)), _template(name))
     options = "\n".join(
         f'<option value="{a.code}">{html.escape(a.name)}</option>' for a in all_areas()
     )
