@@ -1,5 +1,7 @@
 # miyapo-ops — the two commands that matter: `make run` and `make test`.
-PY ?= python3
+# Python 3.12+ everywhere (AWS no longer creates python3.11 Lambda functions). The first suitable
+# interpreter on PATH wins; override with `make PY=/path/to/python3.13`.
+PY ?= $(shell sh scripts/find_python.sh)
 VENV := .venv
 BIN := $(VENV)/bin
 export AWS_PORT ?= 4566
@@ -8,7 +10,11 @@ export APP_PORT ?= 8000
 .PHONY: run test test-unit test-integration test-e2e test-infra lint bench venv clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
-	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "python 3.11+ is required")'
+	@if [ -z "$(PY)" ]; then echo "miyapo-ops needs Python 3.12 or newer (python3.12 / python3.13 on PATH)."; \
+	  echo "Install it (e.g. 'apt-get install python3.12-venv', 'brew install python@3.13' or 'pyenv install 3.13')."; exit 1; fi
+	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python 3.12+ is required, found " + sys.version)'
+	@# A venv made by an older Python (before the move to 3.12) is rebuilt, never reused.
+	@if [ -x $(BIN)/python ] && ! $(BIN)/python -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)'; then rm -rf $(VENV); fi
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements-dev.txt

@@ -27,6 +27,7 @@ DEMO_USERS: dict[str, str] = {
     "coordinator": "coordinator",
     "prefecture": "prefecture",
     "admin": "admin",
+    "admin2": "admin",
 }
 
 
