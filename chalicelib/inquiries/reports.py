@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from chalicelib.inquiries.config import CALLER_TYPES, CHANNELS, OPEN_STATUSES, STATUSES, Category
+from chalicelib.kernel.cells import safe_row
 
 WEEKDAYS = "月火水木金土日"
 Cell = str | int | Decimal | None
@@ -262,22 +263,16 @@ def per_day_rows(summary: MonthlySummary) -> Rows:
 
 # --- bytes ---------------------------------------------------------------------------------------------
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def _text(value: Cell) -> str:
-    if value is None:
-        return ""
-    text = str(value)
-    # A label from configuration must never run as a spreadsheet formula.
-    return "'" + text if isinstance(value, str) and text.startswith(_FORMULA_START) else text
+    return "" if value is None else str(value)
 
 
 def to_csv(rows: Rows) -> bytes:
     """UTF-8 with BOM, CRLF: what Excel opens with the Japanese intact."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows([[_text(cell) for cell in row] for row in rows])
+    # Category codes and labels may come from data and configuration: text is data, never a formula.
+    writer.writerows(safe_row(row) for row in rows)
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -296,7 +291,7 @@ def to_xlsx(sheets: Sequence[tuple[str, Rows]], generated_at: datetime) -> bytes
     for title, rows in sheets:
         sheet = workbook.create_sheet(title=title)
         for row in rows:
-            sheet.append([cell if not isinstance(cell, str) else _text(cell) for cell in row])
+            sheet.append(safe_row(row))
         for cell in sheet[1]:
             cell.font = Font(bold=True)
             cell.fill = PatternFill("solid", fgColor="DDEBF7")

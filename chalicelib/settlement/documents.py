@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from chalicelib.kernel.cells import safe_row
 from chalicelib.kernel.money import yen
 from chalicelib.settlement.rounds import HOLD_REASONS, Line, RoundFigures
 from chalicelib.settlement.zengin_writer import Requester, Transfer, build_transfer_file
@@ -93,8 +94,9 @@ def _statement_rows(figures: RoundFigures, names: Mapping[str, tuple[str, str]])
 def statement_csv(figures: RoundFigures, names: Mapping[str, tuple[str, str]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(STATEMENT_HEADER)
-    writer.writerows(_statement_rows(figures, names))
+    # Store names come from the public form: every text cell is data, never a formula.
+    writer.writerow(safe_row(STATEMENT_HEADER))
+    writer.writerows(safe_row(row) for row in _statement_rows(figures, names))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -103,13 +105,14 @@ def statement_xlsx(figures: RoundFigures, names: Mapping[str, tuple[str, str]]) 
 
     wb = Workbook(write_only=True)
     sheet = wb.create_sheet(f"精算明細 {figures.month}")
-    sheet.append([f"みやぎポイント 精算明細（{figures.month} 利用分、支払日 {figures.payment_date.isoformat()}）"])
-    sheet.append(STATEMENT_HEADER)
+    sheet.append(safe_row([f"みやぎポイント 精算明細（{figures.month} 利用分、支払日 {figures.payment_date.isoformat()}）"]))
+    sheet.append(safe_row(STATEMENT_HEADER))
+    # openpyxl stores any text starting with "=" as a formula: neutralized text never does.
     for row in _statement_rows(figures, names):
-        sheet.append(row)
+        sheet.append(safe_row(row))
     summary = wb.create_sheet("概要")
     for key, value in summary_rows(figures):
-        summary.append([key, value])
+        summary.append(safe_row([key, value]))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
