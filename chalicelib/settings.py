@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import functools
+import ipaddress
 import os
 from datetime import date, time
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ValidationError
 
 LOCAL_STAGE = "local"
+
+
+class SettingsError(RuntimeError):
+    pass
 
 
 class Settings(BaseModel):
@@ -56,6 +62,10 @@ class Settings(BaseModel):
     requester_account_type: str = "1"
     requester_account_number: str = "1234567"
     transfer_kind: str = "7"
+    #: Largest amount (yen, either sign) one adjustment may carry when it is entered.
+    max_adjustment: int = 10_000_000
+    #: A store's payment above this (yen) in one round is held until a second person confirms it.
+    store_payment_ceiling: int = 5_000_000
     #: CRLF after each record (most banks) or none.
     transfer_line_ending: str = "crlf"
     #: Usage export column mapping as JSON (keys of chalicelib.usage.parser.ColumnMapping); empty = default.
@@ -80,7 +90,45 @@ class Settings(BaseModel):
 
     @property
     def is_local(self) -> bool:
-        return self.stage == LOCAL_STAGE
+        """The local stack: the local stage *and* AWS on this machine (moto). Local-only behaviour (the
+        clock header, the mail reader, demo logins, a JWKS file) keys off this, never off the stage name
+        alone, so a mislabelled stage pointing at real AWS does not get it."""
+        return self.stage == LOCAL_STAGE and is_loopback_url(self.aws_endpoint_url)
+
+
+def is_loopback_url(url: str | None) -> bool:
+    """True for an http(s) URL whose host is this machine (127.0.0.0/8, ::1, localhost)."""
+    if not url:
+        return False
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return False
+    if parts.scheme not in ("http", "https") or not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_stage_rules(settings: Settings) -> Settings:
+    """Refuse, at cold start, what only the local stack may do.
+
+    Outside the local stack the staff tokens must be verified against an https JWKS (Cognito's):
+    a JWKS file or plain-http URL there would let whoever can write that file or answer that URL
+    mint staff tokens.
+    """
+    if not settings.is_local and not settings.jwks_source.startswith("https://"):
+        raise SettingsError(
+            f"JWKS_SOURCE must be an https:// URL outside the local stack (stage {settings.stage!r}, "
+            f"AWS_ENDPOINT_URL {'set' if settings.aws_endpoint_url else 'unset'}); a local key file is "
+            "only accepted with STAGE=local and a loopback AWS_ENDPOINT_URL"
+        )
+    return settings
 
 
 _ENV = {
@@ -118,6 +166,8 @@ _ENV = {
     "requester_account_type": "REQUESTER_ACCOUNT_TYPE",
     "requester_account_number": "REQUESTER_ACCOUNT_NUMBER",
     "transfer_kind": "TRANSFER_KIND",
+    "max_adjustment": "MAX_ADJUSTMENT",
+    "store_payment_ceiling": "STORE_PAYMENT_CEILING",
     "transfer_line_ending": "TRANSFER_LINE_ENDING",
     "usage_columns_json": "USAGE_COLUMNS_JSON",
     "call_center_service_start": "CALL_CENTER_SERVICE_START",
@@ -130,10 +180,6 @@ _ENV = {
     "inquiry_forecast_total": "INQUIRY_FORECAST_TOTAL",
     "inquiry_categories": "INQUIRY_CATEGORIES",
 }
-
-
-class SettingsError(RuntimeError):
-    pass
 
 
 def _secret_from_arn(arn: str) -> str:
@@ -156,4 +202,5 @@ def load_settings(environ: dict[str, str] | os._Environ[str] = os.environ) -> Se
 
 @functools.cache
 def get_settings() -> Settings:
-    return load_settings()
+    """The settings of this process, checked against the stage rules (`check_stage_rules`)."""
+    return check_stage_rules(load_settings())

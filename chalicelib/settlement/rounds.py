@@ -17,6 +17,7 @@ from datetime import date
 from decimal import Decimal
 
 from chalicelib.kernel.money import apply_rate
+from chalicelib.settlement.zengin_writer import MAX_AMOUNT as MAX_TRANSFER  # 振込金額 N10
 
 HOLD_REASONS = {
     "unknown_store": "店舗が登録されていません",
@@ -24,6 +25,9 @@ HOLD_REASONS = {
     "store_suspended": "店舗が利用停止中です",
     "transfer_returned": "前回の振込が返却され、口座の修正待ちです",
     "amount_not_positive": "支払額が0円以下です",
+    "bank_invalid": "振込口座の情報が振込データに書けません（口座の修正が必要です）",
+    "over_transfer_limit": "振込データの金額欄（10桁）を超える金額です",
+    "over_ceiling": "1店舗あたりの上限額を超えています（二人目の担当者の確認が必要です）",
 }
 
 
@@ -36,6 +40,10 @@ class StoreState:
     bank_verified: bool = True
     suspended: bool = False
     transfer_returned: bool = False
+    #: Why the bank data cannot be written to the transfer file (bank left the master, holder name…).
+    bank_problem: str | None = None
+    #: An amount above the per-store ceiling that a second person confirmed for this round.
+    ceiling_confirmed: int | None = None
 
     def hold_reason(self) -> str | None:
         if not self.exists:
@@ -46,6 +54,8 @@ class StoreState:
             return "transfer_returned"
         if not self.bank_verified:
             return "bank_unverified"
+        if self.bank_problem:
+            return "bank_invalid"
         return None
 
 
@@ -97,7 +107,11 @@ def compute_round(
     states: Mapping[str, StoreState],
     fee_rate: Decimal,
     fee_rounding: str = "down",
+    ceiling: int | None = None,
 ) -> RoundFigures:
+    """One line per store with money due. A line that the bank file could not carry, or that is above
+    the per-store ``ceiling`` without a second person's confirmation of that exact amount, is held
+    (never the whole round): the money is carried forward, nothing is lost."""
     for name, values in (("usage", usage), ("adjustments", adjustments), ("carried_in", carried_in)):
         for store_id, value in values.items():
             if isinstance(value, bool) or not isinstance(value, int):
@@ -109,7 +123,7 @@ def compute_round(
             continue
         due = u + a + c
         state = states.get(store_id, StoreState(store_id, exists=False))
-        reason = state.hold_reason() or (None if due > 0 else "amount_not_positive")
+        reason = state.hold_reason() or _amount_hold(due, ceiling, state.ceiling_confirmed)
         if reason is None:
             lines.append(Line(store_id, u, a, c, paid=due, carried_out=0, status="pay", reason=None))
         else:
@@ -132,6 +146,16 @@ def compute_round(
     )
     check_reconciles(figures)
     return figures
+
+
+def _amount_hold(due: int, ceiling: int | None, confirmed: int | None) -> str | None:
+    if due <= 0:
+        return "amount_not_positive"
+    if due > MAX_TRANSFER:
+        return "over_transfer_limit"
+    if ceiling is not None and due > ceiling and confirmed != due:
+        return "over_ceiling"
+    return None
 
 
 def check_reconciles(figures: RoundFigures) -> None:

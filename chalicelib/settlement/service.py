@@ -1,23 +1,22 @@
-"""Settlement rounds: draft, approve (freeze + files + notices), returns, adjustments.
+"""Settlement rounds: draft, approve (four eyes, then release), reopen, downloads.
 
-A round is `round#YYYY-MM`: the round item (status, totals, who drafted/approved, file keys) and its
-lines, written under the draft's version (`line#v3#MP000001`) so a re-draft never leaves a mix.
-Approval is by another accountant than the drafter; it moves the round draft → approving (one
-concurrent caller wins), then writes the files, reads the transfer file back with the independent
-reader and reconciles it, queues every mail under a deterministic id, and only then marks the round
-approved. Every step is idempotent, so re-running an interrupted approval completes it; an approved
-round never changes (corrections are adjustments, settled in the next round).
+A round is `round#YYYY-MM`: the round item (status, totals, who drafted/approved and who shaped it,
+file keys) and its lines, written under the draft's version (`line#v3#MP000001`) so a re-draft never
+leaves a mix. Rounds go in month order: a month is drafted only once the previous round is approved
+(a month with no usage gets an empty round). Every line is checked at draft time against what the
+bank file needs; a line that fails is held with its reason, never the whole round. Approval is by a
+person who shaped nothing in the round (chalicelib.settlement.four_eyes); it claims the round's
+adjustments atomically with the move draft → approving, then the release (chalicelib.settlement.
+release) writes and verifies the files and approves the round in one write with its notices.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
-from botocore.exceptions import ClientError
 
 from chalicelib.adapters import aws
 from chalicelib.adapters.dynamo import Tx, batch_get, batch_put, plain, query_all
@@ -25,27 +24,23 @@ from chalicelib.adapters.files import FileStore
 from chalicelib.audit.log import SYSTEM, Actor, entry
 from chalicelib.auth.roles import Principal
 from chalicelib.deps import Deps
-from chalicelib.errors import Conflict, Forbidden, InvalidInput, NotFound
-from chalicelib.kernel import banks, calendars
+from chalicelib.errors import Conflict, InvalidInput, NotFound
+from chalicelib.kernel import calendars
 from chalicelib.mail.outbox import Mail
 from chalicelib.observability import logger
-from chalicelib.settlement import documents, mails
-from chalicelib.settlement.rounds import HOLD_REASONS, Line, RoundFigures, StoreState, compute_round
-from chalicelib.settlement.zengin_reader import parse_transfer_file, reconcile
-from chalicelib.settlement.zengin_writer import Requester
+from chalicelib.settlement import corrections, four_eyes, release
+from chalicelib.settlement.payees import bank_problem, payment_signature
+from chalicelib.settlement.rounds import HOLD_REASONS, RoundFigures, StoreState, compute_round
 from chalicelib.usage.service import committed_imports, usage_for_month
 
 FROZEN = ("approving", "approved")
-
-
-class ReconciliationFailed(RuntimeError):
-    """The transfer file read back does not match the approved round: nothing is released."""
+ROUND_INDEX = "rounds"
 
 
 def _check_month(month: str) -> str:
     try:
         calendars.parse_month(month)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         raise InvalidInput("月の指定が正しくありません", {"month": "YYYY-MM の形式で指定してください（例: 2025-06）"}) from None
     return month
 
@@ -85,8 +80,7 @@ def approval_deadline(deps: Deps, month: str) -> date:
     return calendars.bank_business_days_before(payment_date(deps, month), deps.settings.approval_lead_days)
 
 
-def _open_adjustments(deps: Deps) -> list[dict[str, Any]]:
-    committed = {i["import_id"] for i in committed_imports(deps)}
+def _open_adjustments(deps: Deps, committed: set[str]) -> list[dict[str, Any]]:
     items = query_all(_table(deps), KeyConditionExpression=Key("pk").eq("adjustments"), ConsistentRead=True)
     # Late usage of an import that is not committed yet does not count (its import may still fail).
     return [a for a in items if a.get("state") == "open" and (not a.get("import_id") or a["import_id"] in committed)]
@@ -101,15 +95,19 @@ def _carried_in(deps: Deps, month: str) -> dict[str, int]:
             if int(line["carried_out"]) != 0}
 
 
-def _states(deps: Deps, store_ids: Iterable[str]) -> tuple[dict[str, StoreState], dict[str, dict[str, Any]]]:
-    stores = batch_get(deps.settings.stores_table, "store_id", list(store_ids))
-    states = {}
-    for store_id, s in stores.items():
-        states[store_id] = StoreState(
-            store_id, exists=True, bank_verified=bool(s.get("bank_verified")),
-            suspended=s.get("status") == "suspended", transfer_returned=bool(s.get("transfer_returned")),
-        )
-    return states, stores
+def _state(deps: Deps, store: dict[str, Any], month: str, confirmed: int | None) -> StoreState:
+    return StoreState(
+        store["store_id"], exists=True, bank_verified=bool(store.get("bank_verified")),
+        suspended=store.get("status") == "suspended", transfer_returned=bool(store.get("transfer_returned")),
+        bank_problem=bank_problem(store, month, deps.settings.transfer_kind), ceiling_confirmed=confirmed,
+    )
+
+
+def _latest_round_before(deps: Deps, month: str) -> str | None:
+    page = _table(deps).query(KeyConditionExpression=Key("pk").eq(ROUND_INDEX) & Key("sk").lt(month),
+                              ScanIndexForward=False, Limit=1, ConsistentRead=True)
+    items = page.get("Items", [])
+    return str(items[0]["sk"]) if items else None
 
 
 def _check_can_draft(deps: Deps, month: str, now: datetime) -> dict[str, Any] | None:
@@ -119,10 +117,27 @@ def _check_can_draft(deps: Deps, month: str, now: datetime) -> dict[str, Any] | 
     existing = get_round(deps, month)
     if existing and existing["status"] in FROZEN:
         raise Conflict(f"{month} の精算は承認済みです。修正は調整として次回の精算で行います")
-    previous = get_round(deps, _previous_month(month))
+    previous_month = _previous_month(month)
+    latest = _latest_round_before(deps, month)
+    if latest is not None and latest != previous_month:
+        # A gap would let two rounds pay the same open adjustment or carry: months go in order.
+        raise Conflict(f"{previous_month} の精算がありません。精算は月の順に行います。先に {previous_month} の精算"
+                       "（利用実績がなければ0件の精算）を作成し、承認してください", {"month": previous_month})
+    previous = get_round(deps, previous_month)
     if previous and previous["status"] != "approved":
         raise Conflict(f"前月（{previous['month']}）の精算が未承認です。先に承認してください")
     return existing
+
+
+def _line_shapers(adjustments: list[dict[str, Any]], uploaders: dict[str, str],
+                  stores: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
+    """Per store, the people who entered or changed what its line pays (for the ceiling check)."""
+    per_store: dict[str, list[dict[str, Any]]] = {}
+    for a in adjustments:
+        per_store.setdefault(a["store_id"], []).append(a)
+    return {sid: four_eyes.shapers(drafted_by="system", uploads=(), adjustments=per_store.get(sid, []),
+                                   import_uploaders=uploaders, paid_stores=[stores[sid]] if sid in stores else [])
+            for sid in set(per_store) | set(stores)}
 
 
 def draft(deps: Deps, month: str, actor: Actor, now: datetime) -> dict[str, Any]:
@@ -130,41 +145,50 @@ def draft(deps: Deps, month: str, actor: Actor, now: datetime) -> dict[str, Any]
     _check_month(month)
     existing = _check_can_draft(deps, month, now)
     usage, imports = usage_for_month(deps, month)
-    adjustments_list = _open_adjustments(deps)
+    uploaders = {i["import_id"]: str(i.get("uploaded_by") or "") for i in committed_imports(deps)}
+    adjustments_list = _open_adjustments(deps, set(uploaders))
     adjustments: dict[str, int] = {}
     for a in adjustments_list:
         adjustments[a["store_id"]] = adjustments.get(a["store_id"], 0) + int(a["amount"])
     carried = _carried_in(deps, month)
-    states, _ = _states(deps, set(usage) | set(adjustments) | set(carried))
-    pay_date = payment_date(deps, month)
-    figures = compute_round(month, pay_date, usage, adjustments, carried, states,
-                            Decimal(deps.settings.fee_rate), deps.settings.fee_rounding)
+    stores = batch_get(deps.settings.stores_table, "store_id", list(set(usage) | set(adjustments) | set(carried)))
+    confirmed = corrections.ceiling_confirmations(deps, month)
+    states = {sid: _state(deps, s, month, confirmed.get(sid)) for sid, s in stores.items()}
+    figures = compute_round(month, payment_date(deps, month), usage, adjustments, carried, states,
+                            Decimal(deps.settings.fee_rate), deps.settings.fee_rounding,
+                            ceiling=deps.settings.store_payment_ceiling)
+    paid_stores = [stores[line.store_id] for line in figures.paid_lines()]
+    shaped_by = four_eyes.shapers(drafted_by=actor.user, uploads=[uploaders.get(i, "") for i in imports],
+                                  adjustments=adjustments_list, import_uploaders=uploaders, paid_stores=paid_stores)
+    per_line = _line_shapers(adjustments_list, uploaders, stores)
     version = int(existing["version"]) + 1 if existing else 1
     batch_put(deps.settings.settlements_table, [{
         "pk": f"round#{month}", "sk": f"line#v{version}#{line.store_id}", "store_id": line.store_id,
         "usage": line.usage, "adjustments": line.adjustments, "carried_in": line.carried_in,
         "paid": line.paid, "carried_out": line.carried_out, "status": line.status, "reason": line.reason,
+        "note": states[line.store_id].bank_problem if line.reason == "bank_invalid" else None,
+        "sig": payment_signature(deps.settings.app_secret, stores[line.store_id]) if line.store_id in stores else None,
+        "shaped_by": per_line.get(line.store_id, []),
     } for line in figures.lines])
     item = {
         "pk": f"round#{month}", "sk": "round", "month": month, "status": "draft", "version": version,
-        "payment_date": pay_date.isoformat(), "approval_deadline": approval_deadline(deps, month).isoformat(),
-        "drafted_by": actor.user, "drafted_at": now.isoformat(), "imports": imports,
+        "payment_date": figures.payment_date.isoformat(), "approval_deadline": approval_deadline(deps, month).isoformat(),
+        "drafted_by": actor.user, "drafted_at": now.isoformat(), "imports": imports, "shaped_by": shaped_by,
         "adjustment_keys": [a["sk"] for a in adjustments_list],
         **_totals(figures),
     }
-    condition = "attribute_not_exists(pk)" if not existing else "#s = :draft AND version = :v"
-    try:
-        _table(deps).put_item(
-            Item=item, ConditionExpression=condition,
-            **({"ExpressionAttributeNames": {"#s": "status"},
-                "ExpressionAttributeValues": {":draft": "draft", ":v": existing["version"]}} if existing else {}))
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            raise Conflict("同時に別の操作が行われました。画面を再読み込みしてください") from None
-        raise
-    deps.audit.append(entry(actor, "settlement.draft", f"settlement#{month}", now,
-                            after={"version": version, "paid_total": figures.paid_total,
-                                   "held_total": figures.held_total, "stores_paid": figures.stores_paid}))
+    tx = Tx()
+    if existing:
+        tx.put(deps.settings.settlements_table, item, condition="#s = :draft AND version = :v",
+               names={"#s": "status"}, values={":draft": "draft", ":v": existing["version"]})
+    else:
+        tx.put(deps.settings.settlements_table, item, condition="attribute_not_exists(pk)")
+        tx.put(deps.settings.settlements_table, {"pk": ROUND_INDEX, "sk": month, "month": month})
+    deps.audit.add_to(tx, entry(actor, "settlement.draft", f"settlement#{month}", now,
+                                after={"version": version, "paid_total": figures.paid_total,
+                                       "held_total": figures.held_total, "stores_paid": figures.stores_paid,
+                                       "shaped_by": shaped_by}))
+    tx.commit("同時に別の操作が行われました。画面を再読み込みしてください")
     logger.info("settlement drafted", extra={"month": month, "version": version, "lines": len(figures.lines)})
     return view(deps, item)
 
@@ -183,7 +207,8 @@ def view(deps: Deps, item: dict[str, Any], lines: list[dict[str, Any]] | None = 
     """The round as SPEC §8 shows it (plus more)."""
     lines = lines if lines is not None else round_lines(deps, item)
     held = [{"store_id": line["store_id"], "amount": int(line["carried_out"]), "reason": line["reason"],
-             "reason_label": HOLD_REASONS.get(line["reason"] or "", "")}
+             "reason_label": HOLD_REASONS.get(line["reason"] or "", ""),
+             **({"note": line["note"]} if line.get("note") else {})}
             for line in lines if line["status"] == "hold"]
     return {
         "month": item["month"], "status": item["status"], "version": item["version"],
@@ -194,9 +219,11 @@ def view(deps: Deps, item: dict[str, Any], lines: list[dict[str, Any]] | None = 
         "adjustments_total": item["adjustments_total"], "carried_in_total": item["carried_in_total"],
         "held_total": item["held_total"], "held": held,
         "drafted_by": item.get("drafted_by"), "drafted_at": item.get("drafted_at"),
+        "shaped_by": item.get("shaped_by", []),
         "approved_by": item.get("approved_by"), "approved_at": item.get("approved_at"),
         "imports": item.get("imports", []), "files": item.get("files", {}),
         "late": bool(item.get("late", False)), "release_error": item.get("release_error"),
+        "can_reopen": item["status"] == "approving" and not item.get("files_verified_at"),
     }
 
 
@@ -207,7 +234,7 @@ def get_view(deps: Deps, month: str) -> dict[str, Any]:
 def lines_view(deps: Deps, month: str) -> list[dict[str, Any]]:
     item = _require_round(deps, month)
     return [{k: line.get(k) for k in ("store_id", "usage", "adjustments", "carried_in", "paid", "carried_out",
-                                      "status", "reason")} for line in round_lines(deps, item)]
+                                      "status", "reason", "note")} for line in round_lines(deps, item)]
 
 
 # --- approval ---------------------------------------------------------------------------------------
@@ -221,194 +248,97 @@ def _transfer_date(deps: Deps, month: str, now: datetime) -> date:
     return calendars.next_bank_business_day(now.date() + timedelta(days=1))
 
 
+def _changed_since_draft(deps: Deps, lines: list[dict[str, Any]]) -> list[str]:
+    paid = [line for line in lines if line["status"] == "pay"]
+    stores = batch_get(deps.settings.stores_table, "store_id", [line["store_id"] for line in paid])
+    return [line["store_id"] for line in paid if line["store_id"] not in stores
+            or payment_signature(deps.settings.app_secret, stores[line["store_id"]]) != line.get("sig")]
+
+
+def _enter_approving(deps: Deps, item: dict[str, Any], lines: list[dict[str, Any]], principal: Principal,
+                     now: datetime) -> None:
+    """draft → approving, claiming every adjustment the round settles in the same transaction (one
+    concurrent caller wins; an adjustment can never be settled by two rounds)."""
+    month = item["month"]
+    _, imports = usage_for_month(deps, month)
+    if imports != item.get("imports", []):
+        raise Conflict("下書きの作成後に利用実績が取り込まれました。下書きを作り直してから承認してください")
+    changed = _changed_since_draft(deps, lines)
+    if changed:
+        raise Conflict("下書きの作成後に口座情報や状態が変わった店舗があります: " + "、".join(changed[:20])
+                       + "。下書きを作り直してから承認してください", {"stores": "、".join(changed[:20])})
+    keys = list(item.get("adjustment_keys", []))
+    if len(keys) > 99:  # TransactWriteItems takes 100 items: the round and 99 claims
+        raise Conflict("1回の精算で扱える調整は99件までです。調整の一部を次回に回してください")
+    tx = Tx()
+    tx.update(deps.settings.settlements_table, {"pk": f"round#{month}", "sk": "round"},
+              "SET #s = :approving, approved_by = :by, approved_at = :at, transfer_date = :td, late = :late",
+              condition="#s = :draft AND version = :v", names={"#s": "status"},
+              values={":approving": "approving", ":draft": "draft", ":v": item["version"], ":by": principal.user,
+                      ":at": now.isoformat(), ":td": _transfer_date(deps, month, now).isoformat(),
+                      ":late": now.date() > date.fromisoformat(item["approval_deadline"])})
+    for key in keys:
+        tx.update(deps.settings.settlements_table, {"pk": "adjustments", "sk": key},
+                  "SET #st = :settled, settled_in = :m", condition="#st = :open", names={"#st": "state"},
+                  values={":settled": "settled", ":open": "open", ":m": month})
+    tx.commit("この精算は他の担当者が承認処理中か、内容（調整など）が更新されました。画面を再読み込みし、"
+              "必要なら下書きを作り直してください")
+    deps.audit.append(entry(Actor.of(principal), "settlement.approve_started", f"settlement#{month}", now,
+                            before={"status": "draft"}, after={"status": "approving"}))
+
+
 def approve(deps: Deps, month: str, principal: Principal, now: datetime) -> dict[str, Any]:
     item = _require_round(deps, month)
     if item["status"] == "approved":
+        release.complete(deps, month, now)  # follow-ups a crash may have cut off; a no-op otherwise
         return view(deps, item)
-    if principal.user == item.get("drafted_by"):
-        raise Forbidden("下書きを作成した担当者とは別の経理担当者が承認してください",
-                        {"approver": "二人目の経理担当者でログインしてください"})
-    if item["status"] == "draft":
-        _, imports = usage_for_month(deps, month)
-        if imports != item.get("imports", []):
-            raise Conflict("下書きの作成後に利用実績が取り込まれました。下書きを作り直してから承認してください")
-        transfer_date = _transfer_date(deps, month, now)
-        try:
-            _table(deps).update_item(
-                Key={"pk": f"round#{month}", "sk": "round"},
-                UpdateExpression="SET #s = :approving, approved_by = :by, approved_at = :at, transfer_date = :td, "
-                                 "late = :late",
-                ConditionExpression="#s = :draft AND version = :v",
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={":approving": "approving", ":draft": "draft", ":v": item["version"],
-                                           ":by": principal.user, ":at": now.isoformat(),
-                                           ":td": transfer_date.isoformat(),
-                                           ":late": now.date() > date.fromisoformat(item["approval_deadline"])},
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raise Conflict("この精算は他の担当者が承認処理中か、内容が更新されました。画面を再読み込みしてください") from None
-            raise
-        item = _require_round(deps, month)
-    return _release(deps, item, Actor.of(principal), now)
-
-
-def _requester(deps: Deps) -> Requester:
-    s = deps.settings
-    bank = banks.find_bank(s.requester_bank_code)
-    branch = banks.find_branch(s.requester_bank_code, s.requester_branch_code)
-    if bank is None or branch is None:
-        raise RuntimeError("requester bank/branch in settings do not exist in the bank master")
-    return Requester(s.requester_code, s.requester_name, s.requester_bank_code, bank.kana, s.requester_branch_code,
-                     branch.kana, s.requester_account_type, s.requester_account_number)
-
-
-def _payee(store: dict[str, Any], month: str) -> documents.Payee:
-    bank = store["bank"]
-    bank_info = banks.find_bank(bank["bank_code"])
-    branch_info = banks.find_branch(bank["bank_code"], bank["branch_code"])
-    if bank_info is None or branch_info is None:
-        raise RuntimeError(f"store {store['store_id']}: bank data no longer in the bank master")
-    first = store.get("first_paid_month") in (None, month)
-    changed = bool(store.get("bank_changed_pending")) or store.get("bank_change_paid_month") == month
-    return documents.Payee(
-        store_id=store["store_id"], store_name=store["store_name"], municipality_name=store["municipality_name"],
-        bank_code=bank["bank_code"], bank_kana=bank_info.kana, branch_code=bank["branch_code"],
-        branch_kana=branch_info.kana, account_type=bank["account_type"], account_number=bank["account_number"],
-        holder_kana=bank["holder_kana"], new_code="1" if first else ("2" if changed else "0"),
-        email=store.get("email", ""),
-    )
-
-
-def figures_from(item: dict[str, Any], lines: list[dict[str, Any]]) -> RoundFigures:
-    """The frozen round's figures, rebuilt from its stored lines (never recomputed from usage)."""
-    built = tuple(Line(line["store_id"], int(line["usage"]), int(line["adjustments"]), int(line["carried_in"]),
-                       int(line["paid"]), int(line["carried_out"]), line["status"], line.get("reason"))
-                  for line in sorted(lines, key=lambda x: x["store_id"]))
-    return RoundFigures(
-        month=item["month"], payment_date=date.fromisoformat(item["payment_date"]), lines=built,
-        usage_total=int(item["usage_total"]), adjustments_total=int(item["adjustments_total"]),
-        carried_in_total=int(item["carried_in_total"]), paid_total=int(item["paid_total"]),
-        held_total=int(item["held_total"]), stores_paid=int(item["stores_paid"]), fee=int(item["fee"]),
-        fee_rate=Decimal(item["fee_rate"]), fee_rounding=item["fee_rounding"],
-    )
-
-
-def _write_files(deps: Deps, item: dict[str, Any], figures: RoundFigures, stores: dict[str, dict[str, Any]],
-                 payees: dict[str, documents.Payee], transfer_date: date) -> dict[str, str]:
-    month = item["month"]
-    docs = FileStore(deps.settings.documents_bucket)
-    names = {sid: (s["store_name"], s["municipality_name"]) for sid, s in stores.items()}
-    line_ending = b"\r\n" if deps.settings.transfer_line_ending == "crlf" else b""
-    files = {
-        "transfer_file": f"settlements/{month}/zengin-sogo-furikomi-{month}.txt",
-        "statement_csv": f"prefecture/settlements/{month}/statement-{month}.csv",
-        "statement_xlsx": f"prefecture/settlements/{month}/statement-{month}.xlsx",
-        "summary": f"prefecture/settlements/{month}/summary-{month}.json",
-    }
-    if figures.paid_lines():
-        docs.put(files["transfer_file"], documents.transfer_file(
-            figures, payees, _requester(deps), transfer_date, deps.settings.transfer_kind, line_ending),
-            "application/octet-stream")
-    else:
-        files.pop("transfer_file")
-    docs.put(files["statement_csv"], documents.statement_csv(figures, names), "text/csv; charset=utf-8")
-    docs.put(files["statement_xlsx"], documents.statement_xlsx(figures, names),
-             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    docs.put(files["summary"], documents.summary_json(figures, {"transfer_date": transfer_date.isoformat()}),
-             "application/json")
-    for line in figures.paid_lines():
-        docs.put(f"settlements/{month}/notices/{line.store_id}.txt",
-                 documents.payment_notice(line, payees[line.store_id], figures, transfer_date), "text/plain; charset=utf-8")
-    return files
-
-
-def _verify_transfer_file(deps: Deps, key: str, figures: RoundFigures, payees: dict[str, documents.Payee],
-                          transfer_date: date) -> None:
-    """Read the stored file back with the independent reader and reconcile it with the round."""
-    data = FileStore(deps.settings.documents_bucket).get(key)
-    if data is None:
-        raise ReconciliationFailed("transfer file missing after write")
-    parsed = parse_transfer_file(data)
-    problems = reconcile(parsed, documents.expected_rows(figures, payees))
-    if parsed.trailer_total != figures.paid_total or parsed.trailer_count != figures.stores_paid:
-        problems.append(f"trailer {parsed.trailer_count}/{parsed.trailer_total} != round "
-                        f"{figures.stores_paid}/{figures.paid_total}")
-    if parsed.header.transfer_date != transfer_date.strftime("%m%d"):
-        problems.append(f"transfer date {parsed.header.transfer_date} != {transfer_date:%m%d}")
-    if problems:
-        raise ReconciliationFailed("; ".join(problems[:20]))
-
-
-def _queue_mail(deps: Deps, mail: Mail, now: datetime) -> None:
-    # A mail queued by an earlier run is not queued again: exactly once.
-    deps.outbox.add(mail, now)
-
-
-def _release(deps: Deps, item: dict[str, Any], actor: Actor, now: datetime) -> dict[str, Any]:
-    month = item["month"]
+    four_eyes.check_approver(principal.user, str(item.get("drafted_by") or ""), item.get("shaped_by", []))
     lines = round_lines(deps, item)
-    figures = figures_from(item, lines)
-    transfer_date = date.fromisoformat(item["transfer_date"])
-    stores = batch_get(deps.settings.stores_table, "store_id", [line.store_id for line in figures.lines])
-    payees = {line.store_id: _payee(stores[line.store_id], month) for line in figures.paid_lines()}
-    files = _write_files(deps, item, figures, stores, payees, transfer_date)
-    if "transfer_file" in files:
-        try:
-            _verify_transfer_file(deps, files["transfer_file"], figures, payees, transfer_date)
-        except Exception as exc:
-            _table(deps).update_item(Key={"pk": f"round#{month}", "sk": "round"},
-                                     UpdateExpression="SET release_error = :e",
-                                     ExpressionAttributeValues={":e": str(exc)[:2000]})
-            logger.error("transfer file failed reconciliation", extra={"month": month})
-            raise
-    mail_ids = []
-    by_store = {line["store_id"]: line for line in lines}
-    for line in figures.paid_lines():
-        store = stores[line.store_id]
-        subject, body = mails.payment_notice(store, by_store[line.store_id], month, transfer_date)
-        mail = Mail(f"payment-notice#{month}#{line.store_id}", store["email"], subject, body, "payment-notice")
-        _queue_mail(deps, mail, now)
-        mail_ids.append(mail.mail_id)
+    if item["status"] == "draft":
+        _enter_approving(deps, item, lines, principal, now)
+        item = _require_round(deps, month)
+    release.release(deps, item, lines, Actor.of(principal), now, view)
+    return view(deps, _require_round(deps, month), lines)
+
+
+def reopen(deps: Deps, month: str, body: dict[str, Any], principal: Principal, now: datetime) -> dict[str, Any]:
+    """A release that failed before its files were verified goes back to draft (nothing was paid or
+    announced); its adjustments are open again. Audited with the reason."""
+    reason = body.get("reason")
+    if not isinstance(reason, str) or not reason.strip() or len(reason) > 500 or set(body) - {"reason"}:
+        raise InvalidInput("入力内容に誤りがあります", {"reason": "下書きに戻す理由を500文字以内で入力してください"})
+    item = _require_round(deps, month)
+    if item["status"] != "approving" or item.get("files_verified_at"):
+        raise Conflict("承認処理が途中で止まった精算（振込データの確認前）だけを下書きに戻せます")
+    tx = Tx()
+    tx.update(deps.settings.settlements_table, {"pk": f"round#{month}", "sk": "round"},
+              "SET #s = :draft, reopened_at = :at REMOVE approved_by, approved_at, transfer_date, late",
+              condition="#s = :approving AND attribute_not_exists(files_verified_at)", names={"#s": "status"},
+              values={":draft": "draft", ":approving": "approving", ":at": now.isoformat()})
     for key in item.get("adjustment_keys", []):
-        _table(deps).update_item(
-            Key={"pk": "adjustments", "sk": key}, UpdateExpression="SET #st = :settled, settled_in = :m",
-            ConditionExpression="#st = :open OR settled_in = :m", ExpressionAttributeNames={"#st": "state"},
-            ExpressionAttributeValues={":settled": "settled", ":open": "open", ":m": month})
-    for line in figures.paid_lines():
-        _mark_paid(deps, stores[line.store_id], month)
-    try:
-        _table(deps).update_item(
-            Key={"pk": f"round#{month}", "sk": "round"},
-            UpdateExpression="SET #s = :approved, files = :f, released_at = :at REMOVE release_error",
-            ConditionExpression="#s = :approving", ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues={":approved": "approved", ":approving": "approving", ":f": files,
-                                       ":at": now.isoformat()})
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            raise
-    final = _require_round(deps, month)
-    result = view(deps, final, lines)
-    subject, body = mails.prefecture_report(result, files)
-    report_mail = Mail(f"prefecture-settlement-report#{month}", deps.settings.prefecture_mailbox, subject, body,
-                       "prefecture-settlement-report")
-    _queue_mail(deps, report_mail, now)
-    deps.audit.append(entry(actor, "settlement.approve", f"settlement#{month}", now,
-                            before={"status": "draft"}, after={"status": "approved", "paid_total": figures.paid_total,
-                                                               "stores_paid": figures.stores_paid}))
-    logger.info("settlement approved", extra={"month": month, "stores_paid": figures.stores_paid})
-    # The first mails go now; the mail sweep sends the rest (a Lambda must answer within API limits).
-    deps.outbox.deliver([report_mail.mail_id, *mail_ids[:50]], deps.sender, now)
-    return result
+        tx.update(deps.settings.settlements_table, {"pk": "adjustments", "sk": key},
+                  "SET #st = :open REMOVE settled_in", condition="settled_in = :m", names={"#st": "state"},
+                  values={":open": "open", ":m": month})
+    deps.audit.add_to(tx, entry(Actor.of(principal), "settlement.reopen", f"settlement#{month}", now,
+                                before={"status": "approving", "approved_by": item.get("approved_by"),
+                                        "release_error": item.get("release_error")},
+                                after={"status": "draft"}, detail={"reason": reason.strip()}))
+    tx.commit("この精算の状態が変わりました。画面を再読み込みしてください")
+    return get_view(deps, month)
 
 
-def _mark_paid(deps: Deps, store: dict[str, Any], month: str) -> None:
-    expression = "SET first_paid_month = if_not_exists(first_paid_month, :m), last_paid_month = :m"
-    if store.get("bank_changed_pending"):
-        expression += ", bank_changed_pending = :f, bank_change_paid_month = :m"
-    aws.table(deps.settings.stores_table).update_item(
-        Key={"store_id": store["store_id"]}, UpdateExpression=expression,
-        ExpressionAttributeValues={":m": month, **({":f": False} if store.get("bank_changed_pending") else {})})
+def confirm_over_ceiling(deps: Deps, month: str, body: dict[str, Any], principal: Principal,
+                         now: datetime) -> dict[str, Any]:
+    item = _require_round(deps, month)
+    if item["status"] != "draft":
+        raise Conflict("下書きの精算でのみ確認できます")
+    store_id = body.get("store_id")
+    line = next((x for x in round_lines(deps, item) if x["store_id"] == store_id), None)
+    return corrections.confirm_over_ceiling(deps, month, body, principal, now, line,
+                                            (line or {}).get("shaped_by", []))
+
+
+# --- downloads --------------------------------------------------------------------------------------
 
 
 def transfer_file_bytes(deps: Deps, month: str, principal: Principal, now: datetime) -> tuple[str, bytes]:
@@ -428,7 +358,7 @@ def transfer_file_bytes(deps: Deps, month: str, principal: Principal, now: datet
 def document_bytes(deps: Deps, month: str, name: str, principal: Principal, now: datetime) -> tuple[str, bytes]:
     item = _require_round(deps, month)
     files = item.get("files") or {}
-    if name not in ("statement_csv", "statement_xlsx", "summary") or name not in files:
+    if item["status"] != "approved" or name not in ("statement_csv", "statement_xlsx", "summary") or name not in files:
         raise NotFound("その帳票はありません", {"name": "statement_csv, statement_xlsx, summary のいずれかです"})
     data = FileStore(deps.settings.documents_bucket).get(files[name])
     if data is None:
@@ -442,79 +372,24 @@ def document_bytes(deps: Deps, month: str, name: str, principal: Principal, now:
 
 
 def record_return(deps: Deps, month: str, body: dict[str, Any], principal: Principal, now: datetime) -> dict[str, Any]:
-    store_id, reason = body.get("store_id"), body.get("reason")
-    errors = {}
-    if not isinstance(store_id, str) or not store_id:
-        errors["store_id"] = "店舗IDを指定してください"
-    if not isinstance(reason, str) or not reason.strip() or len(reason) > 500:
-        errors["reason"] = "返却理由（振込不能・組戻しの理由）を500文字以内で入力してください"
-    if set(body) - {"store_id", "reason"}:
-        errors.update({k: "この項目は受け付けていません" for k in set(body) - {"store_id", "reason"}})
-    if errors:
-        raise InvalidInput("入力内容に誤りがあります", errors)
     item = _require_round(deps, month)
-    if item["status"] != "approved":
-        raise Conflict("承認済みの精算にのみ返却を記録できます")
-    line = next((x for x in round_lines(deps, item) if x["store_id"] == store_id), None)
-    if line is None or line["status"] != "pay":
-        raise InvalidInput("この店舗はこの回に支払っていません", {"store_id": "支払対象の店舗IDを指定してください"})
-    store = batch_get(deps.settings.stores_table, "store_id", [store_id])[store_id]
-    amount = int(line["paid"])
-    tx = Tx()
-    tx.put(deps.settings.settlements_table, {
-        "pk": f"returns#{month}", "sk": store_id, "store_id": store_id, "amount": amount, "reason": reason.strip(),
-        "recorded_by": principal.user, "recorded_at": now.isoformat()}, condition="attribute_not_exists(pk)")
-    # The money did not arrive: it is owed again, in the next round, once the bank data is fixed.
-    tx.put(deps.settings.settlements_table, {
-        "pk": "adjustments", "sk": f"return#{month}#{store_id}", "adjustment_id": f"return-{month}-{store_id}",
-        "store_id": store_id, "amount": amount, "reason": f"{month} 分の振込返却（再払い）",
-        "created_by": principal.user, "created_at": now.isoformat(), "state": "open"},
-        condition="attribute_not_exists(pk)")
-    tx.update(deps.settings.stores_table, {"store_id": store_id}, "SET transfer_returned = :m, updated_at = :at",
-              values={":m": month, ":at": now.isoformat()})
-    subject, text = mails.transfer_returned(store, month, amount, reason.strip())
-    mail = Mail(f"transfer-returned#{month}#{store_id}", store["email"], subject, text, "transfer-returned")
-    deps.outbox.add_to(tx, mail, now)
-    deps.audit.add_to(tx, entry(Actor.of(principal), "settlement.return", f"store#{store_id}", now,
-                                detail={"month": month, "amount": amount}))
-    tx.commit("この店舗の返却は既に記録されています")
-    deps.outbox.deliver([mail.mail_id], deps.sender, now)
-    return {"month": month, "store_id": store_id, "amount": amount, "status": "hold",
-            "reason": "transfer_returned"}
+    return corrections.record_return(deps, month, body, principal, now, item,
+                                     round_lines(deps, item) if item["status"] == "approved" else [])
 
 
 def add_adjustment(deps: Deps, body: dict[str, Any], principal: Principal, now: datetime) -> dict[str, Any]:
-    store_id, amount, reason = body.get("store_id"), body.get("amount"), body.get("reason")
-    errors = {}
-    if not isinstance(store_id, str) or not store_id:
-        errors["store_id"] = "店舗IDを指定してください"
-    if isinstance(amount, bool) or not isinstance(amount, int) or amount == 0 or abs(amount) > 9_999_999_999:
-        errors["amount"] = "調整額は0以外の整数（円）で指定してください（減額はマイナス）"
-    if not isinstance(reason, str) or not reason.strip() or len(reason) > 500:
-        errors["reason"] = "理由を500文字以内で入力してください"
-    unknown = set(body) - {"store_id", "amount", "reason"}
-    errors.update({k: "この項目は受け付けていません" for k in unknown})
-    if errors:
-        raise InvalidInput("入力内容に誤りがあります", errors)
-    if not deps.stores.get(store_id):
-        raise InvalidInput("店舗が見つかりません", {"store_id": "店舗IDを確認してください"})
-    adjustment_id = f"ADJ{deps.keys.next_number('adjustment'):06d}"
-    tx = Tx()
-    tx.put(deps.settings.settlements_table, {
-        "pk": "adjustments", "sk": f"manual#{adjustment_id}", "adjustment_id": adjustment_id, "store_id": store_id,
-        "amount": amount, "reason": reason.strip(), "created_by": principal.user, "created_at": now.isoformat(),
-        "state": "open"}, condition="attribute_not_exists(pk)")
-    deps.audit.add_to(tx, entry(Actor.of(principal), "settlement.adjustment", f"store#{store_id}", now,
-                                detail={"adjustment_id": adjustment_id, "amount": amount}))
-    tx.commit()
-    return {"adjustment_id": adjustment_id, "store_id": store_id, "amount": amount, "state": "open"}
+    return corrections.add_adjustment(deps, body, principal, now)
 
 
 def list_adjustments(deps: Deps) -> list[dict[str, Any]]:
-    items = query_all(_table(deps), KeyConditionExpression=Key("pk").eq("adjustments"))
-    return [{k: a.get(k) for k in ("adjustment_id", "store_id", "amount", "reason", "created_by", "created_at",
-                                   "state", "settled_in")} for a in items]
+    return corrections.list_adjustments(deps)
+
+
+def _queue_mail(deps: Deps, mail: Mail, now: datetime) -> None:
+    # A mail queued by an earlier run is not queued again: exactly once.
+    deps.outbox.add(mail, now)
 
 
 def system_actor() -> Actor:
     return SYSTEM
+

@@ -216,6 +216,14 @@ def _encode(index: int, record: str) -> bytes:
     return encoded
 
 
+def check_transfer(transfer: Transfer) -> None:
+    """Raise ``ZenginFieldError`` if this one data record cannot be written exactly.
+
+    Used before a round is approved, so a store whose data the file cannot carry is held with a
+    reason instead of failing the whole file at release."""
+    _encode(1, _data(1, transfer))
+
+
 def build_transfer_file(
     requester: Requester,
     transfer_date: date,

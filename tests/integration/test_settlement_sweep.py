@@ -47,8 +47,12 @@ def test_the_sweep_drafts_once_usage_is_in_and_a_second_run_does_nothing(api):
     # past the approval deadline with the round unapproved: a warning
     late = sweep(api, "2025-07-15T07:00:00+09:00")
     assert "approval-late" in late["actions"]
-    # any accountant may approve a system draft; afterwards the sweep leaves it alone
-    assert api.call("POST", "/settlements/2025-06/approve", {}, as_="accountant",
+    # a system draft still needs two people: who uploaded its usage cannot approve it, another can
+    code, refused = api.call("POST", "/settlements/2025-06/approve", {}, as_="accountant",
+                             headers={"X-Miyapo-Now": "2025-07-15T09:00:00+09:00"})
+    assert code == 403 and refused["error"]["fields"]["approver"]
+    assert round_["shaped_by"] == ["accountant"]
+    assert api.call("POST", "/settlements/2025-06/approve", {}, as_="accountant2",
                     headers={"X-Miyapo-Now": "2025-07-15T09:00:00+09:00"})[0] == 200
     done = sweep(api, "2025-07-16T07:00:00+09:00")
     assert done["round_status"] == "approved" and done["actions"] == []

@@ -1,0 +1,152 @@
+"""Inputs to a round besides usage: returned transfers, adjustments, and the second person's
+confirmation of an amount above the per-store ceiling. Each records who entered it: that person
+shaped the round that pays it and cannot approve that round (chalicelib.settlement.four_eyes)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+
+from chalicelib.adapters import aws
+from chalicelib.adapters.dynamo import Tx, batch_get, query_all
+from chalicelib.audit.log import Actor, entry
+from chalicelib.auth.roles import Principal
+from chalicelib.deps import Deps
+from chalicelib.errors import Conflict, Forbidden, InvalidInput
+from chalicelib.kernel.money import yen
+from chalicelib.mail.outbox import Mail
+from chalicelib.settlement import mails
+
+
+def _table(deps: Deps) -> Any:
+    return aws.table(deps.settings.settlements_table)
+
+
+def _text(errors: dict[str, str], body: dict[str, Any], name: str, message: str) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value.strip() or len(value) > 500:
+        errors[name] = message
+        return ""
+    return value.strip()
+
+
+def _unknown(errors: dict[str, str], body: dict[str, Any], allowed: set[str]) -> None:
+    errors.update({k: "この項目は受け付けていません" for k in set(body) - allowed})
+
+
+def _store_id(errors: dict[str, str], body: dict[str, Any]) -> str:
+    value = body.get("store_id")
+    if not isinstance(value, str) or not value or len(value) > 20:
+        errors["store_id"] = "店舗IDを指定してください"
+        return ""
+    return value
+
+
+def record_return(deps: Deps, month: str, body: dict[str, Any], principal: Principal, now: datetime,
+                  item: dict[str, Any], lines: list[dict[str, Any]]) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    store_id = _store_id(errors, body)
+    reason = _text(errors, body, "reason", "返却理由（振込不能・組戻しの理由）を500文字以内で入力してください")
+    _unknown(errors, body, {"store_id", "reason"})
+    if errors:
+        raise InvalidInput("入力内容に誤りがあります", errors)
+    if item["status"] != "approved":
+        raise Conflict("承認済みの精算にのみ返却を記録できます")
+    line = next((x for x in lines if x["store_id"] == store_id), None)
+    if line is None or line["status"] != "pay":
+        raise InvalidInput("この店舗はこの回に支払っていません", {"store_id": "支払対象の店舗IDを指定してください"})
+    store = batch_get(deps.settings.stores_table, "store_id", [store_id])[store_id]
+    amount = int(line["paid"])
+    tx = Tx()
+    tx.put(deps.settings.settlements_table, {
+        "pk": f"returns#{month}", "sk": store_id, "store_id": store_id, "amount": amount, "reason": reason,
+        "recorded_by": principal.user, "recorded_at": now.isoformat()}, condition="attribute_not_exists(pk)")
+    # The money did not arrive: it is owed again, in the next round, once the bank data is fixed.
+    tx.put(deps.settings.settlements_table, {
+        "pk": "adjustments", "sk": f"return#{month}#{store_id}", "adjustment_id": f"return-{month}-{store_id}",
+        "store_id": store_id, "amount": amount, "reason": f"{month} 分の振込返却（再払い）",
+        "created_by": principal.user, "created_at": now.isoformat(), "state": "open"},
+        condition="attribute_not_exists(pk)")
+    tx.update(deps.settings.stores_table, {"store_id": store_id}, "SET transfer_returned = :m, updated_at = :at",
+              values={":m": month, ":at": now.isoformat()})
+    subject, text = mails.transfer_returned(store, month, amount, reason)
+    mail = Mail(f"transfer-returned#{month}#{store_id}", store["email"], subject, text, "transfer-returned")
+    deps.outbox.add_to(tx, mail, now)
+    deps.audit.add_to(tx, entry(Actor.of(principal), "settlement.return", f"store#{store_id}", now,
+                                detail={"month": month, "amount": amount}))
+    tx.commit("この店舗の返却は既に記録されています")
+    deps.outbox.deliver([mail.mail_id], deps.sender, now)
+    return {"month": month, "store_id": store_id, "amount": amount, "status": "hold",
+            "reason": "transfer_returned"}
+
+
+def add_adjustment(deps: Deps, body: dict[str, Any], principal: Principal, now: datetime) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    store_id = _store_id(errors, body)
+    amount = body.get("amount")
+    limit = deps.settings.max_adjustment
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount == 0 or abs(amount) > limit:
+        errors["amount"] = f"調整額は0以外の整数（円）で、±{yen(limit)}以内で指定してください（減額はマイナス）"
+    reason = _text(errors, body, "reason", "理由を500文字以内で入力してください")
+    _unknown(errors, body, {"store_id", "amount", "reason"})
+    if errors:
+        raise InvalidInput("入力内容に誤りがあります", errors)
+    if not deps.stores.get(store_id):
+        raise InvalidInput("店舗が見つかりません", {"store_id": "店舗IDを確認してください"})
+    adjustment_id = f"ADJ{deps.keys.next_number('adjustment'):06d}"
+    tx = Tx()
+    tx.put(deps.settings.settlements_table, {
+        "pk": "adjustments", "sk": f"manual#{adjustment_id}", "adjustment_id": adjustment_id, "store_id": store_id,
+        "amount": amount, "reason": reason, "created_by": principal.user, "created_at": now.isoformat(),
+        "state": "open"}, condition="attribute_not_exists(pk)")
+    deps.audit.add_to(tx, entry(Actor.of(principal), "settlement.adjustment", f"store#{store_id}", now,
+                                detail={"adjustment_id": adjustment_id, "amount": amount}))
+    tx.commit()
+    return {"adjustment_id": adjustment_id, "store_id": store_id, "amount": amount, "state": "open"}
+
+
+def list_adjustments(deps: Deps) -> list[dict[str, Any]]:
+    items = query_all(_table(deps), KeyConditionExpression=Key("pk").eq("adjustments"))
+    return [{k: a.get(k) for k in ("adjustment_id", "store_id", "amount", "reason", "created_by", "created_at",
+                                   "state", "settled_in")} for a in items]
+
+
+def confirm_over_ceiling(deps: Deps, month: str, body: dict[str, Any], principal: Principal, now: datetime,
+                         line: dict[str, Any] | None, line_shapers: list[str]) -> dict[str, Any]:
+    """A second person confirms one store's amount above the per-store ceiling for one round.
+
+    The confirmation names the exact amount: if the amount changes on a re-draft, it is held again.
+    The person who confirms must not be one who entered that store's inputs."""
+    errors: dict[str, str] = {}
+    store_id = _store_id(errors, body)
+    amount = body.get("amount")
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        errors["amount"] = "確認する支払額（円）を正の整数で指定してください"
+    reason = _text(errors, body, "reason", "確認の根拠を500文字以内で入力してください")
+    _unknown(errors, body, {"store_id", "amount", "reason"})
+    if errors:
+        raise InvalidInput("入力内容に誤りがあります", errors)
+    if line is None or line.get("reason") != "over_ceiling":
+        raise InvalidInput("この店舗は上限額による保留になっていません", {"store_id": "上限額超過で保留中の店舗を指定してください"})
+    due = int(line["carried_out"])
+    if amount != due:
+        raise InvalidInput("金額が下書きと一致しません", {"amount": f"下書きの金額 {yen(due)} を指定してください"})
+    if principal.user in line_shapers:
+        raise Forbidden("この店舗の調整・口座変更などを入力した担当者は、上限額超過を確認できません",
+                        {"confirmed_by": "別の担当者が確認してください"})
+    tx = Tx()
+    tx.put(deps.settings.settlements_table, {
+        "pk": f"ceiling#{month}", "sk": store_id, "store_id": store_id, "amount": amount, "reason": reason,
+        "confirmed_by": principal.user, "confirmed_at": now.isoformat()})
+    deps.audit.add_to(tx, entry(Actor.of(principal), "settlement.confirm_over_ceiling", f"settlement#{month}", now,
+                                detail={"store_id": store_id, "amount": amount}))
+    tx.commit()
+    return {"month": month, "store_id": store_id, "amount": amount, "confirmed_by": principal.user,
+            "next": "下書きを作り直すと、この金額で支払対象になります"}
+
+
+def ceiling_confirmations(deps: Deps, month: str) -> dict[str, int]:
+    items = query_all(_table(deps), KeyConditionExpression=Key("pk").eq(f"ceiling#{month}"), ConsistentRead=True)
+    return {i["store_id"]: int(i["amount"]) for i in items}

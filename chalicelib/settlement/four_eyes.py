@@ -1,0 +1,49 @@
+"""Four eyes on money: pure rules, no AWS.
+
+No single person can cause a payment, change an amount or change where money goes. Everyone who
+shaped a round is recorded on it when it is drafted: the drafter, whoever uploaded the usage it
+pays, whoever entered the adjustments or returns it settles, and whoever changed or confirmed the
+bank account of a store it pays (since that store was last paid). The approver must be none of
+them, and at least two different people must stand behind every round — a round drafted by the
+system, with nobody else involved, needs a person to draft it again before someone else approves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from chalicelib.errors import Forbidden
+
+#: Actors that are not people: they never count as one of the four eyes.
+NOT_PEOPLE = frozenset({"system", "store", "applicant", ""})
+
+
+def shapers(*, drafted_by: str, uploads: Iterable[str], adjustments: Iterable[Mapping[str, Any]],
+            import_uploaders: Mapping[str, str], paid_stores: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The people whose input a round pays, sorted (stored on the round at draft time)."""
+    people = {drafted_by, *uploads}
+    for adjustment in adjustments:
+        people.add(str(adjustment.get("created_by") or ""))
+        # Late usage becomes an adjustment created by the system: the person is whoever uploaded it.
+        if adjustment.get("import_id"):
+            people.add(import_uploaders.get(str(adjustment["import_id"]), ""))
+    for store in paid_stores:
+        if store.get("bank_changed_pending"):
+            people.add(str(store.get("bank_changed_by") or ""))
+            people.add(str(store.get("bank_confirmed_by") or ""))
+    return sorted(people - NOT_PEOPLE)
+
+
+def check_approver(approver: str, drafted_by: str, shaped_by: Iterable[str]) -> None:
+    """Raise Forbidden unless ``approver`` is a second person for everything the round pays."""
+    involved = (set(shaped_by) | {drafted_by}) - NOT_PEOPLE
+    if approver == drafted_by:
+        raise Forbidden("下書きを作成した担当者とは別の経理担当者が承認してください",
+                        {"approver": "二人目の経理担当者でログインしてください"})
+    if approver in involved:
+        raise Forbidden("この精算の内容（利用実績の取込・調整・返却・口座変更など）に関わった担当者は承認できません",
+                        {"approver": "この回の入力に関わっていない別の経理担当者が承認してください"})
+    if not involved:
+        raise Forbidden("システムが作成した下書きには、まだ担当者が関わっていません。担当者が下書きを作り直し、"
+                        "別の担当者が承認してください", {"approver": "二人の担当者による確認が必要です"})

@@ -1,0 +1,250 @@
+"""Releasing an approved round: files, the independent read-back, then one write that approves it.
+
+Order, each step idempotent so an interrupted release is completed by running it again:
+1. build the payees from the stores, refusing (409, round stays `approving`, can be reopened) if a
+   store changed since the draft — what is paid is exactly what the second person approved;
+2. write the transfer file, the statements, the summary and the per-store notices to S3; read the
+   transfer file back with the independent reader and reconcile it; record the files as verified;
+3. one DynamoDB transaction marks the round approved *and* queues the prefecture's report and the
+   "notices due" marker (and the audit entry) — before it, nothing tells anyone money is coming;
+4. follow-ups from the marker: stores marked paid, one payment notice per paid store under a
+   deterministic id. The mail sweep completes any marker a crash left behind.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+from chalicelib.adapters import aws
+from chalicelib.adapters.dynamo import Tx, batch_get, query_all
+from chalicelib.adapters.files import FileStore
+from chalicelib.audit.log import Actor, entry
+from chalicelib.deps import Deps
+from chalicelib.errors import Conflict
+from chalicelib.kernel import banks
+from chalicelib.mail.outbox import Mail
+from chalicelib.observability import logger
+from chalicelib.settlement import documents, mails
+from chalicelib.settlement.payees import BankDataInvalid, payee, payment_signature
+from chalicelib.settlement.rounds import Line, RoundFigures
+from chalicelib.settlement.zengin_reader import parse_transfer_file, reconcile
+from chalicelib.settlement.zengin_writer import Requester
+
+NOTICES_PENDING = "notices-pending"
+
+
+class ReconciliationFailed(RuntimeError):
+    """The transfer file read back does not match the approved round: nothing is released."""
+
+
+def _table(deps: Deps) -> Any:
+    return aws.table(deps.settings.settlements_table)
+
+
+def figures_from(item: dict[str, Any], lines: list[dict[str, Any]]) -> RoundFigures:
+    """The frozen round's figures, rebuilt from its stored lines (never recomputed from usage)."""
+    built = tuple(Line(line["store_id"], int(line["usage"]), int(line["adjustments"]), int(line["carried_in"]),
+                       int(line["paid"]), int(line["carried_out"]), line["status"], line.get("reason"))
+                  for line in sorted(lines, key=lambda x: x["store_id"]))
+    return RoundFigures(
+        month=item["month"], payment_date=date.fromisoformat(item["payment_date"]), lines=built,
+        usage_total=int(item["usage_total"]), adjustments_total=int(item["adjustments_total"]),
+        carried_in_total=int(item["carried_in_total"]), paid_total=int(item["paid_total"]),
+        held_total=int(item["held_total"]), stores_paid=int(item["stores_paid"]), fee=int(item["fee"]),
+        fee_rate=Decimal(item["fee_rate"]), fee_rounding=item["fee_rounding"],
+    )
+
+
+def requester(deps: Deps) -> Requester:
+    s = deps.settings
+    bank = banks.find_bank(s.requester_bank_code)
+    branch = banks.find_branch(s.requester_bank_code, s.requester_branch_code)
+    if bank is None or branch is None:
+        raise RuntimeError("requester bank/branch in settings do not exist in the bank master")
+    return Requester(s.requester_code, s.requester_name, s.requester_bank_code, bank.kana, s.requester_branch_code,
+                     branch.kana, s.requester_account_type, s.requester_account_number)
+
+
+def _record_error(deps: Deps, month: str, message: str) -> None:
+    _table(deps).update_item(Key={"pk": f"round#{month}", "sk": "round"}, UpdateExpression="SET release_error = :e",
+                             ExpressionAttributeValues={":e": message[:2000]})
+
+
+def _payees(deps: Deps, item: dict[str, Any], lines: list[dict[str, Any]], figures: RoundFigures,
+            stores: dict[str, dict[str, Any]]) -> dict[str, documents.Payee]:
+    month = item["month"]
+    by_store = {line["store_id"]: line for line in lines}
+    changed, invalid = [], []
+    payees = {}
+    for line in figures.paid_lines():
+        store = stores.get(line.store_id)
+        if store is None or payment_signature(deps.settings.app_secret, store) != by_store[line.store_id].get("sig"):
+            changed.append(line.store_id)
+            continue
+        try:
+            payees[line.store_id] = payee(store, month)
+        except BankDataInvalid:
+            invalid.append(line.store_id)
+    if changed or invalid:
+        message = ("承認処理中に店舗の口座情報または状態が変わりました: " + "、".join((changed + invalid)[:20])
+                   + "。「下書きに戻す」で下書きに戻し、作り直してから承認してください")
+        _record_error(deps, month, message)
+        raise Conflict(message, {"stores": "、".join((changed + invalid)[:20])})
+    return payees
+
+
+def _write_files(deps: Deps, item: dict[str, Any], figures: RoundFigures, stores: dict[str, dict[str, Any]],
+                 payees: dict[str, documents.Payee], transfer_date: date) -> dict[str, str]:
+    month = item["month"]
+    docs = FileStore(deps.settings.documents_bucket)
+    names = {sid: (s.get("store_name", ""), s.get("municipality_name", "")) for sid, s in stores.items()}
+    line_ending = b"\r\n" if deps.settings.transfer_line_ending == "crlf" else b""
+    files = {
+        "transfer_file": f"settlements/{month}/zengin-sogo-furikomi-{month}.txt",
+        "statement_csv": f"prefecture/settlements/{month}/statement-{month}.csv",
+        "statement_xlsx": f"prefecture/settlements/{month}/statement-{month}.xlsx",
+        "summary": f"prefecture/settlements/{month}/summary-{month}.json",
+    }
+    if figures.paid_lines():
+        docs.put(files["transfer_file"], documents.transfer_file(
+            figures, payees, requester(deps), transfer_date, deps.settings.transfer_kind, line_ending),
+            "application/octet-stream")
+    else:
+        files.pop("transfer_file")
+    docs.put(files["statement_csv"], documents.statement_csv(figures, names), "text/csv; charset=utf-8")
+    docs.put(files["statement_xlsx"], documents.statement_xlsx(figures, names),
+             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    docs.put(files["summary"], documents.summary_json(figures, {"transfer_date": transfer_date.isoformat()}),
+             "application/json")
+    for line in figures.paid_lines():
+        docs.put(f"settlements/{month}/notices/{line.store_id}.txt",
+                 documents.payment_notice(line, payees[line.store_id], figures, transfer_date), "text/plain; charset=utf-8")
+    return files
+
+
+def _verify_transfer_file(deps: Deps, key: str, figures: RoundFigures, payees: dict[str, documents.Payee],
+                          transfer_date: date) -> None:
+    """Read the stored file back with the independent reader and reconcile it with the round."""
+    data = FileStore(deps.settings.documents_bucket).get(key)
+    if data is None:
+        raise ReconciliationFailed("transfer file missing after write")
+    parsed = parse_transfer_file(data)
+    problems = reconcile(parsed, documents.expected_rows(figures, payees))
+    if parsed.trailer_total != figures.paid_total or parsed.trailer_count != figures.stores_paid:
+        problems.append(f"trailer {parsed.trailer_count}/{parsed.trailer_total} != round "
+                        f"{figures.stores_paid}/{figures.paid_total}")
+    if parsed.header.transfer_date != transfer_date.strftime("%m%d"):
+        problems.append(f"transfer date {parsed.header.transfer_date} != {transfer_date:%m%d}")
+    if problems:
+        raise ReconciliationFailed("; ".join(problems[:20]))
+
+
+def _files(deps: Deps, item: dict[str, Any], lines: list[dict[str, Any]], figures: RoundFigures) -> dict[str, str]:
+    """Steps 1–2: the files, written and verified once (a re-run after verification reuses them)."""
+    if item.get("files_verified_at"):
+        return dict(item["files"])
+    month = item["month"]
+    transfer_date = date.fromisoformat(item["transfer_date"])
+    stores = batch_get(deps.settings.stores_table, "store_id", [line.store_id for line in figures.lines])
+    payees = _payees(deps, item, lines, figures, stores)
+    files = _write_files(deps, item, figures, stores, payees, transfer_date)
+    if "transfer_file" in files:
+        try:
+            _verify_transfer_file(deps, files["transfer_file"], figures, payees, transfer_date)
+        except ReconciliationFailed as exc:
+            _record_error(deps, month, f"振込データの照合に失敗しました: {exc}")
+            logger.error("transfer file failed reconciliation", extra={"month": month})
+            raise Conflict("振込データの照合に失敗しました。支払いは行われていません。「下書きに戻す」で下書きに戻し、"
+                           "事務局の管理者に連絡してください") from None
+    try:
+        _table(deps).update_item(
+            Key={"pk": f"round#{month}", "sk": "round"}, UpdateExpression="SET files = :f, files_verified_at = :at",
+            ConditionExpression="#s = :approving", ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":f": files, ":at": item["approved_at"], ":approving": "approving"})
+    except ClientError as exc:  # a concurrent run approved it first: the final write will say so
+        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+    return files
+
+
+def release(deps: Deps, item: dict[str, Any], lines: list[dict[str, Any]], actor: Actor, now: datetime,
+            view: Any) -> dict[str, Any]:
+    """Steps 1–4 for a round in `approving`; ``view`` shapes the round for the report mail."""
+    month = item["month"]
+    figures = figures_from(item, lines)
+    files = _files(deps, item, lines, figures)
+    approved = {**item, "status": "approved", "files": files, "released_at": now.isoformat()}
+    approved.pop("release_error", None)
+    subject, body = mails.prefecture_report(view(deps, approved, lines), files)
+    report = Mail(f"prefecture-settlement-report#{month}", deps.settings.prefecture_mailbox, subject, body,
+                  "prefecture-settlement-report")
+    tx = Tx()
+    tx.update(deps.settings.settlements_table, {"pk": f"round#{month}", "sk": "round"},
+              "SET #s = :approved, files = :f, released_at = :at REMOVE release_error",
+              condition="#s = :approving", names={"#s": "status"},
+              values={":approved": "approved", ":approving": "approving", ":f": files, ":at": now.isoformat()})
+    tx.put(deps.settings.settlements_table, {"pk": NOTICES_PENDING, "sk": month, "month": month,
+                                             "created_at": now.isoformat()})
+    deps.outbox.add_to(tx, report, now)
+    deps.audit.add_to(tx, entry(actor, "settlement.approve", f"settlement#{month}", now,
+                                before={"status": "approving"},
+                                after={"status": "approved", "paid_total": figures.paid_total,
+                                       "stores_paid": figures.stores_paid}))
+    try:
+        tx.commit("この精算は既に承認されています")
+    except Conflict:
+        logger.info("settlement approved by a concurrent run", extra={"month": month})
+        return approved
+    logger.info("settlement approved", extra={"month": month, "stores_paid": figures.stores_paid})
+    mail_ids = complete(deps, month, now)
+    # The first mails go now; the mail sweep sends the rest (a request must answer within API limits).
+    deps.outbox.deliver([report.mail_id, *mail_ids[:50]], deps.sender, now)
+    return approved
+
+
+def complete(deps: Deps, month: str, now: datetime) -> list[str]:
+    """Step 4 for an approved round whose marker is still there: stores marked paid, notices queued."""
+    marker = _table(deps).get_item(Key={"pk": NOTICES_PENDING, "sk": month}, ConsistentRead=True).get("Item")
+    if not marker:
+        return []
+    item = _table(deps).get_item(Key={"pk": f"round#{month}", "sk": "round"}, ConsistentRead=True)["Item"]
+    if item["status"] != "approved":  # never: the marker is written with the approval
+        raise RuntimeError(f"notices marker for round {month} in status {item['status']}")
+    lines = query_all(_table(deps), KeyConditionExpression=Key("pk").eq(f"round#{month}")
+                      & Key("sk").begins_with(f"line#v{int(item['version'])}#"), ConsistentRead=True)
+    paid = [line for line in lines if line["status"] == "pay"]
+    stores = batch_get(deps.settings.stores_table, "store_id", [line["store_id"] for line in paid])
+    transfer_date = date.fromisoformat(item["transfer_date"])
+    mail_ids = []
+    for line in paid:
+        store = stores[line["store_id"]]
+        subject, body = mails.payment_notice(store, line, month, transfer_date)
+        mail = Mail(f"payment-notice#{month}#{line['store_id']}", store["email"], subject, body, "payment-notice")
+        deps.outbox.add(mail, now)  # deterministic id: queued once, however often this runs
+        mail_ids.append(mail.mail_id)
+        _mark_paid(deps, store, month)
+    _table(deps).delete_item(Key={"pk": NOTICES_PENDING, "sk": month})
+    return mail_ids
+
+
+def complete_pending(deps: Deps, now: datetime) -> list[str]:
+    """Every approved round whose follow-ups a crash cut off (run by the mail sweep)."""
+    months = [m["sk"] for m in query_all(_table(deps), KeyConditionExpression=Key("pk").eq(NOTICES_PENDING),
+                                         ConsistentRead=True)]
+    for month in months:
+        complete(deps, month, now)
+    return months
+
+
+def _mark_paid(deps: Deps, store: dict[str, Any], month: str) -> None:
+    expression = "SET first_paid_month = if_not_exists(first_paid_month, :m), last_paid_month = :m"
+    if store.get("bank_changed_pending"):
+        expression += ", bank_changed_pending = :f, bank_change_paid_month = :m"
+    aws.table(deps.settings.stores_table).update_item(
+        Key={"store_id": store["store_id"]}, UpdateExpression=expression,
+        ExpressionAttributeValues={":m": month, **({":f": False} if store.get("bank_changed_pending") else {})})
