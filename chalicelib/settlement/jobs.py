@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from chalicelib.audit.log import SYSTEM
+from chalicelib.auth.roles import Role
 from chalicelib.deps import Deps
 from chalicelib.errors import Conflict
 from chalicelib.jobs.registry import job
@@ -33,7 +34,7 @@ def _warn(deps: Deps, kind: str, month: str, today: date, subject: str, lines: l
     return kind
 
 
-@job("settlement-sweep")
+@job("settlement-sweep", roles=(Role.ACCOUNTANT, Role.ADMIN))
 def settlement_sweep(deps: Deps, now: datetime) -> dict[str, Any]:
     month = _previous_month(now)
     today = now.date()

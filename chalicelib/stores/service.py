@@ -1,4 +1,5 @@
-"""The store master: bank-account change (re-validated like an application) and status changes."""
+"""The store master: bank-account change (re-validated like an application, then confirmed by a
+second person or by the store itself) and status changes."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ from chalicelib.applications.validation import HINTS, LABELS, BankInput, _check,
 from chalicelib.audit.log import Actor, entry
 from chalicelib.auth.roles import Principal
 from chalicelib.deps import Deps
-from chalicelib.errors import InvalidInput, NotFound
+from chalicelib.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.kernel.fingerprints import bank_account_key, fingerprint
 from chalicelib.kernel.input_errors import field_errors
 from chalicelib.kernel.kana import to_zengin_name
 from chalicelib.kernel.masking import mask_account_number
+from chalicelib.mail.outbox import Mail
 from chalicelib.observability import logger
+from chalicelib.stores import bank_links, mails
 
 STATUSES = {"active": "利用中", "suspended": "利用停止", "withdrawn": "退会"}
 
@@ -46,13 +49,17 @@ def change_bank_account(deps: Deps, store_id: str, body: dict[str, Any], princip
     new_bank = {"bank_code": bank.bank_code, "bank_name": bank_info.name, "branch_code": bank.branch_code,
                 "branch_name": branch_info.name, "account_type": bank.account_type,
                 "account_number": bank.account_number, "holder_kana": holder}
+    change_id = f"BC{deps.keys.next_number('bank-change'):06d}"
     tx = Tx()
-    # Fixing the bank data releases a hold from a returned transfer; the next round pays it.
+    # A change by staff is unverified (the store is held) until a second person or the store itself
+    # confirms it. Fixing the bank data clears a returned transfer; the confirmation releases the hold.
     tx.update(deps.settings.stores_table, {"store_id": store_id},
-              "SET bank = :b, bank_verified = :t, bank_changed_pending = :t, updated_at = :at, version = version + :one "
-              "REMOVE transfer_returned",
+              "SET bank = :b, bank_verified = :f, bank_changed_pending = :t, bank_change_id = :c, "
+              "bank_changed_by = :by, bank_changed_at = :at, updated_at = :at, version = version + :one "
+              "REMOVE transfer_returned, bank_confirmed_by, bank_confirmed_at, bank_change_disputed",
               condition="version = :v",
-              values={":b": new_bank, ":t": True, ":at": now.isoformat(), ":one": 1, ":v": store["version"]})
+              values={":b": new_bank, ":t": True, ":f": False, ":c": change_id, ":by": principal.user,
+                      ":at": now.isoformat(), ":one": 1, ":v": store["version"]})
     fp = fingerprint(deps.settings.app_secret, "bank", bank_account_key(
         bank.bank_code, bank.branch_code, bank.account_type, bank.account_number))
     deps.keys.put_in(tx, fp, f"store#{store_id}", {"at": now.isoformat()})
@@ -62,18 +69,105 @@ def change_bank_account(deps: Deps, store_id: str, body: dict[str, Any], princip
                                         "account": mask_account_number(old["account_number"]),
                                         "transfer_returned": store.get("transfer_returned")},
                                 after={"bank_code": bank.bank_code, "branch_code": bank.branch_code,
-                                       "account": mask_account_number(bank.account_number)}))
+                                       "account": mask_account_number(bank.account_number),
+                                       "change_id": change_id, "verified": False}))
+    token = bank_links.make_token(deps.settings.app_secret, store_id, change_id, now,
+                                  deps.settings.resubmit_link_days)
+    subject, text = mails.bank_change_notice(store, new_bank, f"{deps.settings.public_base_url}/bank-confirm#t={token}")
+    mail = Mail(f"bank-change#{store_id}#{change_id}", store["email"], subject, text, "bank-change")
+    deps.outbox.add_to(tx, mail, now)
     tx.commit("店舗情報が他の担当者により更新されました。画面を再読み込みしてください")
-    logger.info("store bank account changed", extra={"store_id": store_id})
-    return {"store_id": store_id, "bank_verified": True, "account_number_masked": mask_account_number(bank.account_number),
-            "released_hold": bool(store.get("transfer_returned"))}
+    deps.outbox.deliver([mail.mail_id], deps.sender, now)
+    logger.info("store bank account changed", extra={"store_id": store_id, "change_id": change_id})
+    return {"store_id": store_id, "bank_verified": False, "change_id": change_id,
+            "account_number_masked": mask_account_number(bank.account_number),
+            "released_hold": bool(store.get("transfer_returned")),
+            "next": "別の担当者の確認、または店舗からのメールでの確認が済むまで、この店舗への支払いは保留されます"}
+
+
+def _pending_change(store: dict[str, Any], change_id: str | None = None) -> str:
+    current = store.get("bank_change_id")
+    if not current or store.get("bank_verified"):
+        raise Conflict("確認待ちの口座変更はありません")
+    if change_id is not None and change_id != current:
+        raise Conflict("この口座変更は、その後の変更で置き換えられました。最新の変更を確認してください")
+    return str(current)
+
+
+def _mark_verified(deps: Deps, store: dict[str, Any], change_id: str, by: str, actor: Actor, now: datetime) -> None:
+    tx = Tx()
+    tx.update(deps.settings.stores_table, {"store_id": store["store_id"]},
+              "SET bank_verified = :t, bank_confirmed_by = :by, bank_confirmed_at = :at, updated_at = :at, "
+              "version = version + :one REMOVE bank_change_disputed",
+              condition="version = :v AND bank_change_id = :c",
+              values={":t": True, ":by": by, ":at": now.isoformat(), ":one": 1, ":v": store["version"],
+                      ":c": change_id})
+    deps.audit.add_to(tx, entry(actor, "store.confirm_bank_account", f"store#{store['store_id']}", now,
+                                detail={"change_id": change_id, "confirmed_by": by}))
+    tx.commit("店舗情報が他の担当者により更新されました。画面を再読み込みしてください")
+
+
+def confirm_bank_change(deps: Deps, store_id: str, body: dict[str, Any], principal: Principal,
+                        now: datetime) -> dict[str, Any]:
+    """A second member of staff confirms a bank-account change (after checking it with the store)."""
+    change_id = body.get("change_id")
+    errors = {k: "この項目は受け付けていません" for k in set(body) - {"change_id"}}
+    if change_id is not None and not isinstance(change_id, str):
+        errors["change_id"] = "変更番号（BC…）を文字列で指定してください"
+    if errors:
+        raise InvalidInput("入力内容に誤りがあります", errors)
+    store = _store(deps, store_id)
+    current = _pending_change(store, change_id)
+    if principal.user == store.get("bank_changed_by"):
+        raise Forbidden("口座を変更した担当者とは別の担当者が確認してください",
+                        {"confirmed_by": "二人目の担当者でログインしてください"})
+    _mark_verified(deps, store, current, principal.user, Actor.of(principal), now)
+    return {"store_id": store_id, "change_id": current, "bank_verified": True, "confirmed_by": principal.user}
+
+
+def bank_change_by_link(deps: Deps, body: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The store answers the e-mailed link: `confirm` verifies the change, `dispute` flags it for
+    staff (it stays unverified, so nothing is paid to it). Without `answer`: what is to be confirmed."""
+    answer = body.get("answer")
+    errors = {k: "この項目は受け付けていません" for k in set(body) - {"token", "answer"}}
+    if answer is not None and answer not in ("confirm", "dispute"):
+        errors["answer"] = "confirm または dispute を指定してください"
+    if errors:
+        raise InvalidInput("入力内容に誤りがあります", errors)
+    store_id, change_id = bank_links.read_token(deps.settings.app_secret, body.get("token"), now)
+    store = deps.stores.get(store_id)
+    if not store:
+        raise InvalidInput("リンクが正しくありません", {"token": "メールに記載されたリンクをそのまま開いてください"})
+    bank = store["bank"]
+    shown = {"store_id": store_id, "store_name": store["store_name"], "bank_name": bank["bank_name"],
+             "branch_name": bank["branch_name"], "account_number_masked": mask_account_number(bank["account_number"])}
+    if answer is None:
+        state = "confirmed" if store.get("bank_change_id") == change_id and store.get("bank_verified") else "pending"
+        return {**shown, "state": state if store.get("bank_change_id") == change_id else "superseded"}
+    current = _pending_change(store, change_id)
+    store_actor = Actor("store", "store")
+    if answer == "confirm":
+        _mark_verified(deps, store, current, "store", store_actor, now)
+        return {**shown, "state": "confirmed"}
+    tx = Tx()
+    tx.update(deps.settings.stores_table, {"store_id": store_id}, "SET bank_change_disputed = :at",
+              condition="bank_change_id = :c", values={":at": now.isoformat(), ":c": current})
+    deps.audit.add_to(tx, entry(store_actor, "store.dispute_bank_account", f"store#{store_id}", now,
+                                detail={"change_id": current}))
+    subject, text = mails.bank_change_disputed(store_id)
+    mail = Mail(f"bank-change-disputed#{store_id}#{current}", deps.settings.staff_mailbox, subject, text,
+                "bank-change-disputed")
+    deps.outbox.add_to(tx, mail, now)
+    tx.commit("この口座変更は既に処理されています")
+    deps.outbox.deliver([mail.mail_id], deps.sender, now)
+    return {**shown, "state": "disputed"}
 
 
 def change_status(deps: Deps, store_id: str, body: dict[str, Any], principal: Principal,
                   now: datetime) -> dict[str, Any]:
     status, reason = body.get("status"), body.get("reason")
     errors = {}
-    if status not in STATUSES:
+    if not isinstance(status, str) or status not in STATUSES:
         errors["status"] = "active / suspended / withdrawn のいずれかを指定してください"
     if not isinstance(reason, str) or not reason.strip() or len(reason) > 500:
         errors["reason"] = "理由を500文字以内で入力してください"

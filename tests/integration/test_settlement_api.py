@@ -175,7 +175,17 @@ def test_a_returned_transfer_becomes_a_hold_until_the_bank_data_is_fixed(api, st
     code, changed = api.call("PUT", f"/stores/{a}/bank-account", {
         "bank_code": "0125", "branch_code": "100", "account_type": "1", "account_number": "7654321",
         "holder_kana": "ヤマダ ハナコ"}, as_="accountant", headers=AUG_4)
-    assert code == 200 and changed["released_hold"] is True
+    assert code == 200 and changed["released_hold"] is True and changed["bank_verified"] is False
+    # a change by staff pays nothing until a second person or the store confirms it
+    _, july = api.call("POST", "/settlements/2025-07/draft", {}, as_="accountant", headers=AUG_4)
+    assert {h["store_id"]: h["reason"] for h in july["held"]}[a] == "bank_unverified"
+    assert api.call("POST", f"/stores/{a}/bank-account/confirm", {}, as_="accountant", headers=AUG_4)[0] == 403
+    notice = next(m for m in api.mail() if "振込口座の変更を受け付けました" in m["subject"])
+    token = notice["body"].split("/bank-confirm#t=", 1)[1].split()[0]
+    code, shown = api.call("POST", "/bank-confirmations", {"token": token}, headers=AUG_4)
+    assert code == 200 and shown["state"] == "pending" and shown["account_number_masked"] == "****321"
+    code, shown = api.call("POST", "/bank-confirmations", {"token": token, "answer": "confirm"}, headers=AUG_4)
+    assert code == 200 and shown["state"] == "confirmed"
     _, july = api.call("POST", "/settlements/2025-07/draft", {}, as_="accountant", headers=AUG_4)
     assert a not in {h["store_id"] for h in july["held"]}
     _, _approved = api.call("POST", "/settlements/2025-07/approve", {}, as_="accountant2", headers=AUG_4)
