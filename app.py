@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from chalice import Chalice, ConvertToMiddleware, Cron, Rate
 
 from chalicelib.clock import now_jst
@@ -11,8 +9,9 @@ from chalicelib.deps import get_deps
 from chalicelib.jobs import registry
 from chalicelib.kernel.lazy import lazy_module
 from chalicelib.observability import logger
-from chalicelib.routes import console, inquiries, ops, public, screening, settlement
+from chalicelib.routes import console, inquiries, ops, public, screening, settlement, stores
 from chalicelib.web.authorizer import auth_bp
+from chalicelib.web.middleware import http_middleware
 
 usage_events = lazy_module("chalicelib.usage.events")
 
@@ -23,20 +22,10 @@ app.api.binary_types.extend([
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 ])
 app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_state=True)))
+# Correlation id, log keys and the security headers of every answer (chalicelib/web/middleware.py).
+app.register_middleware(http_middleware, "http")
 
-
-@app.middleware("http")
-def correlation_id(event, get_response):  # type: ignore[no-untyped-def]
-    headers = event.headers or {}
-    cid = headers.get("x-correlation-id") or (event.context or {}).get("requestId") or uuid.uuid4().hex
-    logger.set_correlation_id(cid)
-    logger.append_keys(path=event.path, method=event.method)
-    response = get_response(event)
-    response.headers["X-Correlation-Id"] = cid
-    return response
-
-
-for blueprint in (auth_bp, public.bp, screening.bp, ops.bp, console.bp, settlement.bp, inquiries.bp):
+for blueprint in (auth_bp, public.bp, screening.bp, ops.bp, console.bp, settlement.bp, inquiries.bp, stores.bp):
     app.register_blueprint(blueprint)
 
 

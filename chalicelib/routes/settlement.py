@@ -11,7 +11,7 @@ from chalicelib.deps import get_deps
 from chalicelib.kernel.lazy import lazy_module
 from chalicelib.observability import logger
 from chalicelib.settings import get_settings
-from chalicelib.web.http import Ctx, json_response, staff_route
+from chalicelib.web.http import Ctx, error_response, json_response, staff_route
 
 settlement = lazy_module("chalicelib.settlement.service")
 stores = lazy_module("chalicelib.stores.service")
@@ -30,12 +30,17 @@ def upload_usage(ctx: Ctx) -> Any:
     deps = get_deps()
     import_id = usage.create_import(deps, ctx.request.raw_body or b"", ctx.principal, ctx.now)
     if get_settings().is_local:
-        # The cloud imports on S3's EventBridge event; locally the same handler runs right away.
-        # As in the cloud, the upload has succeeded whatever the import handler then does: a failed
-        # import shows in its report and is completed by re-running it.
+        # The cloud imports on S3's EventBridge event; locally the same handler runs right away,
+        # waiting its turn behind an import already running. As in the cloud, the upload has
+        # succeeded whatever the import handler then does: a failed import shows in its report and
+        # is completed by re-running it. But an import that never started must not pass for done.
         event = events.object_created_event(deps.settings.uploads_bucket, f"{usage.UPLOAD_PREFIX}{import_id}.csv")
         try:
             events.on_object_created(deps, event["detail"], ctx.now)
+        except usage.ImportBusy as exc:
+            busy = error_response(503, exc.code, exc.message, {"import_id": import_id})
+            busy.headers["Retry-After"] = "5"
+            return busy
         except Exception:
             logger.exception("usage import handler failed", extra={"import_id": import_id})
     return json_response({"import_id": import_id, "status": usage.get_import(deps, import_id)["status"]}, 201)
@@ -127,3 +132,16 @@ def change_bank_account(ctx: Ctx, store_id: str) -> Any:
 @staff_route(bp, "/stores/{store_id}/status", roles={Role.SCREENER, Role.ADMIN}, methods=("POST",))
 def change_store_status(ctx: Ctx, store_id: str) -> Any:
     return json_response(stores.change_status(get_deps(), store_id, ctx.json_body(), ctx.principal, ctx.now))
+
+
+@staff_route(bp, "/settlements/{month}/reopen", roles=ACCOUNTING | {Role.ADMIN}, methods=("POST",))
+def reopen_settlement(ctx: Ctx, month: str) -> Any:
+    """A release stuck before its files were verified goes back to draft (audited, with a reason)."""
+    return json_response(settlement.reopen(get_deps(), month, ctx.json_body(), ctx.principal, ctx.now))
+
+
+@staff_route(bp, "/settlements/{month}/ceiling-confirmations", roles=ACCOUNTING | {Role.ADMIN}, methods=("POST",))
+def confirm_over_ceiling(ctx: Ctx, month: str) -> Any:
+    """A second person confirms one store's amount above the per-store ceiling."""
+    return json_response(settlement.confirm_over_ceiling(get_deps(), month, ctx.json_body(), ctx.principal,
+                                                         ctx.now), 201)
