@@ -52,9 +52,10 @@ __all__ = [
     "parse_usage_time",
 ]
 
-#: Largest point value of one transaction: the most a single Zengin transfer can carry (振込金額 N10).
-#: Anything larger is a broken value, not a purchase.
-MAX_POINTS = 9_999_999_999
+#: Largest point value of one transaction. Points are spent at shops by residents: a single purchase
+#: of more than a million points (¥1,000,000) is a broken export, not a sale, and a row that large
+#: would otherwise swell one store's payment until the bank file cannot carry it.
+MAX_POINTS = 1_000_000
 
 _STORE_ID_RE = re.compile(r"MP[0-9]{6}")
 # Plain digits, or digits grouped by commas the way Excel formats numbers ("1,200"). A comma is never
