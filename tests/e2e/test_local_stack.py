@@ -28,7 +28,7 @@ def test_form_and_console_pages_are_served(stack):
 
 def test_tokens_file_has_a_token_per_demo_user(stack):
     assert set(stack.tokens) == {"screener", "screener2", "accountant", "accountant2", "agent", "coordinator",
-                                 "prefecture", "admin"}
+                                 "prefecture", "admin", "admin2"}
     for user, token in stack.tokens.items():
         status, me = stack.request("GET", "/me", token=token)
         assert status == 200 and me["user"] == user
