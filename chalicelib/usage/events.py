@@ -16,7 +16,10 @@ def object_created_event(bucket: str, key: str) -> dict[str, Any]:
             "detail": {"bucket": {"name": bucket}, "object": {"key": key}}}
 
 
-def on_object_created(deps: Deps, detail: dict[str, Any], now: datetime) -> dict[str, Any] | None:
+def on_object_created(deps: Deps, detail: dict[str, Any], now: datetime,
+                      wait_seconds: float | None = None) -> dict[str, Any] | None:
+    """Import the export the event names. Another import running longer than `wait_seconds` raises
+    service.ImportBusy: the cloud's event delivery retries it, the local upload tells its caller."""
     bucket = (detail.get("bucket") or {}).get("name")
     key = (detail.get("object") or {}).get("key", "")
     if bucket != deps.settings.uploads_bucket:
@@ -26,4 +29,4 @@ def on_object_created(deps: Deps, detail: dict[str, Any], now: datetime) -> dict
         # Our own staged files (ledger/…) also land in this bucket: not exports.
         return None
     logger.info("usage export event", extra={"import_id": import_id})
-    return service.process_import(deps, import_id, now)
+    return service.process_import(deps, import_id, now, wait_seconds)

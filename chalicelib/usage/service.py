@@ -5,15 +5,20 @@ Steps, each safe to repeat: (1) the upload is stored and an import item created;
 classifies duplicates against every committed import, and stages its result in S3; (3) it writes
 the per-store monthly totals (idempotent keyed items) and only then marks the import committed.
 A settlement round counts only committed imports, so a failure midway never counts anything
-partially; re-running the handler completes the import. One import runs at a time (a lease).
+partially; re-running the handler completes the import. One import runs at a time (a lease):
+a handler that finds another import running waits its turn (bounded), then imports; only if the
+other is still running after that does it give up with ImportBusy, leaving the upload to re-run.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+import random
+import time
+import uuid
 from dataclasses import asdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
@@ -31,7 +36,17 @@ from chalicelib.usage.parser import ColumnMapping, NotAnExport, parse_usage_expo
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 LOCK_LEASE = timedelta(minutes=15)
+#: How long a handler waits for another import's lease before giving up (ImportBusy).
+LOCK_WAIT_SECONDS = 15.0
 UPLOAD_PREFIX = "usage/"
+DONE = ("committed", "rejected")
+BUSY_MESSAGE = "別の取り込みを処理中のため、このファイルはまだ取り込んでいません。しばらくしてから「再実行」してください"
+
+
+class ImportBusy(Conflict):
+    """Another import held the lease for longer than this handler could wait; nothing was done."""
+
+    code = "import_busy"
 
 
 def _uploads(deps: Deps) -> FileStore:
@@ -100,21 +115,45 @@ def committed_imports(deps: Deps) -> list[dict[str, Any]]:
                      FilterExpression=Attr("status").eq("committed"))
 
 
-def _lock(deps: Deps, now: datetime) -> None:
+def _try_lock(deps: Deps, owner: str) -> bool:
+    # The lease runs on the machine's clock, not on the business `now` a local request may pin:
+    # two requests pinned to different days must still exclude each other.
+    wall = datetime.now(UTC)
     try:
         aws.table(deps.settings.keys_table).put_item(
-            Item={"pk": "lock", "sk": "usage-import", "until": (now + LOCK_LEASE).isoformat()},
+            Item={"pk": "lock", "sk": "usage-import", "owner": owner, "until": (wall + LOCK_LEASE).isoformat()},
             ConditionExpression="attribute_not_exists(pk) OR #u < :now",
-            ExpressionAttributeNames={"#u": "until"}, ExpressionAttributeValues={":now": now.isoformat()},
+            ExpressionAttributeNames={"#u": "until"}, ExpressionAttributeValues={":now": wall.isoformat()},
         )
     except ClientError as exc:
         if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            raise Conflict("別の取り込みを処理中です。しばらくしてから再実行してください") from None
+            return False
         raise
+    return True
 
 
-def _unlock(deps: Deps) -> None:
-    aws.table(deps.settings.keys_table).delete_item(Key={"pk": "lock", "sk": "usage-import"})
+def _lock(deps: Deps, import_id: str, owner: str, wait_seconds: float) -> None:
+    """Take the import lease, waiting (with jittered backoff) up to `wait_seconds` for its holder."""
+    deadline = time.monotonic() + wait_seconds
+    pause = 0.05
+    while not _try_lock(deps, owner):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise ImportBusy(BUSY_MESSAGE, {"import_id": import_id})
+        time.sleep(min(left, pause * random.uniform(0.5, 1.5)))
+        pause = min(pause * 2, 1.0)
+
+
+def _unlock(deps: Deps, owner: str) -> None:
+    """Release the lease if it is still ours (after an overrun lease another import may hold it)."""
+    try:
+        aws.table(deps.settings.keys_table).delete_item(
+            Key={"pk": "lock", "sk": "usage-import"}, ConditionExpression="#o = :me",
+            ExpressionAttributeNames={"#o": "owner"}, ExpressionAttributeValues={":me": owner})
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+        logger.warning("usage import lease was taken over before release")
 
 
 def _known_ids(deps: Deps, months: list[str], exclude: str) -> set[str]:
@@ -131,16 +170,25 @@ def _known_ids(deps: Deps, months: list[str], exclude: str) -> set[str]:
     return known
 
 
-def process_import(deps: Deps, import_id: str, now: datetime) -> dict[str, Any]:
-    """Import one uploaded export (idempotent: a committed import is not imported again)."""
+def process_import(deps: Deps, import_id: str, now: datetime, wait_seconds: float | None = None) -> dict[str, Any]:
+    """Import one uploaded export (idempotent: a committed import is not imported again).
+
+    Waits up to `wait_seconds` (default LOCK_WAIT_SECONDS) for an import already running; raises
+    ImportBusy (the upload stays as it is, ready to re-run) if that one is still running then.
+    """
     item = get_import(deps, import_id)
-    if item["status"] in ("committed", "rejected"):
+    if item["status"] in DONE:
         return report(item)
-    _lock(deps, now)
+    owner = f"{import_id}#{uuid.uuid4().hex}"
+    _lock(deps, import_id, owner, LOCK_WAIT_SECONDS if wait_seconds is None else wait_seconds)
     try:
+        # Read again under the lease: whoever held it may have imported this very upload.
+        item = get_import(deps, import_id)
+        if item["status"] in DONE:
+            return report(item)
         return _process_locked(deps, item, now)
     finally:
-        _unlock(deps)
+        _unlock(deps, owner)
 
 
 def _set_status(deps: Deps, import_id: str, status: str, extra: dict[str, Any]) -> None:
