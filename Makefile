@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 export AWS_PORT ?= 4566
 export APP_PORT ?= 8000
 
-.PHONY: run test test-unit test-integration test-e2e test-infra lint bench venv clean
+.PHONY: run test test-unit test-integration test-e2e test-infra lint bench venv venv-infra clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@if [ -z "$(PY)" ]; then echo "miyapo-ops needs Python 3.12 or newer (python3.12 / python3.13 on PATH)."; \
@@ -20,9 +20,20 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install -q -r requirements-dev.txt
 	@touch $@
 
-$(BIN)/.installed-infra: $(BIN)/.installed requirements-infra.txt
-	$(BIN)/python -m pip install -q -r requirements-infra.txt
+# Infra tools (CDK, cdk-nag, cfn-lint) live in their own venv with the runtime requirements, so they
+# never change a pin in .venv (the CDK, jsii and cfn-lint bring their own constraints).
+INFRA_VENV := .venv-infra
+INFRA_BIN := $(INFRA_VENV)/bin
+
+$(INFRA_BIN)/.installed: requirements.txt requirements-infra.txt
+	@if [ -z "$(PY)" ]; then echo "miyapo-ops needs Python 3.12 or newer (python3.12 / python3.13 on PATH)."; exit 1; fi
+	@if [ -x $(INFRA_BIN)/python ] && ! $(INFRA_BIN)/python -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)'; then rm -rf $(INFRA_VENV); fi
+	$(PY) -m venv $(INFRA_VENV)
+	$(INFRA_BIN)/python -m pip install -q --upgrade pip
+	$(INFRA_BIN)/python -m pip install -q -r requirements.txt -r requirements-infra.txt
 	@touch $@
+
+venv-infra: $(INFRA_BIN)/.installed
 
 venv: $(BIN)/.installed
 
@@ -47,11 +58,12 @@ test-integration: venv
 test-e2e: venv
 	$(BIN)/python -m pytest tests/e2e
 
-test-infra: $(BIN)/.installed-infra
-	$(BIN)/python -m scripts.check_infra
+## Synth (with cdk-nag), strict cfn-lint, template invariants and tests/infra, in .venv-infra.
+test-infra: venv-infra
+	$(INFRA_BIN)/python -m scripts.check_infra
 
 bench: venv
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .local cdk.out chalice.out infra/cdk.out
+	rm -rf $(VENV) $(INFRA_VENV) .local cdk.out chalice.out infra/cdk.out infra/chalice.out

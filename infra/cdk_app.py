@@ -1,7 +1,9 @@
 """CDK entry point: `python infra/cdk_app.py` synthesizes offline into infra/cdk.out (no `cdk` CLI needed).
 
-Context (`cdk -c key=value` or cdk.json): stage (default prod), mail_from, staff_mailbox,
-prefecture_mailbox, public_base_url, alarm_email, log_retention (a RetentionDays name, default ONE_YEAR).
+Context (`cdk -c key=value`, the context block of infra/cdk.json, or CDK_CONTEXT_JSON): see
+infra/config.py and README "Deploying (CDK)". Every deployable stage needs real mail, URL, bank and
+alarm settings; the `local` stage is refused. cdk-nag's AwsSolutions checks run on every synth: a
+finding that is not fixed or acknowledged (with its reason, in infra/stack.py) stops the synth.
 Named cdk_app.py, not app.py, so it is never confused with the Chalice app.
 """
 
@@ -22,22 +24,40 @@ os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
 os.chdir(INFRA)
 
 import aws_cdk as cdk  # noqa: E402
+from cdk_nag import AwsSolutionsChecks  # noqa: E402
 
-from infra.stack import DeploySettings, MiyapoStack  # noqa: E402
+from infra.config import ConfigError, DeployConfig  # noqa: E402
+
+#: CDK feature flags this app relies on, set here so `python infra/cdk_app.py` and `cdk deploy` agree.
+FEATURE_FLAGS = {
+    # S3 server access logs are granted by bucket policy (the log bucket keeps ACLs disabled).
+    "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy": True,
+}
 
 
-def main() -> None:
+def main() -> int:
     app = cdk.App(outdir=os.environ.get("CDK_OUTDIR") or str(INFRA / "cdk.out"))
-    stage = str(app.node.try_get_context("stage") or "prod")
+    for flag, value in FEATURE_FLAGS.items():
+        app.node.set_context(flag, value)
+    try:
+        config = DeployConfig.from_context(app.node.try_get_context)
+    except ConfigError as exc:
+        print(f"miyapo-ops infra: {exc}", file=sys.stderr)
+        return 2
+
+    from infra.stack import MiyapoStack  # after validation: it packages the Chalice app
+
     MiyapoStack(
-        app, stage, settings=DeploySettings.from_context(app, stage),
-        stack_name=f"miyapo-ops-{stage}",
-        description=f"miyapo-ops ({stage}): Chalice app, tables, buckets, KMS key, user pool, SES, alarms",
-        env=cdk.Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"),
-                            region=REGION),
+        app, config.stage, config=config,
+        stack_name=f"miyapo-ops-{config.stage}",
+        description=f"miyapo-ops ({config.stage}): Chalice app, tables, buckets, KMS key, user pool, SES, WAF, alarms",
+        env=cdk.Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=REGION),
+        termination_protection=True,
     )
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     app.synth()
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

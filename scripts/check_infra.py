@@ -1,10 +1,17 @@
-"""`make test-infra`: synthesize the CDK app offline, lint the template with cfn-lint, check invariants.
+"""`make test-infra`: synthesize the CDK app offline with cdk-nag, lint it strictly, check it, test it.
 
-    python -m scripts.check_infra
+    .venv-infra/bin/python -m scripts.check_infra      (make test-infra builds that venv)
+
+1. synth `infra/cdk_app.py` with the complete test context (tests/infra/context.json); cdk-nag's
+   AwsSolutions pack runs inside the synth and stops it on any finding that is neither fixed nor
+   acknowledged with a reason (the acknowledged ones are listed here);
+2. cfn-lint on the template: every error fails, there is no list of allowed errors;
+3. invariants on the template (encryption, append-only audit, roles, runtime — SPEC §6.3);
+4. pytest on tests/infra/ against the synthesized template (runtime, sizes, destinations, alarms,
+   roles, WAF, throttling, and the app's refusal of placeholder or missing settings).
 
 Needs node (jsii runs the CDK on it). Without node: exit 1 in CI (CI=true), else print SKIPPED and
 exit 0. Output goes to infra/cdk.out and infra/chalice.out (both git-ignored, rebuilt each run).
-Exit status is non-zero on a synth failure, a cfn-lint error, or a broken invariant.
 """
 
 from __future__ import annotations
@@ -23,18 +30,12 @@ ROOT = Path(__file__).resolve().parent.parent
 INFRA = ROOT / "infra"
 CDK_OUT = INFRA / "cdk.out"
 CHALICE_OUT = INFRA / "chalice.out"
+TEST_CONTEXT = ROOT / "tests" / "infra" / "context.json"
 SYNTH_TIMEOUT_S = 600
 LINT_TIMEOUT_S = 300
-
-#: cfn-lint errors that are known, reported loudly, and do not fail the check (unless
-#: INFRA_STRICT=1). Matched on rule id AND a fragment of the message, so nothing else slips by.
-KNOWN_LINT_ERRORS: dict[tuple[str, str], str] = {
-    ("E2533", "'python3.11'"): (
-        "Lambda python3.11: AWS blocked creating functions on this runtime on 2026-07-31 and updating "
-        "them on 2026-08-31. Chalice takes the runtime from the interpreter that packages the app, so "
-        "the stack cannot be deployed until the app is packaged with Python 3.12+ (project decision)."
-    ),
-}
+TEST_TIMEOUT_S = 600
+#: Lambda runtimes the project accepts (SPEC §3: Python 3.12 or newer everywhere).
+RUNTIMES = ("python3.12", "python3.13")
 
 
 def fail(message: str) -> int:
@@ -53,7 +54,9 @@ def node_env(node: str) -> dict[str, str]:
         # jsii prints an end-of-life banner for old node majors; it is noise for an offline synth.
         env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", major)
     env.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
+    env.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
     env["CDK_OUTDIR"] = str(CDK_OUT)
+    env["CDK_CONTEXT_JSON"] = TEST_CONTEXT.read_text(encoding="utf-8")
     return env
 
 
@@ -65,12 +68,33 @@ def synth(env: dict[str, str]) -> list[Path]:
         capture_output=True, text=True, timeout=SYNTH_TIMEOUT_S,
     )
     if result.returncode != 0:
-        sys.stderr.write(result.stdout[-4000:] + result.stderr[-8000:])
-        raise RuntimeError(f"CDK synth exited with {result.returncode}")
+        sys.stderr.write(result.stdout[-12000:] + result.stderr[-8000:])
+        if "No module named 'aws_cdk'" in result.stderr:
+            print("hint: run through `make test-infra` (the infra tools live in .venv-infra)", file=sys.stderr)
+        raise RuntimeError(f"CDK synth exited with {result.returncode} (cdk-nag findings are listed above)")
     templates = sorted(CDK_OUT.glob("*.template.json"))
     if not templates:
         raise RuntimeError(f"CDK synth wrote no template to {CDK_OUT.relative_to(ROOT)}")
     return templates
+
+
+def nag_report() -> tuple[int, list[str]]:
+    """(violations, acknowledged findings with their reasons) from CDK's validation report."""
+    path = CDK_OUT / "validation-report.json"
+    if not path.exists():
+        raise RuntimeError("no validation-report.json: cdk-nag did not run (infra/cdk_app.py adds it)")
+    report = json.loads(path.read_text(encoding="utf-8"))
+    plugins = [p for p in report.get("pluginReports", []) if p.get("pluginName") == "AwsSolutions"]
+    if not plugins:
+        raise RuntimeError("the validation report has no AwsSolutions (cdk-nag) section")
+    violations = sum(len(v.get("violatingConstructs", [])) for p in plugins for v in p.get("violations", []))
+    acknowledged = []
+    for p in plugins:
+        for v in p.get("suppressedViolations", []):
+            where = ", ".join(c["constructPath"] for c in v.get("violatingConstructs", []))
+            reason = v.get("acknowledgmentReason") or v.get("reason") or ""
+            acknowledged.append(f"{v['ruleName']} at {where}" + (f": {reason}" if reason else ""))
+    return violations, acknowledged
 
 
 def cfn_lint_command() -> list[str]:
@@ -81,8 +105,8 @@ def cfn_lint_command() -> list[str]:
     return [exe]
 
 
-def lint(templates: list[Path]) -> tuple[list[str], list[str], list[str]]:
-    """cfn-lint (errors fail; warnings such as CDK's W3005 are shown). Returns (errors, known, warnings)."""
+def lint(templates: list[Path]) -> tuple[list[str], list[str]]:
+    """cfn-lint: (errors, warnings). Every error fails the check; warnings are shown."""
     result = subprocess.run(
         [*cfn_lint_command(), "--format", "json", "--non-zero-exit-code", "error", *map(str, templates)],
         cwd=ROOT, capture_output=True, text=True, timeout=LINT_TIMEOUT_S,
@@ -93,22 +117,15 @@ def lint(templates: list[Path]) -> tuple[list[str], list[str], list[str]]:
         sys.stderr.write(result.stdout[-4000:] + result.stderr[-4000:])
         raise RuntimeError(f"cfn-lint failed to run (exit {result.returncode})") from None
     errors: list[str] = []
-    known: list[str] = []
     warnings: list[str] = []
     for m in matches:
-        rule = m["Rule"]["Id"]
         where = "/".join(str(p) for p in m["Location"]["Path"][:2])
-        line = f"{rule} {where}: {m['Message']}"
-        if m["Level"] != "Error":
-            warnings.append(line)
-        elif any(rule == rid and frag in m["Message"] for rid, frag in KNOWN_LINT_ERRORS):
-            known.append(line)
-        else:
-            errors.append(line)
-    if result.returncode != 0 and not (errors or known):
+        line = f"{m['Rule']['Id']} {where}: {m['Message']}"
+        (errors if m["Level"] == "Error" else warnings).append(line)
+    if result.returncode != 0 and not errors:
         sys.stderr.write(result.stderr[-4000:])
         raise RuntimeError(f"cfn-lint exited with {result.returncode} without reporting an error")
-    return errors, known, warnings
+    return errors, warnings
 
 
 # --- invariants on the synthesized template (SPEC §6.3) ---------------------------------------
@@ -136,15 +153,25 @@ def invariants(template: dict[str, Any]) -> list[str]:
             problems.append(f"table {lid}: point-in-time recovery off")
         if not p.get("DeletionProtectionEnabled") or res.get("DeletionPolicy") != "Retain":
             problems.append(f"table {lid}: not protected from deletion")
-    buckets = _resources(template, "AWS::S3::Bucket")
-    if len(buckets) != len(BUCKETS):
-        problems.append(f"{len(buckets)} buckets in the template, {len(BUCKETS)} in resources.BUCKETS")
+    problems += _buckets(template, BUCKETS)
+    problems += _audit_append_only(template, tables)
+    problems += _functions(template, TABLES, BUCKETS)
+    return problems
+
+
+def _buckets(template: dict[str, Any], specs: Any) -> list[str]:
+    problems: list[str] = []
+    data = {lid for lid in _resources(template, "AWS::S3::Bucket") if "AccessLogs" not in lid}
+    if len(data) != len(specs):
+        problems.append(f"{len(data)} data buckets in the template, {len(specs)} in resources.BUCKETS")
     policies = _resources(template, "AWS::S3::BucketPolicy")
-    for lid, res in buckets.items():
+    for lid, res in _resources(template, "AWS::S3::Bucket").items():
         p = res["Properties"]
         sse = p.get("BucketEncryption", {}).get("ServerSideEncryptionConfiguration", [{}])[0]
-        if sse.get("ServerSideEncryptionByDefault", {}).get("SSEAlgorithm") != "aws:kms":
-            problems.append(f"bucket {lid}: not KMS-encrypted")
+        algorithm = sse.get("ServerSideEncryptionByDefault", {}).get("SSEAlgorithm")
+        # The access-log bucket is SSE-S3: S3 server access logging cannot write with a customer key.
+        if algorithm != ("aws:kms" if lid in data else "AES256"):
+            problems.append(f"bucket {lid}: encryption {algorithm!r}")
         if p.get("VersioningConfiguration", {}).get("Status") != "Enabled":
             problems.append(f"bucket {lid}: not versioned")
         block = p.get("PublicAccessBlockConfiguration", {})
@@ -155,8 +182,6 @@ def invariants(template: dict[str, Any]) -> list[str]:
                and "aws:SecureTransport" in json.dumps(pol["Properties"]["PolicyDocument"])]
         if not tls:
             problems.append(f"bucket {lid}: TLS not enforced")
-    problems += _audit_append_only(template, tables)
-    problems += _functions(template, TABLES, BUCKETS)
     return problems
 
 
@@ -180,20 +205,28 @@ def _functions(template: dict[str, Any], tables: Any, buckets: Any) -> list[str]
     roles = _resources(template, "AWS::IAM::Role")
     needed = {t.env for t in tables} | {b.env for b in buckets} | {
         "STAGE", "MAIL_FROM", "STAFF_MAILBOX", "PREFECTURE_MAILBOX", "PUBLIC_BASE_URL",
-        "APP_SECRET_ARN", "JWKS_SOURCE", "JWT_ISSUER",
+        "APP_SECRET_ARN", "JWKS_SOURCE", "JWT_ISSUER", "REQUESTER_CODE", "REQUESTER_ACCOUNT_NUMBER",
     }
     problems = []
+    used_roles: Counter[str] = Counter()
     for lid, res in _resources(template, "AWS::Serverless::Function").items():
         p = res["Properties"]
+        if p.get("Runtime") not in RUNTIMES:
+            problems.append(f"function {lid}: runtime {p.get('Runtime')!r}, expected one of {RUNTIMES}")
         role = p.get("Role", {})
-        if not (isinstance(role, dict) and role.get("Fn::GetAtt", [None])[0] in roles):
+        role_id = role.get("Fn::GetAtt", [None])[0] if isinstance(role, dict) else None
+        if role_id not in roles:
             problems.append(f"function {lid}: does not run with a role defined in the stack")
+        used_roles[str(role_id)] += 1
         env = p.get("Environment", {}).get("Variables", {})
         missing = sorted(needed - set(env))
         if missing:
             problems.append(f"function {lid}: environment lacks {missing}")
         if "APP_SECRET" in env:
             problems.append(f"function {lid}: APP_SECRET in plain environment")
+    shared = sorted(r for r, n in used_roles.items() if n > 1)
+    if shared:
+        problems.append(f"roles shared by several functions: {shared}")
     return problems
 
 
@@ -204,34 +237,63 @@ def summary(template: dict[str, Any]) -> str:
     lines += [f"  {kind:<{width}}  {n:>5}" for kind, n in sorted(counts.items())]
     lines.append(f"  {'total':<{width}}  {sum(counts.values()):>5}")
     lines.append("")
-    lines.append("  function -> role")
+    lines.append(f"  {'function':<22} {'runtime':<11} {'memory':>7} {'timeout':>8}  role")
     for lid, res in sorted(_resources(template, "AWS::Serverless::Function").items()):
-        role = res["Properties"].get("Role")
+        p = res["Properties"]
+        role = p.get("Role")
         role_id = role.get("Fn::GetAtt", ["?"])[0] if isinstance(role, dict) else role
-        lines.append(f"  {lid:<24} {role_id}")
+        lines.append(f"  {lid:<22} {p.get('Runtime', '?'):<11} {p.get('MemorySize', '?'):>4} MB "
+                     f"{p.get('Timeout', '?'):>6} s  {role_id}")
     return "\n".join(lines)
 
 
-def report(errors: list[str], known: list[str], warnings: list[str], problems: list[str]) -> int:
+def run_template_tests(template: Path) -> int:
+    env = dict(os.environ, MIYAPO_INFRA_TEMPLATE=str(template))
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(ROOT / "tests" / "infra")],
+        cwd=ROOT, env=env, timeout=TEST_TIMEOUT_S,
+    )
+    return result.returncode
+
+
+def check(templates: list[Path], acknowledged: list[str], synth_s: float) -> int:
+    """cfn-lint, invariants and the report; then tests/infra."""
+    started = time.monotonic()
+    try:
+        errors, warnings = lint(templates)
+    except (RuntimeError, subprocess.TimeoutExpired) as exc:
+        return fail(f"cfn-lint: {exc}")
+    lint_s = time.monotonic() - started
+
+    problems: list[str] = []
+    for path in templates:
+        template = json.loads(path.read_text(encoding="utf-8"))
+        print(f"{path.relative_to(ROOT)}:")
+        print(summary(template))
+        problems += [f"{path.name}: {p}" for p in invariants(template)]
+
+    print(f"\ncdk-nag AwsSolutions: 0 open findings, {len(acknowledged)} acknowledged in infra/stack.py:")
+    for line in acknowledged:
+        print(f"  - {line}")
     for line in warnings:
-        print(f"cfn-lint warning (not failing): {line}")
-    strict = os.environ.get("INFRA_STRICT") == "1"
-    if known:
-        reasons = {reason for (rid, frag), reason in KNOWN_LINT_ERRORS.items()
-                   if any(line.startswith(rid) and frag in line for line in known)}
-        print(f"\n!! KNOWN cfn-lint ERRORS ({len(known)}){' — failing (INFRA_STRICT=1)' if strict else ''}:")
-        for reason in sorted(reasons):
-            print(f"!!   {reason}")
-        for line in known:
-            print(f"!!   {line}")
+        print(f"cfn-lint warning: {line}")
     for line in errors:
         print(f"cfn-lint error: {line}", file=sys.stderr)
     for line in problems:
         print(f"invariant broken: {line}", file=sys.stderr)
-    if errors or problems or (known and strict):
-        return fail(f"{len(errors)} cfn-lint error(s), {len(problems)} invariant(s) broken"
-                    + (f", {len(known)} known error(s) in strict mode" if strict and known else ""))
-    print("OK: synth, cfn-lint and invariants passed")
+    print(f"\nsynth + cdk-nag {synth_s:.1f} s, cfn-lint {lint_s:.1f} s")
+    if errors or problems:
+        return fail(f"{len(errors)} cfn-lint error(s), {len(problems)} invariant(s) broken")
+
+    started = time.monotonic()
+    try:
+        tests_rc = run_template_tests(templates[0])
+    except subprocess.TimeoutExpired:
+        return fail("tests/infra timed out")
+    print(f"tests/infra {time.monotonic() - started:.1f} s")
+    if tests_rc != 0:
+        return fail(f"tests/infra failed (pytest exit {tests_rc})")
+    print("OK: synth, cdk-nag, cfn-lint, invariants and tests/infra passed")
     return 0
 
 
@@ -248,26 +310,12 @@ def main() -> int:
     started = time.monotonic()
     try:
         templates = synth(node_env(node))
+        violations, acknowledged = nag_report()
     except (RuntimeError, subprocess.TimeoutExpired) as exc:
         return fail(f"synth: {exc}")
-    synth_s = time.monotonic() - started
-
-    started = time.monotonic()
-    try:
-        errors, known, warnings = lint(templates)
-    except (RuntimeError, subprocess.TimeoutExpired) as exc:
-        return fail(f"cfn-lint: {exc}")
-    lint_s = time.monotonic() - started
-
-    problems: list[str] = []
-    for path in templates:
-        template = json.loads(path.read_text(encoding="utf-8"))
-        print(f"{path.relative_to(ROOT)}:")
-        print(summary(template))
-        problems += [f"{path.name}: {p}" for p in invariants(template)]
-
-    print(f"\nsynth {synth_s:.1f} s, cfn-lint {lint_s:.1f} s")
-    return report(errors, known, warnings, problems)
+    if violations:
+        return fail(f"cdk-nag reported {violations} finding(s) but the synth did not stop")
+    return check(templates, acknowledged, time.monotonic() - started)
 
 
 if __name__ == "__main__":

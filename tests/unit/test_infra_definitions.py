@@ -91,3 +91,121 @@ def test_check_infra_skips_without_node_unless_in_ci(monkeypatch, capsys):
     monkeypatch.setenv("CI", "true")
     assert check_infra.main() == 1
     assert "node not found" in capsys.readouterr().err
+
+
+# --- infra/config.py: no placeholder reaches a deployment (no aws_cdk needed) --------------------
+
+def _complete_context() -> dict[str, str]:
+    import json
+    from pathlib import Path
+
+    return json.loads((Path(__file__).parents[1] / "infra" / "context.json").read_text(encoding="utf-8"))
+
+
+def test_the_test_context_is_complete_and_passes_the_settings_to_the_functions():
+    from infra.config import DeployConfig
+
+    config = DeployConfig.from_context(_complete_context())
+    assert config.stage == "ci" and config.custom_domain is None
+    # Every REQUESTER_* variable the stack sets is one the settings read.
+    assert set(config.requester.environment()) <= set(_ENV.values())
+    assert config.auth_callback_urls[0].startswith(config.public_base_url + "/")
+
+
+def test_the_local_stage_is_never_synthesized():
+    from infra.config import ConfigError, DeployConfig
+
+    with pytest.raises(ConfigError, match="refusing to synthesize stage 'local'"):
+        DeployConfig.from_context({**_complete_context(), "stage": "local"})
+
+
+def test_a_stage_without_context_names_every_missing_key():
+    from infra.config import REQUIRED_KEYS, ConfigError, DeployConfig
+
+    with pytest.raises(ConfigError) as err:
+        DeployConfig.from_context({"stage": "prod"})
+    for key in REQUIRED_KEYS:
+        assert f"{key}: missing" in str(err.value)
+
+
+@pytest.mark.parametrize(("key", "value"), [
+    ("mail_domain", "example.jp"), ("mail_domain", MAIL_DOMAIN), ("mail_from", "noreply@example.jp"),
+    ("staff_mailbox", "staff@example.com"), ("public_base_url", "https://miyapo.example.jp"),
+    ("alarm_email", "alarms@ops.test"), ("requester_code", "0000000001"),
+    ("requester_account_number", "1234567"), ("custom_domain", "api.example.com"),
+])
+def test_example_values_are_refused_by_name(key: str, value: str):
+    from infra.config import ConfigError, DeployConfig
+
+    with pytest.raises(ConfigError, match=f"{key}: placeholder value"):
+        DeployConfig.from_context({**_complete_context(), "stage": "prod", key: value})
+
+
+@pytest.mark.parametrize(("changes", "key"), [
+    ({"mail_from": "noreply@elsewhere.jp"}, "mail_from"),
+    ({"public_base_url": "http://ops.miyagi-point-ops.jp"}, "public_base_url"),
+    ({"public_base_url": "https://ops.miyagi-point-ops.jp/"}, "public_base_url"),
+    ({"requester_code": "12345"}, "requester_code"),
+    ({"requester_name": "みやぎポイント"}, "requester_name"),
+    ({"requester_account_type": "3"}, "requester_account_type"),
+    ({"custom_domain": "ops.miyagi-point-ops.jp"}, "certificate_arn"),
+    ({"custom_domain": "ops.miyagi-point-ops.jp", "certificate_arn":
+      "arn:aws:acm:ap-northeast-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"}, "public_base_url"),
+    ({"auth_domain_prefix": "miyapo-cognito"}, "auth_domain_prefix"),
+    ({"log_retention": "FOREVER"}, "log_retention"),
+])
+def test_malformed_values_are_refused_by_name(changes: dict[str, str], key: str):
+    from infra.config import ConfigError, DeployConfig
+
+    with pytest.raises(ConfigError, match=f"{key}: "):
+        DeployConfig.from_context({**_complete_context(), **changes})
+
+
+def test_a_custom_domain_carries_the_public_url():
+    from infra.config import DeployConfig
+
+    config = DeployConfig.from_context({
+        **_complete_context(), "custom_domain": "ops.miyagi-point-ops.jp",
+        "certificate_arn": "arn:aws:acm:ap-northeast-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
+        "public_base_url": "https://ops.miyagi-point-ops.jp",
+    })
+    assert config.custom_domain == "ops.miyagi-point-ops.jp"
+
+
+# --- infra/functions.py: every function of app.py is sized and scoped ------------------------------
+
+def _app_functions() -> dict[str, bool]:
+    """logical id -> invoked asynchronously, for every Lambda function `chalice package` creates."""
+    from app import app
+    from infra.functions import chalice_logical_id
+
+    found = {chalice_logical_id(e.name): True for e in app.event_sources}
+    found.update({chalice_logical_id(f.name): False for f in app.pure_lambda_functions})
+    found.update({chalice_logical_id(a.name): False for a in app.builtin_auth_handlers})
+    if app.routes:
+        found["APIHandler"] = False
+    return found
+
+
+def test_every_function_in_app_py_has_a_profile_in_infra():
+    from infra.functions import BY_LOGICAL_ID
+
+    functions = _app_functions()
+    missing = sorted(set(functions) - set(BY_LOGICAL_ID))
+    assert not missing, f"add a Profile (memory, timeout, access) to infra/functions.py for {missing}"
+    assert not set(BY_LOGICAL_ID) - set(functions), "infra/functions.py profiles a function app.py no longer has"
+    for logical_id, asynchronous in functions.items():
+        assert BY_LOGICAL_ID[logical_id].asynchronous == asynchronous, logical_id
+
+
+def test_profiles_name_real_tables_and_buckets():
+    from infra.functions import PROFILES, USAGE_IMPORT_1M_ROWS_S
+
+    tables = {t.name for t in TABLES}
+    buckets = {b.name for b in BUCKETS}
+    for p in PROFILES:
+        assert set(p.reads) | set(p.writes) <= tables - {"audit"}, p.logical_id
+        assert set(p.bucket_reads) | set(p.bucket_puts) <= buckets, p.logical_id
+        assert 128 <= p.memory_mb <= 10240 and 1 <= p.timeout_s <= 900, p.logical_id
+    usage_import = next(p for p in PROFILES if p.logical_id == "UsageImport")
+    assert usage_import.timeout_s >= 2 * USAGE_IMPORT_1M_ROWS_S
