@@ -373,8 +373,8 @@ class MiyapoStack(cdk.Stack):
             bucket = self.buckets[name]
             role.add_to_policy(iam.PolicyStatement(actions=actions, resources=[bucket.arn_for_objects("*")]))
             self._acknowledge(role, f"AwsSolutions-IAM5[Resource::<{self._logical_id(bucket)}.Arn>/*]",
-                              f"Objects of the {name} bucket are named by the app (import ids, months); "
-                              f"only {', '.join(actions)} on this one bucket, never DeleteObject.")
+                              f"Object keys in the {name} bucket are made by the app (per import, month or "
+                              f"report); only {', '.join(actions)} on this one bucket, never DeleteObject.")
         if profile.sends_mail:
             role.add_to_policy(iam.PolicyStatement(
                 actions=["ses:SendEmail"],
