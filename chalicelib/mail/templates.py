@@ -49,7 +49,8 @@ def application_returned(application_id: str, data: dict[str, Any], reason: str,
         "みやぎポイント参加店舗へのお申し込みについて、内容の確認をお願いしたい点があります。\n\n"
         f"■ 修正をお願いしたい点\n{reason}\n\n"
         "お手数ですが、下記のリンクからお申し込み内容を修正し、再度送信してください。\n"
-        f"{link}\n\n"
+        f"{link}\n"
+        "（リンクが途中で改行されて開けない場合は、末尾までコピーしてブラウザのアドレス欄に貼り付けてください）\n\n"
         f"リンクの有効期限: {expires}\n"
         f"申込番号: {application_id}" + FOOTER
     )

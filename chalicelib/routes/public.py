@@ -7,7 +7,7 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib.deps import get_deps
-from chalicelib.errors import NotFound
+from chalicelib.errors import InvalidInput, NotFound
 from chalicelib.kernel import banks
 from chalicelib.kernel.lazy import lazy_module
 from chalicelib.web import pages
@@ -16,6 +16,8 @@ from chalicelib.web.http import Ctx, html_response, json_response, public_route
 service = lazy_module("chalicelib.applications.service")
 
 bp = Blueprint(__name__)
+
+CORRECTION_TOKEN_HEADER = "X-Correction-Token"
 
 
 @public_route(bp, "/")
@@ -66,13 +68,29 @@ def lookup_areas(ctx: Ctx) -> Any:
     return json_response(pages.areas_payload(), headers={"Cache-Control": "public, max-age=86400"})
 
 
-@public_route(bp, "/resubmissions/{token}")
-def open_resubmission(ctx: Ctx, token: str) -> Any:
-    return json_response(service.open_resubmission(get_deps(), token, ctx.now))
+# The "return for correction" link is /apply/correct#t=<token>: the token is in the URL fragment,
+# which browsers never send, and the page passes it to the API in the X-Correction-Token header,
+# so it is in no request line, access log or Referer.
+@public_route(bp, "/apply/correct")
+def correction_form(ctx: Ctx) -> Any:
+    return html_response(pages.render("apply.html"))
 
 
-@public_route(bp, "/resubmissions/{token}", methods=("POST",), content_types=["application/json"])
-def resubmit(ctx: Ctx, token: str) -> Any:
+def _correction_token(ctx: Ctx) -> str:
+    token = (ctx.request.headers or {}).get(CORRECTION_TOKEN_HEADER, "").strip()
+    if not token:
+        raise InvalidInput("リンクが正しくありません", {"token": "メールに記載されたリンクをそのまま開いてください"})
+    return str(token)
+
+
+@public_route(bp, "/resubmission")
+def open_resubmission(ctx: Ctx) -> Any:
+    return json_response(service.open_resubmission(get_deps(), _correction_token(ctx), ctx.now))
+
+
+@public_route(bp, "/resubmission", methods=("POST",), content_types=["application/json"])
+def resubmit(ctx: Ctx) -> Any:
+    token = _correction_token(ctx)
     return json_response(service.resubmit(get_deps(), token, ctx.json_body(), ctx.now))
 
 

@@ -1,8 +1,12 @@
-"""The one place that turns domain errors into HTTP answers, and the route declarations.
+"""The one place that turns domain errors into HTTP answers, the route declarations, and the
+security headers every answer carries.
 
 `staff_route` registers a route behind the JWT authorizer with the roles it allows (recorded in
 ROUTE_ROLES so a test can prove every staff route refuses everyone else); `public_route` marks a
-route as deliberately public.
+route as deliberately public. `secure_response` (applied to every answer by the http middleware,
+chalicelib/web/middleware.py) sets the headers: a nonce-based Content-Security-Policy on pages, a
+deny-everything one on the API, no framing, no sniffing, no referrer, and no caching unless a route
+says otherwise for public reference data.
 """
 
 from __future__ import annotations
@@ -21,6 +25,17 @@ from chalicelib.clock import request_now
 from chalicelib.errors import Conflict, DomainError, Forbidden, InvalidInput, LinkExpired, MalformedRequest, NotFound
 from chalicelib.kernel.input_errors import parse_json_object
 from chalicelib.settings import get_settings
+
+#: Set on every answer, HTML or not (what a route set is overridden).
+SECURITY_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+#: For everything that is not a page (JSON, files): nothing may run, load or frame it.
+API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+#: Personal data may be in any answer: no cache keeps it unless the route opts in (public lookups).
+DEFAULT_CACHE_CONTROL = "no-store"
 
 STATUS = {MalformedRequest: 400, InvalidInput: 422, NotFound: 404, Conflict: 409, Forbidden: 403, LinkExpired: 410}
 PUBLIC_ROUTES: set[tuple[str, str]] = set()
@@ -110,10 +125,56 @@ def public_route(bp: Blueprint, path: str, *, methods: Iterable[str] = ("GET",),
     return decorator
 
 
+def page_csp(nonce: str | None) -> str:
+    """The Content-Security-Policy of a page whose inline <script>/<style> carry `nonce`.
+
+    Without a nonce no script runs at all. `img-src data:` is for the empty favicon (`href="data:,"`)
+    that keeps browsers from asking for /favicon.ico."""
+    scripts = f"'nonce-{nonce}'" if nonce else "'none'"
+    styles = f"'self' 'nonce-{nonce}'" if nonce else "'self'"
+    return "; ".join((
+        "default-src 'self'",
+        f"script-src {scripts}",
+        f"style-src {styles}",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ))
+
+
 def html_response(body: str, status: int = 200) -> Response:
-    return Response(body=body, status_code=status, headers={
+    """A page. `body` from `pages.render` carries the nonce stamped into its inline tags; the
+    matching CSP header is set by `secure_response`."""
+    response = Response(body=str(body), status_code=status, headers={
         "Content-Type": "text/html; charset=utf-8",
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer",
         "Cache-Control": "no-store",
     })
+    response.csp_nonce = getattr(body, "nonce", None)  # type: ignore[attr-defined]
+    return response
+
+
+def _header_name(headers: dict[str, str], name: str) -> str | None:
+    return next((k for k in headers if k.lower() == name.lower()), None)
+
+
+def secure_response(response: Response) -> Response:
+    """Every answer's security headers (pages, JSON, files, Chalice's own 4xx/5xx).
+
+    Not covered: the authorizer's 401/403, which API Gateway (and `chalice local`) answer before the
+    app runs; in the cloud those are API Gateway "gateway responses"."""
+    headers = response.headers
+    for name in ("Content-Security-Policy", *SECURITY_HEADERS):
+        existing = _header_name(headers, name)
+        if existing:
+            del headers[existing]
+    headers.update(SECURITY_HEADERS)
+    content_type = headers.get(_header_name(headers, "Content-Type") or "", "")
+    if content_type.startswith("text/html"):
+        headers["Content-Security-Policy"] = page_csp(getattr(response, "csp_nonce", None))
+    else:
+        headers["Content-Security-Policy"] = API_CSP
+    if not _header_name(headers, "Cache-Control"):
+        headers["Cache-Control"] = DEFAULT_CACHE_CONTROL
+    return response

@@ -161,12 +161,17 @@ def test_return_for_correction_and_resubmit_from_the_mail_link(page: Any, stack:
     returned = [m for m in mail["items"] if email in m["destinations"].get("ToAddresses", [])
                 and "修正" in m["subject"]]
     assert returned, mail
-    match = re.search(r"https?://\S+/apply\?token=[A-Za-z0-9._-]+", returned[0]["body"])
+    # The token is in the link's fragment: never sent to the server, so in no access log.
+    match = re.search(r"https?://\S+/apply/correct#t=[A-Za-z0-9._-]+", returned[0]["body"])
     assert match, returned[0]["body"]
     link = match.group(0)
+    sent_paths: list[str] = []
+    page.on("request", lambda request: sent_paths.append(request.url))
 
     page.goto(link)
     expect(page.locator("#resubmit-banner")).to_be_visible()
+    # The page keeps the token in this tab's sessionStorage, out of the address bar and history.
+    assert "#t=" not in page.url and page.url.endswith("/apply/correct")
     expect(page.locator("#resubmit-reason")).to_have_text(reason)
     expect(page.locator("#f-store_name")).to_have_value("差し戻し試験食堂")
     expect(page.locator("#f-bank-account_number")).to_have_value("")
@@ -178,6 +183,8 @@ def test_return_for_correction_and_resubmit_from_the_mail_link(page: Any, stack:
     page.click("#submit-btn")
     expect(page.locator("#done-id")).to_have_text(application_id)
     expect(page.locator("#done-revision")).to_contain_text("第2版")
+    token = link.split("#t=", 1)[1]
+    assert sent_paths and not [url for url in sent_paths if token in url]
 
     # The same link cannot be used twice.
     page.goto(link)

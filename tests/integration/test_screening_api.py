@@ -115,7 +115,18 @@ def test_reject_needs_a_reason_and_sends_a_courteous_notice(api):
 
 def _resubmit_link(api) -> str:
     mail = [m for m in api.mail() if "修正のお願い" in m["subject"]][-1]
-    return re.search(r"https?://\S+/apply\?token=\S+", mail["body"]).group(0)
+    return re.search(r"https?://\S+/apply/correct#t=\S+", mail["body"]).group(0)
+
+
+def _token(link: str) -> str:
+    """The token is in the fragment (never sent to the server); the page passes it in a header."""
+    parts = urlparse(link)
+    assert parts.path.endswith("/apply/correct") and not parts.query
+    return parse_qs(parts.fragment)["t"][0]
+
+
+def _with_token(token: str, **headers: str) -> dict[str, str]:
+    return {"X-Correction-Token": token, **headers}
 
 
 def test_return_then_resubmit_through_the_signed_link(api):
@@ -124,29 +135,30 @@ def test_return_then_resubmit_through_the_signed_link(api):
                             {"decision": "return", "reason": "口座名義が通帳と一致しているか確認してください"},
                             as_="screener")
     assert code == 200 and answer["status"] == "returned"
-    token = parse_qs(urlparse(_resubmit_link(api)).query)["token"][0]
-    code, form = api.call("GET", f"/resubmissions/{token}")
+    token = _token(_resubmit_link(api))
+    code, form = api.call("GET", "/resubmission", headers=_with_token(token))
     assert code == 200 and form["application_id"] == app_id
     assert form["reason"].startswith("口座名義")
     assert form["data"]["bank"]["account_number"] == ""
     fixed = application_body(store_name="修正後の店舗名", email=body["email"], phone=body["phone"])
     fixed.pop("client_token", None)
-    code, answer = api.call("POST", f"/resubmissions/{token}", fixed)
+    code, answer = api.call("POST", "/resubmission", fixed, headers=_with_token(token))
     assert code == 200, answer
     assert answer == {"application_id": app_id, "status": "submitted", "revision": 2}
     _, detail = api.call("GET", f"/applications/{app_id}", as_="screener")
     assert detail["store_name"] == "修正後の店舗名" and detail["revision"] == 2
     # the link works once
-    assert api.call("POST", f"/resubmissions/{token}", fixed)[0] == 409
+    assert api.call("POST", "/resubmission", fixed, headers=_with_token(token))[0] == 409
 
 
 def test_an_expired_correction_link_is_410(api):
     app_id, _ = new_application(api)
     api.call("POST", f"/applications/{app_id}/decision", {"decision": "return", "reason": "確認"}, as_="screener")
-    token = parse_qs(urlparse(_resubmit_link(api)).query)["token"][0]
-    code, answer = api.call("GET", f"/resubmissions/{token}", headers={"X-Miyapo-Now": "2099-01-01T09:00:00+09:00"})
+    token = _token(_resubmit_link(api))
+    code, answer = api.call("GET", "/resubmission", headers=_with_token(token, **{"X-Miyapo-Now": "2099-01-01T09:00:00+09:00"}))
     assert code == 410, answer
-    assert api.call("GET", "/resubmissions/not-a-token")[0] == 422
+    assert api.call("GET", "/resubmission", headers=_with_token("not-a-token"))[0] == 422
+    assert api.call("GET", "/resubmission")[0] == 422
 
 
 def test_a_decision_is_in_the_audit_log_with_before_and_after(api):
