@@ -214,7 +214,8 @@ def decide(deps: Deps, principal: Principal, application_id: str, raw: dict[str,
         values[":rnd"] = round_no
         days = deps.settings.resubmit_link_days
         token = make_resubmit_token(deps.settings.app_secret, application_id, round_no, now, days)
-        link = f"{deps.settings.public_base_url}/apply?token={token}"
+        # In the fragment: browsers never send it, so the token is in no request line or access log.
+        link = f"{deps.settings.public_base_url}/apply/correct#t={token}"
         expires = (now.date().fromordinal(now.date().toordinal() + days)).strftime("%Y年%m月%d日")
         subject, body = templates.application_returned(application_id, data, decision.reason, link, expires)
         mail = Mail(f"application-returned#{application_id}#{round_no}", data["email"], subject, body,
