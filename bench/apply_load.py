@@ -4,7 +4,9 @@ Starts `python -m scripts.local_stack` on free ports, sends a burst of N applica
 300; SPEC §6.2 names a burst of 1,500: pass 1500) from C concurrent clients, each with its own client token, then re-sends a tenth of them
 (double submits). Prints latency percentiles and requests per second, next to a baseline measured
 in the same run (`GET /health` through the same stack), and checks that none was lost and none
-duplicated. Run: `python -m bench.apply_load [N] [C]`.
+duplicated, that no request answered 5xx, and that the local AWS failed no request (a 500 from moto
+is retried by the SDK, so the app may never see it: the stack's log shows it). Run:
+`python -m bench.apply_load [N] [C]`.
 """
 
 from __future__ import annotations
@@ -30,8 +32,14 @@ def _pct(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
+def _local_aws_failures(log: Path) -> int:
+    """Requests the local AWS (moto) answered with an internal error, from the stack's output."""
+    return log.read_text(encoding="utf-8", errors="replace").count("Error on request")
+
+
 def run(n: int = 300, clients: int = 8) -> int:
-    gen = start_stack(ROOT / ".local" / "bench-stack.log")
+    log = ROOT / ".local" / "bench-stack.log"
+    gen = start_stack(log)
     stack = next(gen)
     try:
         bodies = [application_body(client_token=f"bench-{i:06d}-token") for i in range(n)]
@@ -67,9 +75,13 @@ def run(n: int = 300, clients: int = 8) -> int:
             print(f"{name:<26}{count:>7}{p50:>10.1f}{p95:>10.1f}{rps:>9.1f}")
         print(f"ratio p95 apply/health: {rows[1][3] / rows[0][3]:.1f}x")
         lost = n - len(queued)
+        server_errors = sum(1 for s in statuses + [a[0] for a in again] if s >= 500)
+        aws_failures = _local_aws_failures(log)
         print(f"201 answers: {statuses.count(201)}/{n}; distinct ids: {len(set(ids))}; in the queue: {len(queued)}; "
               f"lost: {lost}; duplicated: {len(ids) - len(set(ids))}; replays answered the same id: {replay_ok}")
-        return 0 if statuses.count(201) == n and lost == 0 and len(set(ids)) == n and replay_ok else 1
+        print(f"5xx answers: {server_errors}; local AWS internal errors: {aws_failures}")
+        ok = statuses.count(201) == n and lost == 0 and len(set(ids)) == n and replay_ok
+        return 0 if ok and server_errors == 0 and aws_failures == 0 else 1
     finally:
         next(gen, None)
 

@@ -1,6 +1,7 @@
 """`make run`: the whole product on one machine.
 
-Starts moto's server as the local AWS on 127.0.0.1:$AWS_PORT, creates the tables, buckets and SES
+Starts moto's server as the local AWS on 127.0.0.1:$AWS_PORT (answering one request at a time, as
+DynamoDB applies each call atomically: scripts/local_aws.py), creates the tables, buckets and SES
 identity from the same definitions infra/ uses, writes `.local/tokens.json` (a token per demo
 user), optionally seeds demo applications, and serves the app with Chalice's local server on
 127.0.0.1:$APP_PORT. Ctrl-C or SIGTERM stops both; nothing keeps a port.
@@ -17,6 +18,7 @@ from pathlib import Path
 from types import FrameType
 
 from scripts import localenv
+from scripts.local_aws import LocalAws
 
 BANNER = """
 ==============================================================
@@ -61,13 +63,11 @@ def main() -> int:
     localenv.apply(env)
     signal.signal(signal.SIGTERM, _stop)
 
-    from moto.server import ThreadedMotoServer
-
     from chalicelib.adapters.bootstrap import create_all
     from chalicelib.auth.local_issuer import LocalIssuer
 
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=aws_port, verbose=False)
-    moto.start()
+    # moto answers one request at a time, as DynamoDB applies each call atomically (scripts.local_aws).
+    moto = LocalAws(aws_port).start()
     server = None
     stopping = threading.Event()
     try:
@@ -87,6 +87,13 @@ def main() -> int:
 
         factory = CLIFactory(str(localenv.ROOT), environ=os.environ)
         server = create_local_server(factory, "127.0.0.1", app_port, localenv.STAGE)
+        # A long-running server has no cold start to save: import every route's services and the
+        # jobs now, before any request thread or the mail sweeper can race over a first import.
+        from chalicelib.jobs import registry
+        from chalicelib.kernel import lazy
+
+        lazy.load_all()
+        registry.names()
         sweep_every = float(os.environ.get("MAIL_SWEEP_SECONDS", "60"))
         if sweep_every > 0:
             threading.Thread(target=_mail_sweeper, args=(stopping, sweep_every), daemon=True).start()

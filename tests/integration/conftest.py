@@ -1,4 +1,5 @@
-"""moto's server in this process as the local AWS, and the app through chalice.test.Client.
+"""moto's server in this process as the local AWS (as the local stack runs it), and the app through
+chalice.test.Client.
 
 The same environment the local stack uses (scripts.localenv); resources are created from
 chalicelib.adapters.resources before each test on a freshly reset moto.
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 
 from scripts import localenv
+from scripts.local_aws import LocalAws
 from tests.e2e.conftest import free_port
 
 
@@ -51,8 +53,6 @@ class Api:
 
 @pytest.fixture(scope="session")
 def aws_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
-    from moto.server import ThreadedMotoServer
-
     port = free_port()
     state = tmp_path_factory.mktemp("local-state")
     env = localenv.local_environment(Path(state), port, 8000)
@@ -61,8 +61,9 @@ def aws_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
     from chalicelib.auth.local_issuer import LocalIssuer
 
     aws.reset_clients()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
+    # The local stack's AWS: moto, one request at a time, so tests that race threads see DynamoDB's
+    # atomic calls rather than moto's unsynchronised state.
+    server = LocalAws(port).start()
     issuer = LocalIssuer.create()
     issuer.write_jwks(Path(env["JWKS_SOURCE"]))
     yield env["AWS_ENDPOINT_URL"], issuer.demo_tokens() | {"_issuer": issuer}  # type: ignore[operator]
