@@ -110,6 +110,10 @@ def store_view(store: dict[str, Any], principal: Principal) -> dict[str, Any]:
         "application_id": store.get("application_id"),
         "approved_at": store.get("approved_at"),
         "bank_verified": store.get("bank_verified", False),
+        # A pending bank change: who made it (staff ids, not personal data) and whether the store disputed it.
+        "bank_change": {"change_id": store.get("bank_change_id"), "changed_by": store.get("bank_changed_by"),
+                        "changed_at": store.get("bank_changed_at"), "confirmed_by": store.get("bank_confirmed_by"),
+                        "disputed_at": store.get("bank_change_disputed")} if store.get("bank_change_id") else None,
         "status_reason": store.get("status_reason"),
         "transfer_returned": store.get("transfer_returned"),
         **_contact(store, principal),

@@ -215,3 +215,53 @@ def test_store_bank_account_and_status_forms(page: Any, stack: Stack) -> None:
     page.click("#change-status")
     expect(page.locator("#flash")).to_contain_text("停止中")
     expect(page.locator("h1")).to_contain_text("停止中")
+
+
+def test_a_bank_change_waits_for_a_second_person_in_the_console(page: Any, stack: Stack) -> None:
+    """Issue 7: the accountant who changes a store's account cannot confirm it; a screener can."""
+    store = _make_store(stack)
+    expect = playwright_expect()
+    _login_as(page, stack, "accountant", "/console/settlements")
+    page.goto(f"{stack.base}/console/stores/{store}")
+    form = page.locator("#bank-change")
+    form.locator("input[name=bank_code]").fill("0125")
+    form.locator("input[name=branch_code]").fill("100")
+    form.locator("input[name=account_number]").fill("2345678")
+    form.locator("input[name=holder_kana]").fill("ミヤギ ハナコ")
+    page.click("#change-bank")
+    expect(page.locator("#flash")).to_contain_text("確認するまで、支払いは保留されます")
+    expect(page.locator("#bank-change-status")).to_contain_text("accountant")
+    expect(page.locator("#confirm-bank")).to_be_disabled()
+    expect(page.locator("#self-changed")).to_be_visible()
+    status, shown = stack.request("GET", f"/stores/{store}", token="accountant")
+    assert status == 200 and shown["bank_verified"] is False
+    _login_as(page, stack, "screener", "/console")
+    page.goto(f"{stack.base}/console/stores/{store}")
+    page.click("#confirm-bank")
+    expect(page.locator("#flash")).to_contain_text("口座変更を確認しました")
+    expect(page.locator("#bank-change-status")).to_contain_text("screener")
+    status, shown = stack.request("GET", f"/stores/{store}", token="accountant")
+    assert status == 200 and shown["bank_verified"] is True and shown["bank_change"]["confirmed_by"] == "screener"
+    screenshot(page, "store-bank-confirmed.png")
+
+
+def test_the_store_confirms_its_bank_change_from_the_mailed_link(page: Any, stack: Stack) -> None:
+    store = _make_store(stack)
+    status, changed = stack.request("PUT", f"/stores/{store}/bank-account", {
+        "bank_code": "0125", "branch_code": "100", "account_type": "1", "account_number": "3456789",
+        "holder_kana": "ミヤギ ジロウ"}, token="accountant")
+    assert status == 200 and changed["bank_verified"] is False
+    status, mail = stack.request("GET", "/mail", token="admin")
+    assert status == 200
+    body = next(m["body"] for m in mail["items"] if store in m["subject"] and "振込口座の変更" in m["subject"])
+    link = re.search(r"https?://\S+/bank-confirm#t=\S+", body)
+    assert link, body
+    fragment = link.group(0).split("/bank-confirm", 1)[1]
+    page.goto(f"{stack.base}/bank-confirm{fragment}")
+    expect = playwright_expect()
+    expect(page.locator("#account")).to_have_text("****789")
+    assert "#t=" not in page.url  # the token leaves the address bar at once
+    page.click("#confirm")
+    expect(page.locator("#result")).to_contain_text("確認が済みました")
+    status, shown = stack.request("GET", f"/stores/{store}", token="accountant")
+    assert shown["bank_verified"] is True and shown["bank_change"]["confirmed_by"] == "store"
