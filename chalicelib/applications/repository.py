@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
@@ -11,25 +9,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.adapters import aws
 from chalicelib.adapters.dynamo import plain
-from chalicelib.errors import InvalidInput
-
-
-def encode_cursor(key: dict[str, Any] | None) -> str | None:
-    if not key:
-        return None
-    return base64.urlsafe_b64encode(json.dumps(plain(key)).encode()).decode()
-
-
-def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
-    if not cursor:
-        return None
-    try:
-        value = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInput("ページ指定が正しくありません", {"cursor": "一覧を最初から開き直してください"}) from None
-    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-        raise InvalidInput("ページ指定が正しくありません", {"cursor": "一覧を最初から開き直してください"})
-    return value
+from chalicelib.kernel.cursors import decode_cursor, encode_cursor
 
 
 class ItemTable:
@@ -49,14 +29,19 @@ class ItemTable:
             raise
         return plain(item) if item else None
 
-    def list_by_status(self, status: str, limit: int, cursor: str | None,
-                       newest_first: bool = False) -> tuple[list[dict[str, Any]], str | None]:
+    def list_by_status(self, status: str, limit: int, cursor: str | None, newest_first: bool = False, *,
+                       secret: str) -> tuple[list[dict[str, Any]], str | None]:
+        """A page of one status, and the signed cursor of the next page (None at the end).
+
+        `secret` signs the cursor: a caller can only hand back one this list gave out (InvalidInput otherwise).
+        """
         kwargs: dict[str, Any] = {
             "IndexName": "by_status", "KeyConditionExpression": Key("status").eq(status),
             "Limit": limit, "ScanIndexForward": not newest_first,
         }
-        start = decode_cursor(cursor)
+        scope = f"{self.table_name}/by_status/{status}/{'desc' if newest_first else 'asc'}"
+        start = decode_cursor(secret, scope, cursor)
         if start:
             kwargs["ExclusiveStartKey"] = start
         page = aws.table(self.table_name).query(**kwargs)
-        return [plain(i) for i in page.get("Items", [])], encode_cursor(page.get("LastEvaluatedKey"))
+        return [plain(i) for i in page.get("Items", [])], encode_cursor(secret, scope, plain(page.get("LastEvaluatedKey")))

@@ -154,7 +154,8 @@ def list_queue(deps: Deps, principal: Principal, status: str, limit: int, cursor
     rows: list[dict[str, Any]] = []
     next_cursor = cursor
     for _ in range(20):
-        items, next_cursor = deps.applications.list_by_status(status, limit, next_cursor)
+        items, next_cursor = deps.applications.list_by_status(status, limit, next_cursor,
+                                                              secret=deps.settings.app_secret)
         rows.extend(r for r in (views.summary(i) for i in items) if keep(r))
         if len(rows) >= limit or not next_cursor:
             break

@@ -17,10 +17,10 @@ from botocore.exceptions import ClientError
 from chalicelib.adapters import aws
 from chalicelib.adapters.dynamo import Tx, plain, query_all
 from chalicelib.adapters.files import FileStore
-from chalicelib.applications.repository import decode_cursor, encode_cursor
 from chalicelib.deps import Deps
 from chalicelib.errors import Conflict
 from chalicelib.inquiries.config import OPEN_STATUSES
+from chalicelib.kernel.cursors import decode_cursor, encode_cursor
 
 
 def commit_or_yield(tx: Tx) -> bool:
@@ -44,8 +44,10 @@ def stamp(dt: datetime) -> str:
 
 
 class InquiryTable:
-    def __init__(self, table_name: str) -> None:
+    def __init__(self, table_name: str, cursor_secret: str | None = None) -> None:
         self.table_name = table_name
+        #: signs the staff log's page cursors (required only by the paged lists)
+        self.cursor_secret = cursor_secret
 
     def _table(self) -> Any:
         return aws.table(self.table_name)
@@ -94,17 +96,22 @@ class InquiryTable:
 
     # --- the staff log --------------------------------------------------------------------------------
 
-    def _page(self, index: str, key: ConditionBase, limit: int, cursor: str | None,
+    def _page(self, index: str, partition: str, key: ConditionBase, limit: int, cursor: str | None,
               filters: ConditionBase | None) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of a list, newest first; `partition` names the list, so a cursor only fits its own."""
+        if self.cursor_secret is None:
+            raise RuntimeError("InquiryTable needs cursor_secret to page (see ports())")
         kwargs: dict[str, Any] = {"IndexName": index, "KeyConditionExpression": key, "Limit": limit,
                                   "ScanIndexForward": False}
         if filters is not None:
             kwargs["FilterExpression"] = filters
-        start = decode_cursor(cursor)
+        scope = f"{self.table_name}/{index}/{partition}"
+        start = decode_cursor(self.cursor_secret, scope, cursor)
         if start:
             kwargs["ExclusiveStartKey"] = start
         page = self._table().query(**kwargs)
-        return [plain(i) for i in page.get("Items", [])], encode_cursor(page.get("LastEvaluatedKey"))
+        return ([plain(i) for i in page.get("Items", [])],
+                encode_cursor(self.cursor_secret, scope, plain(page.get("LastEvaluatedKey"))))
 
     @staticmethod
     def _filters(**equal: str | None) -> ConditionBase | None:
@@ -120,17 +127,18 @@ class InquiryTable:
                  status: str | None = None, store_id: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
         """A day's inquiries, newest first."""
         key = Key("month").eq(day.isoformat()[:7]) & Key("received_at").begins_with(day.isoformat())
-        return self._page("by_month", key, limit, cursor,
+        return self._page("by_month", day.isoformat(), key, limit, cursor,
                           self._filters(category=category, status=status, store_id=store_id))
 
     def list_by_store(self, store_id: str, limit: int, cursor: str | None, *, category: str | None = None,
                       status: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
-        return self._page("by_store", Key("store_id").eq(store_id), limit, cursor,
+        return self._page("by_store", store_id, Key("store_id").eq(store_id), limit, cursor,
                           self._filters(category=category, status=status))
 
     def list_by_status(self, status: str, limit: int, cursor: str | None, *,
                        category: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
-        return self._page("by_status", Key("status").eq(status), limit, cursor, self._filters(category=category))
+        return self._page("by_status", status, Key("status").eq(status), limit, cursor,
+                          self._filters(category=category))
 
     # --- reports and sweeps (bounded by design: a day, a month, the open items) -----------------------
 
@@ -221,7 +229,7 @@ class InquiryPorts:
 def ports(deps: Deps) -> InquiryPorts:
     """The call center's adapters over the shared deps (cheap objects; clients are cached in adapters.aws)."""
     return InquiryPorts(
-        inquiries=InquiryTable(deps.settings.inquiries_table),
+        inquiries=InquiryTable(deps.settings.inquiries_table, deps.settings.app_secret),
         marks=ReportMarks(deps.settings.keys_table),
         files=FileStore(deps.settings.documents_bucket),
     )

@@ -141,14 +141,15 @@ def parse_received_at(value: str, now: datetime) -> datetime:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
         raise InvalidInput("入力内容を確認してください", {"received_at": HINTS["received_at"]}) from None
-    parsed = parsed.replace(tzinfo=JST) if parsed.tzinfo is None else parsed.astimezone(JST)
-    parsed = parsed.replace(microsecond=0)
+    parsed = (parsed.replace(tzinfo=JST) if parsed.tzinfo is None else parsed).replace(microsecond=0)
+    # Compared before moving to JST: an instant far outside the window (year 1 at +09:00, year 9999 at
+    # -12:00) cannot be moved at all, while comparing aware datetimes always works.
     if parsed > now + FUTURE_TOLERANCE:
         raise InvalidInput("入力内容を確認してください", {"received_at": "受付日時が未来になっています"})
     if parsed < now - MAX_AGE:
         raise InvalidInput("入力内容を確認してください",
                            {"received_at": f"{MAX_AGE.days}日より前の受付は登録できません。管理者に相談してください"})
-    return parsed
+    return parsed.astimezone(JST)
 
 
 def _check_category(category: str, codes: set[str]) -> None:

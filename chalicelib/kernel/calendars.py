@@ -21,13 +21,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TypeAlias
 from zoneinfo import ZoneInfo
 
 import jpholiday
 
 __all__ = [
+    "FIRST_SUPPORTED_DAY",
     "JST",
+    "LAST_SUPPORTED_DAY",
     "CallCenterHours",
     "OfficeHours",
     "bank_business_days_before",
@@ -43,6 +44,7 @@ __all__ = [
     "next_bank_business_day",
     "next_office_day",
     "next_office_opening",
+    "parse_day",
     "parse_month",
     "payment_date",
     "previous_bank_business_day",
@@ -62,8 +64,15 @@ _HOLIDAYS = jpholiday.JPHoliday()
 _MAX_SEARCH_DAYS = 366
 
 _MONTH_RE = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
+_DAY_RE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
-Month: TypeAlias = str | tuple[int, int]
+#: The dates accepted from outside (headers, bodies, paths, query strings). Far wider than any program
+#: year, narrow enough that the arithmetic done on them (a timezone shift, the next month's payment date,
+#: a bank day before or after) never leaves what `datetime` can hold.
+FIRST_SUPPORTED_DAY = date(2000, 1, 1)
+LAST_SUPPORTED_DAY = date(2100, 12, 31)
+
+type Month = str | tuple[int, int]
 
 
 # --- helpers ---------------------------------------------------------------------------------------
@@ -154,8 +163,14 @@ def bank_business_days_before(d: date, n: int) -> date:
 # --- months ----------------------------------------------------------------------------------------
 
 
+def _check_year(year: int, shown: object) -> None:
+    if not FIRST_SUPPORTED_DAY.year <= year <= LAST_SUPPORTED_DAY.year:
+        raise ValueError(f"invalid month {shown!r}: year must be "
+                         f"{FIRST_SUPPORTED_DAY.year}–{LAST_SUPPORTED_DAY.year}")
+
+
 def parse_month(s: str) -> tuple[int, int]:
-    """'YYYY-MM' (ASCII digits, zero-padded month) → (year, month)."""
+    """'YYYY-MM' (ASCII digits, zero-padded month, a supported year) → (year, month)."""
     if not isinstance(s, str):
         raise TypeError(f"month must be a 'YYYY-MM' string, got {type(s).__name__}")
     match = _MONTH_RE.fullmatch(s)
@@ -164,9 +179,23 @@ def parse_month(s: str) -> tuple[int, int]:
     year, month = int(match.group(1)), int(match.group(2))
     if not 1 <= month <= 12:
         raise ValueError(f"invalid month {s!r}: month must be 01–12")
-    if year < 1:
-        raise ValueError(f"invalid month {s!r}: year must be 0001 or later")
+    _check_year(year, s)
     return year, month
+
+
+def parse_day(s: str) -> date:
+    """'YYYY-MM-DD' (ASCII digits, a real day within the supported range) → date."""
+    if not isinstance(s, str):
+        raise TypeError(f"day must be a 'YYYY-MM-DD' string, got {type(s).__name__}")
+    if _DAY_RE.fullmatch(s) is None:
+        raise ValueError(f"invalid day {s!r}: expected 'YYYY-MM-DD', e.g. '2025-06-07'")
+    try:
+        day = date.fromisoformat(s)
+    except ValueError:
+        raise ValueError(f"invalid day {s!r}: no such day") from None
+    if not FIRST_SUPPORTED_DAY <= day <= LAST_SUPPORTED_DAY:
+        raise ValueError(f"invalid day {s!r}: must be {FIRST_SUPPORTED_DAY}–{LAST_SUPPORTED_DAY}")
+    return day
 
 
 def _coerce_month(month: Month) -> tuple[int, int]:
@@ -175,9 +204,10 @@ def _coerce_month(month: Month) -> tuple[int, int]:
     if isinstance(month, tuple) and len(month) == 2:
         year, mon = month
         if all(isinstance(v, int) and not isinstance(v, bool) for v in (year, mon)):
-            if 1 <= year <= 9999 and 1 <= mon <= 12:
-                return year, mon
-            raise ValueError(f"invalid month {month!r}: expected (year 1–9999, month 1–12)")
+            if not 1 <= mon <= 12:
+                raise ValueError(f"invalid month {month!r}: month must be 1–12")
+            _check_year(year, month)
+            return year, mon
     raise TypeError(f"month must be 'YYYY-MM' or a (year, month) tuple of ints, got {month!r}")
 
 

@@ -15,7 +15,11 @@ from chalicelib.errors import MalformedRequest
 
 
 def parse_json_object(raw: bytes | None, max_bytes: int) -> dict[str, Any]:
-    """The request body as a JSON object, or InvalidInput with a clear Japanese reason."""
+    """The request body as a JSON object, or MalformedRequest (400) with a clear Japanese reason.
+
+    Strings that cannot be stored or even encoded back (lone surrogates sent as `\\udfff`, control
+    characters), in keys or values at any depth, are refused here, before any service sees them.
+    """
     if not raw:
         raise MalformedRequest("送信内容が空です", {"_body": "JSON 形式で送信してください"})
     if len(raw) > max_bytes:
@@ -31,7 +35,9 @@ def parse_json_object(raw: bytes | None, max_bytes: int) -> dict[str, Any]:
     except RecursionError:
         raise MalformedRequest("送信内容の形式が正しくありません", {"_body": "入れ子が深すぎます"}) from None
     if bad:
-        raise MalformedRequest("使用できない文字が含まれています", {bad: "制御文字や表示できない文字は使えません"})
+        path, in_key = bad
+        message = "項目名に使用できない文字が含まれています" if in_key else "制御文字や表示できない文字は使えません"
+        raise MalformedRequest("使用できない文字が含まれています", {path: message})
     return data
 
 
@@ -45,15 +51,19 @@ def _bad_char(text: str) -> bool:
     return False
 
 
-def _first_bad_string(value: Any, path: str = "") -> str | None:
+def _first_bad_string(value: Any, path: str = "") -> tuple[str, bool] | None:
+    """(field path, whether the bad characters are in a key) of the first string that cannot be stored.
+
+    A bad key is reported at its parent's path, never echoed: a lone surrogate cannot even be encoded
+    into the error answer.
+    """
     if isinstance(value, str):
-        return path or "_body" if _bad_char(value) else None
+        return (path or "_body", False) if _bad_char(value) else None
     if isinstance(value, dict):
         for key, item in value.items():
-            sub = f"{path}.{key}" if path else str(key)
             if _bad_char(str(key)):
-                return sub
-            found = _first_bad_string(item, sub)
+                return path or "_body", True
+            found = _first_bad_string(item, f"{path}.{key}" if path else str(key))
             if found:
                 return found
     if isinstance(value, list):

@@ -18,7 +18,7 @@ from chalicelib.auth.roles import Role
 from chalicelib.deps import get_deps
 from chalicelib.errors import InvalidInput
 from chalicelib.inquiries.config import STATUSES, category_labels
-from chalicelib.kernel.calendars import parse_month
+from chalicelib.kernel.calendars import parse_day, parse_month
 from chalicelib.kernel.lazy import lazy_module
 from chalicelib.web import pages
 from chalicelib.web.http import Ctx, html_response, json_response, public_route, staff_route
@@ -33,7 +33,6 @@ LOG = {Role.AGENT}
 ANSWER = {Role.AGENT, Role.PREFECTURE}
 JSON_BODY = {"content_types": ["application/json"]}
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _STORE = re.compile(r"MP\d{6}", re.ASCII)
 
 
@@ -42,11 +41,10 @@ def _date(ctx: Ctx) -> date | None:
     if not raw:
         return None
     try:
-        if not _DATE.fullmatch(raw):
-            raise ValueError(raw)
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise InvalidInput("日付の形式が正しくありません", {"date": "YYYY-MM-DD（例: 2025-06-07）で指定してください"}) from None
+        return parse_day(raw)
+    except (TypeError, ValueError):
+        raise InvalidInput("日付の指定が正しくありません", {
+            "date": "2000-01-01〜2100-12-31 の日付を YYYY-MM-DD（例: 2025-06-07）で指定してください"}) from None
 
 
 def _choice(ctx: Ctx, name: str, allowed: set[str], label: str) -> str | None:
@@ -74,7 +72,8 @@ def _month(month: str) -> str:
     try:
         parse_month(month)
     except (TypeError, ValueError):
-        raise InvalidInput("月の形式が正しくありません", {"month": "YYYY-MM（例: 2025-06）で指定してください"}) from None
+        raise InvalidInput("月の指定が正しくありません", {
+            "month": "2000-01〜2100-12 の月を YYYY-MM（例: 2025-06）で指定してください"}) from None
     return month
 
 

@@ -71,7 +71,8 @@ def get_checklist(ctx: Ctx) -> Any:
 def list_stores(ctx: Ctx) -> Any:
     deps = get_deps()
     status = _status(ctx, {"active", "suspended", "withdrawn"}, "active")
-    items, cursor = deps.stores.list_by_status(status, _limit(ctx), ctx.query("cursor"))
+    items, cursor = deps.stores.list_by_status(status, _limit(ctx), ctx.query("cursor"),
+                                               secret=deps.settings.app_secret)
     rows = [{"store_id": s["store_id"], "store_name": s["store_name"], "municipality_name": s["municipality_name"],
              "business_category": s["business_category"], "status": s["status"]} for s in items]
     return json_response({"items": rows, "next_cursor": cursor})
