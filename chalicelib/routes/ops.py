@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ from chalicelib.auth.roles import ALL_ROLES, OPERATOR, Role
 from chalicelib.deps import get_deps
 from chalicelib.errors import InvalidInput, NotFound
 from chalicelib.jobs import registry
+from chalicelib.kernel import calendars
 from chalicelib.mail.local_mailbox import sent_messages
 from chalicelib.settings import get_settings
 from chalicelib.web.http import Ctx, json_response, public_route, staff_route
@@ -35,8 +35,8 @@ def audit(ctx: Ctx) -> Any:
         return json_response({"items": deps.audit.by_subject(subject)})
     day = ctx.query("date") or ctx.now.date().isoformat()
     try:
-        date.fromisoformat(day)
-    except ValueError:
+        calendars.parse_day(day)
+    except (TypeError, ValueError):
         raise InvalidInput("日付の形式が正しくありません", {"date": "YYYY-MM-DD で指定してください"}) from None
     return json_response({"items": deps.audit.by_day(day), "date": day})
 

@@ -36,7 +36,7 @@ from itertools import compress, islice, repeat
 from operator import add, is_not, itemgetter, mul, not_
 from typing import TYPE_CHECKING, Any, TextIO
 
-from chalicelib.kernel.calendars import JST
+from chalicelib.kernel.calendars import FIRST_SUPPORTED_DAY, JST, LAST_SUPPORTED_DAY
 
 if TYPE_CHECKING:
     from _csv import Reader as CsvReader
@@ -245,6 +245,10 @@ def parse_usage_time(text: str) -> datetime | None:
         tz = _offset(iso.group(8)) if iso else None
         moment = datetime(year, month, day, hour, minute, second, int((fraction or "0").ljust(6, "0")), tzinfo=tz or JST)
     except ValueError:  # 2025-02-30, 24:00, an offset of 25 hours...
+        return None
+    # A year the calendars do not cover is a broken value, not a purchase (and 0001-01-01 with an
+    # offset would overflow the conversion to JST).
+    if not FIRST_SUPPORTED_DAY.year <= year <= LAST_SUPPORTED_DAY.year:
         return None
     return moment.astimezone(JST)
 

@@ -356,9 +356,6 @@ def test_random_query_strings_and_path_values_never_get_a_5xx(target, data):
     assert code < 500, (method, url, role, answer)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "chalicelib/usage/parser.py parse_usage_time: moment.astimezone(JST) raises OverflowError for "
-    "0001-01-01T00:00:00+09:00 (owned by the usage module's engineer; drop this mark when it is fixed)"))
 def test_processing_an_import_with_an_impossible_time_never_gets_a_5xx(api, world):
     usage = ("取引ID,取引日時,店舗ID,店舗名,利用ポイント,取引区分\n"
              f"T0901,0001-01-01T00:00:00+09:00,{world['store_id']},店,100,利用\n")

@@ -580,3 +580,10 @@ def test_a_large_file_with_every_kind_of_line(monkeypatch: pytest.MonkeyPatch) -
         assert (result.accepted, result.duplicates, result.totals) == (exp.accepted, exp.duplicates, exp.totals)
     result = parse_usage_export(text.encode(), {"T7"})  # the real chunk size
     assert (result.accepted, result.duplicates, result.totals) == (exp.accepted, exp.duplicates, exp.totals)
+
+
+@pytest.mark.parametrize("at", ["0001-01-01T00:00:00+09:00", "9999-12-31T23:59:59-12:00", "0001-01-01 00:00:00",
+                                "9999-12-31 23:59:59", "1999-12-31 23:59:59"])
+def test_a_time_outside_the_supported_years_is_rejected_not_a_crash(at: str) -> None:
+    result = parse_usage_export(export(usage(at=at)))
+    assert result.totals == {} and len(result.rejected) == 1
