@@ -42,6 +42,16 @@ class Settings(BaseModel):
     jwks_source: str
     jwt_issuer: str
     jwt_audience: str | None = None
+    # --- staff sign-in: Cognito's hosted login, authorization code + PKCE (chalicelib/auth/oauth.py) ---
+    #: The hosted login's base URL (the Cognito domain); the local stack uses its own /dev stand-in.
+    auth_hosted_ui_url: str | None = None
+    #: The console's app client: only its tokens are accepted (`client_id` of access tokens, `aud` of ID tokens).
+    auth_client_id: str | None = None
+    #: Where the hosted login returns with the code, and where its logout returns (default: the login page).
+    auth_redirect_uri: str | None = None
+    auth_logout_uri: str | None = None
+    #: Minutes without any activity in the console after which it signs out (every tab).
+    auth_idle_minutes: int = 30
     #: Days a "return for correction" link stays valid.
     resubmit_link_days: int = 14
     #: Largest request body the public endpoints accept.
@@ -66,6 +76,8 @@ class Settings(BaseModel):
     max_adjustment: int = 10_000_000
     #: A store's payment above this (yen) in one round is held until a second person confirms it.
     store_payment_ceiling: int = 5_000_000
+    #: Rounds paying more stores than this leave their per-store notices to the mail sweep.
+    inline_notice_limit: int = 300
     #: CRLF after each record (most banks) or none.
     transfer_line_ending: str = "crlf"
     #: Usage export column mapping as JSON (keys of chalicelib.usage.parser.ColumnMapping); empty = default.
@@ -152,6 +164,11 @@ _ENV = {
     "jwks_source": "JWKS_SOURCE",
     "jwt_issuer": "JWT_ISSUER",
     "jwt_audience": "JWT_AUDIENCE",
+    "auth_hosted_ui_url": "AUTH_HOSTED_UI_URL",
+    "auth_client_id": "AUTH_CLIENT_ID",
+    "auth_redirect_uri": "AUTH_REDIRECT_URI",
+    "auth_logout_uri": "AUTH_LOGOUT_URI",
+    "auth_idle_minutes": "AUTH_IDLE_MINUTES",
     "resubmit_link_days": "RESUBMIT_LINK_DAYS",
     "max_body_bytes": "MAX_BODY_BYTES",
     "aws_endpoint_url": "AWS_ENDPOINT_URL",
@@ -168,6 +185,7 @@ _ENV = {
     "transfer_kind": "TRANSFER_KIND",
     "max_adjustment": "MAX_ADJUSTMENT",
     "store_payment_ceiling": "STORE_PAYMENT_CEILING",
+    "inline_notice_limit": "INLINE_NOTICE_LIMIT",
     "transfer_line_ending": "TRANSFER_LINE_ENDING",
     "usage_columns_json": "USAGE_COLUMNS_JSON",
     "call_center_service_start": "CALL_CENTER_SERVICE_START",

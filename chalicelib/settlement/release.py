@@ -7,8 +7,9 @@ Order, each step idempotent so an interrupted release is completed by running it
    transfer file back with the independent reader and reconcile it; record the files as verified;
 3. one DynamoDB transaction marks the round approved *and* queues the prefecture's report and the
    "notices due" marker (and the audit entry) — before it, nothing tells anyone money is coming;
-4. follow-ups from the marker: stores marked paid, one payment notice per paid store under a
-   deterministic id. The mail sweep completes any marker a crash left behind.
+4. follow-ups from the marker: per paid store the notice file, one payment notice mail under a
+   deterministic id, and the paid mark. Done in the request for a round of up to
+   `inline_notice_limit` stores, otherwise (and after any crash) by the mail sweep.
 """
 
 from __future__ import annotations
@@ -121,9 +122,6 @@ def _write_files(deps: Deps, item: dict[str, Any], figures: RoundFigures, stores
              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     docs.put(files["summary"], documents.summary_json(figures, {"transfer_date": transfer_date.isoformat()}),
              "application/json")
-    for line in figures.paid_lines():
-        docs.put(f"settlements/{month}/notices/{line.store_id}.txt",
-                 documents.payment_notice(line, payees[line.store_id], figures, transfer_date), "text/plain; charset=utf-8")
     return files
 
 
@@ -201,8 +199,9 @@ def release(deps: Deps, item: dict[str, Any], lines: list[dict[str, Any]], actor
         logger.info("settlement approved by a concurrent run", extra={"month": month})
         return approved
     logger.info("settlement approved", extra={"month": month, "stores_paid": figures.stores_paid})
-    mail_ids = complete(deps, month, now)
-    # The first mails go now; the mail sweep sends the rest (a request must answer within API limits).
+    # Per-store work (notice files, notices, paid marks) is ~3 writes a store: a large round leaves it
+    # to the mail sweep (every 5 minutes, its own timeout) so an approval answers within API limits.
+    mail_ids = complete(deps, month, now) if figures.stores_paid <= deps.settings.inline_notice_limit else []
     deps.outbox.deliver([report.mail_id, *mail_ids[:50]], deps.sender, now)
     return approved
 
@@ -220,9 +219,17 @@ def complete(deps: Deps, month: str, now: datetime) -> list[str]:
     paid = [line for line in lines if line["status"] == "pay"]
     stores = batch_get(deps.settings.stores_table, "store_id", [line["store_id"] for line in paid])
     transfer_date = date.fromisoformat(item["transfer_date"])
+    figures = figures_from(item, lines)
+    by_store = {line.store_id: line for line in figures.paid_lines()}
+    docs = FileStore(deps.settings.documents_bucket)
     mail_ids = []
     for line in paid:
         store = stores[line["store_id"]]
+        # The notice kept with the round (支払通知書); written before the store is marked paid, so a
+        # re-run writes the same bytes.
+        docs.put(f"settlements/{month}/notices/{line['store_id']}.txt",
+                 documents.payment_notice(by_store[line["store_id"]], payee(store, month), figures, transfer_date),
+                 "text/plain; charset=utf-8")
         subject, body = mails.payment_notice(store, line, month, transfer_date)
         mail = Mail(f"payment-notice#{month}#{line['store_id']}", store["email"], subject, body, "payment-notice")
         deps.outbox.add(mail, now)  # deterministic id: queued once, however often this runs

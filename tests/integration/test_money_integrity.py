@@ -257,3 +257,19 @@ def test_an_adjustment_claimed_elsewhere_stops_the_approval_before_anything_is_r
     assert code == 409
     assert service.get_round(deps, "2025-07")["status"] == "draft"
     assert not any("7月" in m["subject"] for m in payment_notices(api))
+
+
+def test_a_large_round_answers_at_once_and_the_sweep_sends_its_notices(api, deps, monkeypatch):
+    stores = make_stores(api, 3)
+    monkeypatch.setattr(deps.settings, "inline_notice_limit", 2)
+    upload(api, csv_of(june_usage(stores)))
+    api.call("POST", "/settlements/2025-06/draft", {}, as_="accountant", headers=JULY_2)
+    code, approved = api.call("POST", "/settlements/2025-06/approve", {}, as_="accountant2", headers=JULY_2)
+    assert code == 200 and approved["status"] == "approved"
+    assert queued_notices(deps) == []
+    assert api.call("POST", "/jobs/mail-sweep", {}, as_="admin")[0] == 200
+    assert queued_notices(deps) == [f"payment-notice#2025-06#{s}" for s in sorted(stores)]
+    from chalicelib.adapters.files import FileStore
+
+    notice = FileStore(deps.settings.documents_bucket).get(f"settlements/2025-06/notices/{stores[0]}.txt")
+    assert notice is not None and "お支払額: 2,000円" in notice.decode("utf-8")
