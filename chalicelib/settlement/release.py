@@ -230,10 +230,13 @@ def complete(deps: Deps, month: str, now: datetime) -> list[str]:
         docs.put(f"settlements/{month}/notices/{line['store_id']}.txt",
                  documents.payment_notice(by_store[line["store_id"]], payee(store, month), figures, transfer_date),
                  "text/plain; charset=utf-8")
-        subject, body = mails.payment_notice(store, line, month, transfer_date)
-        mail = Mail(f"payment-notice#{month}#{line['store_id']}", store["email"], subject, body, "payment-notice")
-        deps.outbox.add(mail, now)  # deterministic id: queued once, however often this runs
-        mail_ids.append(mail.mail_id)
+        if store.get("email"):
+            subject, body = mails.payment_notice(store, line, month, transfer_date)
+            mail = Mail(f"payment-notice#{month}#{line['store_id']}", store["email"], subject, body, "payment-notice")
+            deps.outbox.add(mail, now)  # deterministic id: queued once, however often this runs
+            mail_ids.append(mail.mail_id)
+        else:  # the notice file is kept; a store without an address is still paid
+            logger.warning("paid store has no e-mail address for its notice", extra={"store_id": line["store_id"]})
         _mark_paid(deps, store, month)
     _table(deps).delete_item(Key={"pk": NOTICES_PENDING, "sk": month})
     return mail_ids
