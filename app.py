@@ -9,7 +9,7 @@ from chalicelib.deps import get_deps
 from chalicelib.jobs import registry
 from chalicelib.kernel.lazy import lazy_module
 from chalicelib.observability import logger
-from chalicelib.routes import console, inquiries, ops, public, screening, settlement, stores
+from chalicelib.routes import console, inquiries, local_oauth, ops, public, screening, settlement, stores
 from chalicelib.web.authorizer import auth_bp
 from chalicelib.web.middleware import http_middleware
 
@@ -25,7 +25,8 @@ app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_s
 # Correlation id, log keys and the security headers of every answer (chalicelib/web/middleware.py).
 app.register_middleware(http_middleware, "http")
 
-for blueprint in (auth_bp, public.bp, screening.bp, ops.bp, console.bp, settlement.bp, inquiries.bp, stores.bp):
+for blueprint in (auth_bp, public.bp, screening.bp, ops.bp, console.bp, local_oauth.bp, settlement.bp, inquiries.bp,
+                  stores.bp):
     app.register_blueprint(blueprint)
 
 

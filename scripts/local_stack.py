@@ -26,9 +26,10 @@ BANNER = """
    申込フォーム (public form):  {base}/apply
    スタッフ画面 (staff console): {base}/console
    ローカルAWS (moto):           {aws}
- デモログイン (demo logins) — open a link to sign in as that user:
+ デモログイン (demo logins) — each link signs in as that user through the local
+ stand-in for Cognito's hosted login (code + PKCE; {base}/console/login lets you pick):
 {logins}
-   tokens: {tokens}
+   bearer tokens for scripts: {tokens}
  Ctrl-C で停止 / Ctrl-C stops everything.
 ==============================================================
 """

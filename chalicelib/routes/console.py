@@ -1,17 +1,26 @@
 """The staff console: HTML shells only. Every figure on them comes from the JSON APIs with the bearer token.
 
 The shells carry no data and no personal information, so they are public routes; the pages call the
-staff APIs with the token kept in the browser's sessionStorage (see templates/console.html).
+staff APIs with the access token of the signed-in session, kept in the browser's localStorage so
+every tab shares it (templates/_session.js). Staff sign in through the hosted login with
+authorization code + PKCE (templates/_oauth.js, chalicelib/auth/oauth.py); `POST /auth/token`
+redeems the code.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from chalice import Blueprint, Response
 
+from chalicelib.audit.log import Actor, entry
+from chalicelib.auth import oauth
+from chalicelib.deps import get_deps
+from chalicelib.observability import logger
+from chalicelib.settings import get_settings
 from chalicelib.web import pages
-from chalicelib.web.http import Ctx, html_response, public_route
+from chalicelib.web.http import Ctx, error_response, html_response, json_response, public_route
 
 bp = Blueprint(__name__)
 
@@ -20,7 +29,31 @@ TEMPLATE = "console.html"
 
 def _page(page: str, item: str = "") -> Response:
     # Never framed, nonce CSP: set for every page by chalicelib.web.http.secure_response.
-    return html_response(pages.render(TEMPLATE, page=page, item=item))
+    auth = oauth.console_auth(get_settings())
+    config = json.dumps(auth.browser_config() if auth else None)
+    return html_response(pages.render(TEMPLATE, page=page, item=item, auth=config))
+
+
+@public_route(bp, "/auth/token", methods=("POST",), content_types=["application/json"])
+def sign_in(ctx: Ctx) -> Any:
+    """Redeem the hosted login's code with the PKCE verifier; answer the access token of a staff member.
+
+    Same origin as the pages (their CSP allows no other); the hosted login checks the verifier, this
+    route checks the token it answers (as the authorizer will) and audits the sign-in.
+    """
+    try:
+        code, verifier = oauth.validate_request(ctx.json_body())
+        signed_in = oauth.redeem(get_settings(), code, verifier)
+    except oauth.SignInError as exc:
+        logger.info("sign-in refused", extra={"reason": exc.code})
+        return error_response(exc.status, "sign_in_failed", exc.message)
+    principal = signed_in.principal
+    get_deps().audit.append(entry(Actor.of(principal), "staff.sign_in", f"staff#{principal.user}", ctx.now,
+                                  detail={"via": "hosted_login", "expires_in": signed_in.expires_in}))
+    return json_response({"access_token": signed_in.access_token, "token_type": "Bearer",
+                          "expires_in": signed_in.expires_in, "user": principal.user,
+                          "roles": sorted(principal.roles)},
+                         headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 
 @public_route(bp, "/console")

@@ -1,13 +1,12 @@
-"""Admin and operations routes: the audit log, local mail, jobs, who am I, local demo logins."""
+"""Admin and operations routes: the audit log, local mail, jobs, who am I, the local demo users."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 from chalice import Blueprint
 
+from chalicelib.auth.local_users import DEMO_USERS
 from chalicelib.auth.roles import ALL_ROLES, OPERATOR, Role
 from chalicelib.deps import get_deps
 from chalicelib.errors import InvalidInput, NotFound
@@ -62,9 +61,11 @@ def run_job(ctx: Ctx, name: str) -> Any:
 
 @public_route(bp, "/dev/demo-logins")
 def demo_logins(ctx: Ctx) -> Any:
-    """The local stage's demo logins (the console's login page offers them). 404 elsewhere."""
-    settings = get_settings()
-    tokens = Path(".local/tokens.json")
-    if not settings.is_local or not tokens.exists():
+    """The local stage's demo users and their roles (the console's login page lists them). 404 elsewhere.
+
+    No tokens: the console signs in through the local hosted login (/dev/oauth2/authorize); scripts
+    read `.local/tokens.json`.
+    """
+    if not get_settings().is_local:
         raise NotFound("見つかりません")
-    return json_response(json.loads(tokens.read_text(encoding="utf-8")))
+    return json_response({"users": [{"user": user, "role": role} for user, role in DEMO_USERS.items()]})

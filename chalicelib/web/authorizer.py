@@ -1,12 +1,15 @@
 """The built-in Chalice authorizer for staff routes: verifies the bearer JWT, passes user and roles on.
 
-Roles are checked in the app (chalicelib.web.http) on these verified claims.
+Only the console's app client's tokens pass (chalicelib.auth.tokens: `token_use` with `client_id`
+or `aud`, issuer, expiry, RS256). Roles are checked in the app (chalicelib.web.http) on these
+verified claims.
 """
 
 from __future__ import annotations
 
 from chalice import AuthResponse, Blueprint
 
+from chalicelib.auth.oauth import expected_client_id
 from chalicelib.auth.tokens import InvalidToken, verify
 from chalicelib.observability import logger
 from chalicelib.settings import get_settings
@@ -19,7 +22,7 @@ def staff_auth(auth_request):  # type: ignore[no-untyped-def]
     settings = get_settings()
     try:
         principal = verify(auth_request.token, jwks_source=settings.jwks_source,
-                           issuer=settings.jwt_issuer, audience=settings.jwt_audience)
+                           issuer=settings.jwt_issuer, client_id=expected_client_id(settings))
     except InvalidToken as exc:
         logger.info("token refused", extra={"reason": str(exc)})
         return AuthResponse(routes=[], principal_id="anonymous")

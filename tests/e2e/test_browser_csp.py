@@ -99,10 +99,10 @@ def test_the_console_login_and_pages_work_under_their_csp(watched: tuple[Any, li
     response = page.goto(f"{stack.base}/console/login")
     assert response.headers["referrer-policy"] == "no-referrer"
     # Built by the page script with a `style` (applied through the CSSOM, which CSP allows).
-    label = page.locator("label[for=token]")
-    expect(label).to_have_text("アクセストークン")
-    assert label.evaluate("e => getComputedStyle(e).fontWeight") == "700"
-    expect(page.locator("#demo")).to_be_visible()  # the local demo logins came from the API
+    hint = page.locator("#sign-in-hint")
+    expect(hint).to_contain_text("デモ利用者を選ぶ画面")
+    assert hint.evaluate("e => getComputedStyle(e).marginTop") == "10px"
+    expect(page.locator("#demo")).to_be_visible()  # the local demo users came from the API
     page.goto(f"{stack.base}/console/login?as=screener")
     page.wait_for_url(re.compile(r"/console(\?.*)?$"))
     expect(page.locator("#who")).to_contain_text("screener")

@@ -1,0 +1,160 @@
+"""The local stack's stand-in for Cognito's hosted login (chalicelib/auth/local_oauth.py) over HTTP.
+
+`/dev/oauth2/authorize`, `/dev/oauth2/token` and `/dev/logout` mirror Cognito's `/oauth2/authorize`,
+`/oauth2/token` and `/logout`, so the console signs in through the same code in both stages (only
+the base URL differs). Served by the local stack only: 404 in every other stage.
+"""
+
+from __future__ import annotations
+
+import html
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from chalicelib.auth import local_oauth
+from chalicelib.auth.local_users import DEMO_USERS
+from chalicelib.auth.oauth import ConsoleAuth, console_auth
+from chalicelib.errors import NotFound
+from chalicelib.settings import get_settings
+from chalicelib.web import pages
+from chalicelib.web.http import Ctx, error_response, html_response, json_response, public_route
+
+bp = Blueprint(__name__)
+
+FORM = "application/x-www-form-urlencoded"
+MAX_FORM_BYTES = 8192
+ROLE_LABELS = {"screener": "審査担当", "accountant": "経理担当", "agent": "コールセンター", "coordinator": "説明会担当",
+               "prefecture": "県職員（閲覧）", "admin": "管理者"}
+#: What the authorize form carries on from the request (all checked by parse_authorize first).
+CARRIED = ("response_type", "client_id", "redirect_uri", "state", "code_challenge", "code_challenge_method", "scope")
+
+
+def _local_auth() -> ConsoleAuth:
+    settings = get_settings()
+    auth = console_auth(settings) if settings.is_local else None
+    if auth is None:
+        raise NotFound("見つかりません")
+    return auth
+
+
+def _query(ctx: Ctx) -> dict[str, list[str]]:
+    params = ctx.request.query_params
+    return {name: list(params.getlist(name)) for name in params} if params else {}
+
+
+def _form(ctx: Ctx) -> dict[str, list[str]]:
+    raw = ctx.request.raw_body or b""
+    try:
+        if len(raw) > MAX_FORM_BYTES:
+            raise ValueError("too large")
+        return urllib.parse.parse_qs(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=30,
+                                     errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        raise local_oauth.OAuthError("invalid_request", "フォームの形式が正しくありません", redirect=False) from None
+
+
+def _redirect(uri: str, params: dict[str, str | None], status: int = 302) -> Response:
+    query = urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})
+    return Response(body="", status_code=status,
+                    headers={"Location": uri + ("&" if "?" in uri else "?") + query, "Cache-Control": "no-store"})
+
+
+def _problem_page(description: str, status: int = 400) -> Response:
+    page = pages.render("local_authorize.html")
+    text = str(page).replace("<!--problem-->", f'<p class="err" role="alert">{html.escape(description)}</p>')
+    # Nothing to pick: drop the form.
+    start, end = text.index('<form method="post"'), text.index("</form>") + len("</form>")
+    return html_response(pages.Page(text[:start] + text[end:], page.nonce), status)
+
+
+def _error(exc: local_oauth.OAuthError, auth: ConsoleAuth, state: str | None, status: int = 302) -> Response:
+    if not exc.redirect:
+        return _problem_page(f"ログインの要求が正しくありません: {exc.description}")
+    return _redirect(auth.redirect_uri, {"error": exc.error, "error_description": exc.description, "state": state},
+                     status)
+
+
+def _picker(request: local_oauth.AuthorizeRequest) -> Response:
+    page = pages.render("local_authorize.html")
+    values = {"response_type": "code", "client_id": request.client_id, "redirect_uri": request.redirect_uri,
+              "state": request.state, "code_challenge": request.code_challenge, "code_challenge_method": "S256",
+              "scope": request.scope}
+    fields = "\n".join(f'<input type="hidden" name="{name}" value="{html.escape(value)}">'
+                       for name, value in values.items() if value is not None)
+    users = "".join(
+        f'<li><button type="submit" name="user" value="{html.escape(user)}" data-user="{html.escape(user)}">'
+        f'{html.escape(user)}<small>{html.escape(ROLE_LABELS.get(role, role))}</small></button></li>'
+        for user, role in DEMO_USERS.items())
+    text = str(page).replace("<!--fields-->", fields).replace("<!--users-->", users)
+    return html_response(pages.Page(text, page.nonce))
+
+
+@public_route(bp, "/dev/oauth2/authorize")
+def authorize(ctx: Ctx) -> Any:
+    """The hosted login's sign-in page: pick a demo user (or `login_hint` names one: straight back)."""
+    auth = _local_auth()
+    params = _query(ctx)
+    try:
+        request = local_oauth.parse_authorize(params, auth)
+        if request.login_hint:
+            code = local_oauth.issue_code(request, request.login_hint)
+            return _redirect(request.redirect_uri, {"code": code, "state": request.state})
+    except local_oauth.OAuthError as exc:
+        state = (params.get("state") or [None])[0]
+        return _error(exc, auth, state if state and local_oauth.STATE.fullmatch(state) else None)
+    return _picker(request)
+
+
+@public_route(bp, "/dev/oauth2/authorize", methods=("POST",), content_types=[FORM])
+def authorize_pick(ctx: Ctx) -> Any:
+    """The picked user (or cancel): back to the console with a code (or `error=access_denied`)."""
+    auth = _local_auth()
+    try:
+        form = _form(ctx)
+        request = local_oauth.parse_authorize(form, auth)
+    except local_oauth.OAuthError as exc:
+        state = (_safe_form(ctx).get("state") or [None])[0]
+        return _error(exc, auth, state if state and local_oauth.STATE.fullmatch(state) else None, 303)
+    if form.get("cancel"):
+        return _redirect(auth.redirect_uri, {"error": "access_denied", "state": request.state}, 303)
+    try:
+        code = local_oauth.issue_code(request, (form.get("user") or [""])[0])
+    except local_oauth.OAuthError as exc:
+        return _error(exc, auth, request.state, 303)
+    return _redirect(request.redirect_uri, {"code": code, "state": request.state}, 303)
+
+
+def _safe_form(ctx: Ctx) -> dict[str, list[str]]:
+    try:
+        return _form(ctx)
+    except local_oauth.OAuthError:
+        return {}
+
+
+@public_route(bp, "/dev/oauth2/token", methods=("POST",), content_types=[FORM])
+def token(ctx: Ctx) -> Any:
+    """The token endpoint (called by `POST /auth/token`, as Cognito's is in the cloud)."""
+    auth = _local_auth()
+    settings = get_settings()
+    try:
+        answer = local_oauth.redeem(_form(ctx), auth, Path(settings.jwks_source), settings.jwt_issuer)
+    except local_oauth.OAuthError as exc:
+        # The app's error shape (the OAuth error code as its code, a Japanese message); the console's
+        # redemption (chalicelib.auth.oauth.redeem) reads the status only, as it does of Cognito's.
+        status = 503 if exc.error == "temporarily_unavailable" else 400
+        return error_response(status, exc.error, exc.description)
+    return json_response(answer, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+
+@public_route(bp, "/dev/logout")
+def logout(ctx: Ctx) -> Any:
+    """The hosted login's logout: back to the registered logout URI."""
+    auth = _local_auth()
+    try:
+        target = local_oauth.check_logout(_query(ctx), auth)
+    except local_oauth.OAuthError as exc:
+        return _problem_page(f"ログアウトの要求が正しくありません: {exc.description}")
+    return Response(body="", status_code=302, headers={"Location": target, "Cache-Control": "no-store"})
