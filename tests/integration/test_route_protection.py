@@ -4,6 +4,7 @@ callers (401) and every role it does not name (403) — so no future route can s
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -79,3 +80,22 @@ def test_an_expired_or_foreign_token_is_refused(api, aws_server):
 
     other_key = LocalIssuer.create().token("screener", ["screener"])
     assert api.call("GET", "/applications", headers={"Authorization": f"Bearer {other_key}"})[0] == 403
+
+
+def test_only_the_console_clients_access_or_id_tokens_pass_the_authorizer(api, aws_server):
+    from chalicelib.auth.local_users import LOCAL_CLIENT_ID, LOCAL_ISSUER
+
+    issuer = aws_server[1]["_issuer"]
+
+    def me(token: str) -> int:
+        return api.call("GET", "/me", headers={"Authorization": f"Bearer {token}"})[0]
+
+    assert me(issuer.token("admin", ["admin"])) == 200
+    assert me(issuer.id_token("admin", ["admin"])) == 200
+    assert me(issuer.token("admin", ["admin"], client_id="another-app-client")) == 403
+    assert me(issuer.id_token("admin", ["admin"], client_id="another-app-client")) == 403
+    now = int(time.time())
+    base = {"sub": "x", "cognito:groups": ["admin"], "iss": LOCAL_ISSUER, "iat": now, "exp": now + 600}
+    assert me(issuer.sign({**base, "token_use": "refresh", "client_id": LOCAL_CLIENT_ID})) == 403
+    assert me(issuer.sign({**base, "client_id": LOCAL_CLIENT_ID})) == 403   # no token_use
+    assert me(issuer.sign({**base, "token_use": "access", "aud": LOCAL_CLIENT_ID})) == 403   # aud is not client_id
