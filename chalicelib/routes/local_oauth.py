@@ -17,7 +17,7 @@ from chalice import Blueprint, Response
 from chalicelib.auth import local_oauth
 from chalicelib.auth.local_users import DEMO_USERS
 from chalicelib.auth.oauth import ConsoleAuth, console_auth
-from chalicelib.errors import NotFound
+from chalicelib.errors import DomainError, NotFound
 from chalicelib.settings import get_settings
 from chalicelib.web import pages
 from chalicelib.web.http import Ctx, error_response, html_response, json_response, public_route
@@ -25,6 +25,7 @@ from chalicelib.web.http import Ctx, error_response, html_response, json_respons
 bp = Blueprint(__name__)
 
 FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
 MAX_FORM_BYTES = 8192
 ROLE_LABELS = {"screener": "審査担当", "accountant": "経理担当", "agent": "コールセンター", "coordinator": "説明会担当",
                "prefecture": "県職員（閲覧）", "admin": "管理者"}
@@ -46,6 +47,12 @@ def _query(ctx: Ctx) -> dict[str, list[str]]:
 
 
 def _form(ctx: Ctx) -> dict[str, list[str]]:
+    """The request's fields: form-encoded as Cognito takes them, or (like every public POST) JSON."""
+    if (ctx.request.headers.get("content-type") or "").startswith(JSON):
+        body = ctx.json_body()  # unreadable JSON is the app's usual 400
+        if not all(isinstance(v, str) for v in body.values()):
+            raise local_oauth.OAuthError("invalid_request", "フォームの形式が正しくありません", redirect=False)
+        return {k: [v] for k, v in body.items()}
     raw = ctx.request.raw_body or b""
     try:
         if len(raw) > MAX_FORM_BYTES:
@@ -108,7 +115,7 @@ def authorize(ctx: Ctx) -> Any:
     return _picker(request)
 
 
-@public_route(bp, "/dev/oauth2/authorize", methods=("POST",), content_types=[FORM])
+@public_route(bp, "/dev/oauth2/authorize", methods=("POST",), content_types=[FORM, JSON])
 def authorize_pick(ctx: Ctx) -> Any:
     """The picked user (or cancel): back to the console with a code (or `error=access_denied`)."""
     auth = _local_auth()
@@ -130,11 +137,11 @@ def authorize_pick(ctx: Ctx) -> Any:
 def _safe_form(ctx: Ctx) -> dict[str, list[str]]:
     try:
         return _form(ctx)
-    except local_oauth.OAuthError:
+    except (local_oauth.OAuthError, DomainError):
         return {}
 
 
-@public_route(bp, "/dev/oauth2/token", methods=("POST",), content_types=[FORM])
+@public_route(bp, "/dev/oauth2/token", methods=("POST",), content_types=[FORM, JSON])
 def token(ctx: Ctx) -> Any:
     """The token endpoint (called by `POST /auth/token`, as Cognito's is in the cloud)."""
     auth = _local_auth()

@@ -221,6 +221,15 @@ def test_a_malformed_token_request_is_a_400(local, body):
     assert response.status_code == 400
 
 
+def test_the_token_endpoint_also_reads_json_with_the_same_rules(local):
+    fields = {"grant_type": "authorization_code", "client_id": LOCAL_CLIENT_ID, "code": code_for(local),
+              "redirect_uri": REDIRECT, "code_verifier": VERIFIER}
+    assert local.call("POST", "/dev/oauth2/token", {**fields, "code_verifier": ["x"]})[0] == 400
+    status, answer = local.call("POST", "/dev/oauth2/token", fields)
+    assert status == 200 and check(answer["access_token"]).user == "screener"
+    assert local.call("POST", "/dev/oauth2/token", fields)[0] == 400   # once only, whatever the encoding
+
+
 # --- /dev/logout -------------------------------------------------------------------------------------------
 
 
