@@ -4,8 +4,8 @@
    `code`, the app client, the configured redirect URI, a PKCE challenge and a `state` that carries
    the page asked for; templates/_oauth.js).
 2. The hosted login (Cognito: password and TOTP) returns to the console's login page with a code.
-3. The page hands the code and its PKCE verifier to `POST /auth/token` on this API (same origin, so
-   the pages' CSP keeps `connect-src 'self'`). `redeem` exchanges them at `{hosted}/oauth2/token`,
+3. The page hands the code and its PKCE verifier to `POST /auth/token` on this API (same origin: the
+   pages' CSP need not let them connect to the hosted login's origin). `redeem` exchanges them at `{hosted}/oauth2/token`,
    verifies the access token exactly as the authorizer does, audits the sign-in and answers the
    access token only: the refresh token is dropped, so a session never outlives its access token.
 4. Logout sends the browser to `{hosted}/logout`, which ends the hosted login's own session.
