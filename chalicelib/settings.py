@@ -82,6 +82,9 @@ class Settings(BaseModel):
     transfer_line_ending: str = "crlf"
     #: Usage export column mapping as JSON (keys of chalicelib.usage.parser.ColumnMapping); empty = default.
     usage_columns_json: str = ""
+    #: Seconds the usage import's lease lasts: no longer than the import function's timeout (120 s, infra/
+    #: functions.py), so that Lambda's retry of a timed-out or crashed import takes the lease over.
+    usage_import_lease_seconds: int = 120
     # --- call center (SPEC §2, §4.5): configuration, not code ------------------------------------
     #: The call center's service period (inclusive) and daily hours, JST (start inclusive, end exclusive).
     call_center_service_start: date = date(2025, 4, 1)
@@ -188,6 +191,7 @@ _ENV = {
     "inline_notice_limit": "INLINE_NOTICE_LIMIT",
     "transfer_line_ending": "TRANSFER_LINE_ENDING",
     "usage_columns_json": "USAGE_COLUMNS_JSON",
+    "usage_import_lease_seconds": "USAGE_IMPORT_LEASE_SECONDS",
     "call_center_service_start": "CALL_CENTER_SERVICE_START",
     "call_center_service_end": "CALL_CENTER_SERVICE_END",
     "call_center_open": "CALL_CENTER_OPEN",

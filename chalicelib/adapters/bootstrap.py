@@ -6,11 +6,20 @@ Safe to run again: existing resources are left as they are.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.adapters.resources import BUCKETS, MAIL_DOMAIN, TABLES, TableSpec, physical_name
+from chalicelib.adapters.resources import (
+    BUCKETS,
+    MAIL_DOMAIN,
+    TABLES,
+    TableSpec,
+    origin_of,
+    physical_name,
+    upload_cors_rules,
+)
 
 
 def _table_args(stage: str, spec: TableSpec) -> dict[str, Any]:
@@ -34,8 +43,13 @@ def _table_args(stage: str, spec: TableSpec) -> dict[str, Any]:
     return args
 
 
-def create_all(stage: str, region: str = "ap-northeast-1") -> None:
+def create_all(stage: str, region: str = "ap-northeast-1", page_origin: str | None = None) -> None:
+    """`page_origin`: where the console is served (default: the origin of PUBLIC_BASE_URL), the one
+    origin a browser-upload bucket accepts presigned POSTs from (as infra/stack.py sets in the cloud)."""
     from chalicelib.adapters import aws
+
+    if page_origin is None and os.environ.get("PUBLIC_BASE_URL"):
+        page_origin = origin_of(os.environ["PUBLIC_BASE_URL"])
 
     ddb = aws.client("dynamodb")
     existing = set(ddb.list_tables().get("TableNames", []))
@@ -56,5 +70,8 @@ def create_all(stage: str, region: str = "ap-northeast-1") -> None:
         s3.put_bucket_versioning(
             Bucket=physical_name(stage, bucket.name), VersioningConfiguration={"Status": "Enabled"}
         )
+        if bucket.browser_uploads and page_origin:
+            s3.put_bucket_cors(Bucket=physical_name(stage, bucket.name),
+                               CORSConfiguration={"CORSRules": upload_cors_rules((page_origin,))})
     ses = aws.client("sesv2")
     ses.create_email_identity(EmailIdentity=MAIL_DOMAIN)

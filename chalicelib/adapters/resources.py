@@ -7,6 +7,7 @@ a Query on a key or index (never a Scan).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True)
@@ -91,15 +92,37 @@ class BucketSpec:
     env: str
     #: emits EventBridge "Object Created" events (uploads are imported by a handler)
     event_bridge: bool = False
+    #: the console's browser posts files straight into it (presigned POST): CORS for the console's origin
+    browser_uploads: bool = False
 
 
 BUCKETS: tuple[BucketSpec, ...] = (
-    BucketSpec("uploads", "UPLOADS_BUCKET", event_bridge=True),
+    BucketSpec("uploads", "UPLOADS_BUCKET", event_bridge=True, browser_uploads=True),
     BucketSpec("documents", "DOCUMENTS_BUCKET"),
 )
 
 #: Domain the system sends mail from (a verified SES identity).
 MAIL_DOMAIN = "example.jp"
+
+
+#: CORS of a bucket the console's browser uploads into: the presigned POST (a form post, no custom
+#: headers) from the console's origin only; ETag is readable so the page can tell an upload landed.
+UPLOAD_CORS_METHODS = ("POST",)
+UPLOAD_CORS_MAX_AGE_SECONDS = 3000
+
+
+def origin_of(url: str) -> str:
+    """`scheme://host[:port]` of a URL (a page's origin, as a browser sends it in `Origin`)."""
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        raise ValueError(f"not an absolute URL: {url!r}")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def upload_cors_rules(origins: tuple[str, ...]) -> list[dict[str, object]]:
+    """The CORS rules (S3's PutBucketCors shape) of a browser-upload bucket for these page origins."""
+    return [{"AllowedOrigins": list(origins), "AllowedMethods": list(UPLOAD_CORS_METHODS),
+             "AllowedHeaders": ["*"], "ExposeHeaders": ["ETag"], "MaxAgeSeconds": UPLOAD_CORS_MAX_AGE_SECONDS}]
 
 
 def physical_name(stage: str, logical: str) -> str:

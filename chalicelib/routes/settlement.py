@@ -27,13 +27,21 @@ UPLOAD_TYPES = ["text/csv", "application/octet-stream", "application/vnd.ms-exce
 
 @staff_route(bp, "/usage-imports", roles=ACCOUNTING, methods=("POST",), content_types=UPLOAD_TYPES)
 def upload_usage(ctx: Ctx) -> Any:
+    """A small export as the request body (scripts; the acceptance contract). Up to
+    usage.MAX_BODY_BYTES, what API Gateway can carry; larger files go through the console's upload
+    straight to S3 (`POST /usage-imports/uploads`): 413 says so."""
     deps = get_deps()
-    import_id = usage.create_import(deps, ctx.request.raw_body or b"", ctx.principal, ctx.now)
+    try:
+        import_id = usage.create_import(deps, ctx.request.raw_body or b"", ctx.principal, ctx.now)
+    except usage.BodyTooLarge as exc:
+        return error_response(413, exc.code, exc.message, exc.fields)
     if get_settings().is_local:
         # The cloud imports on S3's EventBridge event; locally the same handler runs right away,
         # waiting its turn behind an import already running. As in the cloud, the upload has
         # succeeded whatever the import handler then does: a failed import shows in its report and
         # is completed by re-running it. But an import that never started must not pass for done.
+        # (The local event pump, scripts/local_events.py, sees the object too: the second delivery
+        # finds the import done, as a repeated event does in the cloud.)
         event = events.object_created_event(deps.settings.uploads_bucket, f"{usage.UPLOAD_PREFIX}{import_id}.csv")
         try:
             events.on_object_created(deps, event["detail"], ctx.now)
@@ -43,7 +51,22 @@ def upload_usage(ctx: Ctx) -> Any:
             return busy
         except Exception:
             logger.exception("usage import handler failed", extra={"import_id": import_id})
-    return json_response({"import_id": import_id, "status": usage.get_import(deps, import_id)["status"]}, 201)
+    answer: dict[str, Any] = {"import_id": import_id, "status": usage.get_import(deps, import_id)["status"]}
+    same = usage.find_same_file(deps, import_id)
+    if same:
+        # The very same bytes were imported before: nothing new in it (said plainly, not as a success).
+        answer["same_file_as"] = same
+    return json_response(answer, 201)
+
+
+@staff_route(bp, "/usage-imports/uploads", roles=ACCOUNTING, methods=("POST",))
+def request_usage_upload(ctx: Ctx) -> Any:
+    """A presigned POST for the console to send an export straight to S3 (up to usage.MAX_UPLOAD_BYTES):
+    `{"import_id", "url", "method": "POST", "fields", "file_field", "max_bytes", "expires_at"}`. Body
+    (optional): `{"filename", "size"}`. S3's Object Created event then runs the import (locally the
+    event pump, scripts/local_events.py); the console follows `GET /usage-imports/{id}`."""
+    body = ctx.json_body() if ctx.request.raw_body else {}
+    return json_response(usage.create_upload(get_deps(), body, ctx.principal, ctx.now), 201)
 
 
 @staff_route(bp, "/usage-imports", roles=READ_SETTLEMENT)
@@ -53,7 +76,8 @@ def list_usage_imports(ctx: Ctx) -> Any:
 
 @staff_route(bp, "/usage-imports/{import_id}", roles=READ_SETTLEMENT)
 def get_usage_import(ctx: Ctx, import_id: str) -> Any:
-    return json_response(usage.report(usage.get_import(get_deps(), import_id)))
+    deps = get_deps()
+    return json_response(usage.report(deps, usage.get_import(deps, import_id)))
 
 
 @staff_route(bp, "/usage-imports/{import_id}/process", roles=ACCOUNTING | {Role.ADMIN}, methods=("POST",))

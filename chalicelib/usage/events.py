@@ -10,10 +10,16 @@ from chalicelib.observability import logger
 from chalicelib.usage import service
 
 
-def object_created_event(bucket: str, key: str) -> dict[str, Any]:
-    """The event S3 sends EventBridge; the local stage builds it to run the same handler."""
+def object_created_event(bucket: str, key: str, size: int | None = None, etag: str | None = None) -> dict[str, Any]:
+    """The event S3 sends EventBridge (the fields the app's rule and handler read); the local stage
+    builds it to run the same handler (the upload route, and the event pump scripts/local_events.py)."""
+    obj: dict[str, Any] = {"key": key}
+    if size is not None:
+        obj["size"] = size
+    if etag:
+        obj["etag"] = etag.strip('"')
     return {"version": "0", "source": "aws.s3", "detail-type": "Object Created",
-            "detail": {"bucket": {"name": bucket}, "object": {"key": key}}}
+            "detail": {"bucket": {"name": bucket}, "object": obj, "reason": "PutObject"}}
 
 
 def on_object_created(deps: Deps, detail: dict[str, Any], now: datetime,

@@ -8,11 +8,25 @@ A settlement round counts only committed imports, so a failure midway never coun
 partially; re-running the handler completes the import. One import runs at a time (a lease):
 a handler that finds another import running waits its turn (bounded), then imports; only if the
 other is still running after that does it give up with ImportBusy, leaving the upload to re-run.
+
+Two ways in. The console asks for a presigned POST (`create_upload`) and the browser sends the file
+straight to S3 (up to MAX_UPLOAD_BYTES), which fires the import; scripts may still send a small file
+as the body of `POST /usage-imports` (`create_import`, up to MAX_BODY_BYTES: what API Gateway carries).
+
+The lease lasts `usage_import_lease_seconds` (default 120 s, the import function's timeout): a run that
+timed out or crashed is taken over by Lambda's retry a minute later. It is renewed once, after the long
+parse and before anything is written, so a run that overran it (only possible locally, where nothing
+stops it) notices and stops instead of committing beside another import.
+
+The report's long lists (rejected lines, unknown and inactive stores) are kept in S3 under
+`reports/usage/{import_id}.json`; the item holds the counts and that key (DynamoDB items stop at 400 KB).
+An export identical (SHA-256) to one already committed says so: `same_file_as`.
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import random
 import time
@@ -34,19 +48,49 @@ from chalicelib.errors import Conflict, InvalidInput, NotFound
 from chalicelib.observability import logger
 from chalicelib.usage.parser import ColumnMapping, NotAnExport, parse_usage_export
 
+#: Largest export the console uploads straight to S3 (the presigned POST's content-length-range; the
+#: handler checks it again). A 1,000,000-row export is ~72 MB.
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
-LOCK_LEASE = timedelta(minutes=15)
+#: Largest body `POST /usage-imports` takes. API Gateway hands text/csv (a binary media type) to
+#: Lambda base64-encoded, inside a request payload capped at 6 MB: 4 MiB is 5.6 MB of base64, which
+#: leaves room for the headers and the rest of the event. Larger files go through the console.
+MAX_BODY_BYTES = 4 * 1024 * 1024
+#: How long a presigned upload stays usable (200 MB at 10 Mbit/s takes under 3 minutes).
+UPLOAD_URL_SECONDS = 900
 #: How long a handler waits for another import's lease before giving up (ImportBusy).
 LOCK_WAIT_SECONDS = 15.0
 UPLOAD_PREFIX = "usage/"
+REPORT_PREFIX = "reports/usage/"
+#: The report keeps each list (rejected lines, unknown stores, inactive stores) up to this many
+#: entries and this many bytes of JSON; the counts are always exact. Three full lists stay well
+#: under the 6 MB a Lambda answer may carry (`GET /usage-imports/{id}` returns them whole).
+REPORT_LIST_ITEMS = 20_000
+REPORT_LIST_BYTES = 1_800_000
+#: Names from the file are cut to this many characters in the report.
+REPORT_NAME_CHARS = 100
 DONE = ("committed", "rejected")
+#: Registered by `create_upload`, waiting for the browser's upload to land in S3.
+AWAITING_UPLOAD = "awaiting_upload"
 BUSY_MESSAGE = "別の取り込みを処理中のため、このファイルはまだ取り込んでいません。しばらくしてから「再実行」してください"
+TOO_LARGE_MESSAGE = (f"このファイルは大きすぎるため、ここでは受け付けられません（{MAX_BODY_BYTES // (1024 * 1024)}MB まで）。"
+                     "事務局コンソールの「利用実績」画面からアップロードしてください"
+                     f"（{MAX_UPLOAD_BYTES // (1024 * 1024)}MB まで）")
 
 
 class ImportBusy(Conflict):
     """Another import held the lease for longer than this handler could wait; nothing was done."""
 
     code = "import_busy"
+
+
+class BodyTooLarge(InvalidInput):
+    """A body above MAX_BODY_BYTES: the route answers 413 and points to the console's upload."""
+
+    code = "too_large"
+
+
+def lease(deps: Deps) -> timedelta:
+    return timedelta(seconds=max(1, deps.settings.usage_import_lease_seconds))
 
 
 def _uploads(deps: Deps) -> FileStore:
@@ -58,23 +102,73 @@ def _mapping(deps: Deps) -> ColumnMapping:
     return ColumnMapping(**json.loads(raw)) if raw else ColumnMapping()
 
 
+def _register(deps: Deps, principal: Principal, now: datetime, status: str, extra: dict[str, Any]) -> str:
+    import_id = f"IMP{deps.keys.next_number('usage-import'):06d}"
+    aws.table(deps.settings.imports_table).put_item(Item={
+        "import_id": import_id, "kind": "usage", "status": status, "created_at": now.isoformat(),
+        "uploaded_by": principal.user, "s3_key": f"{UPLOAD_PREFIX}{import_id}.csv", **extra,
+    }, ConditionExpression="attribute_not_exists(import_id)")
+    return import_id
+
+
 def create_import(deps: Deps, body: bytes, principal: Principal, now: datetime) -> str:
-    """Store an uploaded export and register the import; the handler imports it."""
+    """Store an export sent as a request body (small files, scripts) and register the import; the
+    handler imports it (S3's event in the cloud; the route runs it locally)."""
     if not body:
         raise InvalidInput("ファイルが空です", {"file": "利用実績のCSVファイルを選んでください"})
-    if len(body) > MAX_UPLOAD_BYTES:
-        raise InvalidInput("ファイルが大きすぎます", {"file": "200MB 以下にしてください"})
-    import_id = f"IMP{deps.keys.next_number('usage-import'):06d}"
-    key = f"{UPLOAD_PREFIX}{import_id}.csv"
-    aws.table(deps.settings.imports_table).put_item(Item={
-        "import_id": import_id, "kind": "usage", "status": "uploaded", "created_at": now.isoformat(),
-        "uploaded_by": principal.user, "s3_key": key, "size": len(body),
-    }, ConditionExpression="attribute_not_exists(import_id)")
-    _uploads(deps).put(key, body, "text/csv")
+    if len(body) > MAX_BODY_BYTES:
+        raise BodyTooLarge(TOO_LARGE_MESSAGE, {"file": "「利用実績」画面からアップロードしてください"})
+    digest = hashlib.sha256(body).hexdigest()
+    import_id = _register(deps, principal, now, "uploaded", {"size": len(body), "sha256": digest})
+    _uploads(deps).put(f"{UPLOAD_PREFIX}{import_id}.csv", body, "text/csv")
     deps.audit.append(entry(Actor.of(principal), "usage_import.upload", f"import#{import_id}", now,
                             detail={"size": len(body)}))
     logger.info("usage export uploaded", extra={"import_id": import_id, "size": len(body)})
     return import_id
+
+
+def _upload_request(body: dict[str, Any]) -> tuple[str | None, int | None]:
+    """The optional file name and size a browser declares before its upload (checked, not trusted)."""
+    filename, size = body.get("filename"), body.get("size")
+    problems: dict[str, str] = {}
+    if filename is not None and not isinstance(filename, str):
+        problems["filename"] = "ファイル名は文字列で指定してください"
+        filename = None
+    if isinstance(filename, str):
+        filename = "".join(c for c in filename if c.isprintable())[:200].strip() or None
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int)):
+        problems["size"] = "ファイルの大きさはバイト数（整数）で指定してください"
+    elif size is not None and size <= 0:
+        problems["file"] = "ファイルが空です。利用実績のCSVファイルを選んでください"
+    elif size is not None and size > MAX_UPLOAD_BYTES:
+        problems["file"] = (f"ファイルが大きすぎます（{size / 1_048_576:,.1f}MB）。"
+                            f"{MAX_UPLOAD_BYTES // 1_048_576}MB 以下のファイルにしてください")
+    if problems:
+        raise InvalidInput("アップロードできません", problems)
+    return filename, size
+
+
+def create_upload(deps: Deps, body: dict[str, Any], principal: Principal, now: datetime) -> dict[str, Any]:
+    """Register an import and give the browser a presigned POST for `usage/{import_id}.csv`.
+
+    The file goes from the browser to S3 (no size limit of API Gateway's); S3's "Object Created"
+    event runs the import handler (locally: scripts/local_events.py emulates the event)."""
+    filename, size = _upload_request(body)
+    # The URL expires by the real clock whatever clock a local request pins.
+    expires = datetime.now(UTC) + timedelta(seconds=UPLOAD_URL_SECONDS)
+    extra: dict[str, Any] = {"upload_expires_at": expires.isoformat()}
+    if filename:
+        extra["filename"] = filename
+    if size is not None:
+        extra["declared_size"] = size
+    import_id = _register(deps, principal, now, AWAITING_UPLOAD, extra)
+    key = f"{UPLOAD_PREFIX}{import_id}.csv"
+    post = _uploads(deps).presigned_post(key, "text/csv", MAX_UPLOAD_BYTES, UPLOAD_URL_SECONDS)
+    deps.audit.append(entry(Actor.of(principal), "usage_import.upload_url", f"import#{import_id}", now,
+                            detail={"size": size, "expires_at": expires.isoformat()}))
+    logger.info("usage upload url issued", extra={"import_id": import_id, "size": size})
+    return {"import_id": import_id, "key": key, "method": "POST", "url": post["url"], "fields": post["fields"],
+            "file_field": "file", "max_bytes": MAX_UPLOAD_BYTES, "expires_at": expires.isoformat()}
 
 
 def import_id_from_key(key: str) -> str | None:
@@ -90,23 +184,47 @@ def get_import(deps: Deps, import_id: str) -> dict[str, Any]:
     return plain(item)
 
 
-def report(item: dict[str, Any]) -> dict[str, Any]:
+LISTS = ("rejected", "unknown_stores", "inactive_stores")
+
+
+def summary(item: dict[str, Any]) -> dict[str, Any]:
+    """An import's status and counts (the list of imports): everything but the long lists."""
     rep = item.get("report") or {}
+    expires = item.get("upload_expires_at")
     return {
         "import_id": item["import_id"], "status": item["status"], "created_at": item["created_at"],
-        "uploaded_by": item.get("uploaded_by"), "error": item.get("error"),
+        "uploaded_by": item.get("uploaded_by"), "error": item.get("error"), "filename": item.get("filename"),
+        "size": item.get("size", item.get("declared_size")),
+        "upload_expires_at": expires,
+        # A presigned upload nobody completed: its URL no longer works (a new upload gets a new number).
+        "upload_expired": bool(item["status"] == AWAITING_UPLOAD and expires and
+                               datetime.fromisoformat(expires) < datetime.now(UTC)),
+        "processing_started_at": item.get("processing_started_at"), "finished_at": item.get("finished_at"),
+        "same_file_as": rep.get("same_file_as", item.get("same_file_as")),
         "rows": rep.get("rows", 0), "accepted": rep.get("accepted", 0), "duplicates": rep.get("duplicates", 0),
-        "rejected": rep.get("rejected", []), "rejected_count": rep.get("rejected_count", 0),
-        "unknown_stores": rep.get("unknown_stores", []), "inactive_stores": rep.get("inactive_stores", []),
+        "rejected_count": rep.get("rejected_count", 0),
+        "unknown_store_count": rep.get("unknown_store_count", len(rep.get("unknown_stores", []))),
+        "inactive_store_count": rep.get("inactive_store_count", len(rep.get("inactive_stores", []))),
         "months": rep.get("months", []),
         "points_by_month": rep.get("points_by_month", {}), "late_months": rep.get("late_months", []),
     }
 
 
+def report(deps: Deps, item: dict[str, Any]) -> dict[str, Any]:
+    """The whole report: the summary and the lists (from S3 when the item names them)."""
+    rep = item.get("report") or {}
+    lists = {name: rep.get(name, []) for name in LISTS}
+    if rep.get("lists_key"):
+        stored = _uploads(deps).get(rep["lists_key"])
+        if stored is not None:
+            lists.update({k: v for k, v in json.loads(stored).items() if k in LISTS})
+    return {**summary(item), **lists}
+
+
 def list_imports(deps: Deps, limit: int = 50) -> list[dict[str, Any]]:
     page = aws.table(deps.settings.imports_table).query(
         IndexName="by_kind", KeyConditionExpression=Key("kind").eq("usage"), ScanIndexForward=False, Limit=limit)
-    return [report(plain(i)) for i in page.get("Items", [])]
+    return [summary(plain(i)) for i in page.get("Items", [])]
 
 
 def committed_imports(deps: Deps) -> list[dict[str, Any]]:
@@ -115,13 +233,27 @@ def committed_imports(deps: Deps) -> list[dict[str, Any]]:
                      FilterExpression=Attr("status").eq("committed"))
 
 
+def same_file_as(committed: list[dict[str, Any]], digest: str | None, exclude: str) -> str | None:
+    """The first committed import of a file with these very bytes (SHA-256), if any."""
+    if not digest:
+        return None
+    same = sorted(i["import_id"] for i in committed if i.get("sha256") == digest and i["import_id"] != exclude)
+    return same[0] if same else None
+
+
+def find_same_file(deps: Deps, import_id: str) -> str | None:
+    """For an upload's answer: is this file one already imported?"""
+    item = get_import(deps, import_id)
+    return summary(item)["same_file_as"] or same_file_as(committed_imports(deps), item.get("sha256"), import_id)
+
+
 def _try_lock(deps: Deps, owner: str) -> bool:
     # The lease runs on the machine's clock, not on the business `now` a local request may pin:
     # two requests pinned to different days must still exclude each other.
     wall = datetime.now(UTC)
     try:
         aws.table(deps.settings.keys_table).put_item(
-            Item={"pk": "lock", "sk": "usage-import", "owner": owner, "until": (wall + LOCK_LEASE).isoformat()},
+            Item={"pk": "lock", "sk": "usage-import", "owner": owner, "until": (wall + lease(deps)).isoformat()},
             ConditionExpression="attribute_not_exists(pk) OR #u < :now",
             ExpressionAttributeNames={"#u": "until"}, ExpressionAttributeValues={":now": wall.isoformat()},
         )
@@ -144,6 +276,22 @@ def _lock(deps: Deps, import_id: str, owner: str, wait_seconds: float) -> None:
         pause = min(pause * 2, 1.0)
 
 
+def _renew(deps: Deps, import_id: str, owner: str) -> None:
+    """Extend our lease by a full term; if it ran out and another import took it, stop (ImportBusy):
+    committing beside that import could count a transaction both files hold twice."""
+    wall = datetime.now(UTC)
+    try:
+        aws.table(deps.settings.keys_table).update_item(
+            Key={"pk": "lock", "sk": "usage-import"}, UpdateExpression="SET #u = :until",
+            ConditionExpression="#o = :me", ExpressionAttributeNames={"#u": "until", "#o": "owner"},
+            ExpressionAttributeValues={":until": (wall + lease(deps)).isoformat(), ":me": owner})
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+        logger.warning("usage import lease lost before staging", extra={"import_id": import_id})
+        raise ImportBusy(BUSY_MESSAGE, {"import_id": import_id}) from exc
+
+
 def _unlock(deps: Deps, owner: str) -> None:
     """Release the lease if it is still ours (after an overrun lease another import may hold it)."""
     try:
@@ -156,11 +304,11 @@ def _unlock(deps: Deps, owner: str) -> None:
         logger.warning("usage import lease was taken over before release")
 
 
-def _known_ids(deps: Deps, months: list[str], exclude: str) -> set[str]:
+def _known_ids(deps: Deps, committed: list[dict[str, Any]], months: list[str], exclude: str) -> set[str]:
     """Transaction ids of every committed import that touched these months."""
     known: set[str] = set()
     store = _uploads(deps)
-    for item in committed_imports(deps):
+    for item in committed:
         if item["import_id"] == exclude or not set(item.get("months", [])) & set(months):
             continue
         data = store.get(f"ledger/txids/{item['import_id']}.txt.gz")
@@ -178,15 +326,15 @@ def process_import(deps: Deps, import_id: str, now: datetime, wait_seconds: floa
     """
     item = get_import(deps, import_id)
     if item["status"] in DONE:
-        return report(item)
+        return report(deps, item)
     owner = f"{import_id}#{uuid.uuid4().hex}"
     _lock(deps, import_id, owner, LOCK_WAIT_SECONDS if wait_seconds is None else wait_seconds)
     try:
         # Read again under the lease: whoever held it may have imported this very upload.
         item = get_import(deps, import_id)
         if item["status"] in DONE:
-            return report(item)
-        return _process_locked(deps, item, now)
+            return report(deps, item)
+        return _process_locked(deps, item, owner, now)
     finally:
         _unlock(deps, owner)
 
@@ -200,7 +348,19 @@ def _set_status(deps: Deps, import_id: str, status: str, extra: dict[str, Any]) 
         ExpressionAttributeNames=names, ExpressionAttributeValues=values)
 
 
-def _summarise(result: Any, stores: dict[str, Any], frozen: set[str]) -> dict[str, Any]:
+def _fit(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The first entries of a list, as many as REPORT_LIST_ITEMS and REPORT_LIST_BYTES allow."""
+    kept, size = [], 2
+    for e in entries[:REPORT_LIST_ITEMS]:
+        size += len(json.dumps(e, ensure_ascii=False).encode("utf-8")) + 1
+        if size > REPORT_LIST_BYTES:
+            break
+        kept.append(e)
+    return kept
+
+
+def _summarise(result: Any, stores: dict[str, Any], frozen: set[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the counts the item keeps, the lists kept in S3)."""
     unknown: dict[str, dict[str, Any]] = {}
     inactive: dict[str, dict[str, Any]] = {}
     points_by_month: dict[str, int] = {}
@@ -211,44 +371,71 @@ def _summarise(result: Any, stores: dict[str, Any], frozen: set[str]) -> dict[st
         target = unknown if store is None else inactive if store.get("status") != "active" else None
         if target is None:
             continue
-        u = target.setdefault(store_id, {"store_id": store_id, "name": result.store_names.get(store_id, ""),
+        u = target.setdefault(store_id, {"store_id": store_id,
+                                         "name": result.store_names.get(store_id, "")[:REPORT_NAME_CHARS],
                                          "rows": 0, "points": 0,
                                          **({"status": store["status"]} if store is not None else {})})
         u["rows"] += result.counts.get((month, store_id), 0)
         u["points"] += points
-    return {
+    counts = {
         "rows": result.rows, "accepted": result.accepted, "duplicates": result.duplicates,
-        # The report keeps the first 1,000 rejected lines; the count is exact.
-        "rejected": [asdict(r) for r in result.rejected[:1000]], "rejected_count": len(result.rejected),
-        "unknown_stores": sorted(unknown.values(), key=lambda u: u["store_id"]),
-        "inactive_stores": sorted(inactive.values(), key=lambda u: u["store_id"]),
+        "rejected_count": len(result.rejected), "unknown_store_count": len(unknown),
+        "inactive_store_count": len(inactive),
         "months": result.months, "points_by_month": points_by_month, "late_months": sorted(frozen),
     }
+    lists = {
+        "rejected": _fit([asdict(r) for r in result.rejected[:REPORT_LIST_ITEMS]]),
+        "unknown_stores": _fit(sorted(unknown.values(), key=lambda u: u["store_id"])),
+        "inactive_stores": _fit(sorted(inactive.values(), key=lambda u: u["store_id"])),
+    }
+    return counts, lists
 
 
-def _process_locked(deps: Deps, item: dict[str, Any], now: datetime) -> dict[str, Any]:
+def _reject_whole(deps: Deps, import_id: str, message: str, now: datetime) -> dict[str, Any]:
+    _set_status(deps, import_id, "rejected", {"error": message, "finished_at": now.isoformat()})
+    logger.info("usage export rejected", extra={"import_id": import_id})
+    return report(deps, get_import(deps, import_id))
+
+
+def _process_locked(deps: Deps, item: dict[str, Any], owner: str, now: datetime) -> dict[str, Any]:
     import_id = item["import_id"]
-    data = _uploads(deps).get(item["s3_key"])
+    store = _uploads(deps)
+    size = store.size(item["s3_key"])
+    if size is None:
+        raise NotFound("アップロードされたファイルが見つかりません")
+    started = {"size": size, "processing_started_at": datetime.now(UTC).isoformat()}
+    if size > MAX_UPLOAD_BYTES:  # S3 enforces it on the presigned POST; the local emulator does not
+        _set_status(deps, import_id, item["status"], started)
+        return _reject_whole(deps, import_id, f"ファイルが大きすぎます（{MAX_UPLOAD_BYTES // 1_048_576}MB まで）", now)
+    data = store.get(item["s3_key"])
     if data is None:
         raise NotFound("アップロードされたファイルが見つかりません")
+    digest = hashlib.sha256(data).hexdigest()
+    _set_status(deps, import_id, item["status"], {**started, "size": len(data), "sha256": digest})
     mapping = _mapping(deps)
     try:
         first = parse_usage_export(data, frozenset(), mapping)
     except NotAnExport as exc:
-        _set_status(deps, import_id, "rejected", {"error": exc.message, "finished_at": now.isoformat()})
-        logger.info("usage export rejected", extra={"import_id": import_id})
-        return report(get_import(deps, import_id))
-    known = _known_ids(deps, first.months, import_id)
+        return _reject_whole(deps, import_id, exc.message, now)
+    committed = committed_imports(deps)
+    known = _known_ids(deps, committed, first.months, import_id)
     # Parse again only when this file really repeats transactions already counted: for a new
     # month's export (the usual case) the first pass stands.
     result = parse_usage_export(data, known, mapping) if not known.isdisjoint(first.new_txn_ids) else first
+    del data, first, known
     frozen = _frozen_months(deps, result.months)
     stores = batch_get(deps.settings.stores_table, "store_id", sorted({s for _, s in result.totals}))
-    rep = _summarise(result, stores, frozen)
-    # Stage: the ids this import counts (later imports see them as duplicates once it is committed).
-    _uploads(deps).put(f"ledger/txids/{import_id}.txt.gz",
-                       gzip.compress("\n".join(result.new_txn_ids).encode("utf-8"), 6), "application/gzip")
-    _set_status(deps, import_id, "staged", {"months": result.months, "report": rep})
+    counts, lists = _summarise(result, stores, frozen)
+    counts["same_file_as"] = same_file_as(committed, digest, import_id)
+    # The parse is the long part: still ours? (Nothing is written for this import before this point.)
+    _renew(deps, import_id, owner)
+    # Stage: the ids this import counts (later imports see them as duplicates once it is committed)
+    # and the report's lists.
+    store.put(f"ledger/txids/{import_id}.txt.gz",
+              gzip.compress("\n".join(result.new_txn_ids).encode("utf-8"), 6), "application/gzip")
+    lists_key = f"{REPORT_PREFIX}{import_id}.json"
+    store.put(lists_key, json.dumps(lists, ensure_ascii=False).encode("utf-8"), "application/json")
+    _set_status(deps, import_id, "staged", {"months": result.months, "report": {**counts, "lists_key": lists_key}})
     usage_items, late = [], []
     for (month, store_id), points in sorted(result.totals.items()):
         if month in frozen:
@@ -262,10 +449,11 @@ def _process_locked(deps: Deps, item: dict[str, Any], now: datetime) -> dict[str
     _set_status(deps, import_id, "committed", {"finished_at": now.isoformat()})
     deps.audit.append(entry(SYSTEM, "usage_import.commit", f"import#{import_id}", now,
                             after={"accepted": result.accepted, "duplicates": result.duplicates,
-                                   "rejected": len(result.rejected)}))
+                                   "rejected": len(result.rejected),
+                                   **({"same_file_as": counts["same_file_as"]} if counts["same_file_as"] else {})}))
     logger.info("usage import committed", extra={"import_id": import_id, "rows": result.rows,
                                                  "accepted": result.accepted, "duplicates": result.duplicates})
-    return report(get_import(deps, import_id))
+    return report(deps, get_import(deps, import_id))
 
 
 def _frozen_months(deps: Deps, months: list[str]) -> set[str]:

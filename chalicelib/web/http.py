@@ -129,19 +129,27 @@ def page_csp(nonce: str | None) -> str:
     """The Content-Security-Policy of a page whose inline <script>/<style> carry `nonce`.
 
     Without a nonce no script runs at all. `img-src data:` is for the empty favicon (`href="data:,"`)
-    that keeps browsers from asking for /favicon.ico."""
+    that keeps browsers from asking for /favicon.ico. `connect-src` adds the uploads bucket's origin:
+    the usage screen posts exports straight to S3 with a presigned POST (chalicelib/usage/service.py)."""
     scripts = f"'nonce-{nonce}'" if nonce else "'none'"
     styles = f"'self' 'nonce-{nonce}'" if nonce else "'self'"
     return "; ".join((
         "default-src 'self'",
         f"script-src {scripts}",
         f"style-src {styles}",
+        f"connect-src 'self' {_uploads_origin()}",
         "img-src 'self' data:",
         "object-src 'none'",
         "base-uri 'none'",
         "form-action 'self'",
         "frame-ancestors 'none'",
     ))
+
+
+def _uploads_origin() -> str:
+    from chalicelib.adapters.files import upload_origin
+
+    return upload_origin(get_settings().uploads_bucket)
 
 
 def html_response(body: str, status: int = 200) -> Response:

@@ -265,3 +265,78 @@ def test_the_store_confirms_its_bank_change_from_the_mailed_link(page: Any, stac
     expect(page.locator("#result")).to_contain_text("確認が済みました")
     status, shown = stack.request("GET", f"/stores/{store}", token="accountant")
     assert shown["bank_verified"] is True and shown["bank_change"]["confirmed_by"] == "store"
+
+
+def _big_usage_csv(path: Path, rows: int) -> Path:
+    run = uuid.uuid4().hex[:8]
+    lines = ["取引ID,取引日時,店舗ID,店舗名,利用ポイント,取引区分"]
+    lines += [f"B{run}{i:07d},2031-06-{1 + i % 28:02d} 12:00:00,MP99{i % 50:04d},未登録店,{100 + i % 900},利用"
+              for i in range(rows)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_usage_upload_shows_progress_can_be_cancelled_and_says_plainly_when_a_file_was_already_imported(
+        page: Any, stack: Stack, tmp_path: Path) -> None:
+    """Issue 8: the console posts the file straight to S3 with a progress bar (percent, bytes, cancel),
+    then follows the import S3's event started; the same file again is a warning, not a success."""
+    expect = playwright_expect()
+    _login_as(page, stack, "accountant", r"/console/settlements$")
+    page.goto(f"{stack.base}/console/usage")
+    expect(page.locator("#upload")).to_be_visible()
+
+    # A ~5 MB export on a slow line (1 MB/s up, through Chromium's network emulation): the bar moves, then cancel.
+    big = _big_usage_csv(tmp_path / "usage-big.csv", 70_000)
+    size = big.stat().st_size
+    assert size > 3_000_000
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 20, "downloadThroughput": -1,
+                                                  "uploadThroughput": 1_000_000})
+    page.set_input_files("#usage-file", str(big))
+    page.click("#upload")
+    expect(page.locator("#upload-progress")).to_be_visible()
+    expect(page.locator("#upload-phase")).to_contain_text("アップロード中です")
+    total = re.escape(f"{size / 1048576:.1f} MB")
+    expect(page.locator("#upload-progress-text")).to_have_text(
+        re.compile(r"^([1-9]|[1-9]\d)%（[\d.,]+ (KB|MB) / " + total + "）$"), timeout=20_000)
+    percent = int(page.locator("#upload-bar").get_attribute("value") or page.evaluate(
+        "() => document.getElementById('upload-bar').value"))
+    assert 0 < percent < 100
+    screenshot(page, "console-usage-uploading.png")
+    page.click("#upload-cancel")
+    expect(page.locator("#flash")).to_contain_text("アップロードを取り消しました")
+    expect(page.locator("#upload-progress")).to_be_hidden()
+    expect(page.locator("#upload")).to_be_enabled()
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1,
+                                                  "uploadThroughput": -1})
+    # Nothing of the cancelled upload was imported: its import waits for a file that never came.
+    status, listed = stack.request("GET", "/usage-imports", token="accountant")
+    assert status == 200
+    cancelled = listed["items"][0]
+    assert cancelled["status"] == "awaiting_upload" and cancelled["filename"] == "usage-big.csv", cancelled
+
+    # A small export: uploaded, imported by the (emulated) S3 event, reported.
+    a, b = sorted([_make_store(stack), _make_store(stack)])
+    small = _usage_csv(tmp_path / "usage-2025-06-again.csv", a, b)
+    page.set_input_files("#usage-file", str(small))
+    page.click("#upload")
+    expect(page.locator("#flash")).to_contain_text("取り込みました")
+    expect(page.locator("#flash")).to_have_class(re.compile(r"\bok\b"))
+    first = re.search(r"IMP\d{6}", page.url)
+    assert first
+    expect(page.locator("#import-report")).to_contain_text("usage-2025-06-again.csv")
+
+    # The same file again: said plainly, as a warning, naming the import that has it.
+    page.set_input_files("#usage-file", str(small))
+    page.click("#upload")
+    message = f"このファイルは {first.group(0)} として取り込み済みです（新しい取引はありません）"
+    expect(page.locator("#flash")).to_have_text(message)
+    expect(page.locator("#flash")).to_have_class(re.compile(r"\bwarn\b"))
+    expect(page.locator("#same-file")).to_contain_text(message)
+    expect(page.locator("#rep-accepted")).to_have_text("0")
+    expect(page.locator("#rep-duplicates")).to_have_text("5")
+    second = re.search(r"IMP\d{6}", page.url)
+    assert second and second.group(0) != first.group(0)
+    expect(page.locator(f"#imports tr[data-import='{second.group(0)}']")).to_contain_text(f"{first.group(0)} と同じファイル")
+    screenshot(page, "console-usage-same-file.png")

@@ -196,3 +196,14 @@ def test_a_caller_supplied_correlation_id_is_only_taken_when_it_looks_like_one(a
     assert _get(api, "/health", headers={"X-Correlation-Id": "abc-123"}).headers["X-Correlation-Id"] == "abc-123"
     odd = _get(api, "/health", headers={"X-Correlation-Id": "a b\"<script>"}).headers["X-Correlation-Id"]
     assert odd != "a b\"<script>" and re.fullmatch(r"[0-9a-f]{32}", odd)
+
+
+def test_pages_may_connect_to_the_api_and_the_uploads_bucket_only(api):
+    # The usage screen posts exports straight to S3 (a presigned POST): locally the local AWS endpoint,
+    # in the cloud https://<uploads bucket>.s3.<region>.amazonaws.com (chalicelib/adapters/files.py).
+    for path in ("/console/usage", "/console", "/apply"):
+        csp = _csp(_get(api, path).headers)
+        assert csp["connect-src"].split() == ["'self'", api.aws], (path, csp)
+    # JSON answers still allow nothing at all.
+    code_headers = _get(api, "/health").headers
+    assert "connect-src" not in code_headers["Content-Security-Policy"]

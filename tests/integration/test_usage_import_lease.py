@@ -4,6 +4,7 @@ and the upload is never left looking imported when it is not (SPEC §4.3, §6.2)
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 from chalicelib.adapters import aws
@@ -74,3 +75,55 @@ def test_an_import_finished_by_another_worker_is_not_imported_again(api, deps):
     # The event delivered twice (or a re-run racing it): the second sees it done, counts nothing.
     report = usage.process_import(deps, import_id, datetime.now(UTC))
     assert report["status"] == "committed" and report["accepted"] == 12
+
+
+# --- the lease's length (issue 8): no longer than the import function's timeout --------------------
+
+
+def test_the_lease_lasts_the_configured_seconds_not_fifteen_minutes(api, deps):
+    assert deps.settings.usage_import_lease_seconds == 120
+    before = datetime.now(UTC)
+    assert usage._try_lock(deps, "me")
+    until = datetime.fromisoformat(_lease(deps)["until"])
+    assert timedelta(seconds=119) <= until - before <= timedelta(seconds=121)
+    usage._unlock(deps, "me")
+
+
+def test_a_retry_after_a_timed_out_import_takes_the_lease_over(api, deps, monkeypatch):
+    # A run that took the lease and was killed (Lambda's timeout) never releases it; the retry comes
+    # later than the lease lasts and imports. (Seconds shortened for the test.)
+    monkeypatch.setattr(deps.settings, "usage_import_lease_seconds", 1)
+    monkeypatch.setattr(usage, "LOCK_WAIT_SECONDS", 0.1)
+    assert usage._try_lock(deps, "killed-by-timeout")
+    code, answer = _upload(api)
+    assert code == 503, answer  # still running as far as anyone can tell
+    import_id = answer["error"]["fields"]["import_id"]
+    time.sleep(1.1)
+    code, report = api.call("POST", f"/usage-imports/{import_id}/process", {}, as_="accountant")
+    assert code == 200 and report["status"] == "committed" and report["accepted"] == 12
+    assert _lease(deps) is None
+
+
+def test_an_import_that_lost_its_lease_while_parsing_writes_nothing(api, deps, monkeypatch):
+    # Only possible where nothing stops a run at the lease's end (the local stack): another import
+    # took the lease over meanwhile. Committing now could count a transaction twice: it stops.
+    original = usage.committed_imports
+
+    def taken_over(d):
+        aws.table(deps.settings.keys_table).put_item(Item={**LOCK_KEY, "owner": "another-import",
+                                                            "until": datetime.now(UTC).isoformat()})
+        return original(d)
+
+    monkeypatch.setattr(usage, "committed_imports", taken_over)
+    code, answer = _upload(api)
+    assert code == 503 and answer["error"]["code"] == "import_busy", answer
+    import_id = answer["error"]["fields"]["import_id"]
+    assert usage.get_import(deps, import_id)["status"] == "uploaded"
+    assert _lease(deps)["owner"] == "another-import"  # not released by the loser
+    store = usage._uploads(deps)
+    assert store.get(f"ledger/txids/{import_id}.txt.gz") is None
+    assert store.get(f"reports/usage/{import_id}.json") is None
+    monkeypatch.setattr(usage, "committed_imports", original)
+    aws.table(deps.settings.keys_table).delete_item(Key=LOCK_KEY)
+    code, report = api.call("POST", f"/usage-imports/{import_id}/process", {}, as_="accountant")
+    assert code == 200 and report["status"] == "committed" and report["accepted"] == 12
