@@ -89,7 +89,9 @@ PROFILES: tuple[Profile, ...] = (
         memory_mb=1024,
         # 120 s: 1M rows = 4.5-6 s of a full core → 8-10 s at 0.58 vCPU, + S3 get 72 MB (~1-2 s), the
         # ledger put, and ~15,000 usage items in 600 BatchWriteItem calls (~15 s): ~30 s, within half
-        # the timeout (issue 8). The import lock lease (15 min) outlives it.
+        # the timeout (issue 8). The import's lease lasts as long (USAGE_IMPORT_LEASE_SECONDS, 120 s): Lambda's
+        # retry, a minute after a timeout, takes over the lease the killed run left. Exports reach S3 straight
+        # from the browser (up to 200 MB); the report's long lists go to uploads/reports/usage/.
         timeout_s=120,
         asynchronous=True,
         reads=("stores",), writes=("imports", "usage", "keys", "settlements"), audit=True,

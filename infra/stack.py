@@ -43,7 +43,7 @@ from aws_cdk import aws_wafv2 as wafv2
 from chalice.cdk import Chalice
 from constructs import Construct
 
-from chalicelib.adapters.resources import BUCKETS, TABLES, TableSpec, physical_name
+from chalicelib.adapters.resources import BUCKETS, TABLES, TableSpec, origin_of, physical_name, upload_cors_rules
 from chalicelib.auth.roles import Role
 from infra.config import DeployConfig
 from infra.functions import BY_LOGICAL_ID, PROFILES, Profile, chalice_logical_id
@@ -102,7 +102,7 @@ class MiyapoStack(cdk.Stack):
         )
         self.tables = {spec.name: self._table(spec) for spec in TABLES}
         self.access_log_bucket = self._access_log_bucket()
-        self.buckets = {spec.name: self._bucket(spec.name, spec.event_bridge) for spec in BUCKETS}
+        self.buckets = {spec.name: self._bucket(spec.name, spec.event_bridge, spec.browser_uploads) for spec in BUCKETS}
         self.secret = secretsmanager.Secret(
             self, "AppSecret", secret_name=f"miyapo/{config.stage}/app-secret", encryption_key=self.key,
             description="Signs links and keys the fingerprints of personal data. Never rotate "
@@ -224,7 +224,15 @@ class MiyapoStack(cdk.Stack):
                           "would log every log delivery.")
         return bucket
 
-    def _bucket(self, name: str, event_bridge: bool) -> s3.Bucket:
+    def _upload_cors(self) -> list[s3.CorsRule]:
+        """The console's browser posts usage exports straight into the bucket (a presigned POST,
+        chalicelib/usage/service.py): from the console's origin (PUBLIC_BASE_URL's) only."""
+        return [s3.CorsRule(allowed_origins=rule["AllowedOrigins"], allowed_headers=rule["AllowedHeaders"],
+                            allowed_methods=[s3.HttpMethods(m) for m in rule["AllowedMethods"]],
+                            exposed_headers=rule["ExposeHeaders"], max_age=rule["MaxAgeSeconds"])
+                for rule in upload_cors_rules((origin_of(self.config.public_base_url),))]
+
+    def _bucket(self, name: str, event_bridge: bool, browser_uploads: bool = False) -> s3.Bucket:
         bucket = s3.Bucket(
             self, f"Bucket{name.title()}",
             bucket_name=f"{physical_name(self.config.stage, name)}-{cdk.Aws.ACCOUNT_ID}-{cdk.Aws.REGION}",
@@ -237,6 +245,7 @@ class MiyapoStack(cdk.Stack):
             versioned=True,
             server_access_logs_bucket=self.access_log_bucket,
             server_access_logs_prefix=f"{name}/",
+            cors=self._upload_cors() if browser_uploads else None,
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
         if event_bridge:

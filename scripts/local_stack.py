@@ -99,13 +99,13 @@ def main() -> int:
         sweep_every = float(os.environ.get("MAIL_SWEEP_SECONDS", "60"))
         if sweep_every > 0:
             threading.Thread(target=_mail_sweeper, args=(stopping, sweep_every), daemon=True).start()
-        LocalEventPump.for_usage_imports(stop=stopping).start()  # S3 → EventBridge → usage import, emulated
         base = f"http://127.0.0.1:{app_port}"
         logins = "\n".join(f"     {user:<12} {base}/console/login?as={user}" for user in tokens)
         sys.stdout.write(BANNER.format(base=base, aws=env["AWS_ENDPOINT_URL"], logins=logins,
                                        tokens=tokens_file))
         sys.stdout.write(f"READY {base}\n")
         sys.stdout.flush()
+        LocalEventPump.for_usage_imports(stop=stopping).start()  # S3 → EventBridge → usage import, emulated
         server.serve_forever()
     except KeyboardInterrupt:
         pass
