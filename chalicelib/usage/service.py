@@ -411,18 +411,30 @@ def _process_locked(deps: Deps, item: dict[str, Any], owner: str, now: datetime)
     if data is None:
         raise NotFound("アップロードされたファイルが見つかりません")
     digest = hashlib.sha256(data).hexdigest()
-    _set_status(deps, import_id, item["status"], {**started, "size": len(data), "sha256": digest})
+    columns = deps.settings.usage_columns_json
+    _set_status(deps, import_id, item["status"], {**started, "size": len(data), "sha256": digest, "columns": columns})
+    committed = committed_imports(deps)
+    same = same_file_as(committed, digest, import_id)
+    original = next((i for i in committed if i["import_id"] == same), None)
+    if original is not None and original.get("columns") == columns:
+        # The very bytes an import already committed, read with the same column mapping: every row
+        # is what it was then, and nothing is new. Said so without reading 200 MB twice more (a
+        # re-upload of a large file would otherwise hold its million known ids beside two parses).
+        del data
+        return _commit_same_file(deps, item, plain(original), owner, now)
     mapping = _mapping(deps)
     try:
         first = parse_usage_export(data, frozenset(), mapping)
     except NotAnExport as exc:
         return _reject_whole(deps, import_id, exc.message, now)
-    committed = committed_imports(deps)
     known = _known_ids(deps, committed, first.months, import_id)
     # Parse again only when this file really repeats transactions already counted: for a new
     # month's export (the usual case) the first pass stands.
-    result = parse_usage_export(data, known, mapping) if not known.isdisjoint(first.new_txn_ids) else first
-    del data, first, known
+    repeats = not known.isdisjoint(first.new_txn_ids)
+    if repeats:
+        del first  # one parse's result in memory at a time
+    result = parse_usage_export(data, known, mapping) if repeats else first
+    del data, known
     frozen = _frozen_months(deps, result.months)
     stores = batch_get(deps.settings.stores_table, "store_id", sorted({s for _, s in result.totals}))
     counts, lists = _summarise(result, stores, frozen)
@@ -453,6 +465,32 @@ def _process_locked(deps: Deps, item: dict[str, Any], owner: str, now: datetime)
                                    **({"same_file_as": counts["same_file_as"]} if counts["same_file_as"] else {})}))
     logger.info("usage import committed", extra={"import_id": import_id, "rows": result.rows,
                                                  "accepted": result.accepted, "duplicates": result.duplicates})
+    return report(deps, get_import(deps, import_id))
+
+
+def _commit_same_file(deps: Deps, item: dict[str, Any], original: dict[str, Any], owner: str,
+                      now: datetime) -> dict[str, Any]:
+    """Commit an import of a file identical to `original` (committed): what its rows were then, they
+    are now, except that what it accepted is a duplicate. No usage, no ledger ids (no months)."""
+    import_id = item["import_id"]
+    was = original.get("report") or {}
+    counts = {
+        "rows": was.get("rows", 0), "accepted": 0,
+        "duplicates": was.get("accepted", 0) + was.get("duplicates", 0),
+        "rejected_count": was.get("rejected_count", 0), "unknown_store_count": 0, "inactive_store_count": 0,
+        "months": [], "points_by_month": {}, "late_months": [], "same_file_as": original["import_id"],
+    }
+    lists = {"rejected": report(deps, original)["rejected"], "unknown_stores": [], "inactive_stores": []}
+    _renew(deps, import_id, owner)
+    lists_key = f"{REPORT_PREFIX}{import_id}.json"
+    _uploads(deps).put(lists_key, json.dumps(lists, ensure_ascii=False).encode("utf-8"), "application/json")
+    _set_status(deps, import_id, "staged", {"months": [], "report": {**counts, "lists_key": lists_key}})
+    _set_status(deps, import_id, "committed", {"finished_at": now.isoformat()})
+    deps.audit.append(entry(SYSTEM, "usage_import.commit", f"import#{import_id}", now,
+                            after={"accepted": 0, "duplicates": counts["duplicates"],
+                                   "rejected": counts["rejected_count"], "same_file_as": original["import_id"]}))
+    logger.info("usage import committed: same file as an earlier import",
+                extra={"import_id": import_id, "same_file_as": original["import_id"], "rows": counts["rows"]})
     return report(deps, get_import(deps, import_id))
 
 

@@ -224,6 +224,58 @@ def test_uploading_the_same_file_to_s3_again_says_so_too(api, deps):
     assert next(i for i in listed if i["import_id"] == again["import_id"])["same_file_as"] == first["import_id"]
 
 
+def count_parses(monkeypatch) -> list[int]:
+    calls: list[int] = []
+    original = usage.parse_usage_export
+
+    def counted(data, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(len(data))
+        return original(data, *args, **kwargs)
+
+    monkeypatch.setattr(usage, "parse_usage_export", counted)
+    return calls
+
+
+def test_the_same_file_keeps_its_rejected_lines_and_adds_no_usage(api, deps, monkeypatch):
+    rows = export(6, tag="W", month="2031-07").decode().splitlines(keepends=True)
+    data = "".join([*rows, rows[1], "W999999,2031-07-02 12:00:00,MP990002,店,abc,利用\n"]).encode()
+    code, first = post_body(api, data)
+    original = api.call("GET", f"/usage-imports/{first['import_id']}", as_="accountant")[1]
+    assert (original["accepted"], original["duplicates"], original["rejected_count"]) == (6, 1, 1)
+    usage_before = aws.table(deps.settings.usage_table).query(
+        KeyConditionExpression="#m = :m", ExpressionAttributeNames={"#m": "month"},
+        ExpressionAttributeValues={":m": "2031-07"})["Items"]
+    parses = count_parses(monkeypatch)
+    code, second = post_body(api, data)
+    assert code == 201 and second["same_file_as"] == first["import_id"]
+    assert parses == []  # the file is not read again: its hash says it all
+    again = api.call("GET", f"/usage-imports/{second['import_id']}", as_="accountant")[1]
+    assert (again["rows"], again["accepted"], again["duplicates"], again["rejected_count"]) == (8, 0, 7, 1)
+    assert again["rejected"] == original["rejected"] and again["unknown_stores"] == []
+    assert again["months"] == [] and again["points_by_month"] == {}
+    usage_after = aws.table(deps.settings.usage_table).query(
+        KeyConditionExpression="#m = :m", ExpressionAttributeNames={"#m": "month"},
+        ExpressionAttributeValues={":m": "2031-07"})["Items"]
+    assert usage_after == usage_before
+    logged = deps.audit.by_subject(f"import#{second['import_id']}")
+    assert any(e["action"] == "usage_import.commit" and e["after"]["same_file_as"] == first["import_id"]
+               for e in logged)
+
+
+def test_the_same_file_read_with_another_column_mapping_is_read_again(api, deps, monkeypatch):
+    data = export(12, tag="M")
+    code, first = post_body(api, data)
+    monkeypatch.setattr(deps.settings, "usage_columns_json", "{}")  # the default mapping, written out
+    parses = count_parses(monkeypatch)
+    code, second = post_body(api, data)
+    assert code == 201 and second["same_file_as"] == first["import_id"]
+    assert len(parses) == 2  # read again (and again with the known ids): the mapping could change rows
+    again = api.call("GET", f"/usage-imports/{second['import_id']}", as_="accountant")[1]
+    assert (again["accepted"], again["duplicates"]) == (0, 12)
+    item = usage.get_import(deps, second["import_id"])
+    assert item["columns"] == "{}" and usage.get_import(deps, first["import_id"])["columns"] == ""
+
+
 # --- long report lists live in S3 --------------------------------------------------------------
 
 
