@@ -38,6 +38,12 @@ class FileStore:
                 return None
             raise
 
+    def touch(self, key: str, content_type: str, metadata: dict[str, str]) -> None:
+        """Rewrite an object onto itself (server-side copy, new metadata): S3 sends a new
+        "Object Created" event for it, as for an upload."""
+        aws.client("s3").copy_object(Bucket=self.bucket, Key=key, CopySource={"Bucket": self.bucket, "Key": key},
+                                     MetadataDirective="REPLACE", ContentType=content_type, Metadata=metadata)
+
     def keys(self, prefix: str) -> list[str]:
         paginator = aws.client("s3").get_paginator("list_objects_v2")
         return [o["Key"] for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix)

@@ -127,6 +127,23 @@ def create_import(deps: Deps, body: bytes, principal: Principal, now: datetime) 
     return import_id
 
 
+def requeue_import(deps: Deps, import_id: str, principal: Principal | None, now: datetime) -> dict[str, Any]:
+    """Have S3 announce an upload again (for a re-run outside any request's time limit): the object
+    is copied onto itself with fresh metadata, which S3 reports as a new "Object Created" event. An
+    import already done is left as it is (and answered as it is)."""
+    item = get_import(deps, import_id)
+    if item["status"] in DONE:
+        return report(deps, item)
+    store = _uploads(deps)
+    if store.size(item["s3_key"]) is None:
+        raise NotFound("アップロードされたファイルが見つかりません", {"import_id": "ファイルをもう一度アップロードしてください"})
+    store.touch(item["s3_key"], "text/csv", {"requeued-at": datetime.now(UTC).isoformat()})
+    deps.audit.append(entry(Actor.of(principal) if principal else SYSTEM, "usage_import.rerun",
+                            f"import#{import_id}", now, detail={"status": item["status"]}))
+    logger.info("usage import requeued", extra={"import_id": import_id})
+    return summary(get_import(deps, import_id))
+
+
 def _upload_request(body: dict[str, Any]) -> tuple[str | None, int | None]:
     """The optional file name and size a browser declares before its upload (checked, not trusted)."""
     filename, size = body.get("filename"), body.get("size")

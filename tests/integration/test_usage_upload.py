@@ -8,6 +8,7 @@ event S3 would send is delivered by the local stack's pump (scripts/local_events
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -311,3 +312,52 @@ def test_report_lists_are_bounded_and_their_counts_stay_exact(api, deps, monkeyp
     report = upload_and_import(api, deps, (HEADER + bad.replace("B0", "C0")).encode())
     assert report["rejected_count"] == 300 and 0 < len(report["rejected"]) < 300
     assert len(json.dumps(report["rejected"], ensure_ascii=False).encode()) <= 2_000
+
+
+# --- the cloud's way (the routes as they run outside the local stack) ------------------------------
+
+
+def test_in_the_cloud_a_body_and_a_rerun_are_imported_by_s3s_event_not_in_the_request(api, deps, monkeypatch):
+    from chalicelib.routes import settlement as routes
+    from chalicelib.usage import events
+
+    cloud = deps.settings.model_copy(update={"stage": "prod"})
+    assert not cloud.is_local
+    monkeypatch.setattr(routes, "get_settings", lambda: cloud)
+    delivered: list[dict[str, Any]] = []
+    lost = [True]
+
+    def handler(event: dict[str, Any]) -> Any:
+        delivered.append(event)
+        if lost[0]:
+            return None  # the event never reached the function (or it failed every retry)
+        return events.on_object_created(deps, event["detail"], datetime.now(UTC))
+
+    pump = LocalEventPump(deps.settings.uploads_bucket, handler)
+    code, answer = post_body(api, export(30, tag="C"))
+    assert code == 201 and answer["status"] == "uploaded", answer  # imported on S3's event, not here
+    import_id = answer["import_id"]
+    pump.poll_once()
+    assert len(delivered) == 1 and usage.get_import(deps, import_id)["status"] == "uploaded"
+    time.sleep(1.05)
+    # Staff re-run it: in the cloud the file goes back through S3's event (no 29 s request limit).
+    code, rerun = api.call("POST", f"/usage-imports/{import_id}/process", {}, as_="accountant")
+    assert code == 202 and rerun["status"] == "uploaded", rerun
+    assert [e["action"] for e in deps.audit.by_subject(f"import#{import_id}")].count("usage_import.rerun") == 1
+    lost[0] = False
+    assert pump.poll_once() == [f"usage/{import_id}.csv"]
+    report = api.call("GET", f"/usage-imports/{import_id}", as_="accountant")[1]
+    assert report["status"] == "committed" and report["accepted"] == 30
+    # A re-run of a committed import changes nothing and says so at once.
+    code, again = api.call("POST", f"/usage-imports/{import_id}/process", {}, as_="accountant")
+    assert code == 200 and again["status"] == "committed"
+    assert pump.poll_once() == []
+
+
+def test_a_rerun_without_its_file_says_the_file_is_missing(api, deps, monkeypatch):
+    from chalicelib.routes import settlement as routes
+
+    monkeypatch.setattr(routes, "get_settings", lambda: deps.settings.model_copy(update={"stage": "prod"}))
+    g = grant(api)
+    code, answer = api.call("POST", f"/usage-imports/{g['import_id']}/process", {}, as_="accountant")
+    assert code == 404 and "見つかりません" in answer["error"]["message"]
