@@ -84,9 +84,10 @@ PROFILES: tuple[Profile, ...] = (
     ),
     Profile(
         "UsageImport", "usage-import",
-        # 1,024 MB: 1M rows peak at 255 MB RSS plus the 72 MB object body; a re-upload of the same file
-        # parses twice with ~1M known transaction ids in a set (~+150 MB) → ≤ ~500 MB, 2x headroom.
-        memory_mb=1024,
+        # 1,536 MB: 1M rows (72 MB) peak at 255 MB RSS; the largest upload (200 MB, 3.15M rows) peaks at
+        # ~720 MiB fresh and ~910 MiB when it repeats transactions already imported (bench.usage_upload,
+        # measured in-process) → 1,536 MB keeps ~40% headroom over the worst case (and more CPU).
+        memory_mb=1536,
         # 120 s: 1M rows = 4.5-6 s of a full core → 8-10 s at 0.58 vCPU, + S3 get 72 MB (~1-2 s), the
         # ledger put, and ~15,000 usage items in 600 BatchWriteItem calls (~15 s): ~30 s, within half
         # the timeout (issue 8). The import's lease lasts as long (USAGE_IMPORT_LEASE_SECONDS, 120 s): Lambda's
@@ -103,12 +104,13 @@ PROFILES: tuple[Profile, ...] = (
         # 512 MB: after a release cut off mid-way it completes the round's follow-ups: up to 15,000 store
         # items and round lines in memory (~50 MB) and their boto3 deserialization (CPU-bound).
         memory_mb=512,
-        # 600 s: those follow-ups are ~2 single-item writes per paid store (30,000 calls at 5-10 ms ≈
-        # 150-300 s); a normal run sends ≤ 200 mails (~150 ms each ≈ 30 s). Runs every 5 minutes;
-        # overlapping runs are safe (deterministic mail ids, claimed sends).
+        # 600 s: those follow-ups (also the normal path for rounds above INLINE_NOTICE_LIMIT stores) are
+        # 3 writes per paid store — the notice file, the notice mail, the paid mark (45,000 calls at
+        # 5-10 ms ≈ 225-450 s for 15,000 stores); a normal run sends ≤ 200 mails (~150 ms each ≈ 30 s).
+        # Runs every 5 minutes; overlapping runs are safe (deterministic mail ids, claimed sends).
         timeout_s=600,
         asynchronous=True,
-        writes=("outbox", "settlements", "stores"), sends_mail=True,
+        writes=("outbox", "settlements", "stores"), sends_mail=True, bucket_puts=("documents",),
         why="every 5 minutes: pending mails, and approval follow-ups a crash cut off",
     ),
     Profile(
@@ -159,7 +161,7 @@ PROFILES: tuple[Profile, ...] = (
 
 BY_LOGICAL_ID = {p.logical_id: p for p in PROFILES}
 
-#: Estimated wall time of the usage import for 1,000,000 rows at 1,024 MB (see the UsageImport
+#: Estimated wall time of the usage import for 1,000,000 rows at 1,536 MB (see the UsageImport
 #: profile): the function's timeout must be at least twice this (issue 8).
 USAGE_IMPORT_1M_ROWS_S = 30
 

@@ -27,7 +27,7 @@ CONTEXT: dict[str, str] = json.loads((Path(__file__).parent / "context.json").re
 EXPECTED_SIZES = {
     "APIHandler": (1024, 29),
     "StaffAuth": (256, 10),
-    "UsageImport": (1024, 120),
+    "UsageImport": (1536, 120),
     "MailSweep": (512, 600),
     "EscalationSweep": (256, 60),
     "DailyInquiryReport": (512, 120),
