@@ -48,6 +48,7 @@ test: venv lint
 
 lint: venv
 	$(BIN)/python -m ruff check .
+	$(BIN)/python -m mypy
 
 test-unit: venv
 	$(BIN)/python -m pytest tests/unit

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalice import Chalice, ConvertToMiddleware, Cron, Rate
+from chalice.app import CloudWatchEvent
 
 from chalicelib.clock import now_jst
 from chalicelib.deps import get_deps
@@ -31,35 +34,35 @@ for blueprint in (auth_bp, public.bp, screening.bp, ops.bp, console.bp, local_oa
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES), name="mail_sweep")
-def mail_sweep(event):  # type: ignore[no-untyped-def]
+def mail_sweep(event: CloudWatchEvent) -> dict[str, Any]:
     return registry.run("mail-sweep", now_jst())
 
 
 # Every 15 minutes on the quarter hour (UTC and JST agree on minutes): queued escalations go out at
 # 09:00 JST, the prefecture's opening, and failed notices are retried.
 @app.schedule(Cron("0/15", "*", "*", "*", "?", "*"), name="escalation_sweep")
-def escalation_sweep(event):  # type: ignore[no-untyped-def]
+def escalation_sweep(event: CloudWatchEvent) -> dict[str, Any]:
     return registry.run("escalation-sweep", now_jst())
 
 
 # 08:30 JST (23:30 UTC) every day: the daily inquiry report(s) due; at 08:40 a finished month's summary.
 @app.schedule(Cron(30, 23, "*", "*", "?", "*"), name="daily_inquiry_report")
-def daily_inquiry_report(event):  # type: ignore[no-untyped-def]
+def daily_inquiry_report(event: CloudWatchEvent) -> dict[str, Any]:
     return registry.run("daily-report", now_jst())
 
 
 @app.schedule(Cron(40, 23, "*", "*", "?", "*"), name="monthly_inquiry_report")
-def monthly_inquiry_report(event):  # type: ignore[no-untyped-def]
+def monthly_inquiry_report(event: CloudWatchEvent) -> dict[str, Any]:
     return registry.run("monthly-inquiry-report", now_jst())
 
 
 # 07:00 JST (22:00 UTC) every day: draft last month's round once its usage is in, warn staff.
 @app.schedule(Cron(0, 22, "*", "*", "?", "*"), name="settlement_sweep")
-def settlement_sweep(event):  # type: ignore[no-untyped-def]
+def settlement_sweep(event: CloudWatchEvent) -> dict[str, Any]:
     return registry.run("settlement-sweep", now_jst())
 
 
 @app.on_cw_event({"source": ["aws.s3"], "detail-type": ["Object Created"],
                   "detail": {"object": {"key": [{"prefix": "usage/"}]}}}, name="usage_import")
-def usage_import(event):  # type: ignore[no-untyped-def]
+def usage_import(event: CloudWatchEvent) -> dict[str, Any] | None:
     return usage_events.on_object_created(get_deps(), event.detail, now_jst())

@@ -43,7 +43,8 @@ class BranchInfo:
 def _all_banks() -> Mapping[str, Any]:
     import zengin_code  # deliberately lazy, see module docstring
 
-    return zengin_code.Bank.all
+    banks: Mapping[str, Any] = zengin_code.Bank.all  # zengin_code ships no type information
+    return banks
 
 
 def _is_code(value: object, pattern: re.Pattern[str]) -> bool:

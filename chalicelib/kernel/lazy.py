@@ -32,7 +32,7 @@ class LazyModule(ModuleType):
         object.__setattr__(self, "_lazy_target", None)
 
     def _lazy_load(self) -> ModuleType:
-        target = self.__dict__["_lazy_target"]
+        target: ModuleType | None = self.__dict__["_lazy_target"]
         if target is None:
             # Thread-safe: the import system serialises the module's execution and makes every
             # other importer wait until it is complete. Only a finished import is remembered.

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 from chalicelib.kernel.zengin_chars import BANK_NAME_CHARS, EDI_CHARS, ENCODING, NAME_CHARS
 
@@ -363,7 +364,8 @@ _COMPARED = ("bank_code", "branch_code", "account_type", "account_number", "hold
 
 def _record_key(record: DataRecord) -> str:
     """The payee id the operator put in the record: EDI when present, else 顧客コード1."""
-    return record.edi if record.edi_flag else (record.customer_code1 or "")
+    # The parser sets `edi` whenever `edi_flag` is set (識別表示 'Y'), so it is a str on that branch.
+    return cast(str, record.edi) if record.edi_flag else (record.customer_code1 or "")
 
 
 def _expected_key(key: str, record: DataRecord) -> str:
@@ -392,14 +394,16 @@ def reconcile(parsed: ParsedFile, expected: Iterable[ExpectedRow]) -> list[str]:
     holder_name, amount) in file order. Records are compared position by position (a reordered file is
     reported, since order is how a payee is matched to a record).
     """
-    rows = [tuple(row) for row in expected]
+    given: list[tuple[object, ...]] = [tuple(row) for row in expected]
     problems: list[str] = []
-    for i, row in enumerate(rows):
-        if len(row) != 7 or isinstance(row[6], bool) or not isinstance(row[6], int):
+    for i, given_row in enumerate(given):
+        if len(given_row) != 7 or isinstance(given_row[6], bool) or not isinstance(given_row[6], int):
             shape = "(key, bank, branch, type, account, holder, int yen)"
-            problems.append(f"expected row {i} is not {shape}: {row!r}")
+            problems.append(f"expected row {i} is not {shape}: {given_row!r}")
     if problems:
         return problems
+    # Every row has just been checked to be seven fields ending in an int amount.
+    rows = cast(list[ExpectedRow], given)
     want_total = sum(row[6] for row in rows)
     if parsed.trailer_count != len(rows):
         problems.append(f"count: trailer says {parsed.trailer_count}, expected {len(rows)}")
