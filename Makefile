@@ -16,7 +16,7 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@# A venv made by an older Python (before the move to 3.12) is rebuilt, never reused.
 	@if [ -x $(BIN)/python ] && ! $(BIN)/python -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)'; then rm -rf $(VENV); fi
 	$(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q --upgrade 'pip<26.3'  # chalice 1.34 declares pip<26.3
 	$(BIN)/python -m pip install -q -r requirements-dev.txt
 	@touch $@
 
@@ -29,7 +29,7 @@ $(INFRA_BIN)/.installed: requirements.txt requirements-infra.txt
 	@if [ -z "$(PY)" ]; then echo "miyapo-ops needs Python 3.12 or newer (python3.12 / python3.13 on PATH)."; exit 1; fi
 	@if [ -x $(INFRA_BIN)/python ] && ! $(INFRA_BIN)/python -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)'; then rm -rf $(INFRA_VENV); fi
 	$(PY) -m venv $(INFRA_VENV)
-	$(INFRA_BIN)/python -m pip install -q --upgrade pip
+	$(INFRA_BIN)/python -m pip install -q --upgrade 'pip<26.3'  # chalice 1.34 declares pip<26.3
 	$(INFRA_BIN)/python -m pip install -q -r requirements.txt -r requirements-infra.txt
 	@touch $@
 
