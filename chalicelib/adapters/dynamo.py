@@ -6,6 +6,8 @@ turned back into int. A failed condition in a transaction becomes a domain Confl
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -97,6 +99,64 @@ class Tx:
                 if "ConditionalCheckFailed" in reasons:
                     raise Conflict(conflict_message, {"_reasons": ",".join(r or "None" for r in reasons)}) from None
             raise
+
+
+DEFAULT_CONFLICT = "他の操作と競合しました。画面を再読み込みしてください"
+
+
+@contextmanager
+def conflict_on_condition(message: str = DEFAULT_CONFLICT) -> Iterator[None]:
+    """A single conditional write (PutItem/UpdateItem/DeleteItem) whose condition failed raises
+    Conflict; every other error goes on as it is. The one place the error code is matched."""
+    try:
+        yield
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            raise Conflict(message) from None
+        raise
+
+
+class MemoryTx:
+    """In-memory twin of Tx for the repositories' twins: checks run first, then every write, or none.
+
+    A twin repository adds a (check, apply) pair; `put` with `attribute_not_exists(<id>)` (what the
+    audit log and the outbox add) keeps items in `tables` and refuses a repeated id, as DynamoDB does.
+    """
+
+    def __init__(self, tables: dict[str, list[dict[str, Any]]] | None = None) -> None:
+        self.tables: dict[str, list[dict[str, Any]]] = tables if tables is not None else {}
+        self.ops: list[tuple[Callable[[], bool], Callable[[], None]]] = []
+
+    @property
+    def items(self) -> list[Any]:
+        return self.ops
+
+    def add(self, check: Callable[[], bool], apply: Callable[[], None]) -> MemoryTx:
+        self.ops.append((check, apply))
+        return self
+
+    def put(self, table: str, item: dict[str, Any], *, condition: str | None = None,
+            names: dict[str, str] | None = None, values: dict[str, Any] | None = None) -> MemoryTx:
+        rows = self.tables.setdefault(table, [])
+        id_name = None
+        if condition:
+            if not (condition.startswith("attribute_not_exists(") and condition.endswith(")")):
+                raise NotImplementedError(f"MemoryTx.put evaluates only attribute_not_exists: {condition}")
+            id_name = condition[len("attribute_not_exists("):-1]
+        stored = dict(_clean(item))
+        return self.add(lambda: id_name is None or all(r.get(id_name) != stored.get(id_name) for r in rows),
+                        lambda: rows.append(stored))
+
+    def update(self, table: str, key: dict[str, Any], expression: str, **_: Any) -> MemoryTx:
+        raise NotImplementedError("a twin repository adds its updates with add(check, apply)")
+
+    def commit(self, conflict_message: str = DEFAULT_CONFLICT) -> None:
+        if len(self.ops) > 100:
+            raise ValueError("a transaction holds at most 100 items")
+        if not all(check() for check, _ in self.ops):
+            raise Conflict(conflict_message, {"_reasons": "ConditionalCheckFailed"})
+        for _, apply in self.ops:
+            apply()
 
 
 def query_all(table: Any, **kwargs: Any) -> list[dict[str, Any]]:

@@ -7,10 +7,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from boto3.dynamodb.conditions import Key
-
-from chalicelib.adapters import aws
-from chalicelib.adapters.dynamo import Tx, batch_get, query_all
 from chalicelib.audit.log import Actor, entry
 from chalicelib.auth.roles import Principal
 from chalicelib.deps import Deps
@@ -18,10 +14,11 @@ from chalicelib.errors import Conflict, Forbidden, InvalidInput
 from chalicelib.kernel.money import yen
 from chalicelib.mail.outbox import Mail
 from chalicelib.settlement import mails
+from chalicelib.settlement.repository import SettlementStore, settlement_store
 
 
-def _table(deps: Deps) -> Any:
-    return aws.table(deps.settings.settlements_table)
+def _store(deps: Deps) -> SettlementStore:
+    return settlement_store(deps)
 
 
 def _text(errors: dict[str, str], body: dict[str, Any], name: str, message: str) -> str:
@@ -57,20 +54,19 @@ def record_return(deps: Deps, month: str, body: dict[str, Any], principal: Princ
     line = next((x for x in lines if x["store_id"] == store_id), None)
     if line is None or line["status"] != "pay":
         raise InvalidInput("この店舗はこの回に支払っていません", {"store_id": "支払対象の店舗IDを指定してください"})
-    store = batch_get(deps.settings.stores_table, "store_id", [store_id])[store_id]
+    repo = _store(deps)
+    store = repo.stores_by_id([store_id])[store_id]
     amount = int(line["paid"])
-    tx = Tx()
-    tx.put(deps.settings.settlements_table, {
-        "pk": f"returns#{month}", "sk": store_id, "store_id": store_id, "amount": amount, "reason": reason,
-        "recorded_by": principal.user, "recorded_at": now.isoformat()}, condition="attribute_not_exists(pk)")
+    tx = repo.transaction()
+    repo.add_return_in(tx, month, store_id, {
+        "store_id": store_id, "amount": amount, "reason": reason,
+        "recorded_by": principal.user, "recorded_at": now.isoformat()})
     # The money did not arrive: it is owed again, in the next round, once the bank data is fixed.
-    tx.put(deps.settings.settlements_table, {
-        "pk": "adjustments", "sk": f"return#{month}#{store_id}", "adjustment_id": f"return-{month}-{store_id}",
+    repo.add_adjustment_in(tx, f"return#{month}#{store_id}", {
+        "adjustment_id": f"return-{month}-{store_id}",
         "store_id": store_id, "amount": amount, "reason": f"{month} 分の振込返却（再払い）",
-        "created_by": principal.user, "created_at": now.isoformat(), "state": "open"},
-        condition="attribute_not_exists(pk)")
-    tx.update(deps.settings.stores_table, {"store_id": store_id}, "SET transfer_returned = :m, updated_at = :at",
-              values={":m": month, ":at": now.isoformat()})
+        "created_by": principal.user, "created_at": now.isoformat(), "state": "open"})
+    repo.mark_returned_in(tx, store_id, month, now.isoformat())
     subject, text = mails.transfer_returned(store, month, amount, reason)
     mail = Mail(f"transfer-returned#{month}#{store_id}", store["email"], subject, text, "transfer-returned")
     deps.outbox.add_to(tx, mail, now)
@@ -96,11 +92,12 @@ def add_adjustment(deps: Deps, body: dict[str, Any], principal: Principal, now: 
     if not deps.stores.get(store_id):
         raise InvalidInput("店舗が見つかりません", {"store_id": "店舗IDを確認してください"})
     adjustment_id = f"ADJ{deps.keys.next_number('adjustment'):06d}"
-    tx = Tx()
-    tx.put(deps.settings.settlements_table, {
-        "pk": "adjustments", "sk": f"manual#{adjustment_id}", "adjustment_id": adjustment_id, "store_id": store_id,
+    repo = _store(deps)
+    tx = repo.transaction()
+    repo.add_adjustment_in(tx, f"manual#{adjustment_id}", {
+        "adjustment_id": adjustment_id, "store_id": store_id,
         "amount": amount, "reason": reason, "created_by": principal.user, "created_at": now.isoformat(),
-        "state": "open"}, condition="attribute_not_exists(pk)")
+        "state": "open"})
     deps.audit.add_to(tx, entry(Actor.of(principal), "settlement.adjustment", f"store#{store_id}", now,
                                 detail={"adjustment_id": adjustment_id, "amount": amount}))
     tx.commit()
@@ -108,7 +105,7 @@ def add_adjustment(deps: Deps, body: dict[str, Any], principal: Principal, now: 
 
 
 def list_adjustments(deps: Deps) -> list[dict[str, Any]]:
-    items = query_all(_table(deps), KeyConditionExpression=Key("pk").eq("adjustments"))
+    items = _store(deps).adjustments()
     return [{k: a.get(k) for k in ("adjustment_id", "store_id", "amount", "reason", "created_by", "created_at",
                                    "state", "settled_in")} for a in items]
 
@@ -136,9 +133,10 @@ def confirm_over_ceiling(deps: Deps, month: str, body: dict[str, Any], principal
     if principal.user in line_shapers:
         raise Forbidden("この店舗の調整・口座変更などを入力した担当者は、上限額超過を確認できません",
                         {"confirmed_by": "別の担当者が確認してください"})
-    tx = Tx()
-    tx.put(deps.settings.settlements_table, {
-        "pk": f"ceiling#{month}", "sk": store_id, "store_id": store_id, "amount": amount, "reason": reason,
+    repo = _store(deps)
+    tx = repo.transaction()
+    repo.confirm_ceiling_in(tx, month, store_id, {
+        "store_id": store_id, "amount": amount, "reason": reason,
         "confirmed_by": principal.user, "confirmed_at": now.isoformat()})
     deps.audit.add_to(tx, entry(Actor.of(principal), "settlement.confirm_over_ceiling", f"settlement#{month}", now,
                                 detail={"store_id": store_id, "amount": amount}))
@@ -148,5 +146,4 @@ def confirm_over_ceiling(deps: Deps, month: str, body: dict[str, Any], principal
 
 
 def ceiling_confirmations(deps: Deps, month: str) -> dict[str, int]:
-    items = query_all(_table(deps), KeyConditionExpression=Key("pk").eq(f"ceiling#{month}"), ConsistentRead=True)
-    return {i["store_id"]: int(i["amount"]) for i in items}
+    return _store(deps).ceiling_confirmations(month)

@@ -18,11 +18,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.conditions import Key
-from botocore.exceptions import ClientError
-
-from chalicelib.adapters import aws
-from chalicelib.adapters.dynamo import Tx, batch_get, query_all
 from chalicelib.adapters.files import FileStore
 from chalicelib.audit.log import Actor, entry
 from chalicelib.deps import Deps
@@ -32,19 +27,18 @@ from chalicelib.mail.outbox import Mail
 from chalicelib.observability import logger
 from chalicelib.settlement import documents, mails
 from chalicelib.settlement.payees import BankDataInvalid, payee, payment_signature
+from chalicelib.settlement.repository import SettlementStore, settlement_store
 from chalicelib.settlement.rounds import Line, RoundFigures
 from chalicelib.settlement.zengin_reader import parse_transfer_file, reconcile
 from chalicelib.settlement.zengin_writer import Requester
-
-NOTICES_PENDING = "notices-pending"
 
 
 class ReconciliationFailed(RuntimeError):
     """The transfer file read back does not match the approved round: nothing is released."""
 
 
-def _table(deps: Deps) -> Any:
-    return aws.table(deps.settings.settlements_table)
+def _store(deps: Deps) -> SettlementStore:
+    return settlement_store(deps)
 
 
 def figures_from(item: dict[str, Any], lines: list[dict[str, Any]]) -> RoundFigures:
@@ -72,8 +66,7 @@ def requester(deps: Deps) -> Requester:
 
 
 def _record_error(deps: Deps, month: str, message: str) -> None:
-    _table(deps).update_item(Key={"pk": f"round#{month}", "sk": "round"}, UpdateExpression="SET release_error = :e",
-                             ExpressionAttributeValues={":e": message[:2000]})
+    _store(deps).record_release_error(month, message)
 
 
 def _payees(deps: Deps, item: dict[str, Any], lines: list[dict[str, Any]], figures: RoundFigures,
@@ -148,7 +141,7 @@ def _files(deps: Deps, item: dict[str, Any], lines: list[dict[str, Any]], figure
         return dict(item["files"])
     month = item["month"]
     transfer_date = date.fromisoformat(item["transfer_date"])
-    stores = batch_get(deps.settings.stores_table, "store_id", [line.store_id for line in figures.lines])
+    stores = _store(deps).stores_by_id(line.store_id for line in figures.lines)
     payees = _payees(deps, item, lines, figures, stores)
     files = _write_files(deps, item, figures, stores, payees, transfer_date)
     if "transfer_file" in files:
@@ -159,14 +152,8 @@ def _files(deps: Deps, item: dict[str, Any], lines: list[dict[str, Any]], figure
             logger.error("transfer file failed reconciliation", extra={"month": month})
             raise Conflict("振込データの照合に失敗しました。支払いは行われていません。「下書きに戻す」で下書きに戻し、"
                            "事務局の管理者に連絡してください") from None
-    try:
-        _table(deps).update_item(
-            Key={"pk": f"round#{month}", "sk": "round"}, UpdateExpression="SET files = :f, files_verified_at = :at",
-            ConditionExpression="#s = :approving", ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues={":f": files, ":at": item["approved_at"], ":approving": "approving"})
-    except ClientError as exc:  # a concurrent run approved it first: the final write will say so
-        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            raise
+    # False when a concurrent run approved it first: the final write will say so.
+    _store(deps).mark_files_verified(month, files, item["approved_at"])
     return files
 
 
@@ -181,13 +168,9 @@ def release(deps: Deps, item: dict[str, Any], lines: list[dict[str, Any]], actor
     subject, body = mails.prefecture_report(view(deps, approved, lines), files)
     report = Mail(f"prefecture-settlement-report#{month}", deps.settings.prefecture_mailbox, subject, body,
                   "prefecture-settlement-report")
-    tx = Tx()
-    tx.update(deps.settings.settlements_table, {"pk": f"round#{month}", "sk": "round"},
-              "SET #s = :approved, files = :f, released_at = :at REMOVE release_error",
-              condition="#s = :approving", names={"#s": "status"},
-              values={":approved": "approved", ":approving": "approving", ":f": files, ":at": now.isoformat()})
-    tx.put(deps.settings.settlements_table, {"pk": NOTICES_PENDING, "sk": month, "month": month,
-                                             "created_at": now.isoformat()})
+    store = _store(deps)
+    tx = store.transaction()
+    store.approve_in(tx, month, files, now.isoformat())  # and the "notices due" marker
     deps.outbox.add_to(tx, report, now)
     deps.audit.add_to(tx, entry(actor, "settlement.approve", f"settlement#{month}", now,
                                 before={"status": "approving"},
@@ -208,53 +191,45 @@ def release(deps: Deps, item: dict[str, Any], lines: list[dict[str, Any]], actor
 
 def complete(deps: Deps, month: str, now: datetime) -> list[str]:
     """Step 4 for an approved round whose marker is still there: stores marked paid, notices queued."""
-    marker = _table(deps).get_item(Key={"pk": NOTICES_PENDING, "sk": month}, ConsistentRead=True).get("Item")
-    if not marker:
+    store = _store(deps)
+    if not store.has_notices_pending(month):
         return []
-    item = _table(deps).get_item(Key={"pk": f"round#{month}", "sk": "round"}, ConsistentRead=True)["Item"]
-    if item["status"] != "approved":  # never: the marker is written with the approval
-        raise RuntimeError(f"notices marker for round {month} in status {item['status']}")
-    lines = query_all(_table(deps), KeyConditionExpression=Key("pk").eq(f"round#{month}")
-                      & Key("sk").begins_with(f"line#v{int(item['version'])}#"), ConsistentRead=True)
+    item = store.get_round(month)
+    if item is None or item["status"] != "approved":  # never: the marker is written with the approval
+        raise RuntimeError(f"notices marker for round {month} in status {(item or {}).get('status')}")
+    lines = store.round_lines(month, int(item["version"]))
     paid = [line for line in lines if line["status"] == "pay"]
-    stores = batch_get(deps.settings.stores_table, "store_id", [line["store_id"] for line in paid])
+    stores = store.stores_by_id(line["store_id"] for line in paid)
     transfer_date = date.fromisoformat(item["transfer_date"])
     figures = figures_from(item, lines)
     by_store = {line.store_id: line for line in figures.paid_lines()}
     docs = FileStore(deps.settings.documents_bucket)
     mail_ids = []
     for line in paid:
-        store = stores[line["store_id"]]
+        paid_store = stores[line["store_id"]]
         # The notice kept with the round (支払通知書); written before the store is marked paid, so a
         # re-run writes the same bytes.
         docs.put(f"settlements/{month}/notices/{line['store_id']}.txt",
-                 documents.payment_notice(by_store[line["store_id"]], payee(store, month), figures, transfer_date),
+                 documents.payment_notice(by_store[line["store_id"]], payee(paid_store, month), figures,
+                                          transfer_date),
                  "text/plain; charset=utf-8")
-        if store.get("email"):
-            subject, body = mails.payment_notice(store, line, month, transfer_date)
-            mail = Mail(f"payment-notice#{month}#{line['store_id']}", store["email"], subject, body, "payment-notice")
+        if paid_store.get("email"):
+            subject, body = mails.payment_notice(paid_store, line, month, transfer_date)
+            mail = Mail(f"payment-notice#{month}#{line['store_id']}", paid_store["email"], subject, body,
+                        "payment-notice")
             deps.outbox.add(mail, now)  # deterministic id: queued once, however often this runs
             mail_ids.append(mail.mail_id)
         else:  # the notice file is kept; a store without an address is still paid
             logger.warning("paid store has no e-mail address for its notice", extra={"store_id": line["store_id"]})
-        _mark_paid(deps, store, month)
-    _table(deps).delete_item(Key={"pk": NOTICES_PENDING, "sk": month})
+        store.mark_paid(paid_store, month)
+    store.clear_notices_pending(month)
     return mail_ids
 
 
 def complete_pending(deps: Deps, now: datetime) -> list[str]:
     """Every approved round whose follow-ups a crash cut off (run by the mail sweep)."""
-    months = [m["sk"] for m in query_all(_table(deps), KeyConditionExpression=Key("pk").eq(NOTICES_PENDING),
-                                         ConsistentRead=True)]
+    months = _store(deps).notices_pending()
     for month in months:
         complete(deps, month, now)
     return months
 
-
-def _mark_paid(deps: Deps, store: dict[str, Any], month: str) -> None:
-    expression = "SET first_paid_month = if_not_exists(first_paid_month, :m), last_paid_month = :m"
-    if store.get("bank_changed_pending"):
-        expression += ", bank_changed_pending = :f, bank_change_paid_month = :m"
-    aws.table(deps.settings.stores_table).update_item(
-        Key={"store_id": store["store_id"]}, UpdateExpression=expression,
-        ExpressionAttributeValues={":m": month, **({":f": False} if store.get("bank_changed_pending") else {})})

@@ -16,10 +16,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.conditions import Key
-
-from chalicelib.adapters import aws
-from chalicelib.adapters.dynamo import Tx, batch_get, batch_put, plain, query_all
 from chalicelib.adapters.files import FileStore
 from chalicelib.audit.log import SYSTEM, Actor, entry
 from chalicelib.auth.roles import Principal
@@ -30,11 +26,9 @@ from chalicelib.mail.outbox import Mail
 from chalicelib.observability import logger
 from chalicelib.settlement import corrections, four_eyes, release
 from chalicelib.settlement.payees import bank_problem, payment_signature
+from chalicelib.settlement.repository import FROZEN, SettlementStore, settlement_store
 from chalicelib.settlement.rounds import HOLD_REASONS, RoundFigures, StoreState, compute_round
-from chalicelib.usage.service import committed_imports, usage_for_month
-
-FROZEN = ("approving", "approved")
-ROUND_INDEX = "rounds"
+from chalicelib.usage.repository import usage_totals
 
 
 def _check_month(month: str) -> str:
@@ -50,13 +44,12 @@ def _previous_month(month: str) -> str:
     return f"{y - 1}-12" if m == 1 else f"{y}-{m - 1:02d}"
 
 
-def _table(deps: Deps) -> Any:
-    return aws.table(deps.settings.settlements_table)
+def _store(deps: Deps) -> SettlementStore:
+    return settlement_store(deps)
 
 
 def get_round(deps: Deps, month: str) -> dict[str, Any] | None:
-    item = _table(deps).get_item(Key={"pk": f"round#{month}", "sk": "round"}, ConsistentRead=True).get("Item")
-    return plain(item) if item else None
+    return _store(deps).get_round(month)
 
 
 def _require_round(deps: Deps, month: str) -> dict[str, Any]:
@@ -67,9 +60,7 @@ def _require_round(deps: Deps, month: str) -> dict[str, Any]:
 
 
 def round_lines(deps: Deps, item: dict[str, Any]) -> list[dict[str, Any]]:
-    prefix = f"line#v{item['version']}#"
-    return query_all(_table(deps), KeyConditionExpression=Key("pk").eq(f"round#{item['month']}")
-                     & Key("sk").begins_with(prefix), ConsistentRead=True)
+    return _store(deps).round_lines(item["month"], int(item["version"]))
 
 
 def payment_date(deps: Deps, month: str) -> date:
@@ -81,9 +72,9 @@ def approval_deadline(deps: Deps, month: str) -> date:
 
 
 def _open_adjustments(deps: Deps, committed: set[str]) -> list[dict[str, Any]]:
-    items = query_all(_table(deps), KeyConditionExpression=Key("pk").eq("adjustments"), ConsistentRead=True)
+    items = _store(deps).open_adjustments()
     # Late usage of an import that is not committed yet does not count (its import may still fail).
-    return [a for a in items if a.get("state") == "open" and (not a.get("import_id") or a["import_id"] in committed)]
+    return [a for a in items if not a.get("import_id") or a["import_id"] in committed]
 
 
 def _carried_in(deps: Deps, month: str) -> dict[str, int]:
@@ -104,10 +95,7 @@ def _state(deps: Deps, store: dict[str, Any], month: str, confirmed: int | None)
 
 
 def _latest_round_before(deps: Deps, month: str) -> str | None:
-    page = _table(deps).query(KeyConditionExpression=Key("pk").eq(ROUND_INDEX) & Key("sk").lt(month),
-                              ScanIndexForward=False, Limit=1, ConsistentRead=True)
-    items = page.get("Items", [])
-    return str(items[0]["sk"]) if items else None
+    return _store(deps).latest_round_before(month)
 
 
 def _check_can_draft(deps: Deps, month: str, now: datetime) -> dict[str, Any] | None:
@@ -144,14 +132,16 @@ def draft(deps: Deps, month: str, actor: Actor, now: datetime) -> dict[str, Any]
     """Compute (or recompute) the draft of a round from committed usage, adjustments and carries."""
     _check_month(month)
     existing = _check_can_draft(deps, month, now)
-    usage, imports = usage_for_month(deps, month)
-    uploaders = {i["import_id"]: str(i.get("uploaded_by") or "") for i in committed_imports(deps)}
+    usage_port = usage_totals(deps)
+    usage, imports = usage_port.usage_for_month(month)
+    uploaders = usage_port.import_uploaders()
     adjustments_list = _open_adjustments(deps, set(uploaders))
     adjustments: dict[str, int] = {}
     for a in adjustments_list:
         adjustments[a["store_id"]] = adjustments.get(a["store_id"], 0) + int(a["amount"])
     carried = _carried_in(deps, month)
-    stores = batch_get(deps.settings.stores_table, "store_id", list(set(usage) | set(adjustments) | set(carried)))
+    store = _store(deps)
+    stores = store.stores_by_id(set(usage) | set(adjustments) | set(carried))
     confirmed = corrections.ceiling_confirmations(deps, month)
     states = {sid: _state(deps, s, month, confirmed.get(sid)) for sid, s in stores.items()}
     figures = compute_round(month, payment_date(deps, month), usage, adjustments, carried, states,
@@ -162,8 +152,8 @@ def draft(deps: Deps, month: str, actor: Actor, now: datetime) -> dict[str, Any]
                                   adjustments=adjustments_list, import_uploaders=uploaders, paid_stores=paid_stores)
     per_line = _line_shapers(adjustments_list, uploaders, stores)
     version = int(existing["version"]) + 1 if existing else 1
-    batch_put(deps.settings.settlements_table, [{
-        "pk": f"round#{month}", "sk": f"line#v{version}#{line.store_id}", "store_id": line.store_id,
+    store.put_lines(month, version, [{
+        "store_id": line.store_id,
         "usage": line.usage, "adjustments": line.adjustments, "carried_in": line.carried_in,
         "paid": line.paid, "carried_out": line.carried_out, "status": line.status, "reason": line.reason,
         "note": states[line.store_id].bank_problem if line.reason == "bank_invalid" else None,
@@ -171,19 +161,14 @@ def draft(deps: Deps, month: str, actor: Actor, now: datetime) -> dict[str, Any]
         "shaped_by": per_line.get(line.store_id, []),
     } for line in figures.lines])
     item = {
-        "pk": f"round#{month}", "sk": "round", "month": month, "status": "draft", "version": version,
+        "month": month, "status": "draft", "version": version,
         "payment_date": figures.payment_date.isoformat(), "approval_deadline": approval_deadline(deps, month).isoformat(),
         "drafted_by": actor.user, "drafted_at": now.isoformat(), "imports": imports, "shaped_by": shaped_by,
         "adjustment_keys": [a["sk"] for a in adjustments_list],
         **_totals(figures),
     }
-    tx = Tx()
-    if existing:
-        tx.put(deps.settings.settlements_table, item, condition="#s = :draft AND version = :v",
-               names={"#s": "status"}, values={":draft": "draft", ":v": existing["version"]})
-    else:
-        tx.put(deps.settings.settlements_table, item, condition="attribute_not_exists(pk)")
-        tx.put(deps.settings.settlements_table, {"pk": ROUND_INDEX, "sk": month, "month": month})
+    tx = store.transaction()
+    store.save_draft_in(tx, item, int(existing["version"]) if existing else None)
     deps.audit.add_to(tx, entry(actor, "settlement.draft", f"settlement#{month}", now,
                                 after={"version": version, "paid_total": figures.paid_total,
                                        "held_total": figures.held_total, "stores_paid": figures.stores_paid,
@@ -250,7 +235,7 @@ def _transfer_date(deps: Deps, month: str, now: datetime) -> date:
 
 def _changed_since_draft(deps: Deps, lines: list[dict[str, Any]]) -> list[str]:
     paid = [line for line in lines if line["status"] == "pay"]
-    stores = batch_get(deps.settings.stores_table, "store_id", [line["store_id"] for line in paid])
+    stores = _store(deps).stores_by_id(line["store_id"] for line in paid)
     return [line["store_id"] for line in paid if line["store_id"] not in stores
             or payment_signature(deps.settings.app_secret, stores[line["store_id"]]) != line.get("sig")]
 
@@ -260,7 +245,7 @@ def _enter_approving(deps: Deps, item: dict[str, Any], lines: list[dict[str, Any
     """draft → approving, claiming every adjustment the round settles in the same transaction (one
     concurrent caller wins; an adjustment can never be settled by two rounds)."""
     month = item["month"]
-    _, imports = usage_for_month(deps, month)
+    _, imports = usage_totals(deps).usage_for_month(month)
     if imports != item.get("imports", []):
         raise Conflict("下書きの作成後に利用実績が取り込まれました。下書きを作り直してから承認してください")
     changed = _changed_since_draft(deps, lines)
@@ -270,17 +255,13 @@ def _enter_approving(deps: Deps, item: dict[str, Any], lines: list[dict[str, Any
     keys = list(item.get("adjustment_keys", []))
     if len(keys) > 99:  # TransactWriteItems takes 100 items: the round and 99 claims
         raise Conflict("1回の精算で扱える調整は99件までです。調整の一部を次回に回してください")
-    tx = Tx()
-    tx.update(deps.settings.settlements_table, {"pk": f"round#{month}", "sk": "round"},
-              "SET #s = :approving, approved_by = :by, approved_at = :at, transfer_date = :td, late = :late",
-              condition="#s = :draft AND version = :v", names={"#s": "status"},
-              values={":approving": "approving", ":draft": "draft", ":v": item["version"], ":by": principal.user,
-                      ":at": now.isoformat(), ":td": _transfer_date(deps, month, now).isoformat(),
-                      ":late": now.date() > date.fromisoformat(item["approval_deadline"])})
-    for key in keys:
-        tx.update(deps.settings.settlements_table, {"pk": "adjustments", "sk": key},
-                  "SET #st = :settled, settled_in = :m", condition="#st = :open", names={"#st": "state"},
-                  values={":settled": "settled", ":open": "open", ":m": month})
+    store = _store(deps)
+    tx = store.transaction()
+    store.start_approval_in(tx, month, int(item["version"]), {
+        "approved_by": principal.user, "approved_at": now.isoformat(),
+        "transfer_date": _transfer_date(deps, month, now).isoformat(),
+        "late": now.date() > date.fromisoformat(item["approval_deadline"])})
+    store.claim_adjustments_in(tx, month, keys)
     tx.commit("この精算は他の担当者が承認処理中か、内容（調整など）が更新されました。画面を再読み込みし、"
               "必要なら下書きを作り直してください")
     deps.audit.append(entry(Actor.of(principal), "settlement.approve_started", f"settlement#{month}", now,
@@ -310,15 +291,10 @@ def reopen(deps: Deps, month: str, body: dict[str, Any], principal: Principal, n
     item = _require_round(deps, month)
     if item["status"] != "approving" or item.get("files_verified_at"):
         raise Conflict("承認処理が途中で止まった精算（振込データの確認前）だけを下書きに戻せます")
-    tx = Tx()
-    tx.update(deps.settings.settlements_table, {"pk": f"round#{month}", "sk": "round"},
-              "SET #s = :draft, reopened_at = :at REMOVE approved_by, approved_at, transfer_date, late",
-              condition="#s = :approving AND attribute_not_exists(files_verified_at)", names={"#s": "status"},
-              values={":draft": "draft", ":approving": "approving", ":at": now.isoformat()})
-    for key in item.get("adjustment_keys", []):
-        tx.update(deps.settings.settlements_table, {"pk": "adjustments", "sk": key},
-                  "SET #st = :open REMOVE settled_in", condition="settled_in = :m", names={"#st": "state"},
-                  values={":open": "open", ":m": month})
+    store = _store(deps)
+    tx = store.transaction()
+    store.reopen_in(tx, month, now.isoformat())
+    store.release_claims_in(tx, month, item.get("adjustment_keys", []))
     deps.audit.add_to(tx, entry(Actor.of(principal), "settlement.reopen", f"settlement#{month}", now,
                                 before={"status": "approving", "approved_by": item.get("approved_by"),
                                         "release_error": item.get("release_error")},

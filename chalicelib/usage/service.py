@@ -35,18 +35,15 @@ from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from boto3.dynamodb.conditions import Attr, Key
-from botocore.exceptions import ClientError
-
-from chalicelib.adapters import aws
-from chalicelib.adapters.dynamo import batch_get, batch_put, plain, query_all
 from chalicelib.adapters.files import FileStore
 from chalicelib.audit.log import SYSTEM, Actor, entry
 from chalicelib.auth.roles import Principal
 from chalicelib.deps import Deps
 from chalicelib.errors import Conflict, InvalidInput, NotFound
 from chalicelib.observability import logger
+from chalicelib.settlement.repository import settlement_store
 from chalicelib.usage.parser import ColumnMapping, NotAnExport, parse_usage_export
+from chalicelib.usage.repository import SettledMonths, UsageStore, usage_store, usage_totals
 
 #: Largest export the console uploads straight to S3 (the presigned POST's content-length-range; the
 #: handler checks it again). A 1,000,000-row export is ~72 MB.
@@ -104,10 +101,10 @@ def _mapping(deps: Deps) -> ColumnMapping:
 
 def _register(deps: Deps, principal: Principal, now: datetime, status: str, extra: dict[str, Any]) -> str:
     import_id = f"IMP{deps.keys.next_number('usage-import'):06d}"
-    aws.table(deps.settings.imports_table).put_item(Item={
+    usage_store(deps).register_import({
         "import_id": import_id, "kind": "usage", "status": status, "created_at": now.isoformat(),
         "uploaded_by": principal.user, "s3_key": f"{UPLOAD_PREFIX}{import_id}.csv", **extra,
-    }, ConditionExpression="attribute_not_exists(import_id)")
+    })
     return import_id
 
 
@@ -195,10 +192,10 @@ def import_id_from_key(key: str) -> str | None:
 
 
 def get_import(deps: Deps, import_id: str) -> dict[str, Any]:
-    item = aws.table(deps.settings.imports_table).get_item(Key={"import_id": import_id}, ConsistentRead=True).get("Item")
+    item = usage_store(deps).get_import(import_id)
     if not item:
         raise NotFound("取り込みが見つかりません", {"import_id": "取り込み番号を確認してください"})
-    return plain(item)
+    return item
 
 
 LISTS = ("rejected", "unknown_stores", "inactive_stores")
@@ -239,15 +236,11 @@ def report(deps: Deps, item: dict[str, Any]) -> dict[str, Any]:
 
 
 def list_imports(deps: Deps, limit: int = 50) -> list[dict[str, Any]]:
-    page = aws.table(deps.settings.imports_table).query(
-        IndexName="by_kind", KeyConditionExpression=Key("kind").eq("usage"), ScanIndexForward=False, Limit=limit)
-    return [summary(plain(i)) for i in page.get("Items", [])]
+    return [summary(i) for i in usage_store(deps).latest_imports(limit)]
 
 
 def committed_imports(deps: Deps) -> list[dict[str, Any]]:
-    return query_all(aws.table(deps.settings.imports_table), IndexName="by_kind",
-                     KeyConditionExpression=Key("kind").eq("usage"),
-                     FilterExpression=Attr("status").eq("committed"))
+    return usage_store(deps).committed_imports()
 
 
 def same_file_as(committed: list[dict[str, Any]], digest: str | None, exclude: str) -> str | None:
@@ -268,17 +261,7 @@ def _try_lock(deps: Deps, owner: str) -> bool:
     # The lease runs on the machine's clock, not on the business `now` a local request may pin:
     # two requests pinned to different days must still exclude each other.
     wall = datetime.now(UTC)
-    try:
-        aws.table(deps.settings.keys_table).put_item(
-            Item={"pk": "lock", "sk": "usage-import", "owner": owner, "until": (wall + lease(deps)).isoformat()},
-            ConditionExpression="attribute_not_exists(pk) OR #u < :now",
-            ExpressionAttributeNames={"#u": "until"}, ExpressionAttributeValues={":now": wall.isoformat()},
-        )
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return usage_store(deps).take_lease(owner, (wall + lease(deps)).isoformat(), wall.isoformat())
 
 
 def _lock(deps: Deps, import_id: str, owner: str, wait_seconds: float) -> None:
@@ -297,27 +280,14 @@ def _renew(deps: Deps, import_id: str, owner: str) -> None:
     """Extend our lease by a full term; if it ran out and another import took it, stop (ImportBusy):
     committing beside that import could count a transaction both files hold twice."""
     wall = datetime.now(UTC)
-    try:
-        aws.table(deps.settings.keys_table).update_item(
-            Key={"pk": "lock", "sk": "usage-import"}, UpdateExpression="SET #u = :until",
-            ConditionExpression="#o = :me", ExpressionAttributeNames={"#u": "until", "#o": "owner"},
-            ExpressionAttributeValues={":until": (wall + lease(deps)).isoformat(), ":me": owner})
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            raise
+    if not usage_store(deps).renew_lease(owner, (wall + lease(deps)).isoformat()):
         logger.warning("usage import lease lost before staging", extra={"import_id": import_id})
-        raise ImportBusy(BUSY_MESSAGE, {"import_id": import_id}) from exc
+        raise ImportBusy(BUSY_MESSAGE, {"import_id": import_id})
 
 
 def _unlock(deps: Deps, owner: str) -> None:
     """Release the lease if it is still ours (after an overrun lease another import may hold it)."""
-    try:
-        aws.table(deps.settings.keys_table).delete_item(
-            Key={"pk": "lock", "sk": "usage-import"}, ConditionExpression="#o = :me",
-            ExpressionAttributeNames={"#o": "owner"}, ExpressionAttributeValues={":me": owner})
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            raise
+    if not usage_store(deps).release_lease(owner):
         logger.warning("usage import lease was taken over before release")
 
 
@@ -357,12 +327,7 @@ def process_import(deps: Deps, import_id: str, now: datetime, wait_seconds: floa
 
 
 def _set_status(deps: Deps, import_id: str, status: str, extra: dict[str, Any]) -> None:
-    names = {"#s": "status", **{f"#{k}": k for k in extra}}
-    values = {":s": status, **{f":{k}": v for k, v in extra.items()}}
-    expression = "SET #s = :s" + "".join(f", #{k} = :{k}" for k in extra)
-    aws.table(deps.settings.imports_table).update_item(
-        Key={"import_id": import_id}, UpdateExpression=expression,
-        ExpressionAttributeNames=names, ExpressionAttributeValues=values)
+    usage_store(deps).set_import_status(import_id, status, extra)
 
 
 def _fit(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -438,7 +403,7 @@ def _process_locked(deps: Deps, item: dict[str, Any], owner: str, now: datetime)
         # is what it was then, and nothing is new. Said so without reading 200 MB twice more (a
         # re-upload of a large file would otherwise hold its million known ids beside two parses).
         del data
-        return _commit_same_file(deps, item, plain(original), owner, now)
+        return _commit_same_file(deps, item, original, owner, now)
     mapping = _mapping(deps)
     try:
         first = parse_usage_export(data, frozenset(), mapping)
@@ -452,8 +417,9 @@ def _process_locked(deps: Deps, item: dict[str, Any], owner: str, now: datetime)
         del first  # one parse's result in memory at a time
     result = parse_usage_export(data, known, mapping) if repeats else first
     del data, known
-    frozen = _frozen_months(deps, result.months)
-    stores = batch_get(deps.settings.stores_table, "store_id", sorted({s for _, s in result.totals}))
+    settled = settled_months(deps)
+    frozen = settled.frozen_months(result.months)
+    stores = usage_store(deps).stores_by_id(sorted({s for _, s in result.totals}))
     counts, lists = _summarise(result, stores, frozen)
     counts["same_file_as"] = same_file_as(committed, digest, import_id)
     # The parse is the long part: still ours? (Nothing is written for this import before this point.)
@@ -473,8 +439,8 @@ def _process_locked(deps: Deps, item: dict[str, Any], owner: str, now: datetime)
         usage_items.append({"month": month, "key": f"{store_id}#{import_id}", "store_id": store_id,
                             "import_id": import_id, "points": points,
                             "rows": result.counts.get((month, store_id), 0)})
-    batch_put(deps.settings.usage_table, usage_items)
-    _late_usage_adjustments(deps, import_id, late, now)
+    batch_put(usage_store(deps), usage_items)
+    settled.add_late_usage(import_id, late, now)
     _set_status(deps, import_id, "committed", {"finished_at": now.isoformat()})
     deps.audit.append(entry(SYSTEM, "usage_import.commit", f"import#{import_id}", now,
                             after={"accepted": result.accepted, "duplicates": result.duplicates,
@@ -511,35 +477,17 @@ def _commit_same_file(deps: Deps, item: dict[str, Any], original: dict[str, Any]
     return report(deps, get_import(deps, import_id))
 
 
-def _frozen_months(deps: Deps, months: list[str]) -> set[str]:
-    """Months whose settlement round is already approved: their late usage becomes adjustments."""
-    frozen = set()
-    for month in months:
-        item = aws.table(deps.settings.settlements_table).get_item(
-            Key={"pk": f"round#{month}", "sk": "round"}, ConsistentRead=True).get("Item")
-        if item and item.get("status") in ("approving", "approved"):
-            frozen.add(month)
-    return frozen
+def settled_months(deps: Deps) -> SettledMonths:
+    """The settlement port: which months are frozen, and where late usage of those months goes."""
+    return settlement_store(deps)
 
 
-def _late_usage_adjustments(deps: Deps, import_id: str, late: list[tuple[str, str, int]], now: datetime) -> None:
-    """Usage of a month already settled is owed all the same: settle it in the next round."""
-    items = [{
-        "pk": "adjustments", "sk": f"late#{import_id}#{month}#{store_id}",
-        "adjustment_id": f"late-{import_id}-{month}-{store_id}",
-        "store_id": store_id, "amount": points, "reason": f"確定後に取り込まれた {month} 利用分",
-        "created_by": "system", "created_at": now.isoformat(), "state": "open",
-    } for month, store_id, points in late if points != 0]
-    batch_put(deps.settings.settlements_table, items)
+def batch_put(store: UsageStore, items: list[dict[str, Any]]) -> None:
+    """Write the per-store monthly totals, before the import is marked committed (tests cut this
+    write to show that an import stopped midway counts nothing until it is run again)."""
+    store.put_totals(items)
 
 
 def usage_for_month(deps: Deps, month: str) -> tuple[dict[str, int], list[str]]:
     """Net points per store for a month, counting committed imports only; and which imports."""
-    committed = {i["import_id"] for i in committed_imports(deps)}
-    totals: dict[str, int] = {}
-    used: set[str] = set()
-    for row in query_all(aws.table(deps.settings.usage_table), KeyConditionExpression=Key("month").eq(month)):
-        if row["import_id"] in committed:
-            totals[row["store_id"]] = totals.get(row["store_id"], 0) + int(row["points"])
-            used.add(row["import_id"])
-    return totals, sorted(used)
+    return usage_totals(deps).usage_for_month(month)

@@ -1,0 +1,50 @@
+"""Each repository against DynamoDB (moto, as tests/integration runs it) and against its in-memory twin:
+the same tests, so the twin cannot drift from what DynamoDB does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from chalicelib.settlement.repository import InMemorySettlementStore, settlement_store
+from chalicelib.usage.repository import InMemoryUsageStore
+from chalicelib.usage.repository import usage_store as usage_store_of
+from tests.integration.conftest import aws_server, fresh_aws  # noqa: F401  (fixtures for the dynamo side)
+
+KINDS = ["dynamo", "memory"]
+
+
+@pytest.fixture(params=KINDS)
+def kind(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def real_deps(kind: str, request: pytest.FixtureRequest) -> Any:
+    if kind != "dynamo":
+        return None
+    request.getfixturevalue("fresh_aws")
+    from chalicelib.deps import get_deps
+
+    return get_deps()
+
+
+@pytest.fixture
+def settlements(kind: str, real_deps: Any) -> Any:
+    return settlement_store(real_deps) if kind == "dynamo" else InMemorySettlementStore()
+
+
+@pytest.fixture
+def usage_store(kind: str, real_deps: Any) -> Any:
+    return usage_store_of(real_deps) if kind == "dynamo" else InMemoryUsageStore()
+
+
+def seed_store(repo: Any, item: dict[str, Any]) -> None:
+    """A store as the stores area keeps it (the repositories only read and mark stores)."""
+    if hasattr(repo, "stores"):
+        repo.stores[item["store_id"]] = dict(item)
+        return
+    from chalicelib.adapters import aws
+
+    aws.table(repo.stores_table).put_item(Item=item)
