@@ -29,7 +29,7 @@ def _warn(deps: Deps, kind: str, month: str, today: date, subject: str, lines: l
     mail_subject, body = mails.staff_warning(subject, lines)
     mail = Mail(f"settlement-warning#{kind}#{month}#{today.isoformat()}", deps.settings.staff_mailbox,
                 mail_subject, body, "settlement-warning")
-    service._queue_mail(deps, mail, now)
+    deps.outbox.add(mail, now)  # deterministic id: a second run the same day queues nothing
     deps.outbox.deliver([mail.mail_id], deps.sender, now)
     return kind
 

@@ -22,7 +22,6 @@ from chalicelib.auth.roles import Principal
 from chalicelib.deps import Deps
 from chalicelib.errors import Conflict, InvalidInput, NotFound
 from chalicelib.kernel import calendars
-from chalicelib.mail.outbox import Mail
 from chalicelib.observability import logger
 from chalicelib.settlement import corrections, four_eyes, release
 from chalicelib.settlement.payees import bank_problem, payment_signature
@@ -359,11 +358,6 @@ def add_adjustment(deps: Deps, body: dict[str, Any], principal: Principal, now: 
 
 def list_adjustments(deps: Deps) -> list[dict[str, Any]]:
     return corrections.list_adjustments(deps)
-
-
-def _queue_mail(deps: Deps, mail: Mail, now: datetime) -> None:
-    # A mail queued by an earlier run is not queued again: exactly once.
-    deps.outbox.add(mail, now)
 
 
 def system_actor() -> Actor:
