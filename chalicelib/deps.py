@@ -11,6 +11,7 @@ from chalicelib.audit.log import AuditLog
 from chalicelib.mail.outbox import MailSender, Outbox
 from chalicelib.mail.ses import SesSender
 from chalicelib.settings import Settings, get_settings
+from chalicelib.stores.repository import DynamoStoreRepository, StoreRepository
 
 
 @dataclass
@@ -18,6 +19,7 @@ class Deps:
     settings: Settings
     applications: ItemTable
     stores: ItemTable
+    store_repository: StoreRepository
     keys: KeyStore
     audit: AuditLog
     outbox: Outbox
@@ -29,6 +31,7 @@ def build(settings: Settings) -> Deps:
         settings=settings,
         applications=ItemTable(settings.applications_table, "application_id", "submitted_at"),
         stores=ItemTable(settings.stores_table, "store_id", "store_id"),
+        store_repository=DynamoStoreRepository(settings.stores_table),
         keys=KeyStore(settings.keys_table),
         audit=AuditLog(settings.audit_table),
         outbox=Outbox(settings.outbox_table),

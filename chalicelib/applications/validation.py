@@ -132,7 +132,10 @@ def _phone_digits(phone: str) -> str:
     return "".join(c for c in phone if c.isdigit())
 
 
-def _check(errors: dict[str, str], field: str, convert: Any, value: str) -> str:
+def check_converted(errors: dict[str, str], field: str, convert: Any, value: str) -> str:
+    """`convert(value)`, or `value` unchanged with the kana error recorded under `field`.
+
+    Shared with the store master's bank change (stores/service.py)."""
     try:
         return str(convert(value))
     except KanaError as exc:
@@ -149,7 +152,8 @@ def _check_area(errors: dict[str, str], code: str) -> Any:
     return area
 
 
-def _check_bank(errors: dict[str, str], bank: BankInput) -> tuple[Any, Any]:
+def check_bank(errors: dict[str, str], bank: BankInput) -> tuple[Any, Any]:
+    """The bank and branch of `bank` in the bank master; a missing one is recorded in `errors`."""
     bank_info = banks.find_bank(bank.bank_code)
     branch_info = banks.find_branch(bank.bank_code, bank.branch_code) if bank_info else None
     if bank_info is None:
@@ -171,7 +175,7 @@ def validate_application(data: dict[str, Any]) -> ApplicationData:
         # A bot filled the hidden field; say nothing useful about why.
         raise InvalidInput("送信できませんでした", {"_body": "時間をおいてもう一度お試しください"})
 
-    store_kana = _check(errors, "store_name_kana", to_katakana_reading, model.store_name_kana)
+    store_kana = check_converted(errors, "store_name_kana", to_katakana_reading, model.store_name_kana)
     area = _check_area(errors, model.municipality_code)
 
     postal = _format_postal(model.postal_code)
@@ -191,8 +195,8 @@ def validate_application(data: dict[str, Any]) -> ApplicationData:
             errors[f"declarations.{name}"] = f"「{DECLARATION_TEXT[name]}」への同意が必要です"
 
     bank = model.bank
-    bank_info, branch_info = _check_bank(errors, bank)
-    holder = _check(errors, "bank.holder_kana", to_zengin_name, bank.holder_kana)
+    bank_info, branch_info = check_bank(errors, bank)
+    holder = check_converted(errors, "bank.holder_kana", to_zengin_name, bank.holder_kana)
 
     if errors:
         raise InvalidInput("入力内容に誤りがあります", errors)

@@ -1,4 +1,4 @@
-"""What each role sees of an application or a store: personal data masked unless the role needs it."""
+"""What each role sees of an application: personal data masked unless the role needs it."""
 
 from __future__ import annotations
 
@@ -20,14 +20,14 @@ def personal_fields_shown(principal: Principal) -> list[str]:
     return shown
 
 
-def _contact(data: dict[str, Any], principal: Principal) -> dict[str, Any]:
+def contact_fields(data: dict[str, Any], principal: Principal) -> dict[str, Any]:
     if principal.has_any(SEE_CONTACT):
         return {"representative": data["representative"], "phone": data["phone"], "email": data["email"]}
     return {"representative": mask_name(data["representative"]), "phone": mask_phone(data["phone"]),
             "email": mask_email(data["email"])}
 
 
-def _bank(bank: dict[str, Any], principal: Principal) -> dict[str, Any]:
+def bank_fields(bank: dict[str, Any], principal: Principal) -> dict[str, Any]:
     return {
         "bank_code": bank["bank_code"], "bank_name": bank.get("bank_name", ""),
         "branch_code": bank["branch_code"], "branch_name": bank.get("branch_name", ""),
@@ -68,8 +68,8 @@ def detail(item: dict[str, Any], principal: Principal, duplicates: list[dict[str
         "goods": data["goods"],
         "declarations": data["declarations"],
         "previous_store_id": data.get("previous_store_id"),
-        **_contact(data, principal),
-        "bank": _bank(data["bank"], principal),
+        **contact_fields(data, principal),
+        "bank": bank_fields(data["bank"], principal),
         "warning_labels": [WARNING_LABELS.get(w, w) for w in item.get("warnings", [])],
         "duplicates": [
             {"kind": d["kind"], "label": DUPLICATE_LABELS[d["kind"]], "ref": d["ref"].split("#", 1)[1],
@@ -92,30 +92,3 @@ def resubmission_form(item: dict[str, Any]) -> dict[str, Any]:
     reason = next((d["reason"] for d in reversed(item.get("decisions", [])) if d["action"] == "return"), "")
     return {"application_id": item["application_id"], "data": data, "reason": reason}
 
-
-def store_view(store: dict[str, Any], principal: Principal) -> dict[str, Any]:
-    return {
-        "store_id": store["store_id"],
-        "status": store["status"],
-        "store_name": store["store_name"],
-        "store_name_kana": store["store_name_kana"],
-        "entity_type": store["entity_type"],
-        "postal_code": store["postal_code"],
-        "municipality_code": store["municipality_code"],
-        "municipality_name": store["municipality_name"],
-        "region": store.get("region"),
-        "address": store["address"],
-        "business_category": store["business_category"],
-        "goods": store["goods"],
-        "application_id": store.get("application_id"),
-        "approved_at": store.get("approved_at"),
-        "bank_verified": store.get("bank_verified", False),
-        # A pending bank change: who made it (staff ids, not personal data) and whether the store disputed it.
-        "bank_change": {"change_id": store.get("bank_change_id"), "changed_by": store.get("bank_changed_by"),
-                        "changed_at": store.get("bank_changed_at"), "confirmed_by": store.get("bank_confirmed_by"),
-                        "disputed_at": store.get("bank_change_disputed")} if store.get("bank_change_id") else None,
-        "status_reason": store.get("status_reason"),
-        "transfer_returned": store.get("transfer_returned"),
-        **_contact(store, principal),
-        "bank": _bank(store["bank"], principal),
-    }

@@ -1,4 +1,4 @@
-"""Staff routes: usage imports, settlement rounds, returns, adjustments, store bank data and status."""
+"""Staff routes: usage imports, settlement rounds, returns and adjustments (store routes: routes/stores.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from chalicelib.settings import get_settings
 from chalicelib.web.http import Ctx, error_response, json_response, staff_route
 
 settlement = lazy_module("chalicelib.settlement.service")
-stores = lazy_module("chalicelib.stores.service")
 events = lazy_module("chalicelib.usage.events")
 usage = lazy_module("chalicelib.usage.service")
 
@@ -155,16 +154,6 @@ def add_adjustment(ctx: Ctx) -> Any:
 @staff_route(bp, "/settlements/adjustments", roles=READ_SETTLEMENT)
 def list_adjustments(ctx: Ctx) -> Any:
     return json_response({"items": settlement.list_adjustments(get_deps())})
-
-
-@staff_route(bp, "/stores/{store_id}/bank-account", roles={Role.ACCOUNTANT, Role.SCREENER}, methods=("PUT",))
-def change_bank_account(ctx: Ctx, store_id: str) -> Any:
-    return json_response(stores.change_bank_account(get_deps(), store_id, ctx.json_body(), ctx.principal, ctx.now))
-
-
-@staff_route(bp, "/stores/{store_id}/status", roles={Role.SCREENER, Role.ADMIN}, methods=("POST",))
-def change_store_status(ctx: Ctx, store_id: str) -> Any:
-    return json_response(stores.change_status(get_deps(), store_id, ctx.json_body(), ctx.principal, ctx.now))
 
 
 @staff_route(bp, "/settlements/{month}/reopen", roles=ACCOUNTING | {Role.ADMIN}, methods=("POST",))

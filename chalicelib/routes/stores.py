@@ -1,4 +1,5 @@
-"""Store bank-account confirmation: by a second member of staff, or by the store from its e-mail."""
+"""Store routes: reading the store master (masked by role, audited), bank-account change and its
+confirmation (by a second member of staff, or by the store from its e-mail), and status changes."""
 
 from __future__ import annotations
 
@@ -6,15 +7,46 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.auth.roles import Role
+from chalicelib.auth.roles import SEE_BANK_ACCOUNT, Role
 from chalicelib.deps import get_deps
 from chalicelib.kernel.lazy import lazy_module
+from chalicelib.routes.screening import page_limit, status_query
 from chalicelib.web import pages
 from chalicelib.web.http import Ctx, html_response, json_response, public_route, staff_route
 
 stores = lazy_module("chalicelib.stores.service")
 
 bp = Blueprint(__name__)
+
+READ_STORES = {Role.SCREENER, Role.ACCOUNTANT, Role.AGENT, Role.COORDINATOR, Role.ADMIN, Role.PREFECTURE}
+# Kept literal (not stores.STATUSES) so that routing never loads the service module.
+STORE_STATUSES = {"active", "suspended", "withdrawn"}
+
+
+@staff_route(bp, "/stores", roles=READ_STORES)
+def list_stores(ctx: Ctx) -> Any:
+    status = status_query(ctx, STORE_STATUSES, "active")
+    return json_response(stores.list_page(get_deps(), status, page_limit(ctx), ctx.query("cursor")))
+
+
+@staff_route(bp, "/stores/{store_id}", roles=READ_STORES)
+def get_store(ctx: Ctx, store_id: str) -> Any:
+    return json_response(stores.get_view(get_deps(), ctx.principal, store_id, ctx.now))
+
+
+@staff_route(bp, "/stores/{store_id}/bank-account", roles=SEE_BANK_ACCOUNT)
+def get_store_bank_account(ctx: Ctx, store_id: str) -> Any:
+    return json_response(stores.reveal_bank_account(get_deps(), ctx.principal, store_id, ctx.now))
+
+
+@staff_route(bp, "/stores/{store_id}/bank-account", roles={Role.ACCOUNTANT, Role.SCREENER}, methods=("PUT",))
+def change_bank_account(ctx: Ctx, store_id: str) -> Any:
+    return json_response(stores.change_bank_account(get_deps(), store_id, ctx.json_body(), ctx.principal, ctx.now))
+
+
+@staff_route(bp, "/stores/{store_id}/status", roles={Role.SCREENER, Role.ADMIN}, methods=("POST",))
+def change_store_status(ctx: Ctx, store_id: str) -> Any:
+    return json_response(stores.change_status(get_deps(), store_id, ctx.json_body(), ctx.principal, ctx.now))
 
 
 @staff_route(bp, "/stores/{store_id}/bank-account/confirm", roles={Role.ACCOUNTANT, Role.SCREENER, Role.ADMIN},

@@ -1,5 +1,7 @@
-"""The store master: bank-account change (re-validated like an application, then confirmed by a
-second person or by the store itself) and status changes."""
+"""The store master's rules: what staff may read, bank-account change (re-validated like an
+application, then confirmed by a second person or by the store itself) and status changes.
+
+Persistence is `deps.store_repository` (stores/repository.py); what each role sees is stores/views.py."""
 
 from __future__ import annotations
 
@@ -8,8 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from chalicelib.adapters.dynamo import Tx
-from chalicelib.applications.validation import HINTS, LABELS, BankInput, _check, _check_bank
+from chalicelib.applications.validation import HINTS, LABELS, BankInput, check_bank, check_converted
 from chalicelib.audit.log import Actor, entry
 from chalicelib.auth.roles import Principal
 from chalicelib.deps import Deps
@@ -20,16 +21,40 @@ from chalicelib.kernel.kana import to_zengin_name
 from chalicelib.kernel.masking import mask_account_number
 from chalicelib.mail.outbox import Mail
 from chalicelib.observability import logger
-from chalicelib.stores import bank_links, mails
+from chalicelib.stores import bank_links, mails, views
+from chalicelib.stores.repository import BankChange
 
 STATUSES = {"active": "利用中", "suspended": "利用停止", "withdrawn": "退会"}
+STALE = "店舗情報が他の担当者により更新されました。画面を再読み込みしてください"
 
 
 def _store(deps: Deps, store_id: str) -> dict[str, Any]:
-    store = deps.stores.get(store_id)
+    store = deps.store_repository.get(store_id)
     if not store:
         raise NotFound("店舗が見つかりません", {"store_id": "店舗IDを確認してください"})
     return store
+
+
+def list_page(deps: Deps, status: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    """One page of the store list (no personal data in a row, so nothing to audit)."""
+    items, next_cursor = deps.store_repository.list_page(status, limit, cursor, secret=deps.settings.app_secret)
+    return {"items": [views.list_row(s) for s in items], "next_cursor": next_cursor}
+
+
+def get_view(deps: Deps, principal: Principal, store_id: str, now: datetime) -> dict[str, Any]:
+    """A store as `principal`'s role may see it; the personal fields shown are audited."""
+    store = _store(deps, store_id)
+    deps.audit.append(entry(Actor.of(principal), "store.view", f"store#{store_id}", now,
+                            detail={"fields": views.personal_fields_shown(principal)}))
+    return views.store_view(store, principal)
+
+
+def reveal_bank_account(deps: Deps, principal: Principal, store_id: str, now: datetime) -> dict[str, Any]:
+    """The full account number and holder (for roles in SEE_BANK_ACCOUNT), audited."""
+    store = _store(deps, store_id)
+    deps.audit.append(entry(Actor.of(principal), "store.view_bank_account", f"store#{store_id}", now))
+    return {"store_id": store_id, "account_number": store["bank"]["account_number"],
+            "holder_kana": store["bank"]["holder_kana"]}
 
 
 def change_bank_account(deps: Deps, store_id: str, body: dict[str, Any], principal: Principal,
@@ -41,8 +66,8 @@ def change_bank_account(deps: Deps, store_id: str, body: dict[str, Any], princip
         hints = {k.removeprefix("bank."): v for k, v in HINTS.items() if k.startswith("bank.")}
         raise InvalidInput("口座情報に誤りがあります", field_errors(exc, labels, hints)) from None
     errors: dict[str, str] = {}
-    bank_info, branch_info = _check_bank(errors, bank)
-    holder = _check(errors, "bank.holder_kana", to_zengin_name, bank.holder_kana)
+    bank_info, branch_info = check_bank(errors, bank)
+    holder = check_converted(errors, "bank.holder_kana", to_zengin_name, bank.holder_kana)
     if errors:
         raise InvalidInput("口座情報に誤りがあります", {k.removeprefix("bank."): v for k, v in errors.items()})
     store = _store(deps, store_id)
@@ -50,16 +75,11 @@ def change_bank_account(deps: Deps, store_id: str, body: dict[str, Any], princip
                 "branch_name": branch_info.name, "account_type": bank.account_type,
                 "account_number": bank.account_number, "holder_kana": holder}
     change_id = f"BC{deps.keys.next_number('bank-change'):06d}"
-    tx = Tx()
+    repo = deps.store_repository
+    tx = repo.new_tx()
     # A change by staff is unverified (the store is held) until a second person or the store itself
     # confirms it. Fixing the bank data clears a returned transfer; the confirmation releases the hold.
-    tx.update(deps.settings.stores_table, {"store_id": store_id},
-              "SET bank = :b, bank_verified = :f, bank_changed_pending = :t, bank_change_id = :c, "
-              "bank_changed_by = :by, bank_changed_at = :at, updated_at = :at, version = version + :one "
-              "REMOVE transfer_returned, bank_confirmed_by, bank_confirmed_at, bank_change_disputed",
-              condition="version = :v",
-              values={":b": new_bank, ":t": True, ":f": False, ":c": change_id, ":by": principal.user,
-                      ":at": now.isoformat(), ":one": 1, ":v": store["version"]})
+    repo.change_bank(tx, store_id, store["version"], BankChange(change_id, new_bank, principal.user, now.isoformat()))
     fp = fingerprint(deps.settings.app_secret, "bank", bank_account_key(
         bank.bank_code, bank.branch_code, bank.account_type, bank.account_number))
     deps.keys.put_in(tx, fp, f"store#{store_id}", {"at": now.isoformat()})
@@ -76,7 +96,7 @@ def change_bank_account(deps: Deps, store_id: str, body: dict[str, Any], princip
     subject, text = mails.bank_change_notice(store, new_bank, f"{deps.settings.public_base_url}/bank-confirm#t={token}")
     mail = Mail(f"bank-change#{store_id}#{change_id}", store["email"], subject, text, "bank-change")
     deps.outbox.add_to(tx, mail, now)
-    tx.commit("店舗情報が他の担当者により更新されました。画面を再読み込みしてください")
+    tx.commit(STALE)
     deps.outbox.deliver([mail.mail_id], deps.sender, now)
     logger.info("store bank account changed", extra={"store_id": store_id, "change_id": change_id})
     return {"store_id": store_id, "bank_verified": False, "change_id": change_id,
@@ -95,16 +115,12 @@ def _pending_change(store: dict[str, Any], change_id: str | None = None) -> str:
 
 
 def _mark_verified(deps: Deps, store: dict[str, Any], change_id: str, by: str, actor: Actor, now: datetime) -> None:
-    tx = Tx()
-    tx.update(deps.settings.stores_table, {"store_id": store["store_id"]},
-              "SET bank_verified = :t, bank_confirmed_by = :by, bank_confirmed_at = :at, updated_at = :at, "
-              "version = version + :one REMOVE bank_change_disputed",
-              condition="version = :v AND bank_change_id = :c",
-              values={":t": True, ":by": by, ":at": now.isoformat(), ":one": 1, ":v": store["version"],
-                      ":c": change_id})
+    repo = deps.store_repository
+    tx = repo.new_tx()
+    repo.confirm_bank(tx, store["store_id"], store["version"], change_id, by, now.isoformat())
     deps.audit.add_to(tx, entry(actor, "store.confirm_bank_account", f"store#{store['store_id']}", now,
                                 detail={"change_id": change_id, "confirmed_by": by}))
-    tx.commit("店舗情報が他の担当者により更新されました。画面を再読み込みしてください")
+    tx.commit(STALE)
 
 
 def confirm_bank_change(deps: Deps, store_id: str, body: dict[str, Any], principal: Principal,
@@ -135,7 +151,7 @@ def bank_change_by_link(deps: Deps, body: dict[str, Any], now: datetime) -> dict
     if errors:
         raise InvalidInput("入力内容に誤りがあります", errors)
     store_id, change_id = bank_links.read_token(deps.settings.app_secret, body.get("token"), now)
-    store = deps.stores.get(store_id)
+    store = deps.store_repository.get(store_id)
     if not store:
         raise InvalidInput("リンクが正しくありません", {"token": "メールに記載されたリンクをそのまま開いてください"})
     bank = store["bank"]
@@ -149,9 +165,9 @@ def bank_change_by_link(deps: Deps, body: dict[str, Any], now: datetime) -> dict
     if answer == "confirm":
         _mark_verified(deps, store, current, "store", store_actor, now)
         return {**shown, "state": "confirmed"}
-    tx = Tx()
-    tx.update(deps.settings.stores_table, {"store_id": store_id}, "SET bank_change_disputed = :at",
-              condition="bank_change_id = :c", values={":at": now.isoformat(), ":c": current})
+    repo = deps.store_repository
+    tx = repo.new_tx()
+    repo.mark_disputed(tx, store_id, current, now.isoformat())
     deps.audit.add_to(tx, entry(store_actor, "store.dispute_bank_account", f"store#{store_id}", now,
                                 detail={"change_id": current}))
     subject, text = mails.bank_change_disputed(store_id)
@@ -175,13 +191,11 @@ def change_status(deps: Deps, store_id: str, body: dict[str, Any], principal: Pr
     if errors:
         raise InvalidInput("入力内容に誤りがあります", errors)
     store = _store(deps, store_id)
-    tx = Tx()
-    tx.update(deps.settings.stores_table, {"store_id": store_id},
-              "SET #s = :s, status_reason = :r, updated_at = :at, version = version + :one",
-              condition="version = :v", names={"#s": "status"},
-              values={":s": status, ":r": reason.strip(), ":at": now.isoformat(), ":one": 1, ":v": store["version"]})
+    repo = deps.store_repository
+    tx = repo.new_tx()
+    repo.change_status(tx, store_id, store["version"], status, reason.strip(), now.isoformat())
     deps.audit.add_to(tx, entry(Actor.of(principal), "store.change_status", f"store#{store_id}", now,
                                 before={"status": store["status"]}, after={"status": status},
                                 detail={"reason": reason.strip()}))
-    tx.commit("店舗情報が他の担当者により更新されました。画面を再読み込みしてください")
+    tx.commit(STALE)
     return {"store_id": store_id, "status": status, "status_label": STATUSES[status]}

@@ -1,0 +1,220 @@
+"""The store master's persistence, named after the questions and changes the store screens need.
+
+Writes are staged in a transaction (`new_tx()`) next to the audit entry, the outbox mail and the
+fingerprint keys that must land with them, and take effect when the caller commits it: all or none.
+Each write is conditional (the version the caller read, or the bank change it answers); a failed
+condition is a `Conflict` at commit (`Tx.commit` maps ConditionalCheckFailed), in both twins.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from chalicelib.adapters.dynamo import Tx
+from chalicelib.applications.repository import ItemTable
+from chalicelib.errors import Conflict
+from chalicelib.kernel.cursors import decode_cursor, encode_cursor
+
+
+@dataclass(frozen=True)
+class BankChange:
+    """A staff member's change of a store's bank account, unverified until confirmed."""
+
+    change_id: str
+    bank: dict[str, Any]
+    changed_by: str
+    at: str
+
+
+class StoreRepository(Protocol):
+    def new_tx(self) -> Tx:
+        """A transaction the staged writes below join (other ports add their items to it)."""
+        ...
+
+    def get(self, store_id: str) -> dict[str, Any] | None: ...
+
+    def list_page(self, status: str, limit: int, cursor: str | None, *,
+                  secret: str) -> tuple[list[dict[str, Any]], str | None]:
+        """Stores of one status by store id, and the signed cursor of the next page (None at the end)."""
+        ...
+
+    def create(self, tx: Tx, store: dict[str, Any]) -> None:
+        """A new store; a store id already taken is a Conflict."""
+        ...
+
+    def change_bank(self, tx: Tx, store_id: str, expected_version: int, change: BankChange) -> None:
+        """New bank data, unverified; clears a returned transfer and any earlier confirmation or dispute."""
+        ...
+
+    def confirm_bank(self, tx: Tx, store_id: str, expected_version: int, change_id: str, by: str,
+                     at: str) -> None:
+        """The pending change `change_id` is verified (by a second person or by the store)."""
+        ...
+
+    def mark_disputed(self, tx: Tx, store_id: str, change_id: str, at: str) -> None:
+        """The store says it did not ask for `change_id`: flagged, still unverified."""
+        ...
+
+    def change_status(self, tx: Tx, store_id: str, expected_version: int, status: str, reason: str,
+                      at: str) -> None: ...
+
+
+class DynamoStoreRepository:
+    """The stores table (key `store_id`, index `by_status` sorted by store id)."""
+
+    def __init__(self, table_name: str) -> None:
+        self.table_name = table_name
+        self._items = ItemTable(table_name, "store_id", "store_id")
+
+    def new_tx(self) -> Tx:
+        return Tx()
+
+    def get(self, store_id: str) -> dict[str, Any] | None:
+        return self._items.get(store_id)
+
+    def list_page(self, status: str, limit: int, cursor: str | None, *,
+                  secret: str) -> tuple[list[dict[str, Any]], str | None]:
+        return self._items.list_by_status(status, limit, cursor, secret=secret)
+
+    def create(self, tx: Tx, store: dict[str, Any]) -> None:
+        tx.put(self.table_name, store, condition="attribute_not_exists(store_id)")
+
+    def change_bank(self, tx: Tx, store_id: str, expected_version: int, change: BankChange) -> None:
+        tx.update(self.table_name, {"store_id": store_id},
+                  "SET bank = :b, bank_verified = :f, bank_changed_pending = :t, bank_change_id = :c, "
+                  "bank_changed_by = :by, bank_changed_at = :at, updated_at = :at, version = version + :one "
+                  "REMOVE transfer_returned, bank_confirmed_by, bank_confirmed_at, bank_change_disputed",
+                  condition="version = :v",
+                  values={":b": change.bank, ":t": True, ":f": False, ":c": change.change_id,
+                          ":by": change.changed_by, ":at": change.at, ":one": 1, ":v": expected_version})
+
+    def confirm_bank(self, tx: Tx, store_id: str, expected_version: int, change_id: str, by: str,
+                     at: str) -> None:
+        tx.update(self.table_name, {"store_id": store_id},
+                  "SET bank_verified = :t, bank_confirmed_by = :by, bank_confirmed_at = :at, updated_at = :at, "
+                  "version = version + :one REMOVE bank_change_disputed",
+                  condition="version = :v AND bank_change_id = :c",
+                  values={":t": True, ":by": by, ":at": at, ":one": 1, ":v": expected_version, ":c": change_id})
+
+    def mark_disputed(self, tx: Tx, store_id: str, change_id: str, at: str) -> None:
+        tx.update(self.table_name, {"store_id": store_id}, "SET bank_change_disputed = :at",
+                  condition="bank_change_id = :c", values={":at": at, ":c": change_id})
+
+    def change_status(self, tx: Tx, store_id: str, expected_version: int, status: str, reason: str,
+                      at: str) -> None:
+        tx.update(self.table_name, {"store_id": store_id},
+                  "SET #s = :s, status_reason = :r, updated_at = :at, version = version + :one",
+                  condition="version = :v", names={"#s": "status"},
+                  values={":s": status, ":r": reason, ":at": at, ":one": 1, ":v": expected_version})
+
+
+class MemoryStoreTx(Tx):
+    """The twin's transaction: the store writes are checked, then all applied, or none (Conflict).
+
+    Items other ports add (audit, outbox, keys) are kept, serialized as for DynamoDB, in `committed`
+    of the twin that made the transaction; nothing is sent anywhere.
+    """
+
+    def __init__(self, owner: InMemoryStoreRepository) -> None:
+        super().__init__()
+        self.owner = owner
+        self.staged: list[tuple[Callable[[], bool], Callable[[], None]]] = []
+
+    def stage(self, check: Callable[[], bool], apply: Callable[[], None]) -> None:
+        self.staged.append((check, apply))
+
+    def commit(self, conflict_message: str = "他の操作と競合しました。画面を再読み込みしてください") -> None:
+        if len(self.items) + len(self.staged) > 100:
+            raise ValueError("a transaction holds at most 100 items")
+        failed = [i for i, (check, _) in enumerate(self.staged) if not check()]
+        if failed:
+            raise Conflict(conflict_message, {"_reasons": ",".join(
+                "ConditionalCheckFailed" if i in failed else "None" for i in range(len(self.staged)))})
+        for _, apply in self.staged:
+            apply()
+        self.owner.committed.extend(self.items)
+
+
+class InMemoryStoreRepository:
+    """The twin of DynamoStoreRepository, held to the same contract (tests/contract)."""
+
+    def __init__(self, cursor_scope: str = "stores") -> None:
+        self.rows: dict[str, dict[str, Any]] = {}
+        #: what other ports added to committed transactions (audit entries, mails, keys)
+        self.committed: list[dict[str, Any]] = []
+        # The cursor scope names the list, as the Dynamo adapter's does (table/index/partition).
+        self.cursor_scope = cursor_scope
+
+    def new_tx(self) -> Tx:
+        return MemoryStoreTx(self)
+
+    def _tx(self, tx: Tx) -> MemoryStoreTx:
+        if not isinstance(tx, MemoryStoreTx) or tx.owner is not self:
+            raise TypeError("stage the twin's writes in a transaction from its new_tx()")
+        return tx
+
+    def get(self, store_id: str) -> dict[str, Any] | None:
+        row = self.rows.get(store_id)
+        return copy.deepcopy(row) if row else None
+
+    def list_page(self, status: str, limit: int, cursor: str | None, *,
+                  secret: str) -> tuple[list[dict[str, Any]], str | None]:
+        scope = f"{self.cursor_scope}/by_status/{status}/asc"
+        start = decode_cursor(secret, scope, cursor)
+        ids = sorted(i for i, row in self.rows.items() if row.get("status") == status)
+        if start:
+            ids = [i for i in ids if i > str(start["store_id"])]
+        page = ids[:limit]
+        # Like a DynamoDB Query, a full page hands out a cursor even when nothing follows it.
+        last = {"store_id": page[-1], "status": status} if len(page) == limit else None
+        return [copy.deepcopy(self.rows[i]) for i in page], encode_cursor(secret, scope, last)
+
+    def create(self, tx: Tx, store: dict[str, Any]) -> None:
+        row = {k: copy.deepcopy(v) for k, v in store.items() if v is not None}
+        self._tx(tx).stage(lambda: row["store_id"] not in self.rows,
+                           lambda: self.rows.__setitem__(row["store_id"], row))
+
+    def _at_version(self, store_id: str, version: int) -> bool:
+        row = self.rows.get(store_id)
+        return row is not None and row.get("version") == version
+
+    def _update(self, store_id: str, set_: dict[str, Any], remove: tuple[str, ...] = (),
+                bump: bool = True) -> Callable[[], None]:
+        def apply() -> None:
+            row = self.rows[store_id]
+            row.update(copy.deepcopy(set_))
+            for name in remove:
+                row.pop(name, None)
+            if bump:
+                row["version"] = row["version"] + 1
+        return apply
+
+    def change_bank(self, tx: Tx, store_id: str, expected_version: int, change: BankChange) -> None:
+        self._tx(tx).stage(
+            lambda: self._at_version(store_id, expected_version),
+            self._update(store_id, {"bank": change.bank, "bank_verified": False, "bank_changed_pending": True,
+                                    "bank_change_id": change.change_id, "bank_changed_by": change.changed_by,
+                                    "bank_changed_at": change.at, "updated_at": change.at},
+                         ("transfer_returned", "bank_confirmed_by", "bank_confirmed_at", "bank_change_disputed")))
+
+    def confirm_bank(self, tx: Tx, store_id: str, expected_version: int, change_id: str, by: str,
+                     at: str) -> None:
+        self._tx(tx).stage(
+            lambda: self._at_version(store_id, expected_version)
+            and self.rows[store_id].get("bank_change_id") == change_id,
+            self._update(store_id, {"bank_verified": True, "bank_confirmed_by": by, "bank_confirmed_at": at,
+                                    "updated_at": at}, ("bank_change_disputed",)))
+
+    def mark_disputed(self, tx: Tx, store_id: str, change_id: str, at: str) -> None:
+        self._tx(tx).stage(
+            lambda: store_id in self.rows and self.rows[store_id].get("bank_change_id") == change_id,
+            self._update(store_id, {"bank_change_disputed": at}, bump=False))
+
+    def change_status(self, tx: Tx, store_id: str, expected_version: int, status: str, reason: str,
+                      at: str) -> None:
+        self._tx(tx).stage(
+            lambda: self._at_version(store_id, expected_version),
+            self._update(store_id, {"status": status, "status_reason": reason, "updated_at": at}))

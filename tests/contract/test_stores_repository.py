@@ -1,0 +1,207 @@
+"""The store repository's contract: DynamoDB (on the local stack's moto) and the in-memory twin
+answer the same way, so unit tests on the twin say something about production.
+
+The DynamoDB side runs on the integration suite's moto server (`fresh_aws` via tests/contract/conftest.py,
+`deps` from tests/integration/conftest.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from chalicelib.errors import Conflict, InvalidInput
+from chalicelib.stores.repository import BankChange, InMemoryStoreRepository, StoreRepository
+from tests.integration.conftest import deps  # noqa: F401  (the dynamo side; aws_server/fresh_aws: conftest)
+
+SECRET = "contract-test-secret-of-thirty-two-bytes"
+STALE = "stale"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def forget_this_modules_settings() -> Iterator[None]:
+    """Settings and deps are cached per process; the ones read against this directory's moto server must
+    not outlive it (the integration suite's server signs its tokens with another key)."""
+    yield
+    from chalicelib.adapters import aws
+    from chalicelib.deps import get_deps
+    from chalicelib.settings import get_settings
+
+    for clear in (get_deps.cache_clear, get_settings.cache_clear, aws.reset_clients):
+        clear()
+
+
+@pytest.fixture(params=["dynamo", "memory"])
+def repo(request: pytest.FixtureRequest) -> StoreRepository:
+    if request.param == "dynamo":
+        real: Any = request.getfixturevalue("deps")
+        return real.store_repository
+    return InMemoryStoreRepository()
+
+
+def store_item(store_id: str, **overrides: Any) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "store_id": store_id, "status": "active", "store_name": f"店舗{store_id}", "store_name_kana": "テンポ",
+        "municipality_code": "041017", "municipality_name": "仙台市青葉区", "business_category": "小売",
+        "email": f"{store_id.lower()}@example.com", "goods": "日用品", "version": 1, "bank_verified": True,
+        "bank": {"bank_code": "0125", "branch_code": "100", "account_type": "1", "account_number": "1234567",
+                 "holder_kana": "ヤマダ ハナコ"},
+        "created_at": "2025-06-01T09:00:00+09:00", "updated_at": "2025-06-01T09:00:00+09:00",
+    }
+    item.update(overrides)
+    return item
+
+
+def given(repo: StoreRepository, *stores: dict[str, Any]) -> None:
+    tx = repo.new_tx()
+    for store in stores:
+        repo.create(tx, store)
+    tx.commit()
+
+
+NEW_BANK = {"bank_code": "0001", "bank_name": "みずほ", "branch_code": "001", "branch_name": "東京営業部",
+            "account_type": "1", "account_number": "7654321", "holder_kana": "ヤマダ タロウ"}
+
+
+def change(repo: StoreRepository, store_id: str, version: int, change_id: str = "BC000001") -> None:
+    tx = repo.new_tx()
+    repo.change_bank(tx, store_id, version, BankChange(change_id, NEW_BANK, "alice", "2025-06-02T10:00:00+09:00"))
+    tx.commit(STALE)
+
+
+def test_a_created_store_reads_back_and_an_unknown_one_is_none(repo: StoreRepository) -> None:
+    given(repo, store_item("MP000001"))
+    assert repo.get("MP000001") == store_item("MP000001")
+    assert repo.get("MP999999") is None
+    assert repo.get("") is None
+
+
+def test_a_store_id_is_created_once(repo: StoreRepository) -> None:
+    given(repo, store_item("MP000001"))
+    tx = repo.new_tx()
+    repo.create(tx, store_item("MP000001", store_name="二重"))
+    with pytest.raises(Conflict):
+        tx.commit()
+    assert repo.get("MP000001")["store_name"] == "店舗MP000001"  # type: ignore[index]
+
+
+def test_list_pages_walk_one_status_in_store_id_order(repo: StoreRepository) -> None:
+    given(repo, *[store_item(f"MP00000{i}") for i in (5, 1, 3, 2, 4)],
+          store_item("MP000006", status="suspended"), store_item("MP000007", status="suspended"))
+    seen: list[str] = []
+    cursor = None
+    for _ in range(10):
+        items, cursor = repo.list_page("active", 2, cursor, secret=SECRET)
+        seen += [s["store_id"] for s in items]
+        assert len(items) <= 2
+        if cursor is None:
+            break
+    assert seen == [f"MP00000{i}" for i in range(1, 6)]
+    items, cursor = repo.list_page("suspended", 50, None, secret=SECRET)
+    assert [s["store_id"] for s in items] == ["MP000006", "MP000007"] and cursor is None
+    assert repo.list_page("withdrawn", 50, None, secret=SECRET) == ([], None)
+
+
+def test_a_cursor_is_only_good_for_its_own_list(repo: StoreRepository) -> None:
+    given(repo, *[store_item(f"MP00000{i}") for i in range(1, 4)], store_item("MP000009", status="suspended"))
+    _, cursor = repo.list_page("active", 1, None, secret=SECRET)
+    assert cursor
+    for status, token in (("suspended", cursor), ("active", cursor[:-2] + "xx"), ("active", "garbage")):
+        with pytest.raises(InvalidInput) as refused:
+            repo.list_page(status, 1, token, secret=SECRET)
+        assert set(refused.value.fields) == {"cursor"}
+
+
+def test_a_bank_change_is_unverified_and_clears_what_the_old_account_carried(repo: StoreRepository) -> None:
+    given(repo, store_item("MP000001", transfer_returned="2025-05", bank_confirmed_by="bob",
+                           bank_confirmed_at="2025-05-01T00:00:00+09:00", bank_change_disputed="x"))
+    change(repo, "MP000001", 1)
+    store = repo.get("MP000001")
+    assert store is not None
+    assert store["bank"] == NEW_BANK
+    assert (store["bank_verified"], store["bank_changed_pending"], store["bank_change_id"]) == (False, True, "BC000001")
+    assert (store["bank_changed_by"], store["bank_changed_at"], store["version"]) == (
+        "alice", "2025-06-02T10:00:00+09:00", 2)
+    assert store["updated_at"] == "2025-06-02T10:00:00+09:00"
+    for gone in ("transfer_returned", "bank_confirmed_by", "bank_confirmed_at", "bank_change_disputed"):
+        assert gone not in store
+
+
+@pytest.mark.parametrize("store_id, version", [("MP000001", 2), ("MP999999", 1)])
+def test_a_change_of_a_stale_or_missing_store_is_a_conflict(repo: StoreRepository, store_id: str,
+                                                              version: int) -> None:
+    given(repo, store_item("MP000001"))
+    with pytest.raises(Conflict) as conflict:
+        change(repo, store_id, version)
+    assert conflict.value.message == STALE
+    assert repo.get("MP000001") == store_item("MP000001")
+    assert repo.get("MP999999") is None
+
+
+def test_confirming_the_pending_change(repo: StoreRepository) -> None:
+    given(repo, store_item("MP000001"))
+    change(repo, "MP000001", 1)
+    tx = repo.new_tx()
+    repo.mark_disputed(tx, "MP000001", "BC000001", "2025-06-02T11:00:00+09:00")
+    tx.commit()
+    for change_id, version in (("BC000002", 2), ("BC000001", 1)):
+        tx = repo.new_tx()
+        repo.confirm_bank(tx, "MP000001", version, change_id, "bob", "2025-06-03T09:00:00+09:00")
+        with pytest.raises(Conflict):
+            tx.commit()
+    tx = repo.new_tx()
+    repo.confirm_bank(tx, "MP000001", 2, "BC000001", "bob", "2025-06-03T09:00:00+09:00")
+    tx.commit()
+    store = repo.get("MP000001")
+    assert store is not None
+    assert (store["bank_verified"], store["bank_confirmed_by"], store["bank_confirmed_at"], store["version"]) == (
+        True, "bob", "2025-06-03T09:00:00+09:00", 3)
+    assert "bank_change_disputed" not in store
+
+
+def test_a_dispute_flags_the_named_change_only(repo: StoreRepository) -> None:
+    given(repo, store_item("MP000001"))
+    change(repo, "MP000001", 1)
+    for store_id, change_id in (("MP000001", "BC000000"), ("MP999999", "BC000001")):
+        tx = repo.new_tx()
+        repo.mark_disputed(tx, store_id, change_id, "2025-06-02T11:00:00+09:00")
+        with pytest.raises(Conflict):
+            tx.commit()
+    tx = repo.new_tx()
+    repo.mark_disputed(tx, "MP000001", "BC000001", "2025-06-02T11:00:00+09:00")
+    tx.commit()
+    store = repo.get("MP000001")
+    assert store is not None
+    # A dispute is not a change of the store: the version staff read stays good.
+    assert (store["bank_change_disputed"], store["bank_verified"], store["version"]) == (
+        "2025-06-02T11:00:00+09:00", False, 2)
+
+
+def test_a_status_change_and_a_stale_one(repo: StoreRepository) -> None:
+    given(repo, store_item("MP000001"))
+    tx = repo.new_tx()
+    repo.change_status(tx, "MP000001", 1, "suspended", "休業", "2025-06-04T09:00:00+09:00")
+    tx.commit()
+    store = repo.get("MP000001")
+    assert store is not None
+    assert (store["status"], store["status_reason"], store["version"], store["updated_at"]) == (
+        "suspended", "休業", 2, "2025-06-04T09:00:00+09:00")
+    assert [s["store_id"] for s in repo.list_page("suspended", 10, None, secret=SECRET)[0]] == ["MP000001"]
+    tx = repo.new_tx()
+    repo.change_status(tx, "MP000001", 1, "active", "再開", "2025-06-05T09:00:00+09:00")
+    with pytest.raises(Conflict):
+        tx.commit()
+    assert repo.get("MP000001")["status"] == "suspended"  # type: ignore[index]
+
+
+def test_a_transaction_writes_all_or_nothing(repo: StoreRepository) -> None:
+    given(repo, store_item("MP000001"), store_item("MP000002"))
+    tx = repo.new_tx()
+    repo.change_status(tx, "MP000001", 1, "suspended", "休業", "2025-06-04T09:00:00+09:00")
+    repo.change_status(tx, "MP000002", 7, "suspended", "休業", "2025-06-04T09:00:00+09:00")
+    with pytest.raises(Conflict):
+        tx.commit()
+    assert repo.get("MP000001") == store_item("MP000001")
+    assert repo.get("MP000002") == store_item("MP000002")
