@@ -56,7 +56,7 @@ class Settings(BaseModel):
     resubmit_link_days: int = 14
     #: Largest request body the public endpoints accept.
     max_body_bytes: int = 16_384
-    # --- settlement (SPEC §2, §4.4, §5.3): configuration, not code --------------------------------
+    # --- settlement (docs/SPEC.md §2, §4.4, §5.3): configuration, not code ------------------------
     #: System fee charged to the prefecture on the month's point funds.
     fee_rate: Decimal = Decimal("0.005")
     fee_rounding: str = "down"
@@ -85,7 +85,7 @@ class Settings(BaseModel):
     #: Seconds the usage import's lease lasts: no longer than the import function's timeout (120 s, infra/
     #: functions.py), so that Lambda's retry of a timed-out or crashed import takes the lease over.
     usage_import_lease_seconds: int = 120
-    # --- call center (SPEC §2, §4.5): configuration, not code ------------------------------------
+    # --- call center (docs/SPEC.md §2, §4.5): configuration, not code ----------------------------
     #: The call center's service period (inclusive) and daily hours, JST (start inclusive, end exclusive).
     call_center_service_start: date = date(2025, 4, 1)
     call_center_service_end: date = date(2026, 3, 25)
@@ -94,7 +94,7 @@ class Settings(BaseModel):
     #: The prefecture's office hours on its office days (escalations outside them wait for the opening).
     office_hours_start: time = time(9, 0)
     office_hours_end: time = time(17, 0)
-    #: Inquiry forecast the daily report compares the running totals with (SPEC §1).
+    #: Inquiry forecast the daily report compares the running totals with (docs/SPEC.md §1).
     inquiry_forecast_monthly: int = 1_000
     inquiry_forecast_total: int = 12_000
     #: The prefecture's inquiry categories as JSON [{"code", "label"}]; empty = chalicelib.inquiries.config.

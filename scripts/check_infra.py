@@ -6,7 +6,7 @@
    AwsSolutions pack runs inside the synth and stops it on any finding that is neither fixed nor
    acknowledged with a reason (the acknowledged ones are listed here);
 2. cfn-lint on the template: every error fails, there is no list of allowed errors;
-3. invariants on the template (encryption, append-only audit, roles, runtime — SPEC §6.3);
+3. invariants on the template (encryption, append-only audit, roles, runtime — docs/SPEC.md §6.3);
 4. pytest on tests/infra/ against the synthesized template (runtime, sizes, destinations, alarms,
    roles, WAF, throttling, and the app's refusal of placeholder or missing settings).
 
@@ -34,7 +34,7 @@ TEST_CONTEXT = ROOT / "tests" / "infra" / "context.json"
 SYNTH_TIMEOUT_S = 600
 LINT_TIMEOUT_S = 300
 TEST_TIMEOUT_S = 600
-#: Lambda runtimes the project accepts (SPEC §3: Python 3.12 or newer everywhere).
+#: Lambda runtimes the project accepts (docs/SPEC.md §3: Python 3.12 or newer everywhere).
 RUNTIMES = ("python3.12", "python3.13")
 
 
@@ -128,7 +128,7 @@ def lint(templates: list[Path]) -> tuple[list[str], list[str]]:
     return errors, warnings
 
 
-# --- invariants on the synthesized template (SPEC §6.3) ---------------------------------------
+# --- invariants on the synthesized template (docs/SPEC.md §6.3) -------------------------------
 
 def _resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
     return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}

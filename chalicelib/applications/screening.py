@@ -1,4 +1,4 @@
-"""The eligibility checklist (SPEC §2) and what a screening decision needs. Pure."""
+"""The eligibility checklist (docs/SPEC.md §2) and what a screening decision needs. Pure."""
 
 from __future__ import annotations
 

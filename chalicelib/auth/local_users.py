@@ -9,7 +9,7 @@ LOCAL_ISSUER = "miyapo-local"
 #: The console's app client in the local stage (Cognito's app client id in the cloud).
 LOCAL_CLIENT_ID = "miyapo-console-local"
 
-#: The demo users of the local stack: each has the role its name says (SPEC §8).
+#: The demo users of the local stack: each has the role its name says (docs/SPEC.md §8).
 DEMO_USERS: dict[str, str] = {
     "screener": "screener",
     "screener2": "screener",

@@ -1,6 +1,6 @@
 """Call-center configuration: the prefecture's inquiry categories, the fixed code lists, hours and forecast.
 
-The categories are the prefecture's list (SPEC §2): the default below is used unless the
+The categories are the prefecture's list (docs/SPEC.md §2): the default below is used unless the
 `INQUIRY_CATEGORIES` setting holds a JSON list of {"code", "label"}. Codes are stored with each
 inquiry and never reused for another meaning; a label may change.
 """
@@ -41,7 +41,7 @@ STATUSES: dict[str, str] = {"pending": "対応中", "escalated": "県へエス�
 #: Statuses that still need work (the daily report's "open items").
 OPEN_STATUSES: tuple[str, ...] = ("pending", "escalated")
 
-#: Where the prefecture's deliveries go in the documents bucket (its prefix, SPEC §4.7).
+#: Where the prefecture's deliveries go in the documents bucket (its prefix, docs/SPEC.md §4.7).
 DAILY_PREFIX = "prefecture/daily-inquiries/"
 MONTHLY_PREFIX = "prefecture/monthly-inquiries/"
 

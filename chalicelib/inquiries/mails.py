@@ -1,7 +1,7 @@
 """The call center's e-mails, in Japanese. Pure functions: data in, (subject, body) out.
 
 Mails to the prefecture carry ids, codes and the agent's summary, never the caller's name or phone
-number: the prefecture reads those masked (SPEC §6.3).
+number: the prefecture reads those masked (docs/SPEC.md §6.3).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Reports to the prefecture: the daily inquiry report and the monthly summary (SPEC §4.5, §4.7).
+"""Reports to the prefecture: the daily inquiry report and the monthly summary (docs/SPEC.md §4.5, §4.7).
 
 Both are idempotent sweeps. A delivery is claimed in the keys table in the same transaction as its
 e-mail and audit entry, after its files are in S3 (same key on a re-run: the bucket keeps versions),
@@ -92,7 +92,7 @@ def daily_report_sweep(deps: Deps, now: datetime) -> dict[str, Any]:
     """Deliver every daily report that is due and not yet delivered (a missed morning is caught up).
 
     Reports begin with the first day an inquiry was logged for; from then on every prefecture office
-    day gets one, covering the days since the previous office day (SPEC §4.5), zeros included.
+    day gets one, covering the days since the previous office day (docs/SPEC.md §4.5), zeros included.
     """
     settings = deps.settings
     p = ports(deps)

@@ -2,7 +2,7 @@
 
 Files carry counts only (never a caller's name, phone or the free-text summary). CSV is UTF-8 with
 a BOM and CRLF so Excel opens it with the Japanese intact; the XLSX beside it holds the same table
-(plus the list of open items). Every total reconciles with its lines (SPEC §5.2).
+(plus the list of open items). Every total reconciles with its lines (docs/SPEC.md §5.2).
 """
 
 from __future__ import annotations

@@ -64,7 +64,7 @@ def outside_hours(received_at: datetime, hours: CallCenterHours) -> bool:
 def notice_time(now: datetime, hours: OfficeHours) -> tuple[bool, datetime]:
     """(send at once?, when the notice is due).
 
-    SPEC §2: within the prefecture's office hours at once; otherwise first thing (the opening) on
+    docs/SPEC.md §2: within the prefecture's office hours at once; otherwise first thing (the opening) on
     its next office day.
     """
     opening = next_office_opening(now, hours)

@@ -1,7 +1,7 @@
 """What an agent sends when logging or changing an inquiry: shape (pydantic), then the rules. Pure; no AWS.
 
 Each function answers a normalised dict or raises InvalidInput with a Japanese message per field.
-Times without an offset are read as JST: every business time is Asia/Tokyo (SPEC §5.1) and the
+Times without an offset are read as JST: every business time is Asia/Tokyo (docs/SPEC.md §5.1) and the
 agent screen's date-time field has no offset.
 """
 

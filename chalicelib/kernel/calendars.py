@@ -1,7 +1,7 @@
 """The program's three calendars: bank business days, prefecture office hours, call-center hours.
 
 Pure functions over dates and timezone-aware datetimes; every business date and time is Asia/Tokyo
-(SPEC §5.1). The rules are in reference/calendars-and-rules.md:
+(docs/SPEC.md §5.1). The rules are in docs/reference/calendars-and-rules.md:
 
 - bank business days: not Saturday/Sunday, not a national holiday, not 31 Dec – 3 Jan
   (銀行法 第15条, 銀行法施行令 第5条);
@@ -87,7 +87,7 @@ def _as_date(d: date) -> date:
 
 
 def to_jst(dt: datetime) -> datetime:
-    """`dt` as Asia/Tokyo; a naive datetime is refused because its instant is unknown (SPEC §5.1)."""
+    """`dt` as Asia/Tokyo; a naive datetime is refused because its instant is unknown (docs/SPEC.md §5.1)."""
     if not isinstance(dt, datetime):
         raise TypeError(f"expected a datetime, got {type(dt).__name__}")
     if dt.tzinfo is None or dt.utcoffset() is None:
@@ -147,7 +147,7 @@ def next_bank_business_day(d: date, inclusive: bool = True) -> date:
 def bank_business_days_before(d: date, n: int) -> date:
     """The date `n` bank business days before `d`, `d` itself not counted (n=0 gives `d`).
 
-    E.g. the approval deadline for the bank's lead time (SPEC §4.4, default 3 days before payment).
+    E.g. the approval deadline for the bank's lead time (docs/SPEC.md §4.4, default 3 days before payment).
     """
     d = _as_date(d)
     if isinstance(n, bool) or not isinstance(n, int):
@@ -212,7 +212,7 @@ def _coerce_month(month: Month) -> tuple[int, int]:
 
 
 def month_of(dt: datetime | date) -> str:
-    """The 'YYYY-MM' month of an instant in JST (SPEC §5.1); a plain date is already a business date."""
+    """The 'YYYY-MM' month of an instant in JST (docs/SPEC.md §5.1); a plain date is already a business date."""
     d = to_jst(dt).date() if isinstance(dt, datetime) else _as_date(dt)
     return f"{d.year:04d}-{d.month:02d}"
 
@@ -226,7 +226,7 @@ def month_range(month: Month) -> tuple[date, date]:
 def payment_date(usage_month: Month, day: int = 20) -> date:
     """When the usage of `usage_month` is paid to stores.
 
-    SPEC §2: paid in the following month no later than the `day`th; when that is not a bank business day,
+    docs/SPEC.md §2: paid in the following month no later than the `day`th; when that is not a bank business day,
     on the preceding bank business day (never the following one: "no later than").
     """
     year, mon = _coerce_month(usage_month)
@@ -246,7 +246,7 @@ def payment_date(usage_month: Month, day: int = 20) -> date:
 
 @dataclass(frozen=True, slots=True)
 class OfficeHours:
-    """The prefecture's office hours (SPEC §2: weekdays 09:00–17:00); start inclusive, end exclusive."""
+    """The prefecture's office hours (docs/SPEC.md §2: weekdays 09:00–17:00); start inclusive, end exclusive."""
 
     start: time = time(9, 0)
     end: time = time(17, 0)
@@ -282,7 +282,7 @@ def is_office_hours(dt: datetime, hours: OfficeHours | None = None) -> bool:
 def next_office_opening(dt: datetime, hours: OfficeHours | None = None) -> datetime:
     """The first instant at or after `dt` when the prefecture's office is open, in JST.
 
-    Escalations outside office hours go to the prefecture "first thing the next business day" (SPEC §2).
+    Escalations outside office hours go to the prefecture "first thing the next business day" (docs/SPEC.md §2).
     """
     hours = hours or OfficeHours()
     local = to_jst(dt)
@@ -301,7 +301,7 @@ def next_office_opening(dt: datetime, hours: OfficeHours | None = None) -> datet
 
 @dataclass(frozen=True, slots=True)
 class CallCenterHours:
-    """Call-center configuration (SPEC §2): 09:00 inclusive – 17:30 exclusive, within the service period.
+    """Call-center configuration (docs/SPEC.md §2): 09:00 inclusive – 17:30 exclusive, within the service period.
 
     `service_start` / `service_end` are inclusive; None leaves that side unbounded. The dates change each
     program year, so they are configuration, never code.
@@ -335,7 +335,7 @@ def is_call_center_day(d: date, hours: CallCenterHours | None = None) -> bool:
         return False
     if hours.service_end is not None and d > hours.service_end:
         return False
-    # Open on weekends too; closed on national holidays and the 29 Dec – 3 Jan closure (SPEC §2).
+    # Open on weekends too; closed on national holidays and the 29 Dec – 3 Jan closure (docs/SPEC.md §2).
     return not (_in_office_year_end(d) or is_national_holiday(d))
 
 
@@ -349,7 +349,7 @@ def is_call_center_open(dt: datetime, hours: CallCenterHours | None = None) -> b
 
 
 def report_delivery_day(x: date) -> date:
-    """The day the daily report for day `x` is delivered: the next prefecture business day (SPEC §2, §4.5)."""
+    """The day the daily report for day `x` is delivered: the next prefecture business day (docs/SPEC.md §2, §4.5)."""
     return next_office_day(x)
 
 

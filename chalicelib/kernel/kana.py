@@ -2,7 +2,7 @@
 
 People type account holder names in every form an IME allows; the transfer file accepts only the
 half-width set in ``zengin_chars``. This module turns the first into the second, or says in Japanese
-which character is the problem. See reference/zengin.md "Characters" and "Legal-entity abbreviations".
+which character is the problem. See docs/reference/zengin.md "Characters" and "Legal-entity abbreviations".
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ _PRE_MAP: dict[str, str] = {
     "㍿": "株式会社",
 }
 
-#: Legal-entity words and their bank abbreviations (reference/zengin.md).
+#: Legal-entity words and their bank abbreviations (docs/reference/zengin.md).
 ENTITY_ABBREVIATIONS: dict[str, str] = {
     "株式会社": "ｶ",
     "有限会社": "ﾕ",
@@ -147,7 +147,7 @@ def _char_error(ch: str, position: int) -> KanaError:
 
 @functools.lru_cache(maxsize=4096)
 def _half_width(ch: str) -> str:
-    """One input character through the zengin.md jaconv pipeline (it is character-wise)."""
+    """One input character through the docs/reference/zengin.md jaconv pipeline (it is character-wise)."""
     if ch in _PRE_MAP:
         return _PRE_MAP[ch]
     out = jaconv.enlarge_smallkana(jaconv.hira2kata(ch))

@@ -1,7 +1,7 @@
 """Character sets of the Zengin 総合振込 file (JIS X 0201, single byte only).
 
 The file format owns these rules; the kana normaliser and the file writer/reader both use them.
-See reference/zengin.md "Characters".
+See docs/reference/zengin.md "Characters".
 """
 
 # ｱ–ﾝ without ｦ (U+FF66) and without the small kana ｧ–ｯ (U+FF67–FF6F) and ｰ (U+FF70).

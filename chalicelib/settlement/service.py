@@ -188,7 +188,7 @@ def _totals(figures: RoundFigures) -> dict[str, Any]:
 
 
 def view(deps: Deps, item: dict[str, Any], lines: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """The round as SPEC §8 shows it (plus more)."""
+    """The round as docs/SPEC.md §8 shows it (plus more)."""
     lines = lines if lines is not None else round_lines(deps, item)
     held = [{"store_id": line["store_id"], "amount": int(line["carried_out"]), "reason": line["reason"],
              "reason_label": HOLD_REASONS.get(line["reason"] or "", ""),

@@ -1,7 +1,7 @@
 """Reader of the Zengin 総合振込 transfer file (種別コード 21): the independent check.
 
 Before money is released the written file is parsed back and reconciled against the payouts it
-should carry. To be a real check this module is written from reference/zengin.md on its own: it has
+should carry. To be a real check this module is written from docs/reference/zengin.md on its own: it has
 its own field tables (1-based byte positions, as in the spec) and must never import ``zengin_writer``.
 Only the character sets and the codec, which the format itself owns, are shared.
 """
@@ -28,7 +28,7 @@ class ZenginParseError(ValueError):
         self.offset = offset
 
 
-# --- layouts: (first byte, last byte, field, kind), 1-based and inclusive as in zengin.md ---------------
+# --- layouts: (first byte, last byte, field, kind), 1-based and inclusive as in docs/reference/zengin.md 
 # kind: "N" digits; "C:name" / "C:bank" / "C:edi" text in that character set; "S" spaces only (ダミー).
 
 _Layout = tuple[tuple[int, int, str, str], ...]
@@ -89,7 +89,7 @@ END_LAYOUT: _Layout = (
 
 
 def _check_layout(name: str, layout: _Layout) -> None:
-    """Each layout must tile bytes 1–120 exactly: no gap, no overlap (zengin.md field lengths)."""
+    """Each layout must tile bytes 1–120 exactly: no gap, no overlap (docs/reference/zengin.md field lengths)."""
     expected_start = 1
     for first, last, field, _kind in layout:
         if first != expected_start or last < first:
@@ -201,7 +201,7 @@ def _split_plain(data: bytes) -> list[tuple[int, bytes]]:
 
 def _split(data: bytes) -> list[tuple[int, bytes]]:
     """(byte offset, 120 bytes) per record. CR and LF occur in no field, so their presence anywhere means
-    the file uses line endings, and then it must be CRLF after every record (zengin.md "File")."""
+    the file uses line endings, and then it must be CRLF after every record (docs/reference/zengin.md "File")."""
     if not data:
         raise ZenginParseError("empty file", 0)
     if b"\r" in data or b"\n" in data:

@@ -1,7 +1,7 @@
 """Writer of the Zengin 総合振込 transfer file (種別コード 21).
 
 Pure functions from data to bytes: no I/O, no clock, no bank look-ups. The layout follows
-reference/zengin.md; every record is 120 single-byte characters encoded with ``ENCODING``.
+docs/reference/zengin.md; every record is 120 single-byte characters encoded with ``ENCODING``.
 
 Nothing is truncated or converted here. Names must already be normalised half-width kana
 (the kana normaliser does that) and bank/branch names already cut to 15 characters by the caller:

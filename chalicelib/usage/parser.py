@@ -1,4 +1,4 @@
-"""Reader of the payment console's monthly usage export (SPEC §4.3): bytes in, figures out.
+"""Reader of the payment console's monthly usage export (docs/SPEC.md §4.3): bytes in, figures out.
 
 Pure: no I/O, no clock, no AWS. The caller supplies the transaction ids already counted by earlier
 imports and checks the stores; this module decides, line by line, what the file says.
@@ -8,8 +8,8 @@ a Japanese PC). One row is one transaction; the columns are found by name (``Col
 extra or reordered columns are fine. A file that is not such an export raises ``NotAnExport`` with
 a message staff can act on; a bad line is rejected with a Japanese reason and the rest is counted.
 
-Points are int (1 point = ¥1, SPEC §5.2). A 取消 row subtracts its points from the month of its
-*own* 取引日時; naive times are JST (SPEC §5.1).
+Points are int (1 point = ¥1, docs/SPEC.md §5.2). A 取消 row subtracts its points from the month of its
+*own* 取引日時; naive times are JST (docs/SPEC.md §5.1).
 
 Speed: a month is about a million rows, and the import runs in a 512 MB Lambda. The file is decoded
 as a stream (never one big str) and read 512 rows at a time. A chunk whose rows are all well-formed
