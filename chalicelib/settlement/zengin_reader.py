@@ -28,7 +28,7 @@ class ZenginParseError(ValueError):
         self.offset = offset
 
 
-# --- layouts: (first byte, last byte, field, kind), 1-based and inclusive as in docs/reference/zengin.md 
+# --- layouts: (first byte, last byte, field, kind), 1-based and inclusive as in docs/reference/zengin.md ---
 # kind: "N" digits; "C:name" / "C:bank" / "C:edi" text in that character set; "S" spaces only (ダミー).
 
 _Layout = tuple[tuple[int, int, str, str], ...]
