@@ -1,7 +1,7 @@
-"""Load on the public application endpoint through the real local stack (SPEC §6.1, §6.2).
+"""Load on the public application endpoint through the real local stack (docs/SPEC.md §6.1, §6.2).
 
 Starts `python -m scripts.local_stack` on free ports, sends a burst of N applications (default
-300; SPEC §6.2 names a burst of 1,500: pass 1500) from C concurrent clients, each with its own client token, then re-sends a tenth of them
+300; docs/SPEC.md §6.2 names a burst of 1,500: pass 1500) from C concurrent clients, each with its own client token, then re-sends a tenth of them
 (double submits). Prints latency percentiles and requests per second, next to a baseline measured
 in the same run (`GET /health` through the same stack), and checks that none was lost and none
 duplicated, that no request answered 5xx, and that the local AWS failed no request (a 500 from moto

@@ -1,4 +1,4 @@
-"""Cold start (SPEC §6.1): importing `app` against importing boto3 + pydantic alone (the baseline),
+"""Cold start (docs/SPEC.md §6.1): importing `app` against importing boto3 + pydantic alone (the baseline),
 each in a fresh interpreter, measured in the same run. Target: at most 1.5x the baseline.
 Run: `python -m bench.cold_start [runs]`.
 """

@@ -1,4 +1,4 @@
-"""Settlement benchmark (issue 3, SPEC §6.1): a month of usage, imported and paid, against DuckDB.
+"""Settlement benchmark (issue 3, docs/SPEC.md §6.1): a month of usage, imported and paid, against DuckDB.
 
     python -m bench.settlement [--rows 1000000] [--stores 15000] [--runs 3] [--seed N] [--keep DIR]
 
@@ -12,7 +12,7 @@ overlapping rows of the previous month and a handful of broken lines. Then, in o
 
 Prints one table: median seconds of each, the ratio, our peak memory (measured in a fresh
 subprocess so DuckDB's allocations don't count) and whether the targets hold — ≤1.5x DuckDB
-(issue 3), ≤3x (SPEC §6.1), peak < 512 MB — and whether both totals equal each other and the
+(issue 3), ≤3x (docs/SPEC.md §6.1), peak < 512 MB — and whether both totals equal each other and the
 generator's own ledger, per month and store, to the point.
 
 Timing is wall-clock on whatever machine runs it; DuckDB uses all its threads, we use one.
