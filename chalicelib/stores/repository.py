@@ -3,7 +3,8 @@
 Writes are staged in a transaction (`new_tx()`) next to the audit entry, the outbox mail and the
 fingerprint keys that must land with them, and take effect when the caller commits it: all or none.
 Each write is conditional (the version the caller read, or the bank change it answers); a failed
-condition is a `Conflict` at commit (`Tx.commit` maps ConditionalCheckFailed), in both twins.
+condition is a `Conflict` at commit (`Tx.commit` maps ConditionalCheckFailed; the twin's `MemoryTx`
+checks every staged write before applying any).
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from chalicelib.adapters.dynamo import Tx
+from chalicelib.adapters.dynamo import MemoryTx, Tx
 from chalicelib.applications.repository import ItemTable
-from chalicelib.errors import Conflict
 from chalicelib.kernel.cursors import decode_cursor, encode_cursor
+
+#: The DynamoDB adapter's transaction, or the twin's.
+Transaction = Tx | MemoryTx
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,7 @@ class BankChange:
 
 
 class StoreRepository(Protocol):
-    def new_tx(self) -> Tx:
+    def new_tx(self) -> Transaction:
         """A transaction the staged writes below join (other ports add their items to it)."""
         ...
 
@@ -41,24 +44,24 @@ class StoreRepository(Protocol):
         """Stores of one status by store id, and the signed cursor of the next page (None at the end)."""
         ...
 
-    def create(self, tx: Tx, store: dict[str, Any]) -> None:
+    def create(self, tx: Transaction, store: dict[str, Any]) -> None:
         """A new store; a store id already taken is a Conflict."""
         ...
 
-    def change_bank(self, tx: Tx, store_id: str, expected_version: int, change: BankChange) -> None:
+    def change_bank(self, tx: Transaction, store_id: str, expected_version: int, change: BankChange) -> None:
         """New bank data, unverified; clears a returned transfer and any earlier confirmation or dispute."""
         ...
 
-    def confirm_bank(self, tx: Tx, store_id: str, expected_version: int, change_id: str, by: str,
+    def confirm_bank(self, tx: Transaction, store_id: str, expected_version: int, change_id: str, by: str,
                      at: str) -> None:
         """The pending change `change_id` is verified (by a second person or by the store)."""
         ...
 
-    def mark_disputed(self, tx: Tx, store_id: str, change_id: str, at: str) -> None:
+    def mark_disputed(self, tx: Transaction, store_id: str, change_id: str, at: str) -> None:
         """The store says it did not ask for `change_id`: flagged, still unverified."""
         ...
 
-    def change_status(self, tx: Tx, store_id: str, expected_version: int, status: str, reason: str,
+    def change_status(self, tx: Transaction, store_id: str, expected_version: int, status: str, reason: str,
                       at: str) -> None: ...
 
 
@@ -79,10 +82,10 @@ class DynamoStoreRepository:
                   secret: str) -> tuple[list[dict[str, Any]], str | None]:
         return self._items.list_by_status(status, limit, cursor, secret=secret)
 
-    def create(self, tx: Tx, store: dict[str, Any]) -> None:
+    def create(self, tx: Transaction, store: dict[str, Any]) -> None:
         tx.put(self.table_name, store, condition="attribute_not_exists(store_id)")
 
-    def change_bank(self, tx: Tx, store_id: str, expected_version: int, change: BankChange) -> None:
+    def change_bank(self, tx: Transaction, store_id: str, expected_version: int, change: BankChange) -> None:
         tx.update(self.table_name, {"store_id": store_id},
                   "SET bank = :b, bank_verified = :f, bank_changed_pending = :t, bank_change_id = :c, "
                   "bank_changed_by = :by, bank_changed_at = :at, updated_at = :at, version = version + :one "
@@ -91,7 +94,7 @@ class DynamoStoreRepository:
                   values={":b": change.bank, ":t": True, ":f": False, ":c": change.change_id,
                           ":by": change.changed_by, ":at": change.at, ":one": 1, ":v": expected_version})
 
-    def confirm_bank(self, tx: Tx, store_id: str, expected_version: int, change_id: str, by: str,
+    def confirm_bank(self, tx: Transaction, store_id: str, expected_version: int, change_id: str, by: str,
                      at: str) -> None:
         tx.update(self.table_name, {"store_id": store_id},
                   "SET bank_verified = :t, bank_confirmed_by = :by, bank_confirmed_at = :at, updated_at = :at, "
@@ -99,11 +102,11 @@ class DynamoStoreRepository:
                   condition="version = :v AND bank_change_id = :c",
                   values={":t": True, ":by": by, ":at": at, ":one": 1, ":v": expected_version, ":c": change_id})
 
-    def mark_disputed(self, tx: Tx, store_id: str, change_id: str, at: str) -> None:
+    def mark_disputed(self, tx: Transaction, store_id: str, change_id: str, at: str) -> None:
         tx.update(self.table_name, {"store_id": store_id}, "SET bank_change_disputed = :at",
                   condition="bank_change_id = :c", values={":at": at, ":c": change_id})
 
-    def change_status(self, tx: Tx, store_id: str, expected_version: int, status: str, reason: str,
+    def change_status(self, tx: Transaction, store_id: str, expected_version: int, status: str, reason: str,
                       at: str) -> None:
         tx.update(self.table_name, {"store_id": store_id},
                   "SET #s = :s, status_reason = :r, updated_at = :at, version = version + :one",
@@ -111,48 +114,21 @@ class DynamoStoreRepository:
                   values={":s": status, ":r": reason, ":at": at, ":one": 1, ":v": expected_version})
 
 
-class MemoryStoreTx(Tx):
-    """The twin's transaction: the store writes are checked, then all applied, or none (Conflict).
-
-    Items other ports add (audit, outbox, keys) are kept, serialized as for DynamoDB, in `committed`
-    of the twin that made the transaction; nothing is sent anywhere.
-    """
-
-    def __init__(self, owner: InMemoryStoreRepository) -> None:
-        super().__init__()
-        self.owner = owner
-        self.staged: list[tuple[Callable[[], bool], Callable[[], None]]] = []
-
-    def stage(self, check: Callable[[], bool], apply: Callable[[], None]) -> None:
-        self.staged.append((check, apply))
-
-    def commit(self, conflict_message: str = "他の操作と競合しました。画面を再読み込みしてください") -> None:
-        if len(self.items) + len(self.staged) > 100:
-            raise ValueError("a transaction holds at most 100 items")
-        failed = [i for i, (check, _) in enumerate(self.staged) if not check()]
-        if failed:
-            raise Conflict(conflict_message, {"_reasons": ",".join(
-                "ConditionalCheckFailed" if i in failed else "None" for i in range(len(self.staged)))})
-        for _, apply in self.staged:
-            apply()
-        self.owner.committed.extend(self.items)
-
-
 class InMemoryStoreRepository:
     """The twin of DynamoStoreRepository, held to the same contract (tests/contract)."""
 
     def __init__(self, cursor_scope: str = "stores") -> None:
         self.rows: dict[str, dict[str, Any]] = {}
-        #: what other ports added to committed transactions (audit entries, mails, keys)
-        self.committed: list[dict[str, Any]] = []
+        #: what other ports put in committed transactions (audit entries, mails, keys), by table name
+        self.tables: dict[str, list[dict[str, Any]]] = {}
         # The cursor scope names the list, as the Dynamo adapter's does (table/index/partition).
         self.cursor_scope = cursor_scope
 
-    def new_tx(self) -> Tx:
-        return MemoryStoreTx(self)
+    def new_tx(self) -> Transaction:
+        return MemoryTx(self.tables)
 
-    def _tx(self, tx: Tx) -> MemoryStoreTx:
-        if not isinstance(tx, MemoryStoreTx) or tx.owner is not self:
+    def _tx(self, tx: Transaction) -> MemoryTx:
+        if not isinstance(tx, MemoryTx) or tx.tables is not self.tables:
             raise TypeError("stage the twin's writes in a transaction from its new_tx()")
         return tx
 
@@ -172,9 +148,9 @@ class InMemoryStoreRepository:
         last = {"store_id": page[-1], "status": status} if len(page) == limit else None
         return [copy.deepcopy(self.rows[i]) for i in page], encode_cursor(secret, scope, last)
 
-    def create(self, tx: Tx, store: dict[str, Any]) -> None:
+    def create(self, tx: Transaction, store: dict[str, Any]) -> None:
         row = {k: copy.deepcopy(v) for k, v in store.items() if v is not None}
-        self._tx(tx).stage(lambda: row["store_id"] not in self.rows,
+        self._tx(tx).add(lambda: row["store_id"] not in self.rows,
                            lambda: self.rows.__setitem__(row["store_id"], row))
 
     def _at_version(self, store_id: str, version: int) -> bool:
@@ -192,29 +168,29 @@ class InMemoryStoreRepository:
                 row["version"] = row["version"] + 1
         return apply
 
-    def change_bank(self, tx: Tx, store_id: str, expected_version: int, change: BankChange) -> None:
-        self._tx(tx).stage(
+    def change_bank(self, tx: Transaction, store_id: str, expected_version: int, change: BankChange) -> None:
+        self._tx(tx).add(
             lambda: self._at_version(store_id, expected_version),
             self._update(store_id, {"bank": change.bank, "bank_verified": False, "bank_changed_pending": True,
                                     "bank_change_id": change.change_id, "bank_changed_by": change.changed_by,
                                     "bank_changed_at": change.at, "updated_at": change.at},
                          ("transfer_returned", "bank_confirmed_by", "bank_confirmed_at", "bank_change_disputed")))
 
-    def confirm_bank(self, tx: Tx, store_id: str, expected_version: int, change_id: str, by: str,
+    def confirm_bank(self, tx: Transaction, store_id: str, expected_version: int, change_id: str, by: str,
                      at: str) -> None:
-        self._tx(tx).stage(
+        self._tx(tx).add(
             lambda: self._at_version(store_id, expected_version)
             and self.rows[store_id].get("bank_change_id") == change_id,
             self._update(store_id, {"bank_verified": True, "bank_confirmed_by": by, "bank_confirmed_at": at,
                                     "updated_at": at}, ("bank_change_disputed",)))
 
-    def mark_disputed(self, tx: Tx, store_id: str, change_id: str, at: str) -> None:
-        self._tx(tx).stage(
+    def mark_disputed(self, tx: Transaction, store_id: str, change_id: str, at: str) -> None:
+        self._tx(tx).add(
             lambda: store_id in self.rows and self.rows[store_id].get("bank_change_id") == change_id,
             self._update(store_id, {"bank_change_disputed": at}, bump=False))
 
-    def change_status(self, tx: Tx, store_id: str, expected_version: int, status: str, reason: str,
+    def change_status(self, tx: Transaction, store_id: str, expected_version: int, status: str, reason: str,
                       at: str) -> None:
-        self._tx(tx).stage(
+        self._tx(tx).add(
             lambda: self._at_version(store_id, expected_version),
             self._update(store_id, {"status": status, "status_reason": reason, "updated_at": at}))
