@@ -7,23 +7,29 @@ a day's log is the month partition of `by_month` with the day as received_at pre
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters import aws
-from chalicelib.adapters.dynamo import Tx, plain, query_all
+from chalicelib.adapters.dynamo import MemoryTx, Tx, _clean, plain, query_all
 from chalicelib.adapters.files import FileStore
 from chalicelib.deps import Deps
 from chalicelib.errors import Conflict
 from chalicelib.inquiries.config import OPEN_STATUSES
 from chalicelib.kernel.cursors import decode_cursor, encode_cursor
 
+#: The DynamoDB adapter's transaction, or the twin's.
+Transaction = Tx | MemoryTx
+Page = tuple[list[dict[str, Any]], str | None]
 
-def commit_or_yield(tx: Tx) -> bool:
+
+def commit_or_yield(tx: Transaction) -> bool:
     """Commit; False when another writer won (a failed condition) or raced us (DynamoDB cancels both
     sides of a transaction conflict). Either way nothing was written and a later sweep decides again."""
     try:
@@ -43,7 +49,61 @@ def stamp(dt: datetime) -> str:
     return dt.isoformat(timespec="seconds")
 
 
+class InquiryRepository(Protocol):
+    """The call center's inquiries, named after the questions the screens, reports and sweeps ask."""
+
+    def new_tx(self) -> Transaction:
+        """A transaction the staged writes join (the audit log, the outbox and the keys add to it too)."""
+        ...
+
+    def get(self, inquiry_id: str) -> dict[str, Any] | None: ...
+
+    def put_in(self, tx: Transaction, item: dict[str, Any]) -> None:
+        """A new inquiry; an inquiry id already taken is a Conflict at commit."""
+        ...
+
+    def update_in(self, tx: Transaction, inquiry_id: str, *, set_values: dict[str, Any],
+                  remove: tuple[str, ...] = (), expect: dict[str, Any]) -> None:
+        """SET (None: REMOVE) attributes if every `expect` attribute still has its value (None: absent)."""
+        ...
+
+    def list_day(self, day: date, limit: int, cursor: str | None, *, category: str | None = None,
+                 status: str | None = None, store_id: str | None = None) -> Page: ...
+
+    def list_by_store(self, store_id: str, limit: int, cursor: str | None, *, category: str | None = None,
+                      status: str | None = None) -> Page: ...
+
+    def list_by_status(self, status: str, limit: int, cursor: str | None, *,
+                       category: str | None = None) -> Page: ...
+
+    def day_items(self, day: date) -> list[dict[str, Any]]: ...
+
+    def month_items(self, month: str) -> list[dict[str, Any]]: ...
+
+    def count_between(self, month: str, first: date, last: date) -> int: ...
+
+    def open_items(self) -> list[dict[str, Any]]: ...
+
+    def due_notices(self, now: datetime) -> list[dict[str, Any]]: ...
+
+
+class ReportMarkStore(Protocol):
+    """What has been reported: claimed deliveries and the two watermarks of the report sweep."""
+
+    def day(self, name: str) -> date | None: ...
+
+    def note_reportable(self, received_day: date) -> None: ...
+
+    def advance_last(self, delivery_day: date) -> None: ...
+
+    def delivered(self, kind: str, key: str) -> dict[str, Any] | None: ...
+
+    def claim_in(self, tx: Transaction, kind: str, key: str, attrs: dict[str, Any]) -> None: ...
+
+
 class InquiryTable:
+    """The DynamoDB adapter of InquiryRepository (the inquiries table and its four indexes)."""
+
     def __init__(self, table_name: str, cursor_secret: str | None = None) -> None:
         self.table_name = table_name
         #: signs the staff log's page cursors (required only by the paged lists)
@@ -51,6 +111,9 @@ class InquiryTable:
 
     def _table(self) -> Any:
         return aws.table(self.table_name)
+
+    def new_tx(self) -> Tx:
+        return Tx()
 
     def get(self, inquiry_id: str) -> dict[str, Any] | None:
         try:
@@ -61,10 +124,10 @@ class InquiryTable:
             raise
         return plain(item) if item else None
 
-    def put_in(self, tx: Tx, item: dict[str, Any]) -> None:
+    def put_in(self, tx: Transaction, item: dict[str, Any]) -> None:
         tx.put(self.table_name, item, condition="attribute_not_exists(inquiry_id)")
 
-    def update_in(self, tx: Tx, inquiry_id: str, *, set_values: dict[str, Any], remove: tuple[str, ...] = (),
+    def update_in(self, tx: Transaction, inquiry_id: str, *, set_values: dict[str, Any], remove: tuple[str, ...] = (),
                   expect: dict[str, Any]) -> None:
         """SET/REMOVE attributes if every `expect` attribute still has its value (None: must be absent)."""
         names: dict[str, str] = {}
@@ -176,7 +239,7 @@ class InquiryTable:
 
 
 class ReportMarks:
-    """What has been reported, in the keys table: a delivery is claimed once (idempotency), and two
+    """The DynamoDB adapter of ReportMarkStore. What has been reported, in the keys table: a delivery is claimed once (idempotency), and two
     watermarks bound the sweep: `from` (the first day that has inquiries to report) and `last` (the
     last delivery day done)."""
 
@@ -214,15 +277,160 @@ class ReportMarks:
             Key={"pk": self.PK, "sk": f"{kind}#{key}"}, ConsistentRead=True).get("Item")
         return plain(item) if item else None
 
-    def claim_in(self, tx: Tx, kind: str, key: str, attrs: dict[str, Any]) -> None:
+    def claim_in(self, tx: Transaction, kind: str, key: str, attrs: dict[str, Any]) -> None:
         tx.put(self.table_name, {"pk": self.PK, "sk": f"{kind}#{key}", **attrs},
                condition="attribute_not_exists(pk)")
 
 
+#: The by_month/by_status/by_store/by_notice indexes: partition and sort attribute.
+_INDEXES = {"by_month": ("month", "received_at"), "by_status": ("status", "received_at"),
+            "by_store": ("store_id", "received_at"), "by_notice": ("notice_state", "notice_due")}
+
+
+class InMemoryInquiryRepository:
+    """The twin of InquiryTable, held to the same contract (tests/contract/test_inquiries_repository.py)."""
+
+    def __init__(self, cursor_secret: str | None = None, table_name: str = "inquiries") -> None:
+        self.rows: dict[str, dict[str, Any]] = {}
+        #: what other ports put in committed transactions (audit entries, mails, keys), by table name
+        self.tables: dict[str, list[dict[str, Any]]] = {}
+        self.cursor_secret = cursor_secret
+        self.table_name = table_name
+
+    def new_tx(self) -> MemoryTx:
+        return MemoryTx(self.tables)
+
+    def _tx(self, tx: Transaction) -> MemoryTx:
+        if not isinstance(tx, MemoryTx):
+            raise TypeError("stage the twin's writes in a MemoryTx (from new_tx())")
+        return tx
+
+    def get(self, inquiry_id: str) -> dict[str, Any] | None:
+        row = self.rows.get(inquiry_id)
+        return copy.deepcopy(row) if row else None
+
+    def put_in(self, tx: Transaction, item: dict[str, Any]) -> None:
+        row = copy.deepcopy(_clean(item))
+        self._tx(tx).add(lambda: row["inquiry_id"] not in self.rows,
+                         lambda: self.rows.__setitem__(row["inquiry_id"], row))
+
+    def update_in(self, tx: Transaction, inquiry_id: str, *, set_values: dict[str, Any],
+                  remove: tuple[str, ...] = (), expect: dict[str, Any]) -> None:
+        def check() -> bool:
+            row = self.rows.get(inquiry_id, {})
+            return all((attr not in row) if value is None else row.get(attr) == value
+                       for attr, value in expect.items())
+
+        def apply() -> None:
+            # Like UpdateItem, an unconditional update of a missing item creates it.
+            row = self.rows.setdefault(inquiry_id, {"inquiry_id": inquiry_id})
+            for attr, value in set_values.items():
+                if value is None:
+                    row.pop(attr, None)
+                else:
+                    row[attr] = copy.deepcopy(_clean(value, False))
+            for attr in remove:
+                row.pop(attr, None)
+
+        self._tx(tx).add(check, apply)
+
+    def _index(self, index: str, partition: str, keep: Callable[[str], bool] = lambda _: True) -> list[dict[str, Any]]:
+        """Rows in one partition of a sparse index (rows without the index's keys are not in it), ascending."""
+        pk, sk = _INDEXES[index]
+        rows = [r for r in self.rows.values() if r.get(pk) == partition and sk in r and keep(str(r[sk]))]
+        return [copy.deepcopy(r) for r in sorted(rows, key=lambda r: (str(r[sk]), r["inquiry_id"]))]
+
+    def _page(self, index: str, partition: str, scope_partition: str, keep: Callable[[str], bool], limit: int,
+              cursor: str | None, filters: dict[str, str | None]) -> Page:
+        if self.cursor_secret is None:
+            raise RuntimeError("InMemoryInquiryRepository needs cursor_secret to page")
+        pk, sk = _INDEXES[index]
+        scope = f"{self.table_name}/{index}/{scope_partition}"
+        start = decode_cursor(self.cursor_secret, scope, cursor)
+        rows = list(reversed(self._index(index, partition, keep)))
+        if start:
+            after = (str(start[sk]), str(start["inquiry_id"]))
+            rows = [r for r in rows if (str(r[sk]), r["inquiry_id"]) < after]
+        # A Query reads `limit` items, then filters them (a page may hold fewer), and hands out the
+        # last key read whenever it read a full page.
+        read = rows[:limit]
+        last = read[-1] if len(read) == limit else None
+        items = [r for r in read if all(v is None or r.get(a) == v for a, v in filters.items())]
+        key = {"inquiry_id": last["inquiry_id"], pk: last[pk], sk: last[sk]} if last else None
+        return items, encode_cursor(self.cursor_secret, scope, key)
+
+    def list_day(self, day: date, limit: int, cursor: str | None, *, category: str | None = None,
+                 status: str | None = None, store_id: str | None = None) -> Page:
+        return self._page("by_month", day.isoformat()[:7], day.isoformat(),
+                          lambda at: at.startswith(day.isoformat()), limit, cursor,
+                          {"category": category, "status": status, "store_id": store_id})
+
+    def list_by_store(self, store_id: str, limit: int, cursor: str | None, *, category: str | None = None,
+                      status: str | None = None) -> Page:
+        return self._page("by_store", store_id, store_id, lambda _: True, limit, cursor,
+                          {"category": category, "status": status})
+
+    def list_by_status(self, status: str, limit: int, cursor: str | None, *,
+                       category: str | None = None) -> Page:
+        return self._page("by_status", status, status, lambda _: True, limit, cursor, {"category": category})
+
+    def day_items(self, day: date) -> list[dict[str, Any]]:
+        return self._index("by_month", day.isoformat()[:7], lambda at: at.startswith(day.isoformat()))
+
+    def month_items(self, month: str) -> list[dict[str, Any]]:
+        return self._index("by_month", month)
+
+    def count_between(self, month: str, first: date, last: date) -> int:
+        return len(self._index("by_month", month,
+                               lambda at: first.isoformat() <= at <= f"{last.isoformat()}T24"))
+
+    def open_items(self) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        for status in OPEN_STATUSES:
+            items += self._index("by_status", status)
+        return sorted(items, key=lambda i: i["received_at"])
+
+    def due_notices(self, now: datetime) -> list[dict[str, Any]]:
+        return self._index("by_notice", "queued", lambda due: due <= stamp(now))
+
+
+class InMemoryReportMarks:
+    """The twin of ReportMarks, held to the same contract."""
+
+    def __init__(self) -> None:
+        self.days: dict[str, date] = {}
+        self.claims: dict[str, dict[str, Any]] = {}
+
+    def day(self, name: str) -> date | None:
+        return self.days.get(name)
+
+    def _move(self, name: str, day: date, *, earlier: bool) -> None:
+        current = self.days.get(name)
+        if current is None or (day < current if earlier else day > current):
+            self.days[name] = day
+
+    def note_reportable(self, received_day: date) -> None:
+        self._move("from", received_day, earlier=True)
+
+    def advance_last(self, delivery_day: date) -> None:
+        self._move("last", delivery_day, earlier=False)
+
+    def delivered(self, kind: str, key: str) -> dict[str, Any] | None:
+        item = self.claims.get(f"{kind}#{key}")
+        return copy.deepcopy(item) if item else None
+
+    def claim_in(self, tx: Transaction, kind: str, key: str, attrs: dict[str, Any]) -> None:
+        if not isinstance(tx, MemoryTx):
+            raise TypeError("stage the twin's writes in a MemoryTx")
+        sk = f"{kind}#{key}"
+        item = copy.deepcopy(_clean({"pk": ReportMarks.PK, "sk": sk, **attrs}))
+        tx.add(lambda: sk not in self.claims, lambda: self.claims.__setitem__(sk, item))
+
+
 @dataclass(frozen=True)
 class InquiryPorts:
-    inquiries: InquiryTable
-    marks: ReportMarks
+    inquiries: InquiryRepository
+    marks: ReportMarkStore
     files: FileStore
 
 

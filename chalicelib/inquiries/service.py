@@ -14,7 +14,6 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from chalicelib.adapters.dynamo import Tx
 from chalicelib.audit.log import SYSTEM, Actor, entry
 from chalicelib.auth.roles import Principal, Role
 from chalicelib.deps import Deps
@@ -143,7 +142,7 @@ def log_inquiry(deps: Deps, principal: Principal, raw: dict[str, Any], now: date
     }
     if fields["status"] == "resolved":
         item.update(closed_at=stamp(now), closed_by=principal.user)
-    tx = Tx()
+    tx = p.inquiries.new_tx()
     if token:
         deps.keys.claim_in(tx, f"client_token#inquiry#{token}",
                            {"inquiry_id": inquiry_id, "digest": digest, "at": stamp(now)})
@@ -241,7 +240,7 @@ def update_inquiry(deps: Deps, principal: Principal, inquiry_id: str, raw: dict[
         raise InvalidInput("入力内容を確認してください", {"answer": "解決した問い合わせの回答は空にできません"})
     sets.update(version=item["version"] + 1, **_stamp_by(principal, now))
     changed = sorted(changes)
-    tx = Tx()
+    tx = p.inquiries.new_tx()
     p.inquiries.update_in(tx, inquiry_id, set_values=sets, expect={"version": item["version"], "status": item["status"]})
     deps.audit.add_to(tx, entry(Actor.of(principal), "inquiry.update", _subject(inquiry_id), now,
                                 before=_audit_view(item, changed), after=_audit_view({**item, **sets}, changed)))
@@ -287,7 +286,7 @@ def escalate(deps: Deps, principal: Principal, inquiry_id: str, raw: dict[str, A
                   "immediate": immediate}
     sets: dict[str, Any] = {"status": new_status, "escalation": escalation, "version": item["version"] + 1,
                             **_stamp_by(principal, now)}
-    tx = Tx()
+    tx = p.inquiries.new_tx()
     mail = None
     if immediate:
         escalation["notice_queued_at"] = stamp(now)
@@ -319,7 +318,7 @@ def send_due_escalations(deps: Deps, now: datetime) -> dict[str, Any]:
     for item in due:
         escalation = {**item["escalation"], "notice_queued_at": stamp(now)}
         mail = _escalation_mail(deps, {**item, "escalation": escalation})
-        tx = Tx()
+        tx = p.inquiries.new_tx()
         p.inquiries.update_in(tx, item["inquiry_id"], set_values={"escalation": escalation},
                               remove=("notice_state", "notice_due"), expect={"notice_state": "queued"})
         deps.outbox.add_to(tx, mail, now)
@@ -353,7 +352,7 @@ def record_prefecture_answer(deps: Deps, principal: Principal, inquiry_id: str, 
         # Answered before the queued notice went out: the prefecture knows, so no notice is sent.
         sets["escalation"] = {**item["escalation"], "notice_skipped": "answered_before_notice"}
         remove = ("notice_state", "notice_due")
-    tx = Tx()
+    tx = p.inquiries.new_tx()
     p.inquiries.update_in(tx, inquiry_id, set_values=sets, remove=remove,
                           expect={"version": item["version"], "status": "escalated", "prefecture_answer": None})
     mail = None
@@ -383,7 +382,7 @@ def close(deps: Deps, principal: Principal, inquiry_id: str, raw: dict[str, Any]
                             "closed_by": principal.user, "version": item["version"] + 1, **_stamp_by(principal, now)}
     if "handling_minutes" in data:
         sets["handling_minutes"] = data["handling_minutes"]
-    tx = Tx()
+    tx = p.inquiries.new_tx()
     p.inquiries.update_in(tx, inquiry_id, set_values=sets, expect={"version": item["version"], "status": item["status"]})
     deps.audit.add_to(tx, entry(Actor.of(principal), "inquiry.close", _subject(inquiry_id), now,
                                 before={"status": item["status"]}, after={"status": new_status}))
