@@ -61,6 +61,11 @@ def aws_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
     from chalicelib.auth.local_issuer import LocalIssuer
 
     aws.reset_clients()
+    from chalicelib.deps import get_deps
+    from chalicelib.settings import get_settings
+
+    get_settings.cache_clear()
+    get_deps.cache_clear()
     # The local stack's AWS: moto, one request at a time, so tests that race threads see DynamoDB's
     # atomic calls rather than moto's unsynchronised state.
     server = LocalAws(port).start()
