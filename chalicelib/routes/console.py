@@ -1,9 +1,10 @@
-"""The staff console: HTML shells only. Every figure on them comes from the JSON APIs with the bearer token.
+"""The staff console: HTML shells only, and the static assets (modules, stylesheets) of every page.
+Every figure on the pages comes from the JSON APIs with the bearer token.
 
 The shells carry no data and no personal information, so they are public routes; the pages call the
 staff APIs with the access token of the signed-in session, kept in the browser's localStorage so
-every tab shares it (templates/_session.js). Staff sign in through the hosted login with
-authorization code + PKCE (templates/_oauth.js, chalicelib/auth/oauth.py); `POST /auth/token`
+every tab shares it (static/client.js). Staff sign in through the hosted login with
+authorization code + PKCE (static/client.js, chalicelib/auth/oauth.py); `POST /auth/token`
 redeems the code.
 """
 
@@ -32,6 +33,18 @@ def _page(page: str, item: str = "") -> Response:
     auth = oauth.console_auth(get_settings())
     config = json.dumps(auth.browser_config() if auth else None)
     return html_response(pages.render(TEMPLATE, page=page, item=item, auth=config))
+
+
+@public_route(bp, "/static/{version}/{name}")
+def static_asset(ctx: Ctx, version: str, name: str) -> Any:
+    """A page's module or stylesheet. The version in the URL hashes every asset, so the answer never
+    changes and caches may keep it (web/pages.py); another version is not served (404)."""
+    found = pages.asset(version, name)
+    if found is None:
+        return error_response(404, "not_found", "見つかりません")
+    content, content_type = found
+    return Response(body=content.decode("utf-8"), status_code=200,
+                    headers={"Content-Type": content_type, "Cache-Control": pages.ASSET_CACHE_CONTROL})
 
 
 @public_route(bp, "/auth/token", methods=("POST",), content_types=["application/json"])

@@ -126,12 +126,15 @@ def public_route(bp: Blueprint, path: str, *, methods: Iterable[str] = ("GET",),
 
 
 def page_csp(nonce: str | None) -> str:
-    """The Content-Security-Policy of a page whose inline <script>/<style> carry `nonce`.
+    """The Content-Security-Policy of a page whose <script>/<style> tags carry `nonce`.
 
-    Without a nonce no script runs at all. `img-src data:` is for the empty favicon (`href="data:,"`)
-    that keeps browsers from asking for /favicon.ico. `connect-src` adds the uploads bucket's origin:
-    the usage screen posts exports straight to S3 with a presigned POST (chalicelib/usage/service.py)."""
-    scripts = f"'nonce-{nonce}'" if nonce else "'none'"
+    Scripts and stylesheets are the app's own static files (`'self'`: the modules of web/static and
+    what they import); the nonce is for a page's inline tags. No inline code runs without it, and
+    without a nonce only the app's own files run. `img-src data:` is for the empty favicon
+    (`href="data:,"`) that keeps browsers from asking for /favicon.ico. `connect-src` adds the uploads
+    bucket's origin: the usage screen posts exports straight to S3 with a presigned POST
+    (chalicelib/usage/service.py)."""
+    scripts = f"'self' 'nonce-{nonce}'" if nonce else "'self'"
     styles = f"'self' 'nonce-{nonce}'" if nonce else "'self'"
     return "; ".join((
         "default-src 'self'",

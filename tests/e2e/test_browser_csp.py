@@ -59,7 +59,7 @@ def _no_violation_yet(page: Any, reports: list[str]) -> None:
 
 def _csp_nonce(response: Any) -> str:
     csp = response.headers["content-security-policy"]
-    return re.search(r"script-src 'nonce-([^']+)'", csp).group(1)
+    return re.search(r"script-src 'self' 'nonce-([^']+)'", csp).group(1)
 
 
 def test_the_application_form_works_under_its_csp(watched: tuple[Any, list[str]], stack: Stack) -> None:

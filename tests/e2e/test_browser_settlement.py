@@ -213,8 +213,8 @@ def test_store_bank_account_and_status_forms(page: Any, stack: Stack) -> None:
     page.select_option("#sc-status", "suspended")
     page.fill("#sc-reason", "店舗と連絡が取れないため確認中")
     page.click("#change-status")
-    expect(page.locator("#flash")).to_contain_text("停止中")
-    expect(page.locator("h1")).to_contain_text("停止中")
+    expect(page.locator("#flash")).to_contain_text("利用停止")
+    expect(page.locator("h1")).to_contain_text("利用停止")
 
 
 def test_a_bank_change_waits_for_a_second_person_in_the_console(page: Any, stack: Stack) -> None:

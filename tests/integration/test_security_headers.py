@@ -1,4 +1,5 @@
-"""Every answer carries the security headers; pages carry a nonce CSP that matches their inline code.
+"""Every answer carries the security headers; pages carry a CSP that allows the app's own modules and
+stylesheets ('self') and a nonce that matches every <script>/<style> tag they have.
 
 Through chalice.test.Client, i.e. through the app's http middleware as in `chalice local` and Lambda.
 Not covered (and cannot be): the authorizer's own 401/403, answered before the app runs.
@@ -20,6 +21,7 @@ PAGES = ["/apply", "/", "/apply/correct", "/console/login", "/console", "/consol
          "/console/stores", "/console/usage", "/console/settlements", "/console/audit", "/console/mail",
          "/console/inquiries"]
 TEMPLATES = Path(__file__).resolve().parents[2] / "chalicelib" / "web" / "templates"
+STATIC = TEMPLATES.parent / "static"
 
 
 def _get(api: Any, path: str, **kwargs: Any) -> Any:
@@ -60,7 +62,7 @@ def _assert_common(headers: dict[str, str]) -> None:
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_every_page_has_a_nonce_csp_matching_all_of_its_inline_code(api, path):
+def test_every_page_has_a_csp_allowing_its_own_modules_and_its_nonce(api, path):
     response = _get(api, path)
     assert response.status_code == 200, path
     headers = response.headers
@@ -71,16 +73,22 @@ def test_every_page_has_a_nonce_csp_matching_all_of_its_inline_code(api, path):
     assert csp["default-src"] == "'self'"
     assert csp["frame-ancestors"] == "'none'" and csp["base-uri"] == "'none'"
     assert csp["form-action"] == "'self'" and csp["object-src"] == "'none'"
-    nonce = re.fullmatch(r"'nonce-([A-Za-z0-9_-]{16,})'", csp["script-src"]).group(1)
+    nonce = re.fullmatch(r"'self' 'nonce-([A-Za-z0-9_-]{16,})'", csp["script-src"]).group(1)
     assert csp["style-src"] == f"'self' 'nonce-{nonce}'"
     assert "unsafe-inline" not in headers["Content-Security-Policy"]
     assert "unsafe-eval" not in headers["Content-Security-Policy"]
 
     parser = _Tags()
     parser.feed(response.body.decode("utf-8"))
-    scripts = [t for t in parser.inline if t[0] == "script"]
-    styles = [t for t in parser.inline if t[0] == "style"]
-    assert scripts and styles, path
+    # The page's code is one ES module and its styles are stylesheets, all the app's own static files.
+    modules = [attrs for tag, attrs in parser.tags if tag == "script"]
+    assert modules and all(attrs.get("type") == "module" for attrs in modules), (path, modules)
+    for attrs in modules:
+        src = str(attrs.get("src"))
+        assert re.fullmatch(r"(\.\./)*static/[0-9a-f]{16}/[\w-]+\.js", src), (path, src)
+    sheets = [attrs for tag, attrs in parser.tags if tag == "link" and attrs.get("rel") == "stylesheet"]
+    assert sheets, path
+    assert not [t for t in parser.inline if t[2].strip()], (path, "inline code")
     # Every <script> and <style> the page has (inline or not) carries this response's nonce.
     for tag, attrs in parser.tags:
         if tag in ("script", "style"):
@@ -107,7 +115,7 @@ def test_every_public_html_route_gets_the_page_policy(api):
             continue
         seen += 1
         _assert_common(response.headers)
-        nonce = re.fullmatch(r"'nonce-(.+)'", _csp(response.headers)["script-src"]).group(1)
+        nonce = re.fullmatch(r"'self' 'nonce-(.+)'", _csp(response.headers)["script-src"]).group(1)
         parser = _Tags()
         parser.feed(response.body.decode("utf-8"))
         for tag, attrs in parser.tags:
@@ -126,9 +134,9 @@ def test_each_response_gets_a_fresh_nonce(api):
 def test_the_page_scripts_never_write_inline_handlers_or_style_attributes():
     # What the page scripts build at run time is not in the served HTML: check their source. The
     # DOM helper h() attaches `on…` keys with addEventListener and a `style` key through the CSSOM.
-    helpers = (TEMPLATES / "_dom_helpers.js").read_text(encoding="utf-8")
+    helpers = (STATIC / "client.js").read_text(encoding="utf-8")
     assert 'node.addEventListener(k.slice(2), v)' in helpers and "node.style.cssText = v" in helpers
-    for path in TEMPLATES.iterdir():
+    for path in [*TEMPLATES.iterdir(), *STATIC.iterdir()]:
         source = path.read_text(encoding="utf-8")
         for forbidden in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", 'setAttribute("on',
                           "setAttribute('on", 'setAttribute("style', "setAttribute('style", "eval(", "new Function",
@@ -189,7 +197,7 @@ def test_a_wrong_role_refused_by_the_app_carries_the_headers(api):
 def test_a_route_cannot_weaken_the_page_policy(api):
     # /console/inquiries sets its own "frame-ancestors 'none'" CSP; the middleware's full policy wins.
     csp = _csp(_get(api, "/console/inquiries").headers)
-    assert csp["script-src"].startswith("'nonce-") and csp["default-src"] == "'self'"
+    assert csp["script-src"].startswith("'self' 'nonce-") and csp["default-src"] == "'self'"
 
 
 def test_a_caller_supplied_correlation_id_is_only_taken_when_it_looks_like_one(api):

@@ -1,0 +1,66 @@
+// The screening queue.
+import { CONSOLE, api, h } from "./client.js";
+import { APP_STATUSES, PAGES, areaOptions, fmt, link, pager, q, render, statusBadge } from "./console-kit.js";
+
+PAGES.queue = function () {
+  document.title = "審査キュー | 事務局コンソール";
+  var status = q("status") || "submitted";
+  var municipality = q("municipality") || "";
+  var flagged = q("flagged") === "1";
+  var params = { status: status, municipality: municipality, flagged: flagged ? "1" : "" };
+  var apiParams = new URLSearchParams({ status: status });
+  if (municipality) apiParams.set("municipality", municipality);
+  if (flagged) apiParams.set("flagged", "1");
+  if (q("cursor")) apiParams.set("cursor", q("cursor"));
+
+  return api("applications?" + apiParams.toString()).then(function (data) {
+    var tabs = h("ul", { "class": "tabs", "aria-label": "申込の状態" });
+    APP_STATUSES.forEach(function (s) {
+      tabs.appendChild(h("li", null, h("a", { href: link("", { status: s[0], municipality: municipality, flagged: flagged ? "1" : "" }),
+        "aria-current": s[0] === status ? "page" : null, text: s[1] })));
+    });
+    var areaSelect = h("select", { id: "municipality", name: "municipality" }, h("option", { value: "", text: "すべて" }));
+    areaOptions().forEach(function (o) {
+      areaSelect.appendChild(h("option", { value: o.code, text: o.name, selected: o.code === municipality }));
+    });
+    var filters = h("form", { "class": "filters", method: "get", action: CONSOLE, role: "search" },
+      h("input", { type: "hidden", name: "status", value: status }),
+      h("div", null, h("label", { "for": "municipality", text: "市区町村" }), areaSelect),
+      h("label", { "class": "check" }, h("input", { type: "checkbox", name: "flagged", value: "1", checked: flagged }),
+        "重複疑い・警告のあるものだけ"),
+      h("button", { type: "submit", text: "絞り込む" }));
+
+    var label = (APP_STATUSES.filter(function (s) { return s[0] === status; })[0] || [status, status])[1];
+    var body;
+    if (!data.items.length) {
+      body = h("p", { "class": "muted", id: "queue-empty", text: "該当する申込はありません。" });
+    } else {
+      var tbody = h("tbody");
+      data.items.forEach(function (r) {
+        var badges = [];
+        if (r.duplicate_count) badges.push(h("span", { "class": "badge dup", text: "重複疑い " + r.duplicate_count + "件" }));
+        (r.warnings || []).forEach(function () { badges.push(h("span", { "class": "badge warn", text: "警告" })); });
+        if (r.revision > 1) badges.push(h("span", { "class": "badge status", text: "再提出" }));
+        tbody.appendChild(h("tr", { "data-application": r.application_id },
+          h("td", null, h("a", { href: CONSOLE + "/applications/" + encodeURIComponent(r.application_id), "class": "mono", text: r.application_id })),
+          h("td", { text: r.store_name }),
+          h("td", { text: r.municipality_name }),
+          h("td", { text: r.business_category }),
+          h("td", { text: fmt(r.submitted_at) }),
+          h("td", { text: "第" + r.revision + "版" }),
+          h("td", null, statusBadge(r.status, r.status_label)),
+          h("td", null, badges.length ? badges : h("span", { "class": "muted", text: "—" })),
+          h("td", null, r.store_id ? h("a", { href: CONSOLE + "/stores/" + encodeURIComponent(r.store_id), "class": "mono", text: r.store_id }) : "")));
+      });
+      body = h("div", { "class": "table-wrap" }, h("table", { id: "queue" },
+        h("caption", { "class": "visually-hidden", text: label + "の申込一覧" }),
+        h("thead", null, h("tr", null, ["申込番号", "店舗名", "市区町村", "業種", "受付日時", "版", "状態", "重複疑い・警告", "店舗ID"].map(function (t) {
+          return h("th", { scope: "col", text: t });
+        }))), tbody));
+    }
+    render(h("h1", { text: "審査キュー" }), tabs, filters,
+      h("section", { "class": "card", "aria-label": label + "の申込" },
+        h("p", { "class": "muted", style: "margin-top:0", text: label + ": このページに " + data.items.length + " 件" }),
+        body, pager(data.next_cursor, params, "")));
+  });
+};
