@@ -21,8 +21,6 @@ from chalicelib.web import pages
 STATIC = Path(pages.__file__).resolve().parent / "static"
 TEMPLATES = STATIC.parent / "templates"
 MAX_LINES = 400
-#: The application form keeps its own, longer screen module for now (issue 9, point 4 allows it).
-LONGER = {"apply.js": 620}
 
 
 def _get(api: Any, path: str) -> Any:
@@ -78,7 +76,7 @@ def test_the_version_changes_with_any_asset():
 def test_no_screen_module_or_stylesheet_is_over_400_lines():
     for path in STATIC.iterdir():
         lines = len(path.read_text(encoding="utf-8").splitlines())
-        assert lines <= LONGER.get(path.name, MAX_LINES), (path.name, lines)
+        assert lines <= MAX_LINES, (path.name, lines)
 
 
 def test_every_relative_import_of_a_module_is_an_asset():
