@@ -6,7 +6,7 @@ import functools
 from dataclasses import dataclass
 
 from chalicelib.adapters.keys import KeyStore
-from chalicelib.applications.repository import ItemTable
+from chalicelib.applications.repository import ApplicationRepository, DynamoApplicationRepository, ItemTable
 from chalicelib.audit.log import AuditLog
 from chalicelib.mail.outbox import MailSender, Outbox
 from chalicelib.mail.ses import SesSender
@@ -18,6 +18,7 @@ from chalicelib.stores.repository import DynamoStoreRepository, StoreRepository
 class Deps:
     settings: Settings
     applications: ItemTable
+    application_repository: ApplicationRepository
     stores: ItemTable
     store_repository: StoreRepository
     keys: KeyStore
@@ -30,6 +31,7 @@ def build(settings: Settings) -> Deps:
     return Deps(
         settings=settings,
         applications=ItemTable(settings.applications_table, "application_id", "submitted_at"),
+        application_repository=DynamoApplicationRepository(settings.applications_table),
         stores=ItemTable(settings.stores_table, "store_id", "store_id"),
         store_repository=DynamoStoreRepository(settings.stores_table),
         keys=KeyStore(settings.keys_table),

@@ -7,8 +7,8 @@ import json
 from datetime import datetime
 from typing import Any
 
-from chalicelib.adapters.dynamo import Tx
 from chalicelib.applications import views
+from chalicelib.applications.repository import DecisionRecord, Resubmission, Transaction
 from chalicelib.applications.screening import CHECKLIST, parse_decision
 from chalicelib.applications.status import Action, Status, next_status
 from chalicelib.applications.validation import ApplicationData, validate_application
@@ -38,6 +38,13 @@ def _fingerprints(secret: str, fields: dict[str, Any]) -> dict[str, str]:
         "bank": fingerprint(secret, "bank", bank_account_key(
             bank["bank_code"], bank["branch_code"], bank["account_type"], bank["account_number"])),
     }
+
+
+def _index_fingerprints(deps: Deps, tx: Transaction, fields: dict[str, Any], ref: str, now: datetime) -> None:
+    """Staged with the change: `ref` (an application or store) now holds these phone/e-mail/bank fingerprints."""
+    for fp in _fingerprints(deps.settings.app_secret, fields).values():
+        # KeyStore.put_in is annotated with Tx but only calls put(), which the twin's MemoryTx has too.
+        deps.keys.put_in(tx, fp, ref, {"at": now.isoformat()})  # type: ignore[arg-type]
 
 
 def find_duplicates(deps: Deps, fields: dict[str, Any], own_refs: set[str]) -> list[dict[str, str]]:
@@ -83,13 +90,13 @@ def submit(deps: Deps, raw: dict[str, Any], now: datetime) -> tuple[str, bool]:
         "duplicates": duplicates,
         "decisions": [],
     }
-    tx = Tx()
+    tx = deps.application_repository.new_tx()
     if data.client_token:
-        deps.keys.claim_in(tx, f"client_token#{data.client_token}",
+        # KeyStore.claim_in is annotated with Tx but only calls put(), which the twin's MemoryTx has too.
+        deps.keys.claim_in(tx, f"client_token#{data.client_token}",  # type: ignore[arg-type]
                            {"application_id": application_id, "digest": digest, "at": now.isoformat()})
-    tx.put(deps.settings.applications_table, item, condition="attribute_not_exists(application_id)")
-    for fp in _fingerprints(deps.settings.app_secret, data.fields).values():
-        deps.keys.put_in(tx, fp, ref, {"at": now.isoformat()})
+    deps.application_repository.create(tx, item)
+    _index_fingerprints(deps, tx, data.fields, ref, now)
     mails = _received_mails(deps, application_id, data, duplicates, revision=1)
     for mail in mails:
         deps.outbox.add_to(tx, mail, now)
@@ -137,7 +144,7 @@ def _received_mails(deps: Deps, application_id: str, data: ApplicationData,
 
 
 def _load(deps: Deps, application_id: str) -> dict[str, Any]:
-    item = deps.applications.get(application_id)
+    item = deps.application_repository.get(application_id)
     if not item:
         raise NotFound("申込が見つかりません", {"application_id": "申込番号を確認してください"})
     return item
@@ -154,8 +161,8 @@ def list_queue(deps: Deps, principal: Principal, status: str, limit: int, cursor
     rows: list[dict[str, Any]] = []
     next_cursor = cursor
     for _ in range(20):
-        items, next_cursor = deps.applications.list_by_status(status, limit, next_cursor,
-                                                              secret=deps.settings.app_secret)
+        items, next_cursor = deps.application_repository.list_page(status, limit, next_cursor,
+                                                                   secret=deps.settings.app_secret)
         rows.extend(r for r in (views.summary(i) for i in items) if keep(r))
         if len(rows) >= limit or not next_cursor:
             break
@@ -191,28 +198,21 @@ def decide(deps: Deps, principal: Principal, application_id: str, raw: dict[str,
     ref = f"application#{application_id}"
     record = {"action": decision.action, "user": principal.user, "role": principal.role_label,
               "at": now.isoformat(), "checks": decision.checks, "reason": decision.reason}
-    names = {"#s": "status"}
-    values: dict[str, Any] = {":new": new_status.value, ":old": current, ":rev": item["revision"],
-                              ":d": [record], ":at": now.isoformat(), ":checks": decision.checks}
-    sets = ["#s = :new", "updated_at = :at", "decisions = list_append(decisions, :d)", "checks = :checks"]
-    tx = Tx()
+    store_id: str | None = None
+    return_round: int | None = None
+    tx = deps.application_repository.new_tx()
     answer: dict[str, Any] = {"application_id": application_id, "status": new_status.value}
     data = item["data"]
     if decision.action == Action.APPROVE:
         store_id = f"MP{deps.keys.next_number('store'):06d}"
-        sets.append("store_id = :sid")
-        values[":sid"] = store_id
-        tx.put(deps.settings.stores_table, _new_store(store_id, item, principal, now),
-               condition="attribute_not_exists(store_id)")
-        for fp in _fingerprints(deps.settings.app_secret, data).values():
-            deps.keys.put_in(tx, fp, f"store#{store_id}", {"at": now.isoformat()})
+        deps.store_repository.create(tx, _new_store(store_id, item, principal, now))
+        _index_fingerprints(deps, tx, data, f"store#{store_id}", now)
         subject, body = templates.application_approved(application_id, store_id, data)
         mail = Mail(f"application-approved#{application_id}", data["email"], subject, body, "application-approved")
         answer["store_id"] = store_id
     elif decision.action == Action.RETURN:
         round_no = int(item.get("return_round", 0)) + 1
-        sets.append("return_round = :rnd")
-        values[":rnd"] = round_no
+        return_round = round_no
         days = deps.settings.resubmit_link_days
         token = make_resubmit_token(deps.settings.app_secret, application_id, round_no, now, days)
         # In the fragment: browsers never send it, so the token is in no request line or access log.
@@ -224,8 +224,10 @@ def decide(deps: Deps, principal: Principal, application_id: str, raw: dict[str,
     else:
         subject, body = templates.application_rejected(application_id, data, decision.reason)
         mail = Mail(f"application-rejected#{application_id}", data["email"], subject, body, "application-rejected")
-    tx.update(deps.settings.applications_table, {"application_id": application_id}, "SET " + ", ".join(sets),
-              condition="#s = :old AND revision = :rev", names=names, values=values)
+    deps.application_repository.record_decision(
+        tx, application_id, current, item["revision"],
+        DecisionRecord(new_status.value, record, decision.checks, now.isoformat(), store_id=store_id,
+                       return_round=return_round))
     deps.outbox.add_to(tx, mail, now)
     deps.audit.add_to(tx, entry(Actor.of(principal), f"application.{decision.action}", ref, now,
                                 before={"status": current},
@@ -276,19 +278,11 @@ def resubmit(deps: Deps, token: str, raw: dict[str, Any], now: datetime) -> dict
     revision = int(item["revision"]) + 1
     ref = f"application#{application_id}"
     duplicates = find_duplicates(deps, data.fields, {ref})
-    tx = Tx()
-    tx.update(
-        deps.settings.applications_table, {"application_id": application_id},
-        "SET #s = :new, revision = :rev2, #d = :data, warnings = :w, duplicates = :dup, "
-        "submitted_at = :at, updated_at = :at",
-        condition="#s = :old AND revision = :rev AND return_round = :rnd",
-        names={"#s": "status", "#d": "data"},
-        values={":new": new_status.value, ":rev2": revision, ":data": data.fields, ":w": list(data.warnings),
-                ":dup": duplicates, ":at": now.isoformat(), ":old": Status.RETURNED.value,
-                ":rev": item["revision"], ":rnd": round_no},
-    )
-    for fp in _fingerprints(deps.settings.app_secret, data.fields).values():
-        deps.keys.put_in(tx, fp, ref, {"at": now.isoformat()})
+    tx = deps.application_repository.new_tx()
+    deps.application_repository.resubmit(
+        tx, application_id, Status.RETURNED.value, item["revision"], round_no,
+        Resubmission(new_status.value, revision, data.fields, list(data.warnings), duplicates, now.isoformat()))
+    _index_fingerprints(deps, tx, data.fields, ref, now)
     mails = _received_mails(deps, application_id, data, duplicates, revision)
     for mail in mails:
         deps.outbox.add_to(tx, mail, now)
