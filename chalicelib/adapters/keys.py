@@ -7,7 +7,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 
 from chalicelib.adapters import aws
-from chalicelib.adapters.dynamo import Tx, plain
+from chalicelib.adapters.dynamo import MemoryTx, Tx, plain
 
 
 class KeyStore:
@@ -29,11 +29,11 @@ class KeyStore:
         item = aws.table(self.table_name).get_item(Key={"pk": pk, "sk": sk}).get("Item")
         return plain(item) if item else None
 
-    def claim_in(self, tx: Tx, pk: str, attrs: dict[str, Any], sk: str = "-") -> None:
+    def claim_in(self, tx: Tx | MemoryTx, pk: str, attrs: dict[str, Any], sk: str = "-") -> None:
         """Put a key that must not exist yet (idempotency): the transaction fails if it does."""
         tx.put(self.table_name, {"pk": pk, "sk": sk, **attrs}, condition="attribute_not_exists(pk)")
 
-    def put_in(self, tx: Tx, pk: str, sk: str, attrs: dict[str, Any]) -> None:
+    def put_in(self, tx: Tx | MemoryTx, pk: str, sk: str, attrs: dict[str, Any]) -> None:
         tx.put(self.table_name, {"pk": pk, "sk": sk, **attrs})
 
     def refs(self, pk: str) -> list[str]:

@@ -43,8 +43,7 @@ def _fingerprints(secret: str, fields: dict[str, Any]) -> dict[str, str]:
 def _index_fingerprints(deps: Deps, tx: Transaction, fields: dict[str, Any], ref: str, now: datetime) -> None:
     """Staged with the change: `ref` (an application or store) now holds these phone/e-mail/bank fingerprints."""
     for fp in _fingerprints(deps.settings.app_secret, fields).values():
-        # KeyStore.put_in is annotated with Tx but only calls put(), which the twin's MemoryTx has too.
-        deps.keys.put_in(tx, fp, ref, {"at": now.isoformat()})  # type: ignore[arg-type]
+        deps.keys.put_in(tx, fp, ref, {"at": now.isoformat()})
 
 
 def find_duplicates(deps: Deps, fields: dict[str, Any], own_refs: set[str]) -> list[dict[str, str]]:
@@ -92,8 +91,7 @@ def submit(deps: Deps, raw: dict[str, Any], now: datetime) -> tuple[str, bool]:
     }
     tx = deps.application_repository.new_tx()
     if data.client_token:
-        # KeyStore.claim_in is annotated with Tx but only calls put(), which the twin's MemoryTx has too.
-        deps.keys.claim_in(tx, f"client_token#{data.client_token}",  # type: ignore[arg-type]
+        deps.keys.claim_in(tx, f"client_token#{data.client_token}",
                            {"application_id": application_id, "digest": digest, "at": now.isoformat()})
     deps.application_repository.create(tx, item)
     _index_fingerprints(deps, tx, data.fields, ref, now)

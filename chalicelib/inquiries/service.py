@@ -144,8 +144,7 @@ def log_inquiry(deps: Deps, principal: Principal, raw: dict[str, Any], now: date
         item.update(closed_at=stamp(now), closed_by=principal.user)
     tx = p.inquiries.new_tx()
     if token:
-        # KeyStore.claim_in is annotated with Tx but only calls put(), which the twin's MemoryTx has too.
-        deps.keys.claim_in(tx, f"client_token#inquiry#{token}",  # type: ignore[arg-type]
+        deps.keys.claim_in(tx, f"client_token#inquiry#{token}",
                            {"inquiry_id": inquiry_id, "digest": digest, "at": stamp(now)})
     p.inquiries.put_in(tx, item)
     # Before the commit: a failed commit at worst leaves a day reported with zero, never a day unreported.
