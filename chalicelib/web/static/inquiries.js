@@ -99,9 +99,16 @@ function elapsedMinutes() {
 function submitNew(ev) {
   if (ev) ev.preventDefault();
   clearErrors();
+  flash("", "");   // a new attempt: the last success message goes
   var mode = value("status");
   var reason = $("f-reason").value.trim();
-  if (mode === "escalate" && !reason) { showErrors({ reason: "エスカレーションの理由を入力してください" }); return; }
+  if (mode === "escalate" && !reason) {
+    // Not sent (the escalation needs its reason): every problem the form can see, at once.
+    var local = { reason: "エスカレーションの理由を入力してください" };
+    if (!$("f-summary").value.trim()) local.summary = "問合せ内容を入力してください";
+    showErrors(local);
+    return;
+  }
   var minutes = $("f-minutes").value.trim();
   var body = {
     received_at: $("f-received").value + ":00+09:00",
