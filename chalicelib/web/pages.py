@@ -58,13 +58,17 @@ def _roles_of(path: str) -> list[str]:
 def labels() -> dict[str, Any]:
     """Labels, status names and role sets of the screens, from the Python that decides them."""
     from chalicelib.applications.status import STATUS_LABELS
+    from chalicelib.applications.validation import DECLARATION_TEXT
     from chalicelib.auth.roles import OPERATOR
+    from chalicelib.settlement.documents import ACCOUNT_TYPES
     from chalicelib.stores.service import STATUSES
 
     return {
         "ROLE_LABELS": ROLE_LABELS,
         "APP_STATUSES": [[str(k), v] for k, v in STATUS_LABELS.items()],
         "STORE_STATUSES": [[k, v] for k, v in STATUSES.items()],
+        "ACCOUNT_TYPES": ACCOUNT_TYPES,
+        "DECLARATIONS": DECLARATION_TEXT,
         # Which screens a member sees: the roles of the API each screen reads.
         "READ_APPLICATIONS": _roles_of("/applications"),
         "READ_SETTLEMENT": _roles_of("/settlements/{month}"),

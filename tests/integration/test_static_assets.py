@@ -14,7 +14,9 @@ from typing import Any
 import pytest
 
 from chalicelib.applications.status import STATUS_LABELS
+from chalicelib.applications.validation import DECLARATION_TEXT
 from chalicelib.auth.roles import ROUTE_ROLES
+from chalicelib.settlement.documents import ACCOUNT_TYPES
 from chalicelib.stores.service import STATUSES
 from chalicelib.web import pages
 
@@ -103,6 +105,7 @@ def test_the_labels_module_is_the_python_labels(api):
     assert labels["STORE_STATUSES"] == [[k, v] for k, v in STATUSES.items()]
     assert dict(labels["STORE_STATUSES"])["suspended"] == "利用停止"
     assert labels["APP_STATUSES"] == [[str(k), v] for k, v in STATUS_LABELS.items()]
+    assert labels["ACCOUNT_TYPES"] == ACCOUNT_TYPES and labels["DECLARATIONS"] == DECLARATION_TEXT
     assert labels["READ_APPLICATIONS"] == sorted(ROUTE_ROLES[("/applications", "GET")])
     assert labels["READ_INQUIRIES"] == sorted(ROUTE_ROLES[("/inquiries", "GET")])
     assert set(labels["ROLE_LABELS"]) == {"screener", "accountant", "agent", "coordinator", "prefecture", "admin"}
@@ -112,5 +115,5 @@ def test_no_screen_writes_its_own_status_or_role_labels():
     # Written once, in Python (web/pages.labels): the screens import them from labels.js.
     for path in STATIC.glob("*.js"):
         source = path.read_text(encoding="utf-8")
-        for label in ('"利用中"', '"利用停止"', '"有効"', '"停止中"', '"審査待ち"', '"県職員', '"コールセンター"'):
+        for label in ('"当座"', '"暴力団等', '"利用中"', '"利用停止"', '"有効"', '"停止中"', '"審査待ち"', '"県職員', '"コールセンター"'):
             assert label not in source, (path.name, label)

@@ -1,7 +1,7 @@
 // What every console screen shares: the page, the signed-in member, labels, layout helpers.
 import { CONSOLE, api, append, clear, currentPath, h, logout, pinnedNow, signInUrl } from "./client.js";
-import { APP_STATUSES, OPERATOR, READ_APPLICATIONS, READ_INQUIRIES, READ_SETTLEMENT, ROLE_LABELS, STORE_STATUSES } from "./labels.js";
-export { APP_STATUSES, OPERATOR, READ_APPLICATIONS, READ_INQUIRIES, READ_SETTLEMENT, ROLE_LABELS, STORE_STATUSES };
+import { ACCOUNT_TYPES, APP_STATUSES, DECLARATIONS, OPERATOR, READ_APPLICATIONS, READ_INQUIRIES, READ_SETTLEMENT, ROLE_LABELS, STORE_STATUSES } from "./labels.js";
+export { ACCOUNT_TYPES, APP_STATUSES, DECLARATIONS, OPERATOR, READ_APPLICATIONS, READ_INQUIRIES, READ_SETTLEMENT, ROLE_LABELS, STORE_STATUSES };
 
 export var PAGE = document.body.getAttribute("data-page");
 export var ITEM = document.body.getAttribute("data-item");
@@ -11,14 +11,7 @@ export var me = null;
 export function setMe(who) { me = who; }
 
 export var ENTITY = { corporation: "法人", individual: "個人事業主" };
-export var ACCOUNT_TYPES = { "1": "普通", "2": "当座", "4": "貯蓄", "9": "その他" };
 export var DECISIONS = { approve: "承認", "return": "差し戻し", reject: "不承認" };
-export var DECLARATIONS = {
-  no_antisocial: "暴力団等の反社会的勢力と関係がありません",
-  not_adult_business: "風営法第2条第5項の性風俗関連特殊営業ではありません",
-  no_excluded_goods: "有価証券・商品券・切手・印紙・プリペイドカード等の換金性の高いもの及びたばこにはポイントを使わせません",
-  accepts_terms: "参加規約と個人情報の取扱いに同意します"
-};
 export var AUDIT_ACTIONS = {
   "application.submit": "申込受付", "application.resubmit": "再提出", "application.view": "申込の閲覧",
   "application.view_bank_account": "申込の口座番号表示", "application.approve": "承認",
