@@ -117,3 +117,10 @@ def test_no_screen_writes_its_own_status_or_role_labels():
         source = path.read_text(encoding="utf-8")
         for label in ('"当座"', '"暴力団等', '"利用中"', '"利用停止"', '"有効"', '"停止中"', '"審査待ち"', '"県職員', '"コールセンター"'):
             assert label not in source, (path.name, label)
+
+
+def test_hidden_wins_over_any_display_rule_on_every_console_page():
+    # A logged-out page shows only the login: `.layout { display: grid }` may not undo `hidden`.
+    assert "[hidden] { display: none !important; }" in (STATIC / "base.css").read_text(encoding="utf-8")
+    for name in ("console.html", "console_inquiries.html"):
+        assert 'href="{{static}}base.css"' in (TEMPLATES / name).read_text(encoding="utf-8"), name
