@@ -85,7 +85,8 @@ def test_sigterm_stops_cleanly_and_frees_both_ports(tmp_path):
                                stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.time() + 60
-        while not _port_open(app_port):
+        # The app's socket is bound before the banner is printed: wait for the banner's last line.
+        while not (_port_open(app_port) and "READY " in (tmp_path / "stack.log").read_text()):
             assert process.poll() is None, (tmp_path / "stack.log").read_text()
             assert time.time() < deadline, "stack did not start"
             time.sleep(0.3)
