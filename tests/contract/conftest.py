@@ -3,6 +3,7 @@ the same tests, so the twin cannot drift from what DynamoDB does."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -10,9 +11,22 @@ import pytest
 from chalicelib.settlement.repository import InMemorySettlementStore, settlement_store
 from chalicelib.usage.repository import InMemoryUsageStore
 from chalicelib.usage.repository import usage_store as usage_store_of
-from tests.integration.conftest import aws_server, fresh_aws  # noqa: F401  (fixtures for the dynamo side)
+from tests.integration.conftest import aws_server, deps, fresh_aws  # noqa: F401  (fixtures for the dynamo side)
 
 KINDS = ["dynamo", "memory"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def forget_this_modules_settings() -> Iterator[None]:
+    """Settings and deps are cached per process; the ones read against this directory's moto server must
+    not outlive a module's tests."""
+    yield
+    from chalicelib.adapters import aws
+    from chalicelib.deps import get_deps
+    from chalicelib.settings import get_settings
+
+    for clear in (get_deps.cache_clear, get_settings.cache_clear, aws.reset_clients):
+        clear()
 
 
 @pytest.fixture(params=KINDS)

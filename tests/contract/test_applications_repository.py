@@ -3,7 +3,6 @@ in-memory twin answer the same way, so unit tests on the twin say something abou
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,23 +14,11 @@ from chalicelib.applications.repository import (
     Resubmission,
 )
 from chalicelib.errors import Conflict, InvalidInput
-from tests.integration.conftest import deps  # noqa: F401  (the dynamo side; aws_server/fresh_aws: conftest)
 
 SECRET = "contract-test-secret-of-thirty-two-bytes"
 AT = "2025-06-02T10:00:00+09:00"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def forget_this_modules_settings() -> Iterator[None]:
-    """Settings and deps are cached per process; the ones read against this directory's moto server must
-    not outlive it."""
-    yield
-    from chalicelib.adapters import aws
-    from chalicelib.deps import get_deps
-    from chalicelib.settings import get_settings
-
-    for clear in (get_deps.cache_clear, get_settings.cache_clear, aws.reset_clients):
-        clear()
 
 
 @pytest.fixture(params=["dynamo", "memory"])

@@ -4,7 +4,6 @@ about production."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -20,28 +19,11 @@ from chalicelib.inquiries.repository import (
     ReportMarkStore,
     commit_or_yield,
 )
-from tests.integration.conftest import deps  # noqa: F401  (the dynamo side; aws_server/fresh_aws: conftest)
 
 SECRET = "contract-test-secret-of-thirty-two-bytes"
 JST = timezone(timedelta(hours=9))
 
 
-@pytest.fixture(scope="module", autouse=True)
-def forget_this_modules_settings() -> Iterator[None]:
-    """Settings and deps are cached per process; the ones read against this directory's moto server must
-    not outlive it."""
-    yield
-    from chalicelib.adapters import aws
-    from chalicelib.deps import get_deps
-    from chalicelib.settings import get_settings
-
-    for clear in (get_deps.cache_clear, get_settings.cache_clear, aws.reset_clients):
-        clear()
-
-
-@pytest.fixture(params=["dynamo", "memory"])
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 @pytest.fixture

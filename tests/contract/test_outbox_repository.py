@@ -3,7 +3,6 @@ queue, lease and mark mails the same way."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -12,28 +11,11 @@ import pytest
 from chalicelib.errors import Conflict
 from chalicelib.inquiries.repository import InMemoryInquiryRepository, InquiryTable
 from chalicelib.mail.outbox import InMemoryOutbox, Mail, MailOutbox, Outbox
-from tests.integration.conftest import deps  # noqa: F401  (the dynamo side; aws_server/fresh_aws: conftest)
 
 JST = timezone(timedelta(hours=9))
 NOW = datetime(2025, 6, 2, 10, 0, tzinfo=JST)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def forget_this_modules_settings() -> Iterator[None]:
-    """Settings and deps are cached per process; the ones read against this directory's moto server must
-    not outlive it."""
-    yield
-    from chalicelib.adapters import aws
-    from chalicelib.deps import get_deps
-    from chalicelib.settings import get_settings
-
-    for clear in (get_deps.cache_clear, get_settings.cache_clear, aws.reset_clients):
-        clear()
-
-
-@pytest.fixture(params=["dynamo", "memory"])
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 @pytest.fixture

@@ -7,30 +7,17 @@ The DynamoDB side runs on the integration suite's moto server (`fresh_aws` via t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from chalicelib.errors import Conflict, InvalidInput
 from chalicelib.stores.repository import BankChange, InMemoryStoreRepository, StoreRepository
-from tests.integration.conftest import deps  # noqa: F401  (the dynamo side; aws_server/fresh_aws: conftest)
 
 SECRET = "contract-test-secret-of-thirty-two-bytes"
 STALE = "stale"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def forget_this_modules_settings() -> Iterator[None]:
-    """Settings and deps are cached per process; the ones read against this directory's moto server must
-    not outlive it (the integration suite's server signs its tokens with another key)."""
-    yield
-    from chalicelib.adapters import aws
-    from chalicelib.deps import get_deps
-    from chalicelib.settings import get_settings
-
-    for clear in (get_deps.cache_clear, get_settings.cache_clear, aws.reset_clients):
-        clear()
 
 
 @pytest.fixture(params=["dynamo", "memory"])
