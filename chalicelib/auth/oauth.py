@@ -2,7 +2,7 @@
 
 1. A console page without a session sends the browser to `{hosted}/oauth2/authorize` (response_type
    `code`, the app client, the configured redirect URI, a PKCE challenge and a `state` that carries
-   the page asked for; templates/_oauth.js).
+   the page asked for; web/static/client.js).
 2. The hosted login (Cognito: password and TOTP) returns to the console's login page with a code.
 3. The page hands the code and its PKCE verifier to `POST /auth/token` on this API (same origin: the
    pages' CSP need not let them connect to the hosted login's origin). `redeem` exchanges them at `{hosted}/oauth2/token`,
