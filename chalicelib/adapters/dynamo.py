@@ -189,3 +189,7 @@ def batch_put(table_name: str, items: list[dict[str, Any]]) -> None:
     with aws.table(table_name).batch_writer() as writer:
         for item in items:
             writer.put_item(Item=_clean(item))
+
+
+#: Either kind of transaction a repository hands out: DynamoDB's, or the in-memory twin's.
+Transaction = Tx | MemoryTx

@@ -18,7 +18,7 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters import aws
-from chalicelib.adapters.dynamo import MemoryTx, Tx, _clean, plain
+from chalicelib.adapters.dynamo import MemoryTx, Transaction, Tx, _clean, plain
 from chalicelib.kernel.cursors import decode_cursor, encode_cursor
 
 
@@ -57,8 +57,6 @@ class ItemTable:
         return [plain(i) for i in page.get("Items", [])], encode_cursor(secret, scope, plain(page.get("LastEvaluatedKey")))
 
 
-#: The DynamoDB adapter's transaction, or the twin's.
-Transaction = Tx | MemoryTx
 
 
 @dataclass(frozen=True)

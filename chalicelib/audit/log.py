@@ -14,12 +14,9 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from chalicelib.adapters import aws
-from chalicelib.adapters.dynamo import DEFAULT_CONFLICT, MemoryTx, Tx, _clean, conflict_on_condition, plain
+from chalicelib.adapters.dynamo import DEFAULT_CONFLICT, MemoryTx, Transaction, _clean, conflict_on_condition, plain
 from chalicelib.auth.roles import Principal
 from chalicelib.errors import Conflict
-
-#: The DynamoDB adapter's transaction, or the twin's.
-Transaction = Tx | MemoryTx
 
 
 @dataclass(frozen=True)

@@ -17,15 +17,13 @@ from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters import aws
-from chalicelib.adapters.dynamo import MemoryTx, Tx, _clean, plain, query_all
+from chalicelib.adapters.dynamo import MemoryTx, Transaction, Tx, _clean, plain, query_all
 from chalicelib.adapters.files import FileStore
 from chalicelib.deps import Deps
 from chalicelib.errors import Conflict
 from chalicelib.inquiries.config import OPEN_STATUSES
 from chalicelib.kernel.cursors import decode_cursor, encode_cursor
 
-#: The DynamoDB adapter's transaction, or the twin's.
-Transaction = Tx | MemoryTx
 Page = tuple[list[dict[str, Any]], str | None]
 
 

@@ -11,13 +11,10 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from chalicelib.adapters import aws
-from chalicelib.adapters.dynamo import MemoryTx, Tx, _clean, conflict_on_condition, plain
+from chalicelib.adapters.dynamo import MemoryTx, Transaction, _clean, conflict_on_condition, plain
 from chalicelib.clock import now_jst
 from chalicelib.errors import Conflict
 from chalicelib.observability import logger
-
-#: The DynamoDB adapter's transaction, or the twin's.
-Transaction = Tx | MemoryTx
 
 #: A send that has not finished within this time is considered failed and may be retried.
 LEASE = timedelta(minutes=5)

@@ -21,7 +21,16 @@ from typing import TYPE_CHECKING, Any, Protocol
 from boto3.dynamodb.conditions import Key
 
 from chalicelib.adapters import aws
-from chalicelib.adapters.dynamo import MemoryTx, Tx, batch_get, batch_put, conflict_on_condition, plain, query_all
+from chalicelib.adapters.dynamo import (
+    MemoryTx,
+    Transaction,
+    Tx,
+    batch_get,
+    batch_put,
+    conflict_on_condition,
+    plain,
+    query_all,
+)
 from chalicelib.errors import Conflict
 
 if TYPE_CHECKING:
@@ -31,7 +40,6 @@ FROZEN = ("approving", "approved")
 ROUND_INDEX = "rounds"
 ADJUSTMENTS = "adjustments"
 NOTICES_PENDING = "notices-pending"
-Transaction = Tx | MemoryTx
 
 
 def _round_pk(month: str) -> str:

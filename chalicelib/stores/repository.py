@@ -14,12 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from chalicelib.adapters.dynamo import MemoryTx, Tx
+from chalicelib.adapters.dynamo import MemoryTx, Transaction, Tx
 from chalicelib.applications.repository import ItemTable
 from chalicelib.kernel.cursors import decode_cursor, encode_cursor
-
-#: The DynamoDB adapter's transaction, or the twin's.
-Transaction = Tx | MemoryTx
 
 
 @dataclass(frozen=True)
