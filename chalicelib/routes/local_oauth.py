@@ -110,7 +110,7 @@ def authorize(ctx: Ctx) -> Any:
             code = local_oauth.issue_code(request, request.login_hint)
             return _redirect(request.redirect_uri, {"code": code, "state": request.state})
     except local_oauth.OAuthError as exc:
-        state = (params.get("state") or [None])[0]
+        state = next(iter(params.get("state") or []), None)
         return _error(exc, auth, state if state and local_oauth.STATE.fullmatch(state) else None)
     return _picker(request)
 
@@ -123,7 +123,7 @@ def authorize_pick(ctx: Ctx) -> Any:
         form = _form(ctx)
         request = local_oauth.parse_authorize(form, auth)
     except local_oauth.OAuthError as exc:
-        state = (_safe_form(ctx).get("state") or [None])[0]
+        state = next(iter(_safe_form(ctx).get("state") or []), None)
         return _error(exc, auth, state if state and local_oauth.STATE.fullmatch(state) else None, 303)
     if form.get("cancel"):
         return _redirect(auth.redirect_uri, {"error": "access_denied", "state": request.state}, 303)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
 from boto3.dynamodb.conditions import Key
@@ -252,6 +253,13 @@ def _stored(item: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in item.items() if v is not None}
 
 
+def _memory(tx: Transaction) -> MemoryTx:
+    """The twin stages its writes only in its own kind of transaction."""
+    if not isinstance(tx, MemoryTx):
+        raise TypeError("the in-memory settlement store takes the MemoryTx from its transaction()")
+    return tx
+
+
 class InMemorySettlementStore:
     """The twin: the same items under the same keys, in dicts. `tables` holds what the audit log and
     the outbox add to this store's transactions."""
@@ -302,18 +310,18 @@ class InMemorySettlementStore:
         month = item["month"]
         stored = {"pk": _round_pk(month), "sk": "round", **item}
         if replaces_version is not None:
-            tx.add(lambda: self._round_is(month, status="draft", version=replaces_version),
+            _memory(tx).add(lambda: self._round_is(month, status="draft", version=replaces_version),
                    lambda: self._put(stored))
         else:
-            tx.add(lambda: self.get_round(month) is None, lambda: self._put(stored))
-            tx.add(lambda: True, lambda: self._put({"pk": ROUND_INDEX, "sk": month, "month": month}))
+            _memory(tx).add(lambda: self.get_round(month) is None, lambda: self._put(stored))
+            _memory(tx).add(lambda: True, lambda: self._put({"pk": ROUND_INDEX, "sk": month, "month": month}))
 
     def start_approval_in(self, tx: Transaction, month: str, version: int, changes: dict[str, Any]) -> None:
-        tx.add(lambda: self._round_is(month, status="draft", version=version),
+        _memory(tx).add(lambda: self._round_is(month, status="draft", version=version),
                lambda: self._change(_round_pk(month), "round", {"status": "approving", **changes}))
 
     def reopen_in(self, tx: Transaction, month: str, at: str) -> None:
-        tx.add(lambda: self._round_is(month, status="approving")
+        _memory(tx).add(lambda: self._round_is(month, status="approving")
                and "files_verified_at" not in (self.get_round(month) or {}),
                lambda: self._change(_round_pk(month), "round", {"status": "draft", "reopened_at": at},
                                     ("approved_by", "approved_at", "transfer_date", "late")))
@@ -328,11 +336,11 @@ class InMemorySettlementStore:
         return True
 
     def approve_in(self, tx: Transaction, month: str, files: dict[str, str], at: str) -> None:
-        tx.add(lambda: self._round_is(month, status="approving"),
+        _memory(tx).add(lambda: self._round_is(month, status="approving"),
                lambda: self._change(_round_pk(month), "round",
                                     {"status": "approved", "files": dict(files), "released_at": at},
                                     ("release_error",)))
-        tx.add(lambda: True, lambda: self._put({"pk": NOTICES_PENDING, "sk": month, "month": month,
+        _memory(tx).add(lambda: True, lambda: self._put({"pk": NOTICES_PENDING, "sk": month, "month": month,
                                                 "created_at": at}))
 
     def notices_pending(self) -> list[str]:
@@ -351,24 +359,27 @@ class InMemorySettlementStore:
         return self._partition(ADJUSTMENTS)
 
     def add_adjustment_in(self, tx: Transaction, key: str, item: dict[str, Any]) -> None:
-        tx.add(lambda: self._get(ADJUSTMENTS, key) is None, lambda: self._put({"pk": ADJUSTMENTS, "sk": key, **item}))
+        _memory(tx).add(lambda: self._get(ADJUSTMENTS, key) is None, lambda: self._put({"pk": ADJUSTMENTS, "sk": key, **item}))
 
     def claim_adjustments_in(self, tx: Transaction, month: str, keys: Iterable[str]) -> None:
         for key in keys:
-            tx.add(lambda key=key: (self._get(ADJUSTMENTS, key) or {}).get("state") == "open",
-                   lambda key=key: self._change(ADJUSTMENTS, key, {"state": "settled", "settled_in": month}))
+            _memory(tx).add(partial(self._adjustment_is, key, "state", "open"),
+                            partial(self._change, ADJUSTMENTS, key, {"state": "settled", "settled_in": month}))
 
     def release_claims_in(self, tx: Transaction, month: str, keys: Iterable[str]) -> None:
         for key in keys:
-            tx.add(lambda key=key: (self._get(ADJUSTMENTS, key) or {}).get("settled_in") == month,
-                   lambda key=key: self._change(ADJUSTMENTS, key, {"state": "open"}, ("settled_in",)))
+            _memory(tx).add(partial(self._adjustment_is, key, "settled_in", month),
+                            partial(self._change, ADJUSTMENTS, key, {"state": "open"}, ("settled_in",)))
+
+    def _adjustment_is(self, key: str, field: str, value: str) -> bool:
+        return bool((self._get(ADJUSTMENTS, key) or {}).get(field) == value)
 
     def add_return_in(self, tx: Transaction, month: str, store_id: str, item: dict[str, Any]) -> None:
         pk = f"returns#{month}"
-        tx.add(lambda: self._get(pk, store_id) is None, lambda: self._put({"pk": pk, "sk": store_id, **item}))
+        _memory(tx).add(lambda: self._get(pk, store_id) is None, lambda: self._put({"pk": pk, "sk": store_id, **item}))
 
     def confirm_ceiling_in(self, tx: Transaction, month: str, store_id: str, item: dict[str, Any]) -> None:
-        tx.add(lambda: True, lambda: self._put({"pk": f"ceiling#{month}", "sk": store_id, **item}))
+        _memory(tx).add(lambda: True, lambda: self._put({"pk": f"ceiling#{month}", "sk": store_id, **item}))
 
     def ceiling_confirmations(self, month: str) -> dict[str, int]:
         return {i["store_id"]: int(i["amount"]) for i in self._partition(f"ceiling#{month}")}
@@ -384,7 +395,7 @@ class InMemorySettlementStore:
         return {sid: dict(self.stores[sid]) for sid in sorted(set(store_ids)) if sid in self.stores}
 
     def mark_returned_in(self, tx: Transaction, store_id: str, month: str, at: str) -> None:
-        tx.add(lambda: True, lambda: self.stores.setdefault(store_id, {"store_id": store_id}).update(
+        _memory(tx).add(lambda: True, lambda: self.stores.setdefault(store_id, {"store_id": store_id}).update(
             {"transfer_returned": month, "updated_at": at}))
 
     def mark_paid(self, store: dict[str, Any], month: str) -> None:

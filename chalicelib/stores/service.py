@@ -188,7 +188,7 @@ def change_status(deps: Deps, store_id: str, body: dict[str, Any], principal: Pr
     if not isinstance(reason, str) or not reason.strip() or len(reason) > 500:
         errors["reason"] = "理由を500文字以内で入力してください"
     errors.update({k: "この項目は受け付けていません" for k in set(body) - {"status", "reason"}})
-    if errors:
+    if errors or not isinstance(status, str) or not isinstance(reason, str):
         raise InvalidInput("入力内容に誤りがあります", errors)
     store = _store(deps, store_id)
     repo = deps.store_repository
