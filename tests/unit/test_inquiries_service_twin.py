@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
-from chalicelib.adapters.keys import KeyStore
 from chalicelib.audit.log import AuditLog
 from chalicelib.auth.roles import Principal, Role
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.inquiries import service
 from chalicelib.inquiries.repository import InMemoryInquiryRepository, InMemoryReportMarks, InquiryPorts
 from chalicelib.mail.outbox import Outbox
+from tests.fakes import Counters
 
 JST = timezone(timedelta(hours=9))
 NOW = datetime(2025, 6, 2, 10, 0, tzinfo=JST)  # a Monday, within the prefecture's office hours
@@ -25,15 +25,6 @@ AGENT = Principal("agent1", frozenset({Role.AGENT}))
 PREFECTURE = Principal("pref1", frozenset({Role.PREFECTURE}))
 SECRET = "unit-test-secret-of-thirty-two-bytes!"
 
-
-class Counters(KeyStore):
-    def __init__(self) -> None:
-        super().__init__("keys")
-        self.numbers: dict[str, int] = {}
-
-    def next_number(self, counter: str) -> int:
-        self.numbers[counter] = self.numbers.get(counter, 0) + 1
-        return self.numbers[counter]
 
 
 class Mails(Outbox):

@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from chalicelib.adapters.keys import KeyStore
-from chalicelib.audit.log import Actor, AuditLog
+from chalicelib.audit.log import Actor
 from chalicelib.auth.roles import Principal, Role
 from chalicelib.errors import Conflict, Forbidden, InvalidInput
 from chalicelib.settlement import service
 from chalicelib.settlement.repository import InMemorySettlementStore
 from chalicelib.usage.repository import InMemoryUsageStore
+from tests.fakes import Audit, Counters
 
 JST = timezone(timedelta(hours=9))
 NOW = datetime(2025, 7, 2, 10, 0, tzinfo=JST)
@@ -27,23 +27,6 @@ BANK = {"bank_code": "0125", "branch_code": "100", "account_type": "1", "account
         "holder_kana": "ﾔﾏﾀﾞ ﾊﾅｺ"}
 
 
-class Audit(AuditLog):
-    def __init__(self) -> None:
-        super().__init__("audit")
-        self.appended: list[dict[str, Any]] = []
-
-    def append(self, item: dict[str, Any]) -> None:
-        self.appended.append(item)
-
-
-class Counters(KeyStore):
-    def __init__(self) -> None:
-        super().__init__("keys")
-        self.n = 0
-
-    def next_number(self, counter: str) -> int:
-        self.n += 1
-        return self.n
 
 
 class Stores:

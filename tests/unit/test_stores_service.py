@@ -10,13 +10,12 @@ from typing import Any
 
 import pytest
 
-from chalicelib.adapters.keys import KeyStore
-from chalicelib.audit.log import AuditLog
 from chalicelib.auth.roles import Principal, Role
 from chalicelib.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.mail.outbox import Outbox
 from chalicelib.stores import bank_links, service
 from chalicelib.stores.repository import InMemoryStoreRepository
+from tests.fakes import Audit, Counters
 
 JST = timezone(timedelta(hours=9))
 NOW = datetime(2025, 6, 2, 10, 0, tzinfo=JST)
@@ -27,23 +26,6 @@ NEW_BANK = {"bank_code": "0125", "branch_code": "100", "account_type": "1", "acc
             "holder_kana": "ﾔﾏﾀﾞ ﾀﾛｳ"}
 
 
-class Counters(KeyStore):
-    def __init__(self) -> None:
-        super().__init__("keys")
-        self.numbers: dict[str, int] = {}
-
-    def next_number(self, counter: str) -> int:
-        self.numbers[counter] = self.numbers.get(counter, 0) + 1
-        return self.numbers[counter]
-
-
-class Audit(AuditLog):
-    def __init__(self) -> None:
-        super().__init__("audit")
-        self.appended: list[dict[str, Any]] = []
-
-    def append(self, item: dict[str, Any]) -> None:
-        self.appended.append(item)
 
 
 class Mails(Outbox):

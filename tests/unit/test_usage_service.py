@@ -10,12 +10,11 @@ from typing import Any
 
 import pytest
 
-from chalicelib.adapters.keys import KeyStore
-from chalicelib.audit.log import AuditLog
 from chalicelib.auth.roles import Principal, Role
 from chalicelib.settlement.repository import InMemorySettlementStore
 from chalicelib.usage import service as usage
 from chalicelib.usage.repository import InMemoryUsageStore, UsageTotals
+from tests.fakes import Audit, Counters
 
 JST = timezone(timedelta(hours=9))
 NOW = datetime(2025, 7, 2, 10, 0, tzinfo=JST)
@@ -23,23 +22,6 @@ ALICE = Principal("alice", frozenset({Role.ACCOUNTANT}))
 HEADER = "取引ID,取引日時,店舗ID,店舗名,利用ポイント,取引区分\n"
 
 
-class Audit(AuditLog):
-    def __init__(self) -> None:
-        super().__init__("audit")
-        self.appended: list[dict[str, Any]] = []
-
-    def append(self, item: dict[str, Any]) -> None:
-        self.appended.append(item)
-
-
-class Counters(KeyStore):
-    def __init__(self) -> None:
-        super().__init__("keys")
-        self.n = 0
-
-    def next_number(self, counter: str) -> int:
-        self.n += 1
-        return self.n
 
 
 class Files:
