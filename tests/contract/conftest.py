@@ -62,3 +62,14 @@ def seed_store(repo: Any, item: dict[str, Any]) -> None:
     from chalicelib.adapters import aws
 
     aws.table(repo.stores_table).put_item(Item=item)
+
+
+@pytest.fixture
+def new_tx(kind: str, request: pytest.FixtureRequest) -> Any:
+    """A transaction of the same kind (a repository's, as the services stage them)."""
+    from chalicelib.inquiries.repository import InMemoryInquiryRepository, InquiryTable
+
+    if kind == "dynamo":
+        request.getfixturevalue("deps")
+        return InquiryTable("unused").new_tx
+    return InMemoryInquiryRepository().new_tx

@@ -19,8 +19,6 @@ SECRET = "contract-test-secret-of-thirty-two-bytes"
 AT = "2025-06-02T10:00:00+09:00"
 
 
-
-
 @pytest.fixture(params=["dynamo", "memory"])
 def repo(request: pytest.FixtureRequest) -> ApplicationRepository:
     if request.param == "dynamo":

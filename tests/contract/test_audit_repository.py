@@ -10,13 +10,10 @@ import pytest
 
 from chalicelib.audit.log import SYSTEM, Actor, AuditLog, AuditTrail, InMemoryAuditLog, entry
 from chalicelib.errors import Conflict
-from chalicelib.inquiries.repository import InMemoryInquiryRepository, InquiryTable
 
 JST = timezone(timedelta(hours=9))
 NOW = datetime(2025, 6, 2, 10, 0, tzinfo=JST)
 ALICE = Actor("alice", "審査担当")
-
-
 
 
 @pytest.fixture
@@ -25,15 +22,6 @@ def audit(kind: str, request: pytest.FixtureRequest) -> AuditTrail:
         real: Any = request.getfixturevalue("deps")
         return AuditLog(real.settings.audit_table)
     return InMemoryAuditLog()
-
-
-@pytest.fixture
-def new_tx(kind: str, request: pytest.FixtureRequest) -> Any:
-    """A transaction of the same kind (a repository's, as the services stage them)."""
-    if kind == "dynamo":
-        request.getfixturevalue("deps")
-        return InquiryTable("unused").new_tx
-    return InMemoryInquiryRepository().new_tx
 
 
 def test_entries_staged_with_a_change_land_when_it_commits(audit: AuditTrail, new_tx: Any) -> None:

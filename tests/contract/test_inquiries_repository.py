@@ -24,8 +24,6 @@ SECRET = "contract-test-secret-of-thirty-two-bytes"
 JST = timezone(timedelta(hours=9))
 
 
-
-
 @pytest.fixture
 def repo(kind: str, request: pytest.FixtureRequest) -> InquiryRepository:
     if kind == "dynamo":

@@ -9,13 +9,10 @@ from typing import Any
 import pytest
 
 from chalicelib.errors import Conflict
-from chalicelib.inquiries.repository import InMemoryInquiryRepository, InquiryTable
 from chalicelib.mail.outbox import InMemoryOutbox, Mail, MailOutbox, Outbox
 
 JST = timezone(timedelta(hours=9))
 NOW = datetime(2025, 6, 2, 10, 0, tzinfo=JST)
-
-
 
 
 @pytest.fixture
@@ -24,14 +21,6 @@ def outbox(kind: str, request: pytest.FixtureRequest) -> MailOutbox:
         real: Any = request.getfixturevalue("deps")
         return Outbox(real.settings.outbox_table)
     return InMemoryOutbox()
-
-
-@pytest.fixture
-def new_tx(kind: str, request: pytest.FixtureRequest) -> Any:
-    if kind == "dynamo":
-        request.getfixturevalue("deps")
-        return InquiryTable("unused").new_tx
-    return InMemoryInquiryRepository().new_tx
 
 
 def mail(n: int) -> Mail:

@@ -18,8 +18,6 @@ SECRET = "contract-test-secret-of-thirty-two-bytes"
 STALE = "stale"
 
 
-
-
 @pytest.fixture(params=["dynamo", "memory"])
 def repo(request: pytest.FixtureRequest) -> StoreRepository:
     if request.param == "dynamo":
