@@ -77,7 +77,9 @@ def test_no_script_no_inline_style_and_everything_escaped() -> None:
     assert "<script" not in page and "<img" not in page and "style=" not in page
 
     class Tags(HTMLParser):
-        seen: list[str] = []
+        def __init__(self) -> None:
+            super().__init__()
+            self.seen: list[str] = []
 
         def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
             self.seen.append(tag)
