@@ -83,6 +83,15 @@ TABLES: tuple[TableSpec, ...] = (
                  Index("by_store", "store_id", "received_at"), Index("by_notice", "notice_state", "notice_due")),
         personal_data=True,
     ),
+    # Consultation sessions (相談会, chalicelib/sessions/repository.py): pk `session#SS000001` holds the
+    # session (sk `session`) and its survey answers (sk `survey#…`, no personal data); pk `months` the
+    # months that hold sessions; pk `proposals` / `manuals` the month's proposals and manual versions.
+    # A month's sessions are a query on `by_month` (month of starts_at, JST); its answers too
+    # (partition `survey#YYYY-MM`).
+    TableSpec(
+        "sessions", "SESSIONS_TABLE", pk="pk", sk="sk",
+        indexes=(Index("by_month", "month", "starts_at"),),
+    ),
 )
 
 
