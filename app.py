@@ -12,24 +12,24 @@ from chalicelib.deps import get_deps
 from chalicelib.jobs import registry
 from chalicelib.kernel.lazy import lazy_module
 from chalicelib.observability import logger
-from chalicelib.routes import console, inquiries, local_oauth, ops, public, screening, settlement, stores
+from chalicelib.routes import console, inquiries, local_oauth, ops, public, screening, sessions, settlement, stores
 from chalicelib.web.authorizer import auth_bp
 from chalicelib.web.middleware import http_middleware
 
 usage_events = lazy_module("chalicelib.usage.events")
 
 app = Chalice(app_name="miyapo-ops", configure_logs=False)
-# Uploads (CP932 CSV) and downloads (transfer file, XLSX) pass through API Gateway as bytes.
+# Uploads (CP932 CSV, the sessions' manual PDF) and downloads (transfer file, XLSX, flyers) pass through API Gateway as bytes.
 app.api.binary_types.extend([
     "text/csv", "application/octet-stream", "application/vnd.ms-excel", "text/plain",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/pdf",
 ])
 app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_state=True)))
 # Correlation id, log keys and the security headers of every answer (chalicelib/web/middleware.py).
 app.register_middleware(http_middleware, "http")
 
 for blueprint in (auth_bp, public.bp, screening.bp, ops.bp, console.bp, local_oauth.bp, settlement.bp, inquiries.bp,
-                  stores.bp):
+                  stores.bp, sessions.bp):
     app.register_blueprint(blueprint)
 
 
