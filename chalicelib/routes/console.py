@@ -112,3 +112,31 @@ def console_usage(ctx: Ctx) -> Any:
 @public_route(bp, "/console/settlements")
 def console_settlements(ctx: Ctx) -> Any:
     return _page("settlements")
+
+
+# The consultation sessions (相談会) are a page of their own for the coordinator (templates/console_sessions.html,
+# static/console-sessions*.js), like the call center's; the prefecture reads its coverage and report.
+def _sessions_page(page: str, item: str = "") -> Response:
+    auth = oauth.console_auth(get_settings())
+    config = json.dumps(auth.browser_config() if auth else None)
+    return html_response(pages.render("console_sessions.html", page=page, item=item, auth=config))
+
+
+@public_route(bp, "/console/sessions")
+def console_sessions(ctx: Ctx) -> Any:
+    return _sessions_page("sessions")
+
+
+@public_route(bp, "/console/sessions/coverage")
+def console_sessions_coverage(ctx: Ctx) -> Any:
+    return _sessions_page("coverage")
+
+
+@public_route(bp, "/console/sessions/report")
+def console_sessions_report(ctx: Ctx) -> Any:
+    return _sessions_page("report")
+
+
+@public_route(bp, "/console/sessions/{session_id}")
+def console_session(ctx: Ctx, session_id: str) -> Any:
+    return _sessions_page("session", session_id)

@@ -55,11 +55,20 @@ def _roles_of(path: str) -> list[str]:
     return sorted(ROUTE_ROLES[(path, "GET")])
 
 
+def _roles_if(path: str, method: str = "GET") -> list[str]:
+    """The roles of a route, or none while its blueprint is not registered (the screen stays hidden)."""
+    from chalicelib.auth.roles import ROUTE_ROLES
+
+    return sorted(ROUTE_ROLES.get((path, method), ()))
+
+
 def labels() -> dict[str, Any]:
     """Labels, status names and role sets of the screens, from the Python that decides them."""
     from chalicelib.applications.status import STATUS_LABELS
     from chalicelib.applications.validation import DECLARATION_TEXT
     from chalicelib.auth.roles import OPERATOR
+    from chalicelib.sessions.model import AGE_BANDS, COULD_DO, PURPOSES, SATISFACTION_LEVELS, WHAT_TO_BRING
+    from chalicelib.sessions.model import STATUS_LABELS as SESSION_STATUS_LABELS
     from chalicelib.settlement.documents import ACCOUNT_TYPES
     from chalicelib.stores.service import STATUSES
 
@@ -74,6 +83,16 @@ def labels() -> dict[str, Any]:
         "READ_SETTLEMENT": _roles_of("/settlements/{month}"),
         "READ_INQUIRIES": _roles_of("/inquiries"),
         "OPERATOR": sorted(OPERATOR),
+        # Consultation sessions (chalicelib/sessions/model.py): survey answers in order, [code, label].
+        "AGE_BANDS": [[k, v] for k, v in AGE_BANDS.items()],
+        "PURPOSES": [[k, v] for k, v in PURPOSES.items()],
+        "COULD_DO": [[k, v] for k, v in COULD_DO.items()],
+        "SATISFACTION_LEVELS": list(SATISFACTION_LEVELS),
+        "WHAT_TO_BRING": list(WHAT_TO_BRING),
+        "SESSION_STATUSES": SESSION_STATUS_LABELS,
+        "READ_SESSIONS": _roles_if("/sessions/list"),
+        "WRITE_SESSIONS": _roles_if("/sessions", "POST"),
+        "READ_SESSION_REPORTS": _roles_if("/sessions/report"),
     }
 
 
@@ -151,3 +170,12 @@ def render(name: str, **values: Any) -> Page:
     for key, value in values.items():
         text = text.replace("{{" + key + "}}", html.escape(str(value)))
     return Page(text, nonce)
+
+
+def render_survey_page(session_id: str, heading: str = "") -> Page:
+    """The public survey page of one session (`GET /sessions/{id}/survey`, reached by the flyer's QR
+    code): `templates/session_survey.html`, whose module (static/session-survey.js) posts the answers
+    as JSON to `POST /sessions/{id}/survey`. `heading` names the session for the person answering,
+    e.g. "6月14日（土） 白石市中央公民館" (no personal data); empty leaves a generic heading."""
+    return render("session_survey.html", session_id=session_id,
+                  heading=heading or "相談会")

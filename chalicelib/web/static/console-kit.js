@@ -1,7 +1,7 @@
 // What every console screen shares: the page, the signed-in member, labels, layout helpers.
 import { CONSOLE, api, append, clear, currentPath, h, logout, pinnedNow, signInUrl } from "./client.js";
-import { ACCOUNT_TYPES, APP_STATUSES, DECLARATIONS, OPERATOR, READ_APPLICATIONS, READ_INQUIRIES, READ_SETTLEMENT, ROLE_LABELS, STORE_STATUSES } from "./labels.js";
-export { ACCOUNT_TYPES, APP_STATUSES, DECLARATIONS, OPERATOR, READ_APPLICATIONS, READ_INQUIRIES, READ_SETTLEMENT, ROLE_LABELS, STORE_STATUSES };
+import { ACCOUNT_TYPES, APP_STATUSES, DECLARATIONS, OPERATOR, READ_APPLICATIONS, READ_INQUIRIES, READ_SESSIONS, READ_SETTLEMENT, ROLE_LABELS, STORE_STATUSES } from "./labels.js";
+export { ACCOUNT_TYPES, APP_STATUSES, DECLARATIONS, OPERATOR, READ_APPLICATIONS, READ_INQUIRIES, READ_SESSIONS, READ_SETTLEMENT, ROLE_LABELS, STORE_STATUSES };
 
 export var PAGE = document.body.getAttribute("data-page");
 export var ITEM = document.body.getAttribute("data-item");
@@ -99,10 +99,13 @@ export function buildHeader() {
   if (hasRole(READ_SETTLEMENT)) items.push(["usage", "/usage", "利用実績"], ["settlements", "/settlements", "精算"]);
   // The call center's screen is a page of its own (templates/console_inquiries.html).
   if (hasRole(READ_INQUIRIES)) items.push(["inquiries", "/inquiries", "問い合わせ"]);
+  // So are the consultation sessions (templates/console_sessions.html: pages sessions, session, coverage, report).
+  if (hasRole(READ_SESSIONS)) items.push(["sessions", "/sessions", "相談会"]);
   if (hasRole(["admin"])) items.push(["audit", "/audit", "監査ログ"]);
   if (me.stage === "local" && hasRole(OPERATOR)) items.push(["mail", "/mail", "送信メール"]);
   items.forEach(function (it) {
-    var current = PAGE === it[0] || (it[0] === "queue" && PAGE === "application") || (it[0] === "stores" && PAGE === "store");
+    var current = PAGE === it[0] || (it[0] === "queue" && PAGE === "application") || (it[0] === "stores" && PAGE === "store") ||
+      (it[0] === "sessions" && document.body.hasAttribute("data-sessions"));
     nav.appendChild(h("li", null, h("a", { href: CONSOLE + (it[1] === "/" ? "" : it[1]), text: it[2],
                                            "aria-current": current ? "page" : null })));
   });
