@@ -7,17 +7,15 @@ a BOM and CRLF so Excel opens it with the Japanese intact; the XLSX beside it ho
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from chalicelib.inquiries.config import CALLER_TYPES, CHANNELS, OPEN_STATUSES, STATUSES, Category
-from chalicelib.kernel.cells import safe_row
+from chalicelib.kernel.sheets import to_csv, to_xlsx
 
 WEEKDAYS = "月火水木金土日"
 Cell = str | int | Decimal | None
@@ -262,54 +260,7 @@ def per_day_rows(summary: MonthlySummary) -> Rows:
 
 
 # --- bytes ---------------------------------------------------------------------------------------------
-
-def _text(value: Cell) -> str:
-    return "" if value is None else str(value)
-
-
-def to_csv(rows: Rows) -> bytes:
-    """UTF-8 with BOM, CRLF: what Excel opens with the Japanese intact."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    # Category codes and labels may come from data and configuration: text is data, never a formula.
-    writer.writerows(safe_row(row) for row in rows)
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def to_xlsx(sheets: Sequence[tuple[str, Rows]], generated_at: datetime) -> bytes:
-    """One worksheet per (title, rows); the first row of each is the header."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    stamp = generated_at.astimezone(UTC).replace(tzinfo=None)
-    workbook.properties.created = stamp
-    workbook.properties.modified = stamp
-    workbook.properties.creator = "miyapo-ops"
-    for title, rows in sheets:
-        sheet = workbook.create_sheet(title=title)
-        for row in rows:
-            sheet.append(safe_row(row))
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-            cell.fill = PatternFill("solid", fgColor="DDEBF7")
-        sheet.freeze_panes = "A2"
-        for index, column in enumerate(sheet.columns, start=1):
-            width = max((_display_width(_text(c.value)) for c in column), default=8)
-            sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 8), 40)
-            for c in column:
-                if isinstance(c.value, Decimal):
-                    c.number_format = "0.0"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _display_width(text: str) -> int:
-    # Full-width (Japanese) characters take two columns in Excel.
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+# CSV (UTF-8 with BOM) and XLSX are written by the shared helpers of chalicelib/kernel/sheets.py.
 
 
 def daily_files(report: DailyReport, generated_at: datetime) -> tuple[bytes, bytes]:
