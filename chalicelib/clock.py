@@ -6,6 +6,7 @@ every other stage ignores it. Services never read the clock: they get `now` as a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
@@ -40,7 +41,7 @@ def parse_aware(value: str, field: str = "now") -> datetime:
     return parsed.astimezone(JST)
 
 
-def request_now(headers: dict[str, str] | None, is_local: bool) -> datetime:
+def request_now(headers: Mapping[str, str] | None, is_local: bool) -> datetime:
     """`now` for a request: the pinned clock in the local stage, the real one elsewhere."""
     if is_local and headers:
         pinned = headers.get("x-miyapo-now") or headers.get("X-Miyapo-Now")

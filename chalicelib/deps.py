@@ -10,6 +10,7 @@ from chalicelib.applications.repository import ApplicationRepository, DynamoAppl
 from chalicelib.audit.log import AuditLog
 from chalicelib.mail.outbox import MailSender, Outbox
 from chalicelib.mail.ses import SesSender
+from chalicelib.sessions.repository import DynamoSessionRepository, SessionRepository
 from chalicelib.settings import Settings, get_settings
 from chalicelib.stores.repository import DynamoStoreRepository, StoreRepository
 
@@ -21,6 +22,7 @@ class Deps:
     application_repository: ApplicationRepository
     stores: ItemTable
     store_repository: StoreRepository
+    session_repository: SessionRepository
     keys: KeyStore
     audit: AuditLog
     outbox: Outbox
@@ -30,14 +32,15 @@ class Deps:
 def build(settings: Settings) -> Deps:
     return Deps(
         settings=settings,
-        applications=ItemTable(settings.applications_table, "application_id", "submitted_at"),
-        application_repository=DynamoApplicationRepository(settings.applications_table),
-        stores=ItemTable(settings.stores_table, "store_id", "store_id"),
-        store_repository=DynamoStoreRepository(settings.stores_table),
-        keys=KeyStore(settings.keys_table),
-        audit=AuditLog(settings.audit_table),
-        outbox=Outbox(settings.outbox_table),
-        sender=SesSender(settings.mail_from),
+        applications=ItemTable(settings.tables.applications_table, "application_id", "submitted_at"),
+        application_repository=DynamoApplicationRepository(settings.tables.applications_table),
+        stores=ItemTable(settings.tables.stores_table, "store_id", "store_id"),
+        store_repository=DynamoStoreRepository(settings.tables.stores_table),
+        session_repository=DynamoSessionRepository(settings.tables.sessions_table),
+        keys=KeyStore(settings.tables.keys_table),
+        audit=AuditLog(settings.tables.audit_table),
+        outbox=Outbox(settings.tables.outbox_table),
+        sender=SesSender(settings.mail.mail_from),
     )
 
 

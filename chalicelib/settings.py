@@ -1,15 +1,26 @@
-"""One settings model, loaded once from the environment, failing loudly with the missing name."""
+"""The settings of a process: nested frozen models, loaded once from the environment.
+
+Each group is a small frozen model; every field's environment variable is its name in upper case
+(`settings.settlement.fee_rate` ← `FEE_RATE`), so there is no hand-kept map to drift, and a name
+used twice is refused when this module is imported. Closed choices are `Literal`s: an unknown
+`TRANSFER_LINE_ENDING` is an error at cold start, not a file without line endings.
+
+The one secret (`APP_SECRET`) comes either from the environment (the local stack) or from the
+secret store behind `SecretSource` (in the cloud infra/ passes `APP_SECRET_ARN`).
+"""
 
 from __future__ import annotations
 
 import functools
 import ipaddress
 import os
+from collections.abc import Callable, Mapping
 from datetime import date, time
 from decimal import Decimal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 LOCAL_STAGE = "local"
 
@@ -18,8 +29,15 @@ class SettingsError(RuntimeError):
     pass
 
 
-class Settings(BaseModel):
-    stage: str
+class Group(BaseModel):
+    """A frozen group of settings; unknown fields are refused."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Tables(Group):
+    """Physical DynamoDB table names (chalicelib/adapters/resources.py defines each table once)."""
+
     applications_table: str
     stores_table: str
     keys_table: str
@@ -29,20 +47,27 @@ class Settings(BaseModel):
     usage_table: str
     settlements_table: str
     inquiries_table: str
+    sessions_table: str
+
+
+class Buckets(Group):
     uploads_bucket: str
     documents_bucket: str
+
+
+class Mail(Group):
     mail_from: str
     staff_mailbox: str
     prefecture_mailbox: str
-    #: Base URL of the public pages, used in e-mailed links (no trailing slash).
-    public_base_url: str
-    #: Secret for signed links and for keyed fingerprints of personal data (never logged).
-    app_secret: str
+
+
+class StaffAuth(Group):
+    """Staff sign-in: Cognito's hosted login, authorization code + PKCE (chalicelib/auth/oauth.py)."""
+
     #: Where the JWT verification keys come from: a JWKS URL (Cognito) or a local file path.
     jwks_source: str
     jwt_issuer: str
     jwt_audience: str | None = None
-    # --- staff sign-in: Cognito's hosted login, authorization code + PKCE (chalicelib/auth/oauth.py) ---
     #: The hosted login's base URL (the Cognito domain); the local stack uses its own /dev stand-in.
     auth_hosted_ui_url: str | None = None
     #: The console's app client: only its tokens are accepted (`client_id` of access tokens, `aud` of ID tokens).
@@ -52,45 +77,54 @@ class Settings(BaseModel):
     auth_logout_uri: str | None = None
     #: Minutes without any activity in the console after which it signs out (every tab).
     auth_idle_minutes: int = 30
-    #: Days a "return for correction" link stays valid.
-    resubmit_link_days: int = 14
-    #: Largest request body the public endpoints accept.
-    max_body_bytes: int = 16_384
-    # --- settlement (docs/SPEC.md §2, §4.4, §5.3): configuration, not code ------------------------
+
+
+class SettlementSettings(Group):
+    """Settlement (docs/SPEC.md §2, §4.4, §5.3): configuration, not code."""
+
     #: System fee charged to the prefecture on the month's point funds.
     fee_rate: Decimal = Decimal("0.005")
-    fee_rounding: str = "down"
+    fee_rounding: Literal["down", "half_up", "up"] = "down"
     #: Day of the month stores are paid (or the preceding bank business day).
-    payment_day: int = 20
+    payment_day: int = Field(default=20, ge=1, le=28)
     #: Bank business days before the payment date by which the round must be approved.
-    approval_lead_days: int = 3
+    approval_lead_days: int = Field(default=3, ge=0, le=10)
     #: The operator's own account (振込依頼人) and its bank's 振込指定区分.
-    requester_code: str = "0000000001"
+    requester_code: str = Field(default="0000000001", pattern=r"^\d{10}$")
     requester_name: str = "ﾐﾔｷﾞﾎﾟｲﾝﾄｼﾞﾑｷﾖｸ"
-    requester_bank_code: str = "0125"
-    requester_branch_code: str = "100"
-    requester_account_type: str = "1"
-    requester_account_number: str = "1234567"
-    transfer_kind: str = "7"
+    requester_bank_code: str = Field(default="0125", pattern=r"^\d{4}$")
+    requester_branch_code: str = Field(default="100", pattern=r"^\d{3}$")
+    requester_account_type: Literal["1", "2", "9"] = "1"
+    requester_account_number: str = Field(default="1234567", pattern=r"^\d{7}$")
+    transfer_kind: Literal["7", "8", "0"] = "7"
     #: Largest amount (yen, either sign) one adjustment may carry when it is entered.
-    max_adjustment: int = 10_000_000
+    max_adjustment: int = Field(default=10_000_000, gt=0)
     #: A store's payment above this (yen) in one round is held until a second person confirms it.
-    store_payment_ceiling: int = 5_000_000
+    store_payment_ceiling: int = Field(default=5_000_000, gt=0)
     #: Rounds paying more stores than this leave their per-store notices to the mail sweep.
-    inline_notice_limit: int = 300
+    inline_notice_limit: int = Field(default=300, ge=0)
     #: CRLF after each record (most banks) or none.
-    transfer_line_ending: str = "crlf"
+    transfer_line_ending: Literal["crlf", "none"] = "crlf"
+
+
+class UsageSettings(Group):
     #: Usage export column mapping as JSON (keys of chalicelib.usage.parser.ColumnMapping); empty = default.
     usage_columns_json: str = ""
     #: Seconds the usage import's lease lasts: no longer than the import function's timeout (120 s, infra/
     #: functions.py), so that Lambda's retry of a timed-out or crashed import takes the lease over.
-    usage_import_lease_seconds: int = 120
-    # --- call center (docs/SPEC.md §2, §4.5): configuration, not code ----------------------------
+    usage_import_lease_seconds: int = Field(default=120, gt=0)
+
+
+class CallCenterSettings(Group):
+    """The call center (docs/SPEC.md §2, §4.5): configuration, not code."""
+
     #: The call center's service period (inclusive) and daily hours, JST (start inclusive, end exclusive).
     call_center_service_start: date = date(2025, 4, 1)
     call_center_service_end: date = date(2026, 3, 25)
     call_center_open: time = time(9, 0)
     call_center_close: time = time(17, 30)
+    #: The number residents call (printed on the public pages and the session flyers).
+    call_center_phone: str = "0120-390-390"
     #: The prefecture's office hours on its office days (escalations outside them wait for the opening).
     office_hours_start: time = time(9, 0)
     office_hours_end: time = time(17, 0)
@@ -100,8 +134,42 @@ class Settings(BaseModel):
     #: The prefecture's inquiry categories as JSON [{"code", "label"}]; empty = chalicelib.inquiries.config.
     inquiry_categories: str | None = None
 
+
+class SessionSettings(Group):
+    """Consultation sessions (docs/SPEC.md §4.6; the prefecture's specification 7(3) ハ: May 2025 – Feb 2026)."""
+
+    session_period_start: date = date(2025, 5, 1)
+    session_period_end: date = date(2026, 2, 28)
+    #: Days between the announcement and the session, at least (7(3) ロ: 十分な周知期間).
+    session_min_lead_days: int = Field(default=21, ge=0)
+    #: A month or region holding more than this share of the season's sessions (beyond its fair share)
+    #: is flagged as crowded on the coverage board (7(3) ロ: 時期や地域に偏りが出ないよう).
+    session_cluster_share: Decimal = Field(default=Decimal("0.25"), gt=0, le=1)
+    #: Areas with nothing scheduled are warned about once the period's end is this close (days).
+    session_warning_days: int = Field(default=90, ge=0)
+
+
+class Settings(Group):
+    stage: str
+    #: Base URL of the public pages, used in e-mailed links (no trailing slash).
+    public_base_url: str
+    #: Secret for signed links and for keyed fingerprints of personal data (never logged or shown).
+    app_secret: str = Field(repr=False)
+    #: Largest request body the public endpoints accept.
+    max_body_bytes: int = Field(default=16_384, gt=0)
+    #: Days a "return for correction" link stays valid.
+    resubmit_link_days: int = Field(default=14, gt=0)
     #: AWS endpoint for the local stage (moto); unused in the cloud.
     aws_endpoint_url: str | None = None
+
+    tables: Tables
+    buckets: Buckets
+    mail: Mail
+    auth: StaffAuth
+    settlement: SettlementSettings = SettlementSettings()
+    usage: UsageSettings = UsageSettings()
+    call_center: CallCenterSettings = CallCenterSettings()
+    sessions: SessionSettings = SessionSettings()
 
     @property
     def is_local(self) -> bool:
@@ -109,6 +177,40 @@ class Settings(BaseModel):
         clock header, the mail reader, demo logins, a JWKS file) keys off this, never off the stage name
         alone, so a mislabelled stage pointing at real AWS does not get it."""
         return self.stage == LOCAL_STAGE and is_loopback_url(self.aws_endpoint_url)
+
+
+def _groups() -> dict[str, type[Group]]:
+    found: dict[str, type[Group]] = {}
+    for name, info in Settings.model_fields.items():
+        kind = info.annotation
+        if isinstance(kind, type) and issubclass(kind, Group):
+            found[name] = kind
+    return found
+
+
+GROUPS = _groups()
+
+
+def env_names() -> dict[tuple[str, ...], str]:
+    """Every setting's path (`("settlement", "fee_rate")`) and its environment variable (`FEE_RATE`)."""
+    names: dict[tuple[str, ...], str] = {}
+    for name in Settings.model_fields:
+        if name in GROUPS:
+            names.update({(name, f): f.upper() for f in GROUPS[name].model_fields})
+        else:
+            names[(name,)] = name.upper()
+    return names
+
+
+def _check_unique() -> None:
+    seen: dict[str, tuple[str, ...]] = {}
+    for path, var in env_names().items():
+        if var in seen:
+            raise SettingsError(f"{var} would set both {'.'.join(seen[var])} and {'.'.join(path)}")
+        seen[var] = path
+
+
+_check_unique()
 
 
 def is_loopback_url(url: str | None) -> bool:
@@ -137,7 +239,7 @@ def check_stage_rules(settings: Settings) -> Settings:
     a JWKS file or plain-http URL there would let whoever can write that file or answer that URL
     mint staff tokens.
     """
-    if not settings.is_local and not settings.jwks_source.startswith("https://"):
+    if not settings.is_local and not settings.auth.jwks_source.startswith("https://"):
         raise SettingsError(
             f"JWKS_SOURCE must be an https:// URL outside the local stack (stage {settings.stage!r}, "
             f"AWS_ENDPOINT_URL {'set' if settings.aws_endpoint_url else 'unset'}); a local key file is "
@@ -146,80 +248,33 @@ def check_stage_rules(settings: Settings) -> Settings:
     return settings
 
 
-_ENV = {
-    "stage": "STAGE",
-    "applications_table": "APPLICATIONS_TABLE",
-    "stores_table": "STORES_TABLE",
-    "keys_table": "KEYS_TABLE",
-    "audit_table": "AUDIT_TABLE",
-    "outbox_table": "OUTBOX_TABLE",
-    "imports_table": "IMPORTS_TABLE",
-    "usage_table": "USAGE_TABLE",
-    "settlements_table": "SETTLEMENTS_TABLE",
-    "inquiries_table": "INQUIRIES_TABLE",
-    "uploads_bucket": "UPLOADS_BUCKET",
-    "documents_bucket": "DOCUMENTS_BUCKET",
-    "mail_from": "MAIL_FROM",
-    "staff_mailbox": "STAFF_MAILBOX",
-    "prefecture_mailbox": "PREFECTURE_MAILBOX",
-    "public_base_url": "PUBLIC_BASE_URL",
-    "app_secret": "APP_SECRET",
-    "jwks_source": "JWKS_SOURCE",
-    "jwt_issuer": "JWT_ISSUER",
-    "jwt_audience": "JWT_AUDIENCE",
-    "auth_hosted_ui_url": "AUTH_HOSTED_UI_URL",
-    "auth_client_id": "AUTH_CLIENT_ID",
-    "auth_redirect_uri": "AUTH_REDIRECT_URI",
-    "auth_logout_uri": "AUTH_LOGOUT_URI",
-    "auth_idle_minutes": "AUTH_IDLE_MINUTES",
-    "resubmit_link_days": "RESUBMIT_LINK_DAYS",
-    "max_body_bytes": "MAX_BODY_BYTES",
-    "aws_endpoint_url": "AWS_ENDPOINT_URL",
-    "fee_rate": "FEE_RATE",
-    "fee_rounding": "FEE_ROUNDING",
-    "payment_day": "PAYMENT_DAY",
-    "approval_lead_days": "APPROVAL_LEAD_DAYS",
-    "requester_code": "REQUESTER_CODE",
-    "requester_name": "REQUESTER_NAME",
-    "requester_bank_code": "REQUESTER_BANK_CODE",
-    "requester_branch_code": "REQUESTER_BRANCH_CODE",
-    "requester_account_type": "REQUESTER_ACCOUNT_TYPE",
-    "requester_account_number": "REQUESTER_ACCOUNT_NUMBER",
-    "transfer_kind": "TRANSFER_KIND",
-    "max_adjustment": "MAX_ADJUSTMENT",
-    "store_payment_ceiling": "STORE_PAYMENT_CEILING",
-    "inline_notice_limit": "INLINE_NOTICE_LIMIT",
-    "transfer_line_ending": "TRANSFER_LINE_ENDING",
-    "usage_columns_json": "USAGE_COLUMNS_JSON",
-    "usage_import_lease_seconds": "USAGE_IMPORT_LEASE_SECONDS",
-    "call_center_service_start": "CALL_CENTER_SERVICE_START",
-    "call_center_service_end": "CALL_CENTER_SERVICE_END",
-    "call_center_open": "CALL_CENTER_OPEN",
-    "call_center_close": "CALL_CENTER_CLOSE",
-    "office_hours_start": "OFFICE_HOURS_START",
-    "office_hours_end": "OFFICE_HOURS_END",
-    "inquiry_forecast_monthly": "INQUIRY_FORECAST_MONTHLY",
-    "inquiry_forecast_total": "INQUIRY_FORECAST_TOTAL",
-    "inquiry_categories": "INQUIRY_CATEGORIES",
-}
+#: Fetches a secret's value by its reference (an ARN in the cloud).
+SecretSource = Callable[[str], str]
 
 
-def _secret_from_arn(arn: str) -> str:
-    # In the cloud the secret lives in Secrets Manager (infra/ passes its ARN); fetched once per cold start.
+def secrets_manager(reference: str) -> str:
+    """The cloud's secret store: AWS Secrets Manager, fetched once per cold start."""
     from chalicelib.adapters import aws
 
-    return str(aws.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"])
+    return str(aws.client("secretsmanager").get_secret_value(SecretId=reference)["SecretString"])
 
 
-def load_settings(environ: dict[str, str] | os._Environ[str] = os.environ) -> Settings:
-    values = {field: environ[var] for field, var in _ENV.items() if environ.get(var)}
+def load_settings(environ: Mapping[str, str] = os.environ, secrets: SecretSource = secrets_manager) -> Settings:
+    values: dict[str, Any] = {}
+    for path, var in env_names().items():
+        if environ.get(var):
+            target = values.setdefault(path[0], {}) if len(path) == 2 else values
+            target[path[-1]] = environ[var]
     if "app_secret" not in values and environ.get("APP_SECRET_ARN"):
-        values["app_secret"] = _secret_from_arn(environ["APP_SECRET_ARN"])
+        values["app_secret"] = secrets(environ["APP_SECRET_ARN"])
+    for group in ("tables", "buckets", "mail", "auth"):
+        values.setdefault(group, {})  # required groups: their missing fields are reported by name below
     try:
         return Settings(**values)
     except ValidationError as exc:
-        missing = [_ENV[str(e["loc"][0])] for e in exc.errors() if e["type"] == "missing"]
-        raise SettingsError(f"missing or invalid settings: {missing or exc}") from exc
+        problems = [f"{str(e['loc'][-1]).upper()} ({'missing' if e['type'] == 'missing' else e['msg']})"
+                    for e in exc.errors()]
+        raise SettingsError(f"missing or invalid settings: {', '.join(problems)}") from exc
 
 
 @functools.cache

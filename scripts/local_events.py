@@ -70,7 +70,7 @@ class LocalEventPump:
             # What app.py's `usage_import` does with the event (minus Chalice's event object).
             return events.on_object_created(get_deps(), event["detail"], now_jst())
 
-        pump = cls(deps.settings.uploads_bucket, usage_import, prefix=service.UPLOAD_PREFIX,
+        pump = cls(deps.settings.buckets.uploads_bucket, usage_import, prefix=service.UPLOAD_PREFIX,
                    every_seconds=every_seconds)
         if stop is not None:
             pump._stop = stop

@@ -136,7 +136,7 @@ def _received_mails(deps: Deps, application_id: str, data: ApplicationData,
     return [
         Mail(f"application-received#{application_id}#r{revision}", data.fields["email"], subject, body,
              "application-received"),
-        Mail(f"staff-new-application#{application_id}#r{revision}", deps.settings.staff_mailbox,
+        Mail(f"staff-new-application#{application_id}#r{revision}", deps.settings.mail.staff_mailbox,
              staff_subject, staff_body, "staff-new-application"),
     ]
 

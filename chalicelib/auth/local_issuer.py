@@ -66,6 +66,8 @@ class LocalIssuer:
 
     def jwks(self) -> dict:
         private = serialization.load_pem_private_key(self.private_pem, password=None)
+        if not isinstance(private, rsa.RSAPrivateKey):  # the local issuer only ever writes RSA keys
+            raise TypeError("the local signing key is not an RSA key")
         public_jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(private.public_key()))
         public_jwk.update({"kid": KID, "alg": "RS256", "use": "sig"})
         return {"keys": [public_jwk]}

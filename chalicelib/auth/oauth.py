@@ -73,7 +73,7 @@ class ConsoleAuth:
 
 def expected_client_id(settings: Settings) -> str | None:
     """The app client whose tokens are accepted (AUTH_CLIENT_ID, else JWT_AUDIENCE; locally the local one)."""
-    configured = settings.auth_client_id or settings.jwt_audience
+    configured = settings.auth.auth_client_id or settings.auth.jwt_audience
     if configured:
         return configured
     return LOCAL_CLIENT_ID if settings.is_local else None
@@ -86,17 +86,17 @@ def console_auth(settings: Settings) -> ConsoleAuth | None:
     to the app's own stand-in at PUBLIC_BASE_URL/dev.
     """
     base = settings.public_base_url.rstrip("/")
-    hosted = (settings.auth_hosted_ui_url or "").rstrip("/")
+    hosted = (settings.auth.auth_hosted_ui_url or "").rstrip("/")
     if not hosted and settings.is_local:
         hosted = base + LOCAL_HOSTED_PATH
     client_id = expected_client_id(settings)
     if not hosted or not client_id or (not settings.is_local and not hosted.startswith("https://")):
         return None
-    idle_minutes = min(max(settings.auth_idle_minutes, 1), MAX_IDLE_MINUTES)
+    idle_minutes = min(max(settings.auth.auth_idle_minutes, 1), MAX_IDLE_MINUTES)
     return ConsoleAuth(
         hosted_ui_url=hosted, client_id=client_id,
-        redirect_uri=settings.auth_redirect_uri or f"{base}/console/login",
-        logout_uri=settings.auth_logout_uri or f"{base}/console/login",
+        redirect_uri=settings.auth.auth_redirect_uri or f"{base}/console/login",
+        logout_uri=settings.auth.auth_logout_uri or f"{base}/console/login",
         idle_seconds=idle_minutes * 60, local=settings.is_local,
     )
 
@@ -163,7 +163,7 @@ def redeem(settings: Settings, code: str, verifier: str) -> SignedIn:
     if status != 200 or not isinstance(access_token, str):
         raise SignInError(502, "bad_answer", "ログインサービスが正しく応答しませんでした。時間をおいてもう一度お試しください。")
     try:
-        claims = verify_claims(access_token, jwks_source=settings.jwks_source, issuer=settings.jwt_issuer,
+        claims = verify_claims(access_token, jwks_source=settings.auth.jwks_source, issuer=settings.auth.jwt_issuer,
                                client_id=auth.client_id)
     except InvalidToken as exc:
         raise SignInError(502, f"token refused: {exc}", "ログインサービスの応答を確認できませんでした。") from None

@@ -77,7 +77,7 @@ def _parsed(raw: str | None) -> tuple[Category, ...]:
 
 
 def categories(settings: Settings) -> tuple[Category, ...]:
-    return _parsed(settings.inquiry_categories)
+    return _parsed(settings.call_center.inquiry_categories)
 
 
 def category_labels(settings: Settings) -> dict[str, str]:
@@ -85,10 +85,10 @@ def category_labels(settings: Settings) -> dict[str, str]:
 
 
 def call_center_hours(settings: Settings) -> CallCenterHours:
-    return CallCenterHours(open=settings.call_center_open, close=settings.call_center_close,
-                           service_start=settings.call_center_service_start,
-                           service_end=settings.call_center_service_end)
+    return CallCenterHours(open=settings.call_center.call_center_open, close=settings.call_center.call_center_close,
+                           service_start=settings.call_center.call_center_service_start,
+                           service_end=settings.call_center.call_center_service_end)
 
 
 def office_hours(settings: Settings) -> OfficeHours:
-    return OfficeHours(start=settings.office_hours_start, end=settings.office_hours_end)
+    return OfficeHours(start=settings.call_center.office_hours_start, end=settings.call_center.office_hours_end)

@@ -52,13 +52,13 @@ def build_daily_report(deps: Deps, p: InquiryPorts, delivery_day: date, days: li
     settings = deps.settings
     hours = call_center_hours(settings)
     lines = [reports.count_day(d, p.inquiries.day_items(d), is_call_center_day(d, hours)) for d in days]
-    year_before, month_before = _totals_before(p, days[0], settings.call_center_service_start)
+    year_before, month_before = _totals_before(p, days[0], settings.call_center.call_center_service_start)
     return reports.DailyReport(
         delivery_day=delivery_day,
         lines=reports.with_running_totals(lines, year_before, month_before),
         categories=categories(settings),
-        forecast_month=settings.inquiry_forecast_monthly,
-        forecast_total=settings.inquiry_forecast_total,
+        forecast_month=settings.call_center.inquiry_forecast_monthly,
+        forecast_total=settings.call_center.inquiry_forecast_total,
         open_items=tuple(reports.open_item_row(i) for i in p.inquiries.open_items()),
     )
 
@@ -71,7 +71,7 @@ def _deliver_daily(deps: Deps, p: InquiryPorts, delivery_day: date, days: list[d
     p.files.put(f"{base}.xlsx", xlsx_bytes, XLSX)
     files = [f"s3://{p.files.bucket}/{base}.csv", f"s3://{p.files.bucket}/{base}.xlsx"]
     subject, body = mails.daily_report(report, files)
-    mail = Mail(f"{DAILY_MAIL}{delivery_day.isoformat()}", deps.settings.prefecture_mailbox, subject, body,
+    mail = Mail(f"{DAILY_MAIL}{delivery_day.isoformat()}", deps.settings.mail.prefecture_mailbox, subject, body,
                 "inquiry-daily-report")
     tx = Tx()
     p.marks.claim_in(tx, "daily", delivery_day.isoformat(), {
@@ -103,8 +103,8 @@ def daily_report_sweep(deps: Deps, now: datetime) -> dict[str, Any]:
     delivered: list[str] = []
     mail_ids: list[str] = []
     for delivery_day in rules.delivery_days_due(rules.first_delivery_day(first_day), p.marks.day("last"), today):
-        days = rules.days_in_report(delivery_day, settings.call_center_service_start,
-                                    settings.call_center_service_end)
+        days = rules.days_in_report(delivery_day, settings.call_center.call_center_service_start,
+                                    settings.call_center.call_center_service_end)
         if days and not p.marks.delivered("daily", delivery_day.isoformat()):
             mail = _deliver_daily(deps, p, delivery_day, days, now)
             if not mail:
@@ -123,7 +123,7 @@ def monthly_summary(deps: Deps, month: str) -> reports.MonthlySummary:
     first, last = month_range(month)
     items = ports(deps).inquiries.month_items(month)
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    return reports.summarize_month(month, items, categories(deps.settings), deps.settings.inquiry_forecast_monthly,
+    return reports.summarize_month(month, items, categories(deps.settings), deps.settings.call_center.inquiry_forecast_monthly,
                                    days)
 
 
@@ -144,9 +144,9 @@ def _deliver_monthly(deps: Deps, p: InquiryPorts, month: str, now: datetime) -> 
     subject, body = mails.monthly_summary(summary, [f"s3://{p.files.bucket}/{base}.csv",
                                                     f"s3://{p.files.bucket}/{base}.xlsx"])
     # The operator writes its monthly report to the prefecture from the same figures.
-    sent = [Mail(f"{MONTHLY_MAIL}{month}#prefecture", deps.settings.prefecture_mailbox, subject, body,
+    sent = [Mail(f"{MONTHLY_MAIL}{month}#prefecture", deps.settings.mail.prefecture_mailbox, subject, body,
                  "inquiry-monthly-report"),
-            Mail(f"{MONTHLY_MAIL}{month}#staff", deps.settings.staff_mailbox, subject, body, "inquiry-monthly-report")]
+            Mail(f"{MONTHLY_MAIL}{month}#staff", deps.settings.mail.staff_mailbox, subject, body, "inquiry-monthly-report")]
     tx = Tx()
     p.marks.claim_in(tx, "monthly", month, {"total": summary.total, "files": [f"{base}.csv", f"{base}.xlsx"],
                                             "at": stamp(now)})
@@ -169,8 +169,8 @@ def monthly_report_sweep(deps: Deps, now: datetime) -> dict[str, Any]:
     delivered: list[str] = []
     mail_ids: list[str] = []
     if first_day is not None:
-        start = max(first_day, settings.call_center_service_start)
-        for month in rules.months_between(start, min(today, settings.call_center_service_end)):
+        start = max(first_day, settings.call_center.call_center_service_start)
+        for month in rules.months_between(start, min(today, settings.call_center.call_center_service_end)):
             if not rules.monthly_report_due(month_range(month)[1], today):
                 continue
             if p.marks.delivered("monthly", month):

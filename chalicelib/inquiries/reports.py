@@ -139,9 +139,10 @@ def daily_rows(report: DailyReport) -> Rows:
     header += ["月累計", "月間見込み", "月間見込みに対する割合(%)", "年度累計", "年間見込み", "年間見込みに対する割合(%)"]
 
     def counts(line: DayLine) -> list[Cell]:
-        return ([line.total, line.outside_hours, line.escalated, line.open_items]
-                + [line.by_category.get(c.code, 0) for c in columns]
-                + [line.by_caller.get(code, 0) for code in CALLER_TYPES])
+        cells: list[Cell] = [line.total, line.outside_hours, line.escalated, line.open_items]
+        cells += [line.by_category.get(c.code, 0) for c in columns]
+        cells += [line.by_caller.get(code, 0) for code in CALLER_TYPES]
+        return cells
 
     def running(line: DayLine) -> list[Cell]:
         return [line.month_to_date, report.forecast_month, percent(line.month_to_date, report.forecast_month),

@@ -435,7 +435,7 @@ class InquiryPorts:
 def ports(deps: Deps) -> InquiryPorts:
     """The call center's adapters over the shared deps (cheap objects; clients are cached in adapters.aws)."""
     return InquiryPorts(
-        inquiries=InquiryTable(deps.settings.inquiries_table, deps.settings.app_secret),
-        marks=ReportMarks(deps.settings.keys_table),
-        files=FileStore(deps.settings.documents_bucket),
+        inquiries=InquiryTable(deps.settings.tables.inquiries_table, deps.settings.app_secret),
+        marks=ReportMarks(deps.settings.tables.keys_table),
+        files=FileStore(deps.settings.buckets.documents_bucket),
     )

@@ -270,7 +270,7 @@ def _audit_view(item: dict[str, Any], keys: list[str]) -> dict[str, Any]:
 def _escalation_mail(deps: Deps, item: dict[str, Any]) -> Mail:
     label = category_labels(deps.settings).get(item["category"], item["category"])
     subject, body = mails.escalation(item, label, _console_url(deps, item["inquiry_id"]))
-    return Mail(f"{ESCALATION_MAIL}{item['inquiry_id']}", deps.settings.prefecture_mailbox, subject, body,
+    return Mail(f"{ESCALATION_MAIL}{item['inquiry_id']}", deps.settings.mail.prefecture_mailbox, subject, body,
                 "inquiry-escalation")
 
 
@@ -358,7 +358,7 @@ def record_prefecture_answer(deps: Deps, principal: Principal, inquiry_id: str, 
     mail = None
     if Role.PREFECTURE in principal.roles:
         subject, body = mails.prefecture_answered(item, _console_url(deps, inquiry_id))
-        mail = Mail(f"{ANSWER_MAIL}{inquiry_id}", deps.settings.staff_mailbox, subject, body,
+        mail = Mail(f"{ANSWER_MAIL}{inquiry_id}", deps.settings.mail.staff_mailbox, subject, body,
                     "inquiry-prefecture-answer")
         deps.outbox.add_to(tx, mail, now)
     deps.audit.add_to(tx, entry(Actor.of(principal), "inquiry.prefecture_answer", _subject(inquiry_id), now,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Response
 
@@ -23,8 +23,13 @@ from chalicelib.kernel.lazy import lazy_module
 from chalicelib.web import pages
 from chalicelib.web.http import Ctx, html_response, json_response, public_route, staff_route
 
-reporting = lazy_module("chalicelib.inquiries.reporting")
-service = lazy_module("chalicelib.inquiries.service")
+# Services: type checkers and editors follow the imports; at run time each module is imported on first
+# use (kernel/lazy.py: one cold start does not import every area; thread-safe).
+if TYPE_CHECKING:
+    from chalicelib.inquiries import reporting, service
+else:
+    reporting = lazy_module("chalicelib.inquiries.reporting")
+    service = lazy_module("chalicelib.inquiries.service")
 
 bp = Blueprint(__name__)
 
@@ -99,35 +104,35 @@ def list_inquiries(ctx: Ctx) -> Any:
 
 @staff_route(bp, "/inquiries", roles=LOG, methods=("POST",), **JSON_BODY)
 def log_inquiry(ctx: Ctx) -> Any:
-    inquiry_id, created = service.log_inquiry(get_deps(), ctx.principal, ctx.json_body(), ctx.now)
+    inquiry_id, created = service.log_inquiry(get_deps(), ctx.staff, ctx.json_body(), ctx.now)
     return json_response({"inquiry_id": inquiry_id}, 201 if created else 200)
 
 
 @staff_route(bp, "/inquiries/{inquiry_id}", roles=READ)
 def get_inquiry(ctx: Ctx, inquiry_id: str) -> Any:
-    return json_response(service.get_inquiry(get_deps(), ctx.principal, inquiry_id, ctx.now))
+    return json_response(service.get_inquiry(get_deps(), ctx.staff, inquiry_id, ctx.now))
 
 
 @staff_route(bp, "/inquiries/{inquiry_id}", roles=LOG, methods=("PATCH",), **JSON_BODY)
 def update_inquiry(ctx: Ctx, inquiry_id: str) -> Any:
-    return json_response(service.update_inquiry(get_deps(), ctx.principal, inquiry_id, ctx.json_body(), ctx.now))
+    return json_response(service.update_inquiry(get_deps(), ctx.staff, inquiry_id, ctx.json_body(), ctx.now))
 
 
 @staff_route(bp, "/inquiries/{inquiry_id}/escalate", roles=LOG, methods=("POST",), **JSON_BODY)
 def escalate(ctx: Ctx, inquiry_id: str) -> Any:
-    return json_response(service.escalate(get_deps(), ctx.principal, inquiry_id, ctx.json_body(), ctx.now))
+    return json_response(service.escalate(get_deps(), ctx.staff, inquiry_id, ctx.json_body(), ctx.now))
 
 
 @staff_route(bp, "/inquiries/{inquiry_id}/prefecture-answer", roles=ANSWER, methods=("POST",), **JSON_BODY)
 def record_prefecture_answer(ctx: Ctx, inquiry_id: str) -> Any:
-    return json_response(service.record_prefecture_answer(get_deps(), ctx.principal, inquiry_id, ctx.json_body(),
+    return json_response(service.record_prefecture_answer(get_deps(), ctx.staff, inquiry_id, ctx.json_body(),
                                                           ctx.now))
 
 
 @staff_route(bp, "/inquiries/{inquiry_id}/close", roles=LOG, methods=("POST",), **JSON_BODY)
 def close(ctx: Ctx, inquiry_id: str) -> Any:
     body = ctx.json_body() if ctx.request.raw_body else {}
-    return json_response(service.close(get_deps(), ctx.principal, inquiry_id, body, ctx.now))
+    return json_response(service.close(get_deps(), ctx.staff, inquiry_id, body, ctx.now))
 
 
 @staff_route(bp, "/inquiries/monthly/{month}", roles=READ)
@@ -140,7 +145,7 @@ def monthly_file(ctx: Ctx, month: str) -> Any:
     fmt = ctx.query("format", "xlsx") or "xlsx"
     if fmt not in ("csv", "xlsx"):
         raise InvalidInput("形式の指定が正しくありません", {"format": "csv または xlsx を指定してください"})
-    body = reporting.monthly_file(get_deps(), ctx.principal, _month(month), fmt, ctx.now)
+    body = reporting.monthly_file(get_deps(), ctx.staff, _month(month), fmt, ctx.now)
     # Served as bytes (a binary type of the API): Excel's file and the CSV's BOM arrive intact.
     return Response(body=body, status_code=200, headers={
         "Content-Type": "application/octet-stream",

@@ -147,7 +147,7 @@ def token(ctx: Ctx) -> Any:
     auth = _local_auth()
     settings = get_settings()
     try:
-        answer = local_oauth.redeem(_form(ctx), auth, Path(settings.jwks_source), settings.jwt_issuer)
+        answer = local_oauth.redeem(_form(ctx), auth, Path(settings.auth.jwks_source), settings.auth.jwt_issuer)
     except local_oauth.OAuthError as exc:
         # The app's error shape (the OAuth error code as its code, a Japanese message); the console's
         # redemption (chalicelib.auth.oauth.redeem) reads the status only, as it does of Cognito's.

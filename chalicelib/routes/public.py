@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 
@@ -13,7 +13,12 @@ from chalicelib.kernel.lazy import lazy_module
 from chalicelib.web import pages
 from chalicelib.web.http import Ctx, html_response, json_response, public_route
 
-service = lazy_module("chalicelib.applications.service")
+# Services: type checkers and editors follow the imports; at run time each module is imported on first
+# use (kernel/lazy.py: one cold start does not import every area; thread-safe).
+if TYPE_CHECKING:
+    from chalicelib.applications import service
+else:
+    service = lazy_module("chalicelib.applications.service")
 
 bp = Blueprint(__name__)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 
@@ -13,7 +13,12 @@ from chalicelib.errors import InvalidInput
 from chalicelib.kernel.lazy import lazy_module
 from chalicelib.web.http import Ctx, json_response, staff_route
 
-service = lazy_module("chalicelib.applications.service")
+# Services: type checkers and editors follow the imports; at run time each module is imported on first
+# use (kernel/lazy.py: one cold start does not import every area; thread-safe).
+if TYPE_CHECKING:
+    from chalicelib.applications import service
+else:
+    service = lazy_module("chalicelib.applications.service")
 
 bp = Blueprint(__name__)
 
@@ -40,25 +45,25 @@ def status_query(ctx: Ctx, allowed: set[str], default: str) -> str:
 def list_applications(ctx: Ctx) -> Any:
     status = status_query(ctx, {s.value for s in Status}, Status.SUBMITTED.value)
     return json_response(service.list_queue(
-        get_deps(), ctx.principal, status, page_limit(ctx), ctx.query("cursor"),
+        get_deps(), ctx.staff, status, page_limit(ctx), ctx.query("cursor"),
         municipality=ctx.query("municipality"), flagged=ctx.query("flagged") in ("1", "true"),
     ))
 
 
 @staff_route(bp, "/applications/{application_id}", roles=READ_APPLICATIONS)
 def get_application(ctx: Ctx, application_id: str) -> Any:
-    return json_response(service.get_detail(get_deps(), ctx.principal, application_id, ctx.now))
+    return json_response(service.get_detail(get_deps(), ctx.staff, application_id, ctx.now))
 
 
 @staff_route(bp, "/applications/{application_id}/bank-account", roles=SEE_BANK_ACCOUNT)
 def get_application_bank_account(ctx: Ctx, application_id: str) -> Any:
-    return json_response(service.reveal_bank_account(get_deps(), ctx.principal, application_id, ctx.now))
+    return json_response(service.reveal_bank_account(get_deps(), ctx.staff, application_id, ctx.now))
 
 
 @staff_route(bp, "/applications/{application_id}/decision", roles={Role.SCREENER}, methods=("POST",),
              content_types=["application/json"])
 def decide(ctx: Ctx, application_id: str) -> Any:
-    return json_response(service.decide(get_deps(), ctx.principal, application_id, ctx.json_body(), ctx.now))
+    return json_response(service.decide(get_deps(), ctx.staff, application_id, ctx.json_body(), ctx.now))
 
 
 @staff_route(bp, "/screening/checklist", roles=READ_APPLICATIONS)

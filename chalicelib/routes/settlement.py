@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Response
 
@@ -13,9 +13,16 @@ from chalicelib.observability import logger
 from chalicelib.settings import get_settings
 from chalicelib.web.http import Ctx, error_response, json_response, staff_route
 
-settlement = lazy_module("chalicelib.settlement.service")
-events = lazy_module("chalicelib.usage.events")
-usage = lazy_module("chalicelib.usage.service")
+# Services: type checkers and editors follow the imports; at run time each module is imported on first
+# use (kernel/lazy.py: one cold start does not import every area; thread-safe).
+if TYPE_CHECKING:
+    from chalicelib.settlement import service as settlement
+    from chalicelib.usage import events
+    from chalicelib.usage import service as usage
+else:
+    settlement = lazy_module("chalicelib.settlement.service")
+    events = lazy_module("chalicelib.usage.events")
+    usage = lazy_module("chalicelib.usage.service")
 
 bp = Blueprint(__name__)
 
@@ -31,7 +38,7 @@ def upload_usage(ctx: Ctx) -> Any:
     straight to S3 (`POST /usage-imports/uploads`): 413 says so."""
     deps = get_deps()
     try:
-        import_id = usage.create_import(deps, ctx.request.raw_body or b"", ctx.principal, ctx.now)
+        import_id = usage.create_import(deps, ctx.request.raw_body or b"", ctx.staff, ctx.now)
     except usage.BodyTooLarge as exc:
         return error_response(413, exc.code, exc.message, exc.fields)
     if get_settings().is_local:
@@ -41,7 +48,7 @@ def upload_usage(ctx: Ctx) -> Any:
         # is completed by re-running it. But an import that never started must not pass for done.
         # (The local event pump, scripts/local_events.py, sees the object too: the second delivery
         # finds the import done, as a repeated event does in the cloud.)
-        event = events.object_created_event(deps.settings.uploads_bucket, f"{usage.UPLOAD_PREFIX}{import_id}.csv")
+        event = events.object_created_event(deps.settings.buckets.uploads_bucket, f"{usage.UPLOAD_PREFIX}{import_id}.csv")
         try:
             events.on_object_created(deps, event["detail"], ctx.now)
         except usage.ImportBusy as exc:
@@ -65,7 +72,7 @@ def request_usage_upload(ctx: Ctx) -> Any:
     (optional): `{"filename", "size"}`. S3's Object Created event then runs the import (locally the
     event pump, scripts/local_events.py); the console follows `GET /usage-imports/{id}`."""
     body = ctx.json_body() if ctx.request.raw_body else {}
-    return json_response(usage.create_upload(get_deps(), body, ctx.principal, ctx.now), 201)
+    return json_response(usage.create_upload(get_deps(), body, ctx.staff, ctx.now), 201)
 
 
 @staff_route(bp, "/usage-imports", roles=READ_SETTLEMENT)
@@ -90,7 +97,7 @@ def reprocess_usage_import(ctx: Ctx, import_id: str) -> Any:
     deps = get_deps()
     if get_settings().is_local:
         return json_response(usage.process_import(deps, import_id, ctx.now))
-    answer = usage.requeue_import(deps, import_id, ctx.principal, ctx.now)
+    answer = usage.requeue_import(deps, import_id, ctx.staff, ctx.now)
     return json_response(answer, 200 if answer["status"] in usage.DONE else 202)
 
 
@@ -108,13 +115,13 @@ def get_settlement_lines(ctx: Ctx, month: str) -> Any:
 def draft_settlement(ctx: Ctx, month: str) -> Any:
     from chalicelib.audit.log import Actor
 
-    assert ctx.principal
-    return json_response(settlement.draft(get_deps(), month, Actor.of(ctx.principal), ctx.now))
+    assert ctx.staff
+    return json_response(settlement.draft(get_deps(), month, Actor.of(ctx.staff), ctx.now))
 
 
 @staff_route(bp, "/settlements/{month}/approve", roles=ACCOUNTING, methods=("POST",))
 def approve_settlement(ctx: Ctx, month: str) -> Any:
-    return json_response(settlement.approve(get_deps(), month, ctx.principal, ctx.now))
+    return json_response(settlement.approve(get_deps(), month, ctx.staff, ctx.now))
 
 
 def _download(name: str, data: bytes, content_type: str) -> Response:
@@ -127,7 +134,7 @@ def _download(name: str, data: bytes, content_type: str) -> Response:
 
 @staff_route(bp, "/settlements/{month}/transfer-file", roles=ACCOUNTING)
 def transfer_file(ctx: Ctx, month: str) -> Any:
-    name, data = settlement.transfer_file_bytes(get_deps(), month, ctx.principal, ctx.now)
+    name, data = settlement.transfer_file_bytes(get_deps(), month, ctx.staff, ctx.now)
     return _download(name, data, "application/octet-stream")
 
 
@@ -137,18 +144,18 @@ DOC_TYPES = {"statement_csv": "text/csv", "summary": "application/json",
 
 @staff_route(bp, "/settlements/{month}/documents/{name}", roles=READ_SETTLEMENT)
 def settlement_document(ctx: Ctx, month: str, name: str) -> Any:
-    filename, data = settlement.document_bytes(get_deps(), month, name, ctx.principal, ctx.now)
+    filename, data = settlement.document_bytes(get_deps(), month, name, ctx.staff, ctx.now)
     return _download(filename, data, DOC_TYPES.get(name, "application/octet-stream"))
 
 
 @staff_route(bp, "/settlements/{month}/returns", roles=ACCOUNTING, methods=("POST",))
 def record_return(ctx: Ctx, month: str) -> Any:
-    return json_response(settlement.record_return(get_deps(), month, ctx.json_body(), ctx.principal, ctx.now), 201)
+    return json_response(settlement.record_return(get_deps(), month, ctx.json_body(), ctx.staff, ctx.now), 201)
 
 
 @staff_route(bp, "/settlements/adjustments", roles=ACCOUNTING, methods=("POST",))
 def add_adjustment(ctx: Ctx) -> Any:
-    return json_response(settlement.add_adjustment(get_deps(), ctx.json_body(), ctx.principal, ctx.now), 201)
+    return json_response(settlement.add_adjustment(get_deps(), ctx.json_body(), ctx.staff, ctx.now), 201)
 
 
 @staff_route(bp, "/settlements/adjustments", roles=READ_SETTLEMENT)
@@ -159,11 +166,11 @@ def list_adjustments(ctx: Ctx) -> Any:
 @staff_route(bp, "/settlements/{month}/reopen", roles=ACCOUNTING | {Role.ADMIN}, methods=("POST",))
 def reopen_settlement(ctx: Ctx, month: str) -> Any:
     """A release stuck before its files were verified goes back to draft (audited, with a reason)."""
-    return json_response(settlement.reopen(get_deps(), month, ctx.json_body(), ctx.principal, ctx.now))
+    return json_response(settlement.reopen(get_deps(), month, ctx.json_body(), ctx.staff, ctx.now))
 
 
 @staff_route(bp, "/settlements/{month}/ceiling-confirmations", roles=ACCOUNTING | {Role.ADMIN}, methods=("POST",))
 def confirm_over_ceiling(ctx: Ctx, month: str) -> Any:
     """A second person confirms one store's amount above the per-store ceiling."""
-    return json_response(settlement.confirm_over_ceiling(get_deps(), month, ctx.json_body(), ctx.principal,
+    return json_response(settlement.confirm_over_ceiling(get_deps(), month, ctx.json_body(), ctx.staff,
                                                          ctx.now), 201)

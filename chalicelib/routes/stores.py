@@ -3,7 +3,7 @@ confirmation (by a second member of staff, or by the store from its e-mail), and
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 
@@ -14,7 +14,12 @@ from chalicelib.routes.screening import page_limit, status_query
 from chalicelib.web import pages
 from chalicelib.web.http import Ctx, html_response, json_response, public_route, staff_route
 
-stores = lazy_module("chalicelib.stores.service")
+# Services: type checkers and editors follow the imports; at run time each module is imported on first
+# use (kernel/lazy.py: one cold start does not import every area; thread-safe).
+if TYPE_CHECKING:
+    from chalicelib.stores import service as stores
+else:
+    stores = lazy_module("chalicelib.stores.service")
 
 bp = Blueprint(__name__)
 
@@ -31,30 +36,30 @@ def list_stores(ctx: Ctx) -> Any:
 
 @staff_route(bp, "/stores/{store_id}", roles=READ_STORES)
 def get_store(ctx: Ctx, store_id: str) -> Any:
-    return json_response(stores.get_view(get_deps(), ctx.principal, store_id, ctx.now))
+    return json_response(stores.get_view(get_deps(), ctx.staff, store_id, ctx.now))
 
 
 @staff_route(bp, "/stores/{store_id}/bank-account", roles=SEE_BANK_ACCOUNT)
 def get_store_bank_account(ctx: Ctx, store_id: str) -> Any:
-    return json_response(stores.reveal_bank_account(get_deps(), ctx.principal, store_id, ctx.now))
+    return json_response(stores.reveal_bank_account(get_deps(), ctx.staff, store_id, ctx.now))
 
 
 @staff_route(bp, "/stores/{store_id}/bank-account", roles={Role.ACCOUNTANT, Role.SCREENER}, methods=("PUT",))
 def change_bank_account(ctx: Ctx, store_id: str) -> Any:
-    return json_response(stores.change_bank_account(get_deps(), store_id, ctx.json_body(), ctx.principal, ctx.now))
+    return json_response(stores.change_bank_account(get_deps(), store_id, ctx.json_body(), ctx.staff, ctx.now))
 
 
 @staff_route(bp, "/stores/{store_id}/status", roles={Role.SCREENER, Role.ADMIN}, methods=("POST",))
 def change_store_status(ctx: Ctx, store_id: str) -> Any:
-    return json_response(stores.change_status(get_deps(), store_id, ctx.json_body(), ctx.principal, ctx.now))
+    return json_response(stores.change_status(get_deps(), store_id, ctx.json_body(), ctx.staff, ctx.now))
 
 
 @staff_route(bp, "/stores/{store_id}/bank-account/confirm", roles={Role.ACCOUNTANT, Role.SCREENER, Role.ADMIN},
              methods=("POST",))
 def confirm_bank_account(ctx: Ctx, store_id: str) -> Any:
-    assert ctx.principal
+    assert ctx.staff
     body = ctx.json_body() if ctx.request.raw_body else {}
-    return json_response(stores.confirm_bank_change(get_deps(), store_id, body, ctx.principal, ctx.now))
+    return json_response(stores.confirm_bank_change(get_deps(), store_id, body, ctx.staff, ctx.now))
 
 
 @public_route(bp, "/bank-confirm")

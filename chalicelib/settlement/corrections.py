@@ -82,7 +82,7 @@ def add_adjustment(deps: Deps, body: dict[str, Any], principal: Principal, now: 
     errors: dict[str, str] = {}
     store_id = _store_id(errors, body)
     amount = body.get("amount")
-    limit = deps.settings.max_adjustment
+    limit = deps.settings.settlement.max_adjustment
     if isinstance(amount, bool) or not isinstance(amount, int) or amount == 0 or abs(amount) > limit:
         errors["amount"] = f"調整額は0以外の整数（円）で、±{yen(limit)}以内で指定してください（減額はマイナス）"
     reason = _text(errors, body, "reason", "理由を500文字以内で入力してください")

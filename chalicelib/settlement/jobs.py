@@ -27,7 +27,7 @@ def _previous_month(now: datetime) -> str:
 def _warn(deps: Deps, kind: str, month: str, today: date, subject: str, lines: list[str], now: datetime) -> str:
     # One warning per kind, month and day, however often the sweep runs.
     mail_subject, body = mails.staff_warning(subject, lines)
-    mail = Mail(f"settlement-warning#{kind}#{month}#{today.isoformat()}", deps.settings.staff_mailbox,
+    mail = Mail(f"settlement-warning#{kind}#{month}#{today.isoformat()}", deps.settings.mail.staff_mailbox,
                 mail_subject, body, "settlement-warning")
     deps.outbox.add(mail, now)  # deterministic id: a second run the same day queues nothing
     deps.outbox.deliver([mail.mail_id], deps.sender, now)

@@ -56,7 +56,7 @@ def figures_from(item: dict[str, Any], lines: list[dict[str, Any]]) -> RoundFigu
 
 
 def requester(deps: Deps) -> Requester:
-    s = deps.settings
+    s = deps.settings.settlement
     bank = banks.find_bank(s.requester_bank_code)
     branch = banks.find_branch(s.requester_bank_code, s.requester_branch_code)
     if bank is None or branch is None:
@@ -95,9 +95,9 @@ def _payees(deps: Deps, item: dict[str, Any], lines: list[dict[str, Any]], figur
 def _write_files(deps: Deps, item: dict[str, Any], figures: RoundFigures, stores: dict[str, dict[str, Any]],
                  payees: dict[str, documents.Payee], transfer_date: date) -> dict[str, str]:
     month = item["month"]
-    docs = FileStore(deps.settings.documents_bucket)
+    docs = FileStore(deps.settings.buckets.documents_bucket)
     names = {sid: (s.get("store_name", ""), s.get("municipality_name", "")) for sid, s in stores.items()}
-    line_ending = b"\r\n" if deps.settings.transfer_line_ending == "crlf" else b""
+    line_ending = b"\r\n" if deps.settings.settlement.transfer_line_ending == "crlf" else b""
     files = {
         "transfer_file": f"settlements/{month}/zengin-sogo-furikomi-{month}.txt",
         "statement_csv": f"prefecture/settlements/{month}/statement-{month}.csv",
@@ -106,7 +106,7 @@ def _write_files(deps: Deps, item: dict[str, Any], figures: RoundFigures, stores
     }
     if figures.paid_lines():
         docs.put(files["transfer_file"], documents.transfer_file(
-            figures, payees, requester(deps), transfer_date, deps.settings.transfer_kind, line_ending),
+            figures, payees, requester(deps), transfer_date, deps.settings.settlement.transfer_kind, line_ending),
             "application/octet-stream")
     else:
         files.pop("transfer_file")
@@ -121,7 +121,7 @@ def _write_files(deps: Deps, item: dict[str, Any], figures: RoundFigures, stores
 def _verify_transfer_file(deps: Deps, key: str, figures: RoundFigures, payees: dict[str, documents.Payee],
                           transfer_date: date) -> None:
     """Read the stored file back with the independent reader and reconcile it with the round."""
-    data = FileStore(deps.settings.documents_bucket).get(key)
+    data = FileStore(deps.settings.buckets.documents_bucket).get(key)
     if data is None:
         raise ReconciliationFailed("transfer file missing after write")
     parsed = parse_transfer_file(data)
@@ -166,7 +166,7 @@ def release(deps: Deps, item: dict[str, Any], lines: list[dict[str, Any]], actor
     approved = {**item, "status": "approved", "files": files, "released_at": now.isoformat()}
     approved.pop("release_error", None)
     subject, body = mails.prefecture_report(view(deps, approved, lines), files)
-    report = Mail(f"prefecture-settlement-report#{month}", deps.settings.prefecture_mailbox, subject, body,
+    report = Mail(f"prefecture-settlement-report#{month}", deps.settings.mail.prefecture_mailbox, subject, body,
                   "prefecture-settlement-report")
     store = _store(deps)
     tx = store.transaction()
@@ -184,7 +184,7 @@ def release(deps: Deps, item: dict[str, Any], lines: list[dict[str, Any]], actor
     logger.info("settlement approved", extra={"month": month, "stores_paid": figures.stores_paid})
     # Per-store work (notice files, notices, paid marks) is ~3 writes a store: a large round leaves it
     # to the mail sweep (every 5 minutes, its own timeout) so an approval answers within API limits.
-    mail_ids = complete(deps, month, now) if figures.stores_paid <= deps.settings.inline_notice_limit else []
+    mail_ids = complete(deps, month, now) if figures.stores_paid <= deps.settings.settlement.inline_notice_limit else []
     deps.outbox.deliver([report.mail_id, *mail_ids[:50]], deps.sender, now)
     return approved
 
@@ -203,7 +203,7 @@ def complete(deps: Deps, month: str, now: datetime) -> list[str]:
     transfer_date = date.fromisoformat(item["transfer_date"])
     figures = figures_from(item, lines)
     by_store = {line.store_id: line for line in figures.paid_lines()}
-    docs = FileStore(deps.settings.documents_bucket)
+    docs = FileStore(deps.settings.buckets.documents_bucket)
     mail_ids = []
     for line in paid:
         paid_store = stores[line["store_id"]]

@@ -408,4 +408,4 @@ class InMemorySettlementStore:
 
 def settlement_store(deps: Deps) -> SettlementStore:
     """The store the deps carry (a twin in unit tests), else DynamoDB's from the settings."""
-    return getattr(deps, "settlements", None) or DynamoSettlementStore(deps.settings.settlements_table, deps.settings.stores_table)
+    return getattr(deps, "settlements", None) or DynamoSettlementStore(deps.settings.tables.settlements_table, deps.settings.tables.stores_table)

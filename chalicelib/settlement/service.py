@@ -63,11 +63,11 @@ def round_lines(deps: Deps, item: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def payment_date(deps: Deps, month: str) -> date:
-    return calendars.payment_date(month, deps.settings.payment_day)
+    return calendars.payment_date(month, deps.settings.settlement.payment_day)
 
 
 def approval_deadline(deps: Deps, month: str) -> date:
-    return calendars.bank_business_days_before(payment_date(deps, month), deps.settings.approval_lead_days)
+    return calendars.bank_business_days_before(payment_date(deps, month), deps.settings.settlement.approval_lead_days)
 
 
 def _open_adjustments(deps: Deps, committed: set[str]) -> list[dict[str, Any]]:
@@ -89,7 +89,7 @@ def _state(deps: Deps, store: dict[str, Any], month: str, confirmed: int | None)
     return StoreState(
         store["store_id"], exists=True, bank_verified=bool(store.get("bank_verified")),
         suspended=store.get("status") == "suspended", transfer_returned=bool(store.get("transfer_returned")),
-        bank_problem=bank_problem(store, month, deps.settings.transfer_kind), ceiling_confirmed=confirmed,
+        bank_problem=bank_problem(store, month, deps.settings.settlement.transfer_kind), ceiling_confirmed=confirmed,
     )
 
 
@@ -144,8 +144,8 @@ def draft(deps: Deps, month: str, actor: Actor, now: datetime) -> dict[str, Any]
     confirmed = corrections.ceiling_confirmations(deps, month)
     states = {sid: _state(deps, s, month, confirmed.get(sid)) for sid, s in stores.items()}
     figures = compute_round(month, payment_date(deps, month), usage, adjustments, carried, states,
-                            Decimal(deps.settings.fee_rate), deps.settings.fee_rounding,
-                            ceiling=deps.settings.store_payment_ceiling)
+                            Decimal(deps.settings.settlement.fee_rate), deps.settings.settlement.fee_rounding,
+                            ceiling=deps.settings.settlement.store_payment_ceiling)
     paid_stores = [stores[line.store_id] for line in figures.paid_lines()]
     shaped_by = four_eyes.shapers(drafted_by=actor.user, uploads=[uploaders.get(i, "") for i in imports],
                                   adjustments=adjustments_list, import_uploaders=uploaders, paid_stores=paid_stores)
@@ -322,7 +322,7 @@ def transfer_file_bytes(deps: Deps, month: str, principal: Principal, now: datet
     if item["status"] != "approved" or not key:
         raise Conflict("振込データは承認後にダウンロードできます" if item["status"] != "approved"
                        else "この回は振込対象がありません")
-    data = FileStore(deps.settings.documents_bucket).get(key)
+    data = FileStore(deps.settings.buckets.documents_bucket).get(key)
     if data is None:
         raise NotFound("振込データが見つかりません")
     deps.audit.append(entry(Actor.of(principal), "settlement.download_transfer_file", f"settlement#{month}", now,
@@ -335,7 +335,7 @@ def document_bytes(deps: Deps, month: str, name: str, principal: Principal, now:
     files = item.get("files") or {}
     if item["status"] != "approved" or name not in ("statement_csv", "statement_xlsx", "summary") or name not in files:
         raise NotFound("その帳票はありません", {"name": "statement_csv, statement_xlsx, summary のいずれかです"})
-    data = FileStore(deps.settings.documents_bucket).get(files[name])
+    data = FileStore(deps.settings.buckets.documents_bucket).get(files[name])
     if data is None:
         raise NotFound("帳票が見つかりません")
     deps.audit.append(entry(Actor.of(principal), "settlement.download", f"settlement#{month}", now,

@@ -171,7 +171,7 @@ def bank_change_by_link(deps: Deps, body: dict[str, Any], now: datetime) -> dict
     deps.audit.add_to(tx, entry(store_actor, "store.dispute_bank_account", f"store#{store_id}", now,
                                 detail={"change_id": current}))
     subject, text = mails.bank_change_disputed(store_id)
-    mail = Mail(f"bank-change-disputed#{store_id}#{current}", deps.settings.staff_mailbox, subject, text,
+    mail = Mail(f"bank-change-disputed#{store_id}#{current}", deps.settings.mail.staff_mailbox, subject, text,
                 "bank-change-disputed")
     deps.outbox.add_to(tx, mail, now)
     tx.commit("この口座変更は既に処理されています")

@@ -28,7 +28,7 @@ def on_object_created(deps: Deps, detail: dict[str, Any], now: datetime,
     service.ImportBusy: the cloud's event delivery retries it, the local upload tells its caller."""
     bucket = (detail.get("bucket") or {}).get("name")
     key = (detail.get("object") or {}).get("key", "")
-    if bucket != deps.settings.uploads_bucket:
+    if bucket != deps.settings.buckets.uploads_bucket:
         return None
     import_id = service.import_id_from_key(key)
     if import_id is None:

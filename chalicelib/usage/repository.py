@@ -210,8 +210,8 @@ class UsageTotals:
 
 def usage_store(deps: Deps) -> UsageStore:
     """The store the deps carry (a twin in unit tests), else DynamoDB's from the settings."""
-    return getattr(deps, "usage", None) or DynamoUsageStore(deps.settings.imports_table, deps.settings.usage_table,
-                                          deps.settings.keys_table, deps.settings.stores_table)
+    return getattr(deps, "usage", None) or DynamoUsageStore(deps.settings.tables.imports_table, deps.settings.tables.usage_table,
+                                          deps.settings.tables.keys_table, deps.settings.tables.stores_table)
 
 
 def usage_totals(deps: Deps) -> UsageTotals:

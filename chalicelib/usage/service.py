@@ -87,15 +87,15 @@ class BodyTooLarge(InvalidInput):
 
 
 def lease(deps: Deps) -> timedelta:
-    return timedelta(seconds=max(1, deps.settings.usage_import_lease_seconds))
+    return timedelta(seconds=max(1, deps.settings.usage.usage_import_lease_seconds))
 
 
 def _uploads(deps: Deps) -> FileStore:
-    return FileStore(deps.settings.uploads_bucket)
+    return FileStore(deps.settings.buckets.uploads_bucket)
 
 
 def _mapping(deps: Deps) -> ColumnMapping:
-    raw = deps.settings.usage_columns_json
+    raw = deps.settings.usage.usage_columns_json
     return ColumnMapping(**json.loads(raw)) if raw else ColumnMapping()
 
 
@@ -393,7 +393,7 @@ def _process_locked(deps: Deps, item: dict[str, Any], owner: str, now: datetime)
     if data is None:
         raise NotFound("アップロードされたファイルが見つかりません")
     digest = hashlib.sha256(data).hexdigest()
-    columns = deps.settings.usage_columns_json
+    columns = deps.settings.usage.usage_columns_json
     _set_status(deps, import_id, item["status"], {**started, "size": len(data), "sha256": digest, "columns": columns})
     committed = committed_imports(deps)
     same = same_file_as(committed, digest, import_id)

@@ -8,6 +8,7 @@ verified claims.
 from __future__ import annotations
 
 from chalice import AuthResponse, Blueprint
+from chalice.app import AuthRequest
 
 from chalicelib.auth.oauth import expected_client_id
 from chalicelib.auth.tokens import InvalidToken, verify
@@ -18,11 +19,11 @@ auth_bp = Blueprint(__name__)
 
 
 @auth_bp.authorizer(name="staff_auth")
-def staff_auth(auth_request):  # type: ignore[no-untyped-def]
+def staff_auth(auth_request: AuthRequest) -> AuthResponse:
     settings = get_settings()
     try:
-        principal = verify(auth_request.token, jwks_source=settings.jwks_source,
-                           issuer=settings.jwt_issuer, client_id=expected_client_id(settings))
+        principal = verify(auth_request.token, jwks_source=settings.auth.jwks_source,
+                           issuer=settings.auth.jwt_issuer, client_id=expected_client_id(settings))
     except InvalidToken as exc:
         logger.info("token refused", extra={"reason": str(exc)})
         return AuthResponse(routes=[], principal_id="anonymous")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -66,6 +66,13 @@ class Ctx:
     request: Any
     now: datetime
     principal: Principal | None
+
+    @property
+    def staff(self) -> Principal:
+        """The signed-in staff member of a `staff_route` (its wrapper has refused anonymous callers)."""
+        if self.principal is None:  # only a public route has none; it has no business asking
+            raise Forbidden("ログインが必要です")
+        return self.principal
 
     def json_body(self) -> dict[str, Any]:
         return parse_json_object(self.request.raw_body, get_settings().max_body_bytes)
@@ -152,7 +159,7 @@ def page_csp(nonce: str | None) -> str:
 def _uploads_origin() -> str:
     from chalicelib.adapters.files import upload_origin
 
-    return upload_origin(get_settings().uploads_bucket)
+    return upload_origin(get_settings().buckets.uploads_bucket)
 
 
 def html_response(body: str, status: int = 200) -> Response:
@@ -166,7 +173,7 @@ def html_response(body: str, status: int = 200) -> Response:
     return response
 
 
-def _header_name(headers: dict[str, str], name: str) -> str | None:
+def _header_name(headers: Mapping[str, object], name: str) -> str | None:
     return next((k for k in headers if k.lower() == name.lower()), None)
 
 
@@ -182,7 +189,7 @@ def secure_response(response: Response) -> Response:
             del headers[existing]
     headers.update(SECURITY_HEADERS)
     content_type = headers.get(_header_name(headers, "Content-Type") or "", "")
-    if content_type.startswith("text/html"):
+    if isinstance(content_type, str) and content_type.startswith("text/html"):
         headers["Content-Security-Policy"] = page_csp(getattr(response, "csp_nonce", None))
     else:
         headers["Content-Security-Policy"] = API_CSP

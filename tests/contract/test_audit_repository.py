@@ -20,7 +20,7 @@ ALICE = Actor("alice", "審査担当")
 def audit(kind: str, request: pytest.FixtureRequest) -> AuditTrail:
     if kind == "dynamo":
         real: Any = request.getfixturevalue("deps")
-        return AuditLog(real.settings.audit_table)
+        return AuditLog(real.settings.tables.audit_table)
     return InMemoryAuditLog()
 
 

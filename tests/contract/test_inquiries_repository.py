@@ -28,7 +28,7 @@ JST = timezone(timedelta(hours=9))
 def repo(kind: str, request: pytest.FixtureRequest) -> InquiryRepository:
     if kind == "dynamo":
         real: Any = request.getfixturevalue("deps")
-        return InquiryTable(real.settings.inquiries_table, SECRET)
+        return InquiryTable(real.settings.tables.inquiries_table, SECRET)
     return InMemoryInquiryRepository(SECRET)
 
 
@@ -36,7 +36,7 @@ def repo(kind: str, request: pytest.FixtureRequest) -> InquiryRepository:
 def marks(kind: str, request: pytest.FixtureRequest) -> ReportMarkStore:
     if kind == "dynamo":
         real: Any = request.getfixturevalue("deps")
-        return ReportMarks(real.settings.keys_table)
+        return ReportMarks(real.settings.tables.keys_table)
     return InMemoryReportMarks()
 
 

@@ -33,6 +33,9 @@ EXPECTED_SIZES = {
     "DailyInquiryReport": (512, 120),
     "MonthlyInquiryReport": (512, 120),
     "SettlementSweep": (1024, 300),
+    "SessionReport": (512, 120),
+    "SessionCoverageWarnings": (256, 60),
+    "SessionAnnouncements": (512, 300),
 }
 
 

@@ -118,7 +118,7 @@ def test_a_sweep_that_lost_the_race_sends_nothing(api, deps, monkeypatch):
     inquiry_id = log(api, "2025-06-07T11:00:00+09:00", status="pending", answer="")
     escalate(api, inquiry_id, "2025-06-07T11:05:00+09:00")
     now = datetime.fromisoformat("2025-06-09T09:00:00+09:00")
-    seen_by_the_other_run = InquiryTable(deps.settings.inquiries_table).due_notices(now)
+    seen_by_the_other_run = InquiryTable(deps.settings.tables.inquiries_table).due_notices(now)
     first = registry.run("escalation-sweep", now, deps)
     monkeypatch.setattr(InquiryTable, "due_notices", lambda self, now: seen_by_the_other_run)
     second = registry.run("escalation-sweep", now, deps)

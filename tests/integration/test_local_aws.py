@@ -23,7 +23,7 @@ def _get(table: str, pk: str, sk: str) -> dict[str, Any] | None:
 
 
 def test_a_cancelled_transaction_puts_back_exactly_what_it_touched(deps: Any) -> None:
-    table = deps.settings.keys_table
+    table = deps.settings.tables.keys_table
     db = aws.client("dynamodb")
     db.put_item(TableName=table, Item={**_key("t", "kept"), "v": {"N": "1"}})
     db.put_item(TableName=table, Item={**_key("t", "gone"), "v": {"N": "2"}})
@@ -59,7 +59,7 @@ def _fill(table: str, n: int) -> None:
 
 
 def test_cancelled_transactions_never_wipe_what_others_committed(deps: Any) -> None:
-    table = deps.settings.keys_table
+    table = deps.settings.tables.keys_table
     db = aws.client("dynamodb")
     _fill(table, 2000)
     written: list[str] = []
@@ -88,7 +88,7 @@ def test_cancelled_transactions_never_wipe_what_others_committed(deps: Any) -> N
 
 
 def test_a_conditional_claim_is_won_once(deps: Any) -> None:
-    table = deps.settings.keys_table
+    table = deps.settings.tables.keys_table
     db = aws.client("dynamodb")
     start = threading.Barrier(8)
 

@@ -12,6 +12,7 @@ from chalicelib.auth.roles import Principal, Role
 from chalicelib.clock import parse_aware
 from chalicelib.settlement import release, service
 from chalicelib.settlement.zengin_reader import parse_transfer_file
+from tests.fakes import with_setting
 from tests.integration.test_settlement_api import AUG_4, JULY_2, csv_of, download, june_usage, make_stores, upload
 
 ACCOUNTANT2 = Principal("accountant2", frozenset({Role.ACCOUNTANT}))
@@ -25,7 +26,7 @@ def payment_notices(api) -> list[dict]:
 
 
 def queued_notices(deps) -> list[str]:
-    table = aws.table(deps.settings.outbox_table)
+    table = aws.table(deps.settings.tables.outbox_table)
     items = table.scan()["Items"]  # test-only look at the whole outbox
     return sorted(i["mail_id"] for i in items if str(i["mail_id"]).startswith("payment-notice#"))
 
@@ -132,7 +133,7 @@ def test_absurd_amounts_are_refused_at_entry(api):
 
 
 def _break_store(deps, store_id: str, field: str, value: str) -> None:
-    aws.table(deps.settings.stores_table).update_item(
+    aws.table(deps.settings.tables.stores_table).update_item(
         Key={"store_id": store_id}, UpdateExpression="SET bank.#f = :v", ExpressionAttributeNames={"#f": field},
         ExpressionAttributeValues={":v": value})
 
@@ -249,7 +250,7 @@ def test_an_adjustment_claimed_elsewhere_stops_the_approval_before_anything_is_r
     _, adj = api.call("POST", "/settlements/adjustments", {"store_id": stores[0], "amount": 1000, "reason": "訂正"},
                       as_="accountant", headers=JULY_2)
     api.call("POST", "/settlements/2025-07/draft", {}, as_="accountant", headers=AUG_4)
-    aws.table(deps.settings.settlements_table).update_item(
+    aws.table(deps.settings.tables.settlements_table).update_item(
         Key={"pk": "adjustments", "sk": f"manual#{adj['adjustment_id']}"},
         UpdateExpression="SET #s = :s, settled_in = :m", ExpressionAttributeNames={"#s": "state"},
         ExpressionAttributeValues={":s": "settled", ":m": "2099-01"})
@@ -261,7 +262,7 @@ def test_an_adjustment_claimed_elsewhere_stops_the_approval_before_anything_is_r
 
 def test_a_large_round_answers_at_once_and_the_sweep_sends_its_notices(api, deps, monkeypatch):
     stores = make_stores(api, 3)
-    monkeypatch.setattr(deps.settings, "inline_notice_limit", 2)
+    monkeypatch.setattr(deps, "settings", with_setting(deps.settings, "settlement.inline_notice_limit", 2))
     upload(api, csv_of(june_usage(stores)))
     api.call("POST", "/settlements/2025-06/draft", {}, as_="accountant", headers=JULY_2)
     code, approved = api.call("POST", "/settlements/2025-06/approve", {}, as_="accountant2", headers=JULY_2)
@@ -271,5 +272,5 @@ def test_a_large_round_answers_at_once_and_the_sweep_sends_its_notices(api, deps
     assert queued_notices(deps) == [f"payment-notice#2025-06#{s}" for s in sorted(stores)]
     from chalicelib.adapters.files import FileStore
 
-    notice = FileStore(deps.settings.documents_bucket).get(f"settlements/2025-06/notices/{stores[0]}.txt")
+    notice = FileStore(deps.settings.buckets.documents_bucket).get(f"settlements/2025-06/notices/{stores[0]}.txt")
     assert notice is not None and "お支払額: 2,000円" in notice.decode("utf-8")

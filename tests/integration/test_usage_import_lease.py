@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from chalicelib.adapters import aws
 from chalicelib.usage import service as usage
+from tests.fakes import with_setting
 
 CSV = "取引ID,取引日時,店舗ID,店舗名,利用ポイント,取引区分\n" + "".join(
     f"L{i:06d},2031-02-0{1 + i % 9} 12:00:00,MP990001,未登録店,{100 + i},利用\n" for i in range(12))
@@ -17,11 +18,11 @@ LOCK_KEY = {"pk": "lock", "sk": "usage-import"}
 
 def _hold_lease(deps, owner: str = "someone-else", minutes: int = 15) -> None:
     until = datetime.now(UTC) + timedelta(minutes=minutes)
-    aws.table(deps.settings.keys_table).put_item(Item={**LOCK_KEY, "owner": owner, "until": until.isoformat()})
+    aws.table(deps.settings.tables.keys_table).put_item(Item={**LOCK_KEY, "owner": owner, "until": until.isoformat()})
 
 
 def _lease(deps):
-    return aws.table(deps.settings.keys_table).get_item(Key=LOCK_KEY, ConsistentRead=True).get("Item")
+    return aws.table(deps.settings.tables.keys_table).get_item(Key=LOCK_KEY, ConsistentRead=True).get("Item")
 
 
 def _upload(api):
@@ -39,7 +40,7 @@ def test_an_upload_that_cannot_get_its_turn_is_told_to_retry_and_can_be_rerun(ap
     assert _lease(deps)["owner"] == "someone-else"  # a waiter never releases another's lease
     code, busy = api.call("POST", f"/usage-imports/{import_id}/process", {}, as_="accountant")
     assert code == 409 and busy["error"]["fields"]["import_id"] == import_id
-    aws.table(deps.settings.keys_table).delete_item(Key=LOCK_KEY)
+    aws.table(deps.settings.tables.keys_table).delete_item(Key=LOCK_KEY)
     code, report = api.call("POST", f"/usage-imports/{import_id}/process", {}, as_="accountant")
     assert code == 200 and report["status"] == "committed" and report["accepted"] == 12
     assert _lease(deps) is None
@@ -47,7 +48,7 @@ def test_an_upload_that_cannot_get_its_turn_is_told_to_retry_and_can_be_rerun(ap
 
 def test_an_upload_waits_for_the_running_import_then_imports(api, deps):
     _hold_lease(deps)
-    threading.Timer(0.5, lambda: aws.table(deps.settings.keys_table).delete_item(Key=LOCK_KEY)).start()
+    threading.Timer(0.5, lambda: aws.table(deps.settings.tables.keys_table).delete_item(Key=LOCK_KEY)).start()
     code, answer = _upload(api)
     assert code == 201 and answer["status"] == "committed", answer
 
@@ -81,7 +82,7 @@ def test_an_import_finished_by_another_worker_is_not_imported_again(api, deps):
 
 
 def test_the_lease_lasts_the_configured_seconds_not_fifteen_minutes(api, deps):
-    assert deps.settings.usage_import_lease_seconds == 120
+    assert deps.settings.usage.usage_import_lease_seconds == 120
     before = datetime.now(UTC)
     assert usage._try_lock(deps, "me")
     until = datetime.fromisoformat(_lease(deps)["until"])
@@ -92,7 +93,7 @@ def test_the_lease_lasts_the_configured_seconds_not_fifteen_minutes(api, deps):
 def test_a_retry_after_a_timed_out_import_takes_the_lease_over(api, deps, monkeypatch):
     # A run that took the lease and was killed (Lambda's timeout) never releases it; the retry comes
     # later than the lease lasts and imports. (Seconds shortened for the test.)
-    monkeypatch.setattr(deps.settings, "usage_import_lease_seconds", 1)
+    monkeypatch.setattr(deps, "settings", with_setting(deps.settings, "usage.usage_import_lease_seconds", 1))
     monkeypatch.setattr(usage, "LOCK_WAIT_SECONDS", 0.1)
     assert usage._try_lock(deps, "killed-by-timeout")
     code, answer = _upload(api)
@@ -110,7 +111,7 @@ def test_an_import_that_lost_its_lease_while_parsing_writes_nothing(api, deps, m
     original = usage.committed_imports
 
     def taken_over(d):
-        aws.table(deps.settings.keys_table).put_item(Item={**LOCK_KEY, "owner": "another-import",
+        aws.table(deps.settings.tables.keys_table).put_item(Item={**LOCK_KEY, "owner": "another-import",
                                                             "until": datetime.now(UTC).isoformat()})
         return original(d)
 
@@ -124,6 +125,6 @@ def test_an_import_that_lost_its_lease_while_parsing_writes_nothing(api, deps, m
     assert store.get(f"ledger/txids/{import_id}.txt.gz") is None
     assert store.get(f"reports/usage/{import_id}.json") is None
     monkeypatch.setattr(usage, "committed_imports", original)
-    aws.table(deps.settings.keys_table).delete_item(Key=LOCK_KEY)
+    aws.table(deps.settings.tables.keys_table).delete_item(Key=LOCK_KEY)
     code, report = api.call("POST", f"/usage-imports/{import_id}/process", {}, as_="accountant")
     assert code == 200 and report["status"] == "committed" and report["accepted"] == 12

@@ -18,6 +18,7 @@ import pytest
 from chalicelib.adapters import aws
 from chalicelib.usage import service as usage
 from scripts.local_events import LocalEventPump
+from tests.fakes import with_setting
 from tests.s3_form import policy, post_form
 
 HEADER = "取引ID,取引日時,店舗ID,店舗名,利用ポイント,取引区分\n"
@@ -44,7 +45,7 @@ def pump_for(deps: Any) -> LocalEventPump:
         delivered.append(event["detail"]["object"]["key"])
         return events.on_object_created(deps, event["detail"], datetime.now(UTC))
 
-    pump = LocalEventPump(deps.settings.uploads_bucket, handler)
+    pump = LocalEventPump(deps.settings.buckets.uploads_bucket, handler)
     pump.delivered = delivered  # type: ignore[attr-defined]
     return pump
 
@@ -71,7 +72,7 @@ def test_the_console_gets_a_presigned_post_for_exactly_its_import_key(api, deps)
     assert g["import_id"].startswith("IMP") and g["key"] == f"usage/{g['import_id']}.csv"
     assert g["method"] == "POST" and g["file_field"] == "file" and g["max_bytes"] == usage.MAX_UPLOAD_BYTES
     # Locally the browser posts to the local AWS (path style), the origin the page's CSP allows.
-    assert g["url"] == f"{api.aws}/{deps.settings.uploads_bucket}"
+    assert g["url"] == f"{api.aws}/{deps.settings.buckets.uploads_bucket}"
     conditions = policy(g)["conditions"]
     assert {"key": g["key"]} in conditions
     assert ["content-length-range", 1, usage.MAX_UPLOAD_BYTES] in conditions
@@ -114,7 +115,7 @@ def test_an_upload_to_s3_is_imported_by_the_emulated_event(api, deps):
 
 
 def test_the_uploads_bucket_accepts_browser_posts_from_the_console_origin_only(api, deps):
-    cors = aws.client("s3").get_bucket_cors(Bucket=deps.settings.uploads_bucket)["CORSRules"]
+    cors = aws.client("s3").get_bucket_cors(Bucket=deps.settings.buckets.uploads_bucket)["CORSRules"]
     assert cors == [{"AllowedOrigins": [CONSOLE_ORIGIN], "AllowedMethods": ["POST"], "AllowedHeaders": ["*"],
                      "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 3000}]
     g = grant(api)
@@ -162,7 +163,7 @@ def test_an_object_above_the_limit_is_rejected_whole_even_if_the_emulator_let_it
 
 def test_an_upload_never_made_shows_as_unfinished_once_its_url_expired(api, deps):
     g = grant(api)
-    aws.table(deps.settings.imports_table).update_item(
+    aws.table(deps.settings.tables.imports_table).update_item(
         Key={"import_id": g["import_id"]}, UpdateExpression="SET upload_expires_at = :t",
         ExpressionAttributeValues={":t": (datetime.now(UTC) - timedelta(seconds=1)).isoformat()})
     listed = api.call("GET", "/usage-imports", as_="accountant")[1]["items"]
@@ -243,7 +244,7 @@ def test_the_same_file_keeps_its_rejected_lines_and_adds_no_usage(api, deps, mon
     code, first = post_body(api, data)
     original = api.call("GET", f"/usage-imports/{first['import_id']}", as_="accountant")[1]
     assert (original["accepted"], original["duplicates"], original["rejected_count"]) == (6, 1, 1)
-    usage_before = aws.table(deps.settings.usage_table).query(
+    usage_before = aws.table(deps.settings.tables.usage_table).query(
         KeyConditionExpression="#m = :m", ExpressionAttributeNames={"#m": "month"},
         ExpressionAttributeValues={":m": "2031-07"})["Items"]
     parses = count_parses(monkeypatch)
@@ -254,7 +255,7 @@ def test_the_same_file_keeps_its_rejected_lines_and_adds_no_usage(api, deps, mon
     assert (again["rows"], again["accepted"], again["duplicates"], again["rejected_count"]) == (8, 0, 7, 1)
     assert again["rejected"] == original["rejected"] and again["unknown_stores"] == []
     assert again["months"] == [] and again["points_by_month"] == {}
-    usage_after = aws.table(deps.settings.usage_table).query(
+    usage_after = aws.table(deps.settings.tables.usage_table).query(
         KeyConditionExpression="#m = :m", ExpressionAttributeNames={"#m": "month"},
         ExpressionAttributeValues={":m": "2031-07"})["Items"]
     assert usage_after == usage_before
@@ -266,7 +267,7 @@ def test_the_same_file_keeps_its_rejected_lines_and_adds_no_usage(api, deps, mon
 def test_the_same_file_read_with_another_column_mapping_is_read_again(api, deps, monkeypatch):
     data = export(12, tag="M")
     code, first = post_body(api, data)
-    monkeypatch.setattr(deps.settings, "usage_columns_json", "{}")  # the default mapping, written out
+    monkeypatch.setattr(deps, "settings", with_setting(deps.settings, "usage.usage_columns_json", "{}"))  # the default mapping, written out
     parses = count_parses(monkeypatch)
     code, second = post_body(api, data)
     assert code == 201 and second["same_file_as"] == first["import_id"]
@@ -290,12 +291,12 @@ def test_a_report_with_thousands_of_lines_keeps_its_lists_in_s3_and_answers_them
     assert report["rejected"][0]["line"] == 2 and report["rejected"][-1]["line"] == 6_001
     assert report["unknown_store_count"] == 3_000 and len(report["unknown_stores"]) == 3_000
     # The item holds counts and the key; the lists are an S3 object.
-    item = aws.table(deps.settings.imports_table).get_item(Key={"import_id": report["import_id"]})["Item"]
+    item = aws.table(deps.settings.tables.imports_table).get_item(Key={"import_id": report["import_id"]})["Item"]
     key = f"reports/usage/{report['import_id']}.json"
     assert item["report"]["lists_key"] == key
     assert not {"rejected", "unknown_stores", "inactive_stores"} & set(item["report"])
     assert len(json.dumps(item, default=str).encode()) < 10_000
-    stored = json.loads(aws.client("s3").get_object(Bucket=deps.settings.uploads_bucket, Key=key)["Body"].read())
+    stored = json.loads(aws.client("s3").get_object(Bucket=deps.settings.buckets.uploads_bucket, Key=key)["Body"].read())
     assert len(stored["rejected"]) == 6_000 and len(stored["unknown_stores"]) == 3_000
     # The list of imports answers the counts only.
     listed = api.call("GET", "/usage-imports", as_="accountant")[1]["items"][0]
@@ -333,7 +334,7 @@ def test_in_the_cloud_a_body_and_a_rerun_are_imported_by_s3s_event_not_in_the_re
             return None  # the event never reached the function (or it failed every retry)
         return events.on_object_created(deps, event["detail"], datetime.now(UTC))
 
-    pump = LocalEventPump(deps.settings.uploads_bucket, handler)
+    pump = LocalEventPump(deps.settings.buckets.uploads_bucket, handler)
     code, answer = post_body(api, export(30, tag="C"))
     assert code == 201 and answer["status"] == "uploaded", answer  # imported on S3's event, not here
     import_id = answer["import_id"]

@@ -31,12 +31,12 @@ class Recorder:
 
 
 def put(deps: Any, key: str, body: bytes = b"x") -> None:
-    aws.client("s3").put_object(Bucket=deps.settings.uploads_bucket, Key=key, Body=body)
+    aws.client("s3").put_object(Bucket=deps.settings.buckets.uploads_bucket, Key=key, Body=body)
 
 
 def test_each_new_object_under_the_prefix_is_delivered_once_as_s3_would_send_it(deps):
     handler = Recorder()
-    pump = LocalEventPump(deps.settings.uploads_bucket, handler)
+    pump = LocalEventPump(deps.settings.buckets.uploads_bucket, handler)
     put(deps, "usage/IMP000001.csv", b"abc")
     put(deps, "ledger/txids/IMP000001.txt.gz")  # the import's own files: not under usage/
     put(deps, "reports/usage/IMP000001.json")
@@ -44,7 +44,7 @@ def test_each_new_object_under_the_prefix_is_delivered_once_as_s3_would_send_it(
     assert pump.poll_once() == []
     (event,) = handler.events
     assert event["source"] == "aws.s3" and event["detail-type"] == "Object Created" and event["version"] == "0"
-    assert event["detail"]["bucket"]["name"] == deps.settings.uploads_bucket
+    assert event["detail"]["bucket"]["name"] == deps.settings.buckets.uploads_bucket
     assert event["detail"]["object"]["key"] == "usage/IMP000001.csv" and event["detail"]["object"]["size"] == 3
     # The same rule app.py registers for the cloud matches it.
     from app import app
@@ -56,7 +56,7 @@ def test_each_new_object_under_the_prefix_is_delivered_once_as_s3_would_send_it(
 
 def test_a_new_version_of_an_object_is_a_new_event(deps):
     handler = Recorder()
-    pump = LocalEventPump(deps.settings.uploads_bucket, handler)
+    pump = LocalEventPump(deps.settings.buckets.uploads_bucket, handler)
     put(deps, "usage/IMP000002.csv", b"one")
     pump.poll_once()
     time.sleep(1.05)  # S3 times have seconds; a new ETag alone tells it too
@@ -67,7 +67,7 @@ def test_a_new_version_of_an_object_is_a_new_event(deps):
 
 def test_a_failing_delivery_is_retried_like_lambda_then_dropped(deps):
     handler = Recorder(failures=5)
-    pump = LocalEventPump(deps.settings.uploads_bucket, handler, retry_delays=(60.0, 120.0))
+    pump = LocalEventPump(deps.settings.buckets.uploads_bucket, handler, retry_delays=(60.0, 120.0))
     put(deps, "usage/IMP000003.csv")
     assert pump.poll_once(now=0.0) == []  # first attempt fails
     assert pump.poll_once(now=30.0) == [] and len(handler.events) == 1  # not due yet
@@ -79,7 +79,7 @@ def test_a_failing_delivery_is_retried_like_lambda_then_dropped(deps):
 
 def test_a_delivery_that_succeeds_on_retry_is_done(deps):
     handler = Recorder(failures=1)
-    pump = LocalEventPump(deps.settings.uploads_bucket, handler, retry_delays=(1.0, 2.0))
+    pump = LocalEventPump(deps.settings.buckets.uploads_bucket, handler, retry_delays=(1.0, 2.0))
     put(deps, "usage/IMP000004.csv")
     assert pump.poll_once(now=0.0) == []
     assert pump.poll_once(now=1.0) == ["usage/IMP000004.csv"]
@@ -95,7 +95,7 @@ def test_a_missing_bucket_is_waited_for(deps):
 def test_the_pump_runs_on_its_own_thread_until_stopped(deps):
     handler = Recorder()
     stop = threading.Event()
-    pump = LocalEventPump(deps.settings.uploads_bucket, handler, every_seconds=0.1, _stop=stop).start()
+    pump = LocalEventPump(deps.settings.buckets.uploads_bucket, handler, every_seconds=0.1, _stop=stop).start()
     try:
         put(deps, "usage/IMP000005.csv")
         assert handler.called.wait(5), "no event within 5 s"
@@ -116,7 +116,7 @@ def test_the_local_stacks_pump_imports_an_upload_without_a_manual_step(api, deps
     assert code == 201
     stop = threading.Event()
     pump = LocalEventPump.for_usage_imports(every_seconds=0.1, stop=stop)
-    assert pump.bucket == deps.settings.uploads_bucket and pump.prefix == "usage/"
+    assert pump.bucket == deps.settings.buckets.uploads_bucket and pump.prefix == "usage/"
     pump.start()
     try:
         from tests.s3_form import post_form

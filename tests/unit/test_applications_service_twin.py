@@ -20,6 +20,7 @@ from chalicelib.kernel.signed_links import make_resubmit_token
 from chalicelib.mail.outbox import Outbox
 from chalicelib.stores.repository import InMemoryStoreRepository
 from tests.factories import application_body, approve_body
+from tests.fakes import make_settings
 
 JST = timezone(timedelta(hours=9))
 NOW = datetime(2025, 6, 2, 10, 0, tzinfo=JST)
@@ -61,8 +62,7 @@ def deps() -> Any:
     stores = InMemoryStoreRepository()
     # One set of committed tables: an approval's store and the application change share a transaction.
     applications = InMemoryApplicationRepository(tables=stores.tables)
-    settings = SimpleNamespace(app_secret=SECRET, public_base_url="https://ops.example", resubmit_link_days=14,
-                               staff_mailbox="staff@example.com")
+    settings = make_settings(APP_SECRET=SECRET)
     return SimpleNamespace(settings=settings, application_repository=applications, store_repository=stores,
                            keys=Keys(stores.tables), audit=AuditLog("audit"), outbox=Mails(), sender=None)
 

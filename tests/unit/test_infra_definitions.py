@@ -11,7 +11,7 @@ import pytest
 
 from chalicelib.adapters import resources
 from chalicelib.adapters.resources import BUCKETS, MAIL_DOMAIN, TABLES, environment_for, physical_name
-from chalicelib.settings import _ENV
+from chalicelib.settings import env_names
 
 STAGES = ("local", "prod", "stg2")
 #: The longest suffix infra/stack.py adds to a bucket's physical name (account id, region).
@@ -68,7 +68,7 @@ def test_environment_for_covers_every_spec(stage: str):
 
 
 def test_every_resource_env_var_is_one_the_settings_read():
-    read = set(_ENV.values())
+    read = set(env_names().values())
     missing = [env for env in _all_names("env") if env not in read]
     assert not missing, f"settings.py does not read {missing}"
 
@@ -108,7 +108,7 @@ def test_the_test_context_is_complete_and_passes_the_settings_to_the_functions()
     config = DeployConfig.from_context(_complete_context())
     assert config.stage == "ci" and config.custom_domain is None
     # Every REQUESTER_* variable the stack sets is one the settings read.
-    assert set(config.requester.environment()) <= set(_ENV.values())
+    assert set(config.requester.environment()) <= set(env_names().values())
     assert config.auth_callback_urls[0].startswith(config.public_base_url + "/")
 
 

@@ -188,7 +188,7 @@ def test_call_center_configuration_defaults_to_the_program_year():
     settings = _settings()
     assert call_center_hours(settings) == HOURS
     assert office_hours(settings) == OfficeHours()
-    assert (settings.inquiry_forecast_monthly, settings.inquiry_forecast_total) == (1000, 12000)
+    assert (settings.call_center.inquiry_forecast_monthly, settings.call_center.inquiry_forecast_total) == (1000, 12000)
     assert categories(settings) == DEFAULT_CATEGORIES
 
 
@@ -201,5 +201,5 @@ def test_next_years_dates_and_categories_are_configuration():
     hours = call_center_hours(settings)
     assert (hours.service_start, hours.service_end) == (date(2026, 4, 1), date(2027, 3, 25))
     assert rules.outside_hours(jst("2026-06-06T17:45"), hours) is False
-    assert settings.inquiry_forecast_monthly == 800
+    assert settings.call_center.inquiry_forecast_monthly == 800
     assert [c.code for c in categories(settings)] == ["general"]

@@ -16,7 +16,7 @@ from chalicelib.errors import Conflict, NotFound
 from chalicelib.inquiries import service
 from chalicelib.inquiries.repository import InMemoryInquiryRepository, InMemoryReportMarks, InquiryPorts
 from chalicelib.mail.outbox import Outbox
-from tests.fakes import Counters
+from tests.fakes import Counters, make_settings
 
 JST = timezone(timedelta(hours=9))
 NOW = datetime(2025, 6, 2, 10, 0, tzinfo=JST)  # a Monday, within the prefecture's office hours
@@ -44,12 +44,7 @@ class Mails(Outbox):
 def twin(monkeypatch: pytest.MonkeyPatch) -> Any:
     repo = InMemoryInquiryRepository(SECRET)
     marks = InMemoryReportMarks()
-    settings = SimpleNamespace(
-        app_secret=SECRET, public_base_url="https://ops.example", inquiry_categories=None,
-        staff_mailbox="staff@example.com", prefecture_mailbox="pref@example.com",
-        call_center_open=datetime(2025, 1, 1, 9).time(), call_center_close=datetime(2025, 1, 1, 17, 30).time(),
-        call_center_service_start=datetime(2025, 4, 1).date(), call_center_service_end=datetime(2026, 3, 25).date(),
-        office_hours_start=datetime(2025, 1, 1, 9).time(), office_hours_end=datetime(2025, 1, 1, 17).time())
+    settings = make_settings(APP_SECRET=SECRET)
     deps = SimpleNamespace(settings=settings, keys=Counters(), audit=AuditLog("audit"), outbox=Mails(),
                            sender=None, stores=None)
     monkeypatch.setattr(service, "ports", lambda _deps: InquiryPorts(repo, marks, None))  # type: ignore[arg-type]

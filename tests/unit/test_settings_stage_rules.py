@@ -62,7 +62,7 @@ def test_outside_the_local_stack_a_local_jwks_is_refused(stage, endpoint, jwks):
 
 
 def test_the_cloud_with_cognito_and_the_local_stack_with_its_key_file_pass():
-    assert check_stage_rules(load_settings(_env("prod"))).jwks_source == COGNITO_JWKS
+    assert check_stage_rules(load_settings(_env("prod"))).auth.jwks_source == COGNITO_JWKS
     local = check_stage_rules(load_settings(_env("local", endpoint="http://127.0.0.1:4566", jwks="/tmp/jwks.json")))
     assert local.is_local
 

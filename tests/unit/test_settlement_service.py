@@ -15,7 +15,7 @@ from chalicelib.errors import Conflict, Forbidden, InvalidInput
 from chalicelib.settlement import service
 from chalicelib.settlement.repository import InMemorySettlementStore
 from chalicelib.usage.repository import InMemoryUsageStore
-from tests.fakes import Audit, Counters
+from tests.fakes import Audit, Counters, make_settings
 
 JST = timezone(timedelta(hours=9))
 NOW = datetime(2025, 7, 2, 10, 0, tzinfo=JST)
@@ -39,9 +39,7 @@ class Stores:
 
 @pytest.fixture
 def deps() -> Any:
-    settings = SimpleNamespace(app_secret=SECRET, payment_day=20, approval_lead_days=3, fee_rate="0.005",
-                               fee_rounding="down", store_payment_ceiling=5_000_000, transfer_kind="7",
-                               max_adjustment=10_000_000)
+    settings = make_settings(APP_SECRET=SECRET)
     settlements = InMemorySettlementStore()
     return SimpleNamespace(settings=settings, settlements=settlements, usage=InMemoryUsageStore(), audit=Audit(),
                            keys=Counters(), stores=Stores(settlements))

@@ -15,7 +15,7 @@ from chalicelib.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.mail.outbox import Outbox
 from chalicelib.stores import bank_links, service
 from chalicelib.stores.repository import InMemoryStoreRepository
-from tests.fakes import Audit, Counters
+from tests.fakes import Audit, Counters, make_settings
 
 JST = timezone(timedelta(hours=9))
 NOW = datetime(2025, 6, 2, 10, 0, tzinfo=JST)
@@ -40,8 +40,7 @@ class Mails(Outbox):
 
 @pytest.fixture
 def deps() -> Any:
-    settings = SimpleNamespace(app_secret=SECRET, public_base_url="https://ops.example", resubmit_link_days=14,
-                               staff_mailbox="staff@example.com")
+    settings = make_settings(APP_SECRET=SECRET)
     repo = InMemoryStoreRepository()
     tx = repo.new_tx()
     repo.create(tx, {

@@ -14,7 +14,7 @@ from chalicelib.auth.roles import Principal, Role
 from chalicelib.settlement.repository import InMemorySettlementStore
 from chalicelib.usage import service as usage
 from chalicelib.usage.repository import InMemoryUsageStore, UsageTotals
-from tests.fakes import Audit, Counters
+from tests.fakes import Audit, Counters, make_settings
 
 JST = timezone(timedelta(hours=9))
 NOW = datetime(2025, 7, 2, 10, 0, tzinfo=JST)
@@ -42,7 +42,7 @@ class Files:
 def deps(monkeypatch: pytest.MonkeyPatch) -> Any:
     files = Files()
     monkeypatch.setattr(usage, "_uploads", lambda deps: files)
-    settings = SimpleNamespace(usage_import_lease_seconds=120, usage_columns_json=None)
+    settings = make_settings()
     d = SimpleNamespace(settings=settings, usage=InMemoryUsageStore(), settlements=InMemorySettlementStore(),
                         keys=Counters(), audit=Audit(), files=files)
     for sid in ("MP000001", "MP000002"):

@@ -12,7 +12,7 @@ import pytest
 from chalicelib.adapters import files
 from chalicelib.adapters.resources import BUCKETS, origin_of, upload_cors_rules
 from chalicelib.errors import InvalidInput
-from chalicelib.settings import _ENV, Settings
+from chalicelib.settings import UsageSettings, env_names
 from chalicelib.usage import service as usage
 
 
@@ -74,10 +74,10 @@ def test_the_same_file_is_the_first_committed_import_with_the_same_bytes():
 def test_the_lease_is_no_longer_than_the_import_functions_timeout():
     from infra.functions import BY_LOGICAL_ID
 
-    lease = Settings.model_fields["usage_import_lease_seconds"].default
+    lease = UsageSettings.model_fields["usage_import_lease_seconds"].default
     assert 0 < lease <= BY_LOGICAL_ID["UsageImport"].timeout_s
     # Lambda's first retry comes a minute after the failure: the lease has run out by then.
-    assert _ENV["usage_import_lease_seconds"] == "USAGE_IMPORT_LEASE_SECONDS"
+    assert env_names()[("usage", "usage_import_lease_seconds")] == "USAGE_IMPORT_LEASE_SECONDS"
 
 
 @pytest.mark.parametrize(("endpoint", "region", "origin"), [
