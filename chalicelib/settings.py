@@ -149,6 +149,17 @@ class SessionSettings(Group):
     session_warning_days: int = Field(default=90, ge=0)
 
 
+class StoreSettings(Group):
+    """Stores through the year (docs/SPEC.md §4.2; the prefecture's specification 7(1)ハ–ト)."""
+
+    #: Where the 参加規約 (terms of participation) are published; empty = the app's own page `/terms`.
+    terms_url: str = ""
+    #: Banks and branches that left the bank master, and their successors, as JSON
+    #: [{"from_bank", "from_branch"?, "to_bank", "to_branch"?, "note"}]; empty = the built-in table
+    #: (chalicelib/stores/successors.py). A successor is only ever proposed, never applied unasked.
+    bank_successors_json: str = ""
+
+
 class Settings(Group):
     stage: str
     #: Base URL of the public pages, used in e-mailed links (no trailing slash).
@@ -170,6 +181,7 @@ class Settings(Group):
     usage: UsageSettings = UsageSettings()
     call_center: CallCenterSettings = CallCenterSettings()
     sessions: SessionSettings = SessionSettings()
+    stores: StoreSettings = StoreSettings()
 
     @property
     def is_local(self) -> bool:
