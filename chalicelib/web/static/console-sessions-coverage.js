@@ -44,19 +44,23 @@ function board(areas) {
   }));
 }
 
-// The grid, whatever its exact shape: {months, regions, counts: {month: {region: n}}, clusters: [{month?, region?}]}
-// or {month: {region: n}} alone.
-function gridModel(grid) {
+// GET /sessions/coverage's grid: {months, regions, cells: [[n per region] per month]}; the warnings name
+// what is crowded: {kind: "month" | "region", key, message}.
+function gridModel(grid, warnings) {
   grid = grid || {};
-  var counts = grid.counts || grid.cells || (grid.months ? {} : grid);
-  var months = (grid.months || Object.keys(counts)).slice().sort();
-  var regions = grid.regions || REGIONS;
-  var flagged = grid.clusters || grid.flagged || [];
+  var months = grid.months || [], regions = grid.regions || REGIONS, counts = {};
+  months.forEach(function (m, i) {
+    counts[m] = {};
+    regions.forEach(function (r, j) { counts[m][r] = ((grid.cells || [])[i] || [])[j] || 0; });
+  });
+  var flagged = (warnings || []).filter(function (w) { return w && w.kind; }).map(function (w) {
+    return w.kind === "month" ? { month: w.key } : { region: w.key };
+  });
   return { months: months, regions: regions, counts: counts, flagged: flagged };
 }
 function isFlagged(model, month, region) {
   return model.flagged.some(function (f) {
-    return (!f.month || f.month === month) && (!f.region || f.region === region) && (f.month || f.region);
+    return (f.month && f.month === month) || (f.region && region && f.region === region);
   });
 }
 function heat(n, max) {
@@ -64,8 +68,8 @@ function heat(n, max) {
   return Math.min(4, Math.ceil((n / Math.max(1, max)) * 4));
 }
 
-function monthGrid(grid) {
-  var model = gridModel(grid);
+function monthGrid(grid, warnings) {
+  var model = gridModel(grid, warnings);
   if (!model.months.length) return h("p", { "class": "muted", text: "まだ相談会がありません。" });
   var max = 0;
   model.months.forEach(function (m) { model.regions.forEach(function (r) { max = Math.max(max, ((model.counts[m] || {})[r]) || 0); }); });
@@ -73,24 +77,28 @@ function monthGrid(grid) {
     h("caption", { "class": "visually-hidden", text: "月別・地域別の相談会の数（「集中」は偏りのあるところ）" }),
     h("thead", null, h("tr", null, h("th", { scope: "col", text: "地域＼月" }), model.months.map(function (m) {
       var total = model.regions.reduce(function (t, r) { return t + (((model.counts[m] || {})[r]) || 0); }, 0);
-      return h("th", { scope: "col", "class": "num" + (isFlagged(model, m, null) ? " flagged" : "") },
-        Number(m.slice(5, 7)) + "月", h("br"), h("small", { text: total + "件" }));
+      var flag = isFlagged(model, m, null);
+      return h("th", { scope: "col", "class": "num" + (flag ? " flagged" : ""), "data-month": m },
+        Number(m.slice(5, 7)) + "月", h("br"), h("small", { text: total + "件" }), flag ? h("span", { "class": "cluster", text: "集中" }) : null);
     }))),
     h("tbody", null, model.regions.map(function (r) {
-      return h("tr", null, h("th", { scope: "row", text: r }), model.months.map(function (m) {
+      var rowFlag = isFlagged(model, null, r);
+      return h("tr", null, h("th", { scope: "row", "class": rowFlag ? "flagged" : null, "data-region": r }, r,
+        rowFlag ? h("span", { "class": "cluster", text: "集中" }) : null), model.months.map(function (m) {
         var n = ((model.counts[m] || {})[r]) || 0;
-        var flag = isFlagged(model, m, r);
-        return h("td", { "class": "num heat-" + heat(n, max) + (flag ? " flagged" : ""), "data-month": m, "data-region": r },
-          String(n), flag ? h("span", { "class": "cluster", text: " 集中" }) : null);
+        return h("td", { "class": "num heat-" + heat(n, max) + (n && isFlagged(model, m, r) ? " flagged" : ""), "data-month": m, "data-region": r,
+          text: String(n) });
       }));
     }))));
 }
 
-function warningList(warnings) {
-  if (!warnings || !warnings.length) return null;
+// Crowded months or regions, and the areas with nothing planned as the period runs out.
+function warningList(warnings, late) {
+  var items = (warnings || []).map(function (w) { return typeof w === "string" ? w : w.message; });
+  if (late && late.length) items.push("期間の終わりが近いのに計画のない地域：" + late.map(areaName).join("、"));
+  if (!items.length) return null;
   return h("section", { "class": "notice", id: "coverage-warnings", "aria-labelledby": "warn-h" },
-    h("h2", { id: "warn-h", text: "注意" }),
-    h("ul", null, warnings.map(function (w) { return h("li", { text: typeof w === "string" ? w : (w.message || JSON.stringify(w)) }); })));
+    h("h2", { id: "warn-h", text: "注意" }), h("ul", null, items.map(function (t) { return h("li", { text: t }); })));
 }
 
 PAGES.coverage = function () {
@@ -102,17 +110,19 @@ PAGES.coverage = function () {
     var missing = (cov.missing || []).map(areaName);
     render(
       h("h1", { text: "相談会の実施状況（39地域）" }),
+      cov.period ? h("p", { "class": "muted", text: "実施期間 " + cov.period.start.replace(/-/g, "/") + "〜" + cov.period.end.replace(/-/g, "/") +
+        "・計画中の相談会 " + (cov.total || 0) + "件" }) : null,
       h("dl", { "class": "stats", id: "coverage-stats" },
         h("div", null, h("dt", { text: "開催済み" }), h("dd", { text: counts.held + " 地域" })),
         h("div", null, h("dt", { text: "予定あり" }), h("dd", { text: counts.scheduled + " 地域" })),
         h("div", { "class": counts.none ? "alert" : null }, h("dt", { text: "未計画" }), h("dd", { text: counts.none + " 地域" }))),
-      warningList(cov.warnings),
+      warningList(cov.warnings, cov.needs_warning),
       h("section", { "class": "card", "aria-labelledby": "board-h" },
         h("h2", { id: "board-h", text: "地域ごとの状況" }), legend(), board(areas),
         missing.length ? h("p", { id: "missing", "class": "missing" }, h("strong", { text: "未計画の地域：" }), missing.join("、")) : null),
       h("section", { "class": "card", "aria-labelledby": "grid-h" },
         h("h2", { id: "grid-h", text: "月別・地域別の件数（偏りの確認）" }),
         h("p", { "class": "hint", text: "色が濃いほど件数が多い月・地域です。「集中」は一つの月や地域に相談会が偏っているところです。" }),
-        monthGrid(cov.grid)));
+        monthGrid(cov.grid, cov.warnings)));
   });
 };

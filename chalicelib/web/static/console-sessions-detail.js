@@ -21,7 +21,7 @@ function attendanceForm(s) {
     function num(v) { return v === "" ? null : Number(v); }
     act(button, function () {
       return api("sessions/" + encodeURIComponent(s.session_id) + "/attendance", { method: "POST",
-        body: { attendees: num(inputs.attendees.value), manuals: num(inputs.manuals.value) } }).then(function () {
+        body: { attendees: num(inputs.attendees.value), manuals: num(inputs.manuals.value), version: s.version } }).then(function () {
         return PAGES.session().then(function () { setFlash("ok", "参加者数を記録しました（" + inputs.attendees.value + "人）。"); });
       });
     }, function (err) { fieldErrors(err, inputs, errors); });
@@ -45,7 +45,12 @@ PAGES.session = function () {
   tabs();
   return api("sessions/" + encodeURIComponent(ITEM)).then(function (s) {
     var write = canWrite() && s.status !== "cancelled";
-    var surveys = s.surveys === undefined ? s.survey_count : s.surveys;
+    // Attendance and paper surveys from the session's day on; changes while it is planned.
+    var running = write && s.attendance_open !== false;
+    var editable = write && s.editable !== false;
+    var surveys = Array.isArray(s.surveys) ? s.surveys.length : s.surveys;
+    var notYet = write && !running ? h("p", { "class": "hint", id: "not-yet",
+      text: "参加者数とアンケートは、開催日（" + dayLabel(s.starts_at) + "）から入力できます。" }) : null;
     render(
       h("p", { "class": "crumbs" }, h("a", { href: SESSIONS, text: "相談会の日程" }), " ＞ " + s.session_id),
       h("h1", null, s.session_id + " " + (s.area_name || areaName(s.area_code)) + " " + dayLabel(s.starts_at) + " ", statusBadge(s.status)),
@@ -64,14 +69,14 @@ PAGES.session = function () {
             ["アンケート", surveys === undefined || surveys === null ? null : number(surveys) + "件"]
           ]), publicLinks(s)),
         write ? h("section", { "class": "card", "aria-labelledby": "att-h" }, h("h2", { id: "att-h", text: "当日の記録" }),
-          attendanceForm(s)) : null),
-      write ? h("section", { "class": "card", "aria-labelledby": "sv-h" },
+          running ? attendanceForm(s) : notYet) : null),
+      running ? h("section", { "class": "card", "aria-labelledby": "sv-h" },
         h("h2", { id: "sv-h", text: "アンケートの入力（紙の用紙から）" }), surveyEntry(s)) : null,
-      write ? h("details", { "class": "card", id: "edit-card" }, h("summary", { text: "内容を変更する" }),
+      editable ? h("details", { "class": "card", id: "edit-card" }, h("summary", { text: "内容を変更する" }),
         planningForm(s, function () {
           return PAGES.session().then(function () { setFlash("ok", s.session_id + " の変更を保存しました。"); });
         })) : null,
-      write ? h("details", { "class": "card", id: "cancel-card" }, h("summary", { text: "中止にする" }),
+      s.status === "scheduled" && write ? h("details", { "class": "card", id: "cancel-card" }, h("summary", { text: "中止にする" }),
         cancelForm(s, PAGES.session)) : null);
   });
 };

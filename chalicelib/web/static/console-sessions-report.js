@@ -2,8 +2,8 @@
 // needs, the proposals (改善提案) the coordinator writes, and the CSV / Excel files.
 import { api, download, h } from "./client.js";
 import { PAGES, link, q, render, setFlash } from "./console-kit.js";
-import { act, fieldErrors, number, shiftMonth } from "./console-forms.js";
-import { AGE_BANDS, COULD_DO, PURPOSES, REGIONS, canWrite, tabs, thisMonth, validMonth } from "./console-sessions-kit.js";
+import { act, fieldErrors, headRow, number, numCell, shiftMonth } from "./console-forms.js";
+import { AGE_BANDS, COULD_DO, PURPOSES, REGIONS, SESSIONS, canWrite, statusBadge, tabs, thisMonth, validMonth, whenLabel } from "./console-sessions-kit.js";
 
 function monthTitle(month) { return month.slice(0, 4) + "年" + Number(month.slice(5, 7)) + "月"; }
 
@@ -39,12 +39,28 @@ function needsList(needs) {
   needs = needs || [];
   if (!needs.length) return h("p", { "class": "muted", text: "自由記述はありません。" });
   return h("ul", { "class": "needs", id: "needs-list" }, needs.map(function (n) {
-    return h("li", { text: typeof n === "string" ? n : (n.text || n.needs || "") + (n.session_id ? "（" + n.session_id + "）" : "") });
+    if (typeof n === "string") return h("li", { text: n });
+    return h("li", null, n.text || "", h("small", { "class": "muted",
+      text: "（" + [n.area_name, n.date ? n.date.replace(/-/g, "/") : null, n.session_id].filter(Boolean).join("・") + "）" }));
   }));
 }
 
-function proposalsBlock(month, proposals) {
-  var p = typeof proposals === "string" ? { text: proposals } : (proposals || {});
+// The month's sessions, one line each.
+function lines(items) {
+  if (!items || !items.length) return null;
+  return h("section", { "class": "card", "aria-labelledby": "lines-h" }, h("h2", { id: "lines-h", text: "相談会ごと" }),
+    h("div", { "class": "table-wrap" }, h("table", { id: "report-lines" },
+      headRow(["番号", "日時", "地域", "会場", "状態", ["参加者", "num"], ["手引き", "num"], ["アンケート", "num"], ["満足度", "num"]]),
+      h("tbody", null, items.map(function (l) {
+        return h("tr", null, h("td", null, h("a", { href: SESSIONS + "/" + encodeURIComponent(l.session_id), text: l.session_id })),
+          h("td", { text: whenLabel(l.starts_at, l.ends_at) }), h("td", { text: l.area_name }), h("td", { text: l.venue }),
+          h("td", null, statusBadge(l.status)), numCell(l.attendees), numCell(l.manuals), numCell(l.surveys),
+          h("td", { "class": "num", text: l.satisfaction_average || "—" }));
+      })))));
+}
+
+function proposalsBlock(month, proposals, proposalsVersion) {
+  var p = typeof proposals === "string" ? { text: proposals, version: proposalsVersion } : (proposals || {});
   if (!canWrite()) {
     return h("div", { id: "proposals-text", "class": "proposals-read" }, p.text ? p.text : h("span", { "class": "muted", text: "まだ書かれていません。" }));
   }
@@ -79,7 +95,8 @@ PAGES.report = function () {
     var picker = h("input", { type: "month", id: "report-month", value: month });
     var sat = [1, 2, 3, 4, 5].map(function (n) { return [n + "", (r.satisfaction || {})[String(n)] || 0]; });
     var satTotal = sat.reduce(function (t, x) { return t + x[1]; }, 0);
-    var satAvg = satTotal ? sat.reduce(function (t, x) { return t + Number(x[0]) * x[1]; }, 0) / satTotal : null;
+    var satAvg = r.satisfaction_average ? Number(r.satisfaction_average)
+      : satTotal ? sat.reduce(function (t, x) { return t + Number(x[0]) * x[1]; }, 0) / satTotal : null;
     var files = h("div", { "class": "actions", id: "report-files" }, ["csv", "xlsx"].map(function (fmt) {
       var button = h("button", { type: "button", id: "report-" + fmt, text: fmt === "csv" ? "CSV をダウンロード" : "Excel をダウンロード" });
       button.addEventListener("click", function () {
@@ -107,7 +124,9 @@ PAGES.report = function () {
       h("dl", { "class": "stats", id: "report-totals" },
         h("div", null, h("dt", { text: "開催した相談会" }), h("dd", { id: "t-held", text: number(r.sessions_held) + "回" })),
         h("div", null, h("dt", { text: "参加者" }), h("dd", { id: "t-attendees", text: number(r.attendees) + "人" })),
-        h("div", null, h("dt", { text: "アンケート" }), h("dd", { id: "t-surveys", text: number(r.surveys) + "件" })),
+        h("div", null, h("dt", { text: "アンケート" }), h("dd", { id: "t-surveys", text: number(r.surveys) + "件" +
+          (r.survey_rate_percent ? "（" + r.survey_rate_percent + "%）" : "") })),
+        r.manuals !== undefined ? h("div", null, h("dt", { text: "手引きの配布" }), h("dd", { id: "t-manuals", text: number(r.manuals) + "部" })) : null,
         h("div", null, h("dt", { text: "満足度の平均" }), h("dd", { id: "t-satisfaction", text: satAvg === null ? "—" : satAvg.toFixed(1) + " / 5" }))),
       files,
       h("section", { "class": "card", "aria-labelledby": "charts-h" }, h("h2", { id: "charts-h", text: "グラフ" }),
@@ -117,7 +136,9 @@ PAGES.report = function () {
           bars("chart-purposes", "来られた目的", fromCodes(PURPOSES, r.by_purpose || r.purposes)),
           bars("chart-could-do", "できるようになったこと", fromCodes(COULD_DO, r.by_could_do || r.could_do)),
           bars("chart-region", "地域別（参加者）", regionRows(r.by_region), "人"))),
+      lines(r.session_lines),
       h("section", { "class": "card", "aria-labelledby": "needs-h" }, h("h2", { id: "needs-h", text: "ご意見・困っていること" }), needsList(r.needs)),
-      h("section", { "class": "card", "aria-labelledby": "prop-h" }, h("h2", { id: "prop-h", text: "改善提案" }), proposalsBlock(month, r.proposals)));
+      h("section", { "class": "card", "aria-labelledby": "prop-h" }, h("h2", { id: "prop-h", text: "改善提案" }),
+        proposalsBlock(month, r.proposals, r.proposals_version)));
   });
 };

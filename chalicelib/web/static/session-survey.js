@@ -83,8 +83,8 @@ function send(e) {
       if (res.status === 422) {
         showErrors(error.fields);
         message("error", (error.message || "入力内容を確認してください") + "。赤い字のところを直してください。");
-      } else if (res.status === 404) {
-        message("error", "この相談会のアンケートは受け付けていません。");
+      } else if (res.status === 404 || res.status === 409) {
+        message("error", (res.status === 409 && error.message ? error.message : "この相談会のアンケートは受け付けていません") + "。");
       } else if (res.status === 429) {
         message("error", "送信が続いています。少し時間をおいてから、もう一度送ってください。");
       } else {
