@@ -48,6 +48,7 @@ class Tables(Group):
     settlements_table: str
     inquiries_table: str
     sessions_table: str
+    storekit_table: str
 
 
 class Buckets(Group):

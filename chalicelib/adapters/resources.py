@@ -92,6 +92,13 @@ TABLES: tuple[TableSpec, ...] = (
         "sessions", "SESSIONS_TABLE", pk="pk", sk="sk",
         indexes=(Index("by_month", "month", "starts_at"),),
     ),
+    # The store kit (chalicelib/stores/kit_repository.py): pk `MP000001` is a store's handoff to the app
+    # provider, its credentials (the initial password encrypted only until its letter is printed) and
+    # its kit shipments; pk `batch#HB000001` a handoff batch (listed newest first through `by_kind`).
+    TableSpec(
+        "storekit", "STOREKIT_TABLE", pk="pk",
+        indexes=(Index("by_kind", "kind", "created_at"),), personal_data=True,
+    ),
 )
 
 
