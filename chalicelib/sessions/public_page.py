@@ -132,8 +132,9 @@ def render_public_page(listing: Iterable[Any], *, today: date, phone: str, base_
     body = _grouped(shown) if shown else (
         '<p class="none" id="no-sessions">いま、お知らせしている相談会はありません。'
         "日程が決まりしだい、このページでお知らせします。</p>")
-    manual_link = ('<p><a class="button" id="manual-link" href="sessions/manual.pdf">'
-                   "アプリの入れ方の手引き（PDF）</a></p>") if manual else ""
+    manual_link = ("<p>相談会でお渡ししている手引きは、ここからも見られます。</p>"
+                   '<p><a class="button" id="manual-link" href="sessions/manual.pdf">'
+                   "アプリの入れ方の手引き（PDF）</a></p>") if manual else "<p>手引きは準備中です。</p>"
     page_url = f"{base_url.rstrip('/')}/sessions" if base_url else ""
     return f"""<!doctype html>
 <html lang="ja">
@@ -165,7 +166,6 @@ def render_public_page(listing: Iterable[Any], *, today: date, phone: str, base_
 </div>
 <section class="manual" aria-labelledby="manual-h">
 <h2 id="manual-h">手引き</h2>
-<p>相談会でお渡ししている手引きは、ここからも見られます。</p>
 {manual_link}
 </section>
 <p class="url">このページ：{_e(page_url)}</p>

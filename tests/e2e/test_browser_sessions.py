@@ -25,6 +25,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 PLANNING_NOW = "2025-06-02T10:00:00+09:00"
 SURVEY_DAY = "2025-06-28T15:00:00+09:00"
 SHIROISHI, WAKABAYASHI, KESENNUMA, OSAKI = "042064", "041033", "042056", "042153"
+#: A spread of the season over other areas (the board's picture): Sendai's wards and towns crowd August.
+SEASON = [("041017", "2025-08-02"), ("041025", "2025-08-09"), ("041041", "2025-08-16"), ("041050", "2025-08-23"),
+          ("042072", "2025-08-30"), ("042021", "2025-09-06"), ("042099", "2025-09-13"), ("042111", "2025-10-04"),
+          ("042129", "2025-10-11"), ("042137", "2025-10-18"), ("042145", "2025-11-01"), ("042161", "2025-11-08"),
+          ("043010", "2025-08-03"), ("044016", "2025-08-10"), ("044211", "2025-08-17"), ("045012", "2025-12-06")]
 
 
 @pytest.fixture(scope="module")
@@ -99,8 +104,11 @@ def test_planning_form_field_errors_list_and_coverage_board(page: Any, stack: St
     expect(page.locator("#plan-errors li").first).to_be_visible()
     expect(flash).to_be_empty()
 
-    # Two more in another region, then the board: tiles by state (words and marks, not color alone).
+    # More of the season's plan (not 若林区 yet), then the board: tiles by state (words and marks, not
+    # color alone) and the month x region grid.
     _plan(stack, OSAKI, "2025-07-19", "2025-06-20", "大崎市民会館")
+    for n, (code, day) in enumerate(SEASON):
+        _plan(stack, code, day, "2025-06-05", f"公民館{n + 1}")
     page.locator("#session-tabs a", has_text="実施状況").click()
     page.wait_for_url(re.compile(r"/console/sessions/coverage$"))
     board = page.locator("#coverage-board")
@@ -113,6 +121,9 @@ def test_planning_form_field_errors_list_and_coverage_board(page: Any, stack: St
     expect(page.locator("#coverage-legend")).to_contain_text("開催済み")
     expect(page.locator("#month-grid td[data-month='2025-07'][data-region='仙南']")).to_contain_text("1")
     expect(page.locator("#missing")).to_contain_text("仙台市若林区")
+    # August holds 8 of 18: the crowding rule's warning, and its column marked 集中 on the grid.
+    expect(page.locator("#coverage-warnings")).to_contain_text("2025年8月に相談会が集中しています")
+    expect(page.locator("#month-grid th[data-month='2025-08']")).to_contain_text("集中")
     screenshot(page, "sessions-coverage-board.png")
 
 
@@ -204,6 +215,13 @@ def test_paper_surveys_by_keyboard_and_the_public_survey_page(page: Any, browser
     keys.type("4")
     keys.press("Control+Enter")
     expect(page.locator("#survey-counter")).to_have_text("この画面で入力した枚数：2枚")
+
+    # Attendance marks it held.
+    page.fill("#a-attendees", "12")
+    page.fill("#a-manuals", "10")
+    page.click("#attendance-save")
+    expect(page.locator("#flash")).to_contain_text("参加者数を記録しました（12人）")
+    expect(page.locator("h1 .badge")).to_have_text("開催済み")
 
     status, detail = stack.request("GET", f"/sessions/{session_id}", token="coordinator",
                                    headers={"X-Miyapo-Now": SURVEY_DAY})

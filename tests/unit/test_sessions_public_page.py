@@ -67,7 +67,7 @@ def test_what_to_bring_phone_manual_and_print_address() -> None:
     assert 'href="sessions/manual.pdf"' in page
     assert "https://example.jp/sessions" in page
     assert 'href="static/v/sessions-public.css"' in page
-    assert "manual.pdf" not in _page(manual=False)
+    assert "manual.pdf" not in _page(manual=False) and "手引きは準備中です" in _page(manual=False)
 
 
 def test_no_script_no_inline_style_and_everything_escaped() -> None:
