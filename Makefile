@@ -41,6 +41,12 @@ venv: $(BIN)/.installed
 run: venv
 	$(BIN)/python -m scripts.local_stack
 
+## Plan a realistic season of consultation sessions (46 in the 39 areas, May 2025 - Feb 2026) on the
+## running local stack (`make run` first); idempotent.
+.PHONY: seed-sessions
+seed-sessions: venv
+	$(BIN)/python -m scripts.seed_sessions --base http://127.0.0.1:$(APP_PORT)
+
 ## Everything: lint, unit, integration, end-to-end (incl. browser), infrastructure synth + cfn-lint.
 test: venv lint
 	$(BIN)/python -m pytest

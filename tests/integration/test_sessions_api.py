@@ -257,3 +257,38 @@ def test_the_manual_is_uploaded_in_versions_and_the_latest_is_public(api):
     resp = api.client.http.get("/sessions/manual.pdf", headers={"Accept": "*/*"})
     assert resp.status_code == 200 and resp.body == b"%PDF-1.4 two"
     assert [m["version"] for m in api.call("GET", "/sessions/manuals", as_="prefecture")[1]] == [2, 1]
+
+
+@pytest.mark.parametrize(("url", "route"), [
+    ("/sessions", "/sessions"), ("/sessions/list?from=2025-06-01", "/sessions/list"),
+    ("/sessions/coverage", "/sessions/coverage"), ("/sessions/manuals", "/sessions/manuals"),
+    ("/sessions/manual.pdf", "/sessions/manual.pdf"), ("/sessions/public.json", "/sessions/public.json"),
+    ("/sessions/SS000001", "/sessions/{session_id}"), ("/sessions/SS000001/flyer.pdf", "/sessions/{session_id}/flyer.pdf"),
+    ("/sessions/SS000001/survey", "/sessions/{session_id}/survey"),
+])
+def test_the_local_server_matches_literal_segments_before_the_session_id(url: str, route: str) -> None:
+    # `chalice local` (the local stack's server) routes with this matcher; API Gateway prefers literals too.
+    from chalice.local import RouteMatcher
+
+    from app import app
+
+    assert RouteMatcher(list(app.routes)).match_route(url).route == route
+
+
+def test_the_seed_plans_every_area_without_crowding_a_month_or_region() -> None:
+    from datetime import date
+
+    from chalicelib.sessions.coverage import coverage
+    from chalicelib.sessions.model import Session
+    from chalicelib.sessions.rules import check_session
+    from chalicelib.settings import SessionSettings
+    from scripts.seed_sessions import plan_season
+
+    sessions = []
+    for n, planned in enumerate(plan_season(), start=1):
+        checked, _ = check_session(planned.body(), SessionSettings())
+        sessions.append(Session(f"SS{n:06d}", checked.area_code, checked.venue, checked.address, checked.starts_at,
+                                checked.ends_at, checked.capacity, checked.announce_on))
+    board = coverage(sessions, date(2025, 4, 1), SessionSettings())
+    assert len(sessions) >= 39 and board.missing == () and board.crowding == ()
+    assert len({(s.area_code, s.starts_at.date()) for s in sessions}) == len(sessions)
