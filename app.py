@@ -12,7 +12,18 @@ from chalicelib.deps import get_deps
 from chalicelib.jobs import registry
 from chalicelib.kernel.lazy import lazy_module
 from chalicelib.observability import logger
-from chalicelib.routes import console, inquiries, local_oauth, ops, public, screening, sessions, settlement, stores
+from chalicelib.routes import (
+    console,
+    inquiries,
+    local_oauth,
+    ops,
+    public,
+    screening,
+    session_reports,
+    sessions,
+    settlement,
+    stores,
+)
 from chalicelib.web.authorizer import auth_bp
 from chalicelib.web.middleware import http_middleware
 
@@ -29,7 +40,7 @@ app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_s
 app.register_middleware(http_middleware, "http")
 
 for blueprint in (auth_bp, public.bp, screening.bp, ops.bp, console.bp, local_oauth.bp, settlement.bp, inquiries.bp,
-                  stores.bp, sessions.bp):
+                  stores.bp, sessions.bp, session_reports.bp):
     app.register_blueprint(blueprint)
 
 
@@ -66,3 +77,21 @@ def settlement_sweep(event: CloudWatchEvent) -> dict[str, Any]:
                   "detail": {"object": {"key": [{"prefix": "usage/"}]}}}, name="usage_import")
 def usage_import(event: CloudWatchEvent) -> dict[str, Any] | None:
     return usage_events.on_object_created(get_deps(), event.detail, now_jst())
+
+
+# Consultation sessions, every day: at 08:50 JST (23:50 UTC) a finished month's session report (from the
+# prefecture's first office day after it; a missed day is caught up), at 08:55 the coverage warnings to
+# staff (at most one mail a day), at 09:05 each newly announced session to the stores of its area.
+@app.schedule(Cron(50, 23, "*", "*", "?", "*"), name="session_report")
+def session_report(event: CloudWatchEvent) -> dict[str, Any]:
+    return registry.run("session-report", now_jst())
+
+
+@app.schedule(Cron(55, 23, "*", "*", "?", "*"), name="session_coverage_warnings")
+def session_coverage_warnings(event: CloudWatchEvent) -> dict[str, Any]:
+    return registry.run("session-coverage-warnings", now_jst())
+
+
+@app.schedule(Cron(5, 0, "*", "*", "?", "*"), name="session_announcements")
+def session_announcements(event: CloudWatchEvent) -> dict[str, Any]:
+    return registry.run("session-announcements", now_jst())

@@ -157,6 +157,39 @@ PROFILES: tuple[Profile, ...] = (
         reads=("stores", "imports", "usage"), writes=("settlements", "outbox"), audit=True, sends_mail=True,
         why="07:00 JST daily: draft last month's round once its usage is in, warn staff",
     ),
+    Profile(
+        "SessionReport", "session-report",
+        # 512 MB: a month's sessions (a few dozen) and survey answers (hundreds to a few thousand) to CSV +
+        # XLSX with charts (openpyxl, ~0.3 s per 1,000 rows at 0.29 vCPU), as the monthly inquiry report.
+        memory_mb=512,
+        # 120 s: a GetItem per month of the period (≤ 10), two queries, two S3 puts, one transaction: seconds.
+        timeout_s=120,
+        asynchronous=True,
+        reads=("sessions",), writes=("keys", "outbox"), audit=True, bucket_puts=("documents",), sends_mail=True,
+        why="08:50 JST daily: a finished month's session report to the prefecture (S3 and mail), once",
+    ),
+    Profile(
+        "SessionCoverageWarnings", "session-coverage-warnings",
+        # 256 MB: the season's sessions (a query per month, < 200 items) through sessions/coverage.py.
+        memory_mb=256,
+        # 60 s: ≤ 10 queries, one transaction, one mail.
+        timeout_s=60,
+        asynchronous=True,
+        reads=("sessions",), writes=("keys", "outbox"), audit=True, sends_mail=True,
+        why="08:55 JST daily: areas with nothing planned as the period runs out, crowding; one mail a day at most",
+    ),
+    Profile(
+        "SessionAnnouncements", "session-announcements",
+        # 512 MB: pages every active store (15,000 items in 200-item pages, ~30 MB) to find those of the areas
+        # of the sessions announced today.
+        memory_mb=512,
+        # 300 s: 75 store pages (~5 s) + one conditional put per store of the area (≤ ~2,000 in Sendai's
+        # wards at 5-10 ms ≈ 20 s) + 50 mails sent inline (~8 s); the mail sweep sends the rest.
+        timeout_s=300,
+        asynchronous=True,
+        reads=("sessions", "stores"), writes=("keys", "outbox"), audit=True, sends_mail=True,
+        why="09:05 JST daily: each newly announced session to the participating stores of its area, once",
+    ),
 )
 
 BY_LOGICAL_ID = {p.logical_id: p for p in PROFILES}

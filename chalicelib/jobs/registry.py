@@ -30,6 +30,7 @@ JOB_MODULES = (
     "chalicelib.mail.jobs",
     "chalicelib.settlement.jobs",
     "chalicelib.inquiries.jobs",
+    "chalicelib.sessions.jobs",
 )
 
 
