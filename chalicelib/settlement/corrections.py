@@ -14,7 +14,7 @@ from chalicelib.errors import Conflict, Forbidden, InvalidInput
 from chalicelib.kernel.money import yen
 from chalicelib.mail.outbox import Mail
 from chalicelib.settlement import mails
-from chalicelib.settlement.repository import SettlementStore, settlement_store
+from chalicelib.settlement.repository import SettlementStore, settlement_store, store_ledger
 
 
 def _store(deps: Deps) -> SettlementStore:
@@ -55,7 +55,8 @@ def record_return(deps: Deps, month: str, body: dict[str, Any], principal: Princ
     if line is None or line["status"] != "pay":
         raise InvalidInput("この店舗はこの回に支払っていません", {"store_id": "支払対象の店舗IDを指定してください"})
     repo = _store(deps)
-    store = repo.stores_by_id([store_id])[store_id]
+    ledger = store_ledger(deps)
+    store = ledger.by_ids([store_id])[store_id]
     amount = int(line["paid"])
     tx = repo.transaction()
     repo.add_return_in(tx, month, store_id, {
@@ -66,7 +67,7 @@ def record_return(deps: Deps, month: str, body: dict[str, Any], principal: Princ
         "adjustment_id": f"return-{month}-{store_id}",
         "store_id": store_id, "amount": amount, "reason": f"{month} 分の振込返却（再払い）",
         "created_by": principal.user, "created_at": now.isoformat(), "state": "open"})
-    repo.mark_returned_in(tx, store_id, month, now.isoformat())
+    ledger.mark_transfer_returned_in(tx, store_id, month, now.isoformat())
     subject, text = mails.transfer_returned(store, month, amount, reason)
     mail = Mail(f"transfer-returned#{month}#{store_id}", store["email"], subject, text, "transfer-returned")
     deps.outbox.add_to(tx, mail, now)
@@ -89,7 +90,7 @@ def add_adjustment(deps: Deps, body: dict[str, Any], principal: Principal, now: 
     _unknown(errors, body, {"store_id", "amount", "reason"})
     if errors:
         raise InvalidInput("入力内容に誤りがあります", errors)
-    if not deps.stores.get(store_id):
+    if not deps.store_repository.get(store_id):
         raise InvalidInput("店舗が見つかりません", {"store_id": "店舗IDを確認してください"})
     adjustment_id = f"ADJ{deps.keys.next_number('adjustment'):06d}"
     repo = _store(deps)

@@ -27,7 +27,7 @@ from chalicelib.mail.outbox import Mail
 from chalicelib.observability import logger
 from chalicelib.settlement import documents, mails
 from chalicelib.settlement.payees import BankDataInvalid, payee, payment_signature
-from chalicelib.settlement.repository import SettlementStore, settlement_store
+from chalicelib.settlement.repository import SettlementStore, settlement_store, store_ledger
 from chalicelib.settlement.rounds import Line, RoundFigures
 from chalicelib.settlement.zengin_reader import parse_transfer_file, reconcile
 from chalicelib.settlement.zengin_writer import Requester
@@ -141,7 +141,7 @@ def _files(deps: Deps, item: dict[str, Any], lines: list[dict[str, Any]], figure
         return dict(item["files"])
     month = item["month"]
     transfer_date = date.fromisoformat(item["transfer_date"])
-    stores = _store(deps).stores_by_id(line.store_id for line in figures.lines)
+    stores = store_ledger(deps).by_ids(line.store_id for line in figures.lines)
     payees = _payees(deps, item, lines, figures, stores)
     files = _write_files(deps, item, figures, stores, payees, transfer_date)
     if "transfer_file" in files:
@@ -199,7 +199,8 @@ def complete(deps: Deps, month: str, now: datetime) -> list[str]:
         raise RuntimeError(f"notices marker for round {month} in status {(item or {}).get('status')}")
     lines = store.round_lines(month, int(item["version"]))
     paid = [line for line in lines if line["status"] == "pay"]
-    stores = store.stores_by_id(line["store_id"] for line in paid)
+    ledger = store_ledger(deps)
+    stores = ledger.by_ids(line["store_id"] for line in paid)
     transfer_date = date.fromisoformat(item["transfer_date"])
     figures = figures_from(item, lines)
     by_store = {line.store_id: line for line in figures.paid_lines()}
@@ -221,7 +222,7 @@ def complete(deps: Deps, month: str, now: datetime) -> list[str]:
             mail_ids.append(mail.mail_id)
         else:  # the notice file is kept; a store without an address is still paid
             logger.warning("paid store has no e-mail address for its notice", extra={"store_id": line["store_id"]})
-        store.mark_paid(paid_store, month)
+        ledger.mark_paid(paid_store, month)
     store.clear_notices_pending(month)
     return mail_ids
 

@@ -5,7 +5,8 @@ One table (`settlements_table`), keys built here and nowhere else:
   draft's version so a re-draft never leaves a mix; `rounds` / `YYYY-MM`: the index of months in order;
 - `adjustments` / `manual#ADJ000001` | `return#YYYY-MM#MP000001` | `late#IMP000001#YYYY-MM#MP000001`;
 - `returns#YYYY-MM` / store, `ceiling#YYYY-MM` / store, `notices-pending` / `YYYY-MM`.
-The stores a round pays are read (and marked paid or returned) in the stores table.
+The stores a round pays are read (and marked paid or returned) through the stores area's port,
+`StoreLedger` (the store repository, `deps.store_repository`); settlement never touches the stores table.
 
 Writes that must go together are added to a transaction (`transaction()`: a Tx for DynamoDB, a
 MemoryTx for the twin) so the service composes one atomic write with the audit entry and the outbox.
@@ -26,7 +27,6 @@ from chalicelib.adapters.dynamo import (
     MemoryTx,
     Transaction,
     Tx,
-    batch_get,
     batch_put,
     conflict_on_condition,
     plain,
@@ -95,16 +95,20 @@ class SettlementStore(Protocol):
     def frozen_months(self, months: Iterable[str]) -> set[str]: ...
     def add_late_usage(self, import_id: str, late: list[tuple[str, str, int]], now: datetime) -> None: ...
 
-    # the stores a round pays
-    def stores_by_id(self, store_ids: Iterable[str]) -> dict[str, dict[str, Any]]: ...
-    def mark_returned_in(self, tx: Transaction, store_id: str, month: str, at: str) -> None: ...
+
+class StoreLedger(Protocol):
+    """What settlement asks of the stores area about the stores a round pays (implemented by
+    chalicelib.stores.repository's StoreRepository). `mark_transfer_returned_in` joins the
+    transaction from `SettlementStore.transaction()`, so a return is recorded all or nothing."""
+
+    def by_ids(self, store_ids: Iterable[str]) -> dict[str, dict[str, Any]]: ...
+    def mark_transfer_returned_in(self, tx: Transaction, store_id: str, month: str, at: str) -> None: ...
     def mark_paid(self, store: dict[str, Any], month: str) -> None: ...
 
 
 class DynamoSettlementStore:
-    def __init__(self, table_name: str, stores_table: str) -> None:
+    def __init__(self, table_name: str) -> None:
         self.table_name = table_name
-        self.stores_table = stores_table
 
     def _table(self) -> Any:
         return aws.table(self.table_name)
@@ -232,21 +236,6 @@ class DynamoSettlementStore:
     def add_late_usage(self, import_id: str, late: list[tuple[str, str, int]], now: datetime) -> None:
         batch_put(self.table_name, late_usage_items(import_id, late, now))
 
-    def stores_by_id(self, store_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-        return batch_get(self.stores_table, "store_id", list(store_ids))
-
-    def mark_returned_in(self, tx: Transaction, store_id: str, month: str, at: str) -> None:
-        tx.update(self.stores_table, {"store_id": store_id}, "SET transfer_returned = :m, updated_at = :at",
-                  values={":m": month, ":at": at})
-
-    def mark_paid(self, store: dict[str, Any], month: str) -> None:
-        expression = "SET first_paid_month = if_not_exists(first_paid_month, :m), last_paid_month = :m"
-        if store.get("bank_changed_pending"):
-            expression += ", bank_changed_pending = :f, bank_change_paid_month = :m"
-        aws.table(self.stores_table).update_item(
-            Key={"store_id": store["store_id"]}, UpdateExpression=expression,
-            ExpressionAttributeValues={":m": month, **({":f": False} if store.get("bank_changed_pending") else {})})
-
 
 def _stored(item: dict[str, Any]) -> dict[str, Any]:
     # As DynamoDB keeps it: a top-level None is "not set".
@@ -262,12 +251,12 @@ def _memory(tx: Transaction) -> MemoryTx:
 
 class InMemorySettlementStore:
     """The twin: the same items under the same keys, in dicts. `tables` holds what the audit log and
-    the outbox add to this store's transactions."""
+    the outbox add to this store's transactions; pass the stores twin's `tables` so that its
+    `mark_transfer_returned_in` joins this store's transactions (one set of committed tables)."""
 
-    def __init__(self) -> None:
+    def __init__(self, tables: dict[str, list[dict[str, Any]]] | None = None) -> None:
         self.items: dict[tuple[str, str], dict[str, Any]] = {}
-        self.stores: dict[str, dict[str, Any]] = {}
-        self.tables: dict[str, list[dict[str, Any]]] = {}
+        self.tables: dict[str, list[dict[str, Any]]] = tables if tables is not None else {}
 
     def _partition(self, pk: str, prefix: str = "") -> list[dict[str, Any]]:
         return [dict(self.items[k]) for k in sorted(self.items) if k[0] == pk and k[1].startswith(prefix)]
@@ -391,21 +380,12 @@ class InMemorySettlementStore:
         for item in late_usage_items(import_id, late, now):
             self._put(item)
 
-    def stores_by_id(self, store_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-        return {sid: dict(self.stores[sid]) for sid in sorted(set(store_ids)) if sid in self.stores}
-
-    def mark_returned_in(self, tx: Transaction, store_id: str, month: str, at: str) -> None:
-        _memory(tx).add(lambda: True, lambda: self.stores.setdefault(store_id, {"store_id": store_id}).update(
-            {"transfer_returned": month, "updated_at": at}))
-
-    def mark_paid(self, store: dict[str, Any], month: str) -> None:
-        kept = self.stores.setdefault(store["store_id"], {"store_id": store["store_id"]})
-        kept.setdefault("first_paid_month", month)
-        kept["last_paid_month"] = month
-        if store.get("bank_changed_pending"):
-            kept.update({"bank_changed_pending": False, "bank_change_paid_month": month})
-
 
 def settlement_store(deps: Deps) -> SettlementStore:
     """The store the deps carry (a twin in unit tests), else DynamoDB's from the settings."""
-    return getattr(deps, "settlements", None) or DynamoSettlementStore(deps.settings.tables.settlements_table, deps.settings.tables.stores_table)
+    return getattr(deps, "settlements", None) or DynamoSettlementStore(deps.settings.tables.settlements_table)
+
+
+def store_ledger(deps: Deps) -> StoreLedger:
+    """The stores a round pays, through the stores area's repository."""
+    return deps.store_repository

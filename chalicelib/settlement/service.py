@@ -25,7 +25,7 @@ from chalicelib.kernel import calendars
 from chalicelib.observability import logger
 from chalicelib.settlement import corrections, four_eyes, release
 from chalicelib.settlement.payees import bank_problem, payment_signature
-from chalicelib.settlement.repository import FROZEN, SettlementStore, settlement_store
+from chalicelib.settlement.repository import FROZEN, SettlementStore, settlement_store, store_ledger
 from chalicelib.settlement.rounds import HOLD_REASONS, RoundFigures, StoreState, compute_round
 from chalicelib.usage.repository import usage_totals
 
@@ -140,7 +140,7 @@ def draft(deps: Deps, month: str, actor: Actor, now: datetime) -> dict[str, Any]
         adjustments[a["store_id"]] = adjustments.get(a["store_id"], 0) + int(a["amount"])
     carried = _carried_in(deps, month)
     store = _store(deps)
-    stores = store.stores_by_id(set(usage) | set(adjustments) | set(carried))
+    stores = store_ledger(deps).by_ids(set(usage) | set(adjustments) | set(carried))
     confirmed = corrections.ceiling_confirmations(deps, month)
     states = {sid: _state(deps, s, month, confirmed.get(sid)) for sid, s in stores.items()}
     figures = compute_round(month, payment_date(deps, month), usage, adjustments, carried, states,
@@ -234,7 +234,7 @@ def _transfer_date(deps: Deps, month: str, now: datetime) -> date:
 
 def _changed_since_draft(deps: Deps, lines: list[dict[str, Any]]) -> list[str]:
     paid = [line for line in lines if line["status"] == "pay"]
-    stores = _store(deps).stores_by_id(line["store_id"] for line in paid)
+    stores = store_ledger(deps).by_ids(line["store_id"] for line in paid)
     return [line["store_id"] for line in paid if line["store_id"] not in stores
             or payment_signature(deps.settings.app_secret, stores[line["store_id"]]) != line.get("sig")]
 

@@ -2,19 +2,24 @@
 
 Writes are staged in a transaction (`new_tx()`) next to the audit entry, the outbox mail and the
 fingerprint keys that must land with them, and take effect when the caller commits it: all or none.
-Each write is conditional (the version the caller read, or the bank change it answers); a failed
-condition is a `Conflict` at commit (`Tx.commit` maps ConditionalCheckFailed; the twin's `MemoryTx`
-checks every staged write before applying any).
+Each write of the store screens is conditional (the version the caller read, or the bank change it
+answers); a failed condition is a `Conflict` at commit (`Tx.commit` maps ConditionalCheckFailed; the
+twin's `MemoryTx` checks every staged write before applying any).
+
+Settlement's marks (`mark_transfer_returned_in`, `mark_paid`) are unconditional and leave `version`
+alone: they record what happened to the money, not a change staff made to the store. With `by_ids` they
+are the port settlement and usage reach the store master through (`StoreLedger`, `StoreDirectory`).
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from chalicelib.adapters.dynamo import MemoryTx, Transaction, Tx
+from chalicelib.adapters import aws
+from chalicelib.adapters.dynamo import MemoryTx, Transaction, Tx, batch_get
 from chalicelib.applications.repository import ItemTable
 from chalicelib.kernel.cursors import decode_cursor, encode_cursor
 
@@ -60,6 +65,20 @@ class StoreRepository(Protocol):
 
     def change_status(self, tx: Transaction, store_id: str, expected_version: int, status: str, reason: str,
                       at: str) -> None: ...
+
+    # What settlement (chalicelib.settlement.repository.StoreLedger) and usage
+    # (chalicelib.usage.repository.StoreDirectory) ask of the store master.
+    def by_ids(self, store_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The stores among `store_ids`, by id (an unknown id is left out)."""
+        ...
+
+    def mark_transfer_returned_in(self, tx: Transaction, store_id: str, month: str, at: str) -> None:
+        """The transfer of `month` came back: the store is flagged until its bank account changes."""
+        ...
+
+    def mark_paid(self, store: dict[str, Any], month: str) -> None:
+        """The store was paid in `month` (first and last paid month); a pending bank change is now paid out."""
+        ...
 
 
 class DynamoStoreRepository:
@@ -110,13 +129,29 @@ class DynamoStoreRepository:
                   condition="version = :v", names={"#s": "status"},
                   values={":s": status, ":r": reason, ":at": at, ":one": 1, ":v": expected_version})
 
+    def by_ids(self, store_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        return batch_get(self.table_name, "store_id", list(store_ids))
+
+    def mark_transfer_returned_in(self, tx: Transaction, store_id: str, month: str, at: str) -> None:
+        tx.update(self.table_name, {"store_id": store_id}, "SET transfer_returned = :m, updated_at = :at",
+                  values={":m": month, ":at": at})
+
+    def mark_paid(self, store: dict[str, Any], month: str) -> None:
+        expression = "SET first_paid_month = if_not_exists(first_paid_month, :m), last_paid_month = :m"
+        if store.get("bank_changed_pending"):
+            expression += ", bank_changed_pending = :f, bank_change_paid_month = :m"
+        aws.table(self.table_name).update_item(
+            Key={"store_id": store["store_id"]}, UpdateExpression=expression,
+            ExpressionAttributeValues={":m": month, **({":f": False} if store.get("bank_changed_pending") else {})})
+
 
 class InMemoryStoreRepository:
     """The twin of DynamoStoreRepository, held to the same contract (tests/contract)."""
 
     def __init__(self, cursor_scope: str = "stores") -> None:
         self.rows: dict[str, dict[str, Any]] = {}
-        #: what other ports put in committed transactions (audit entries, mails, keys), by table name
+        #: what other ports put in committed transactions (audit entries, mails, keys), by table name;
+        #: another area's twin that shares these tables shares transactions with this one
         self.tables: dict[str, list[dict[str, Any]]] = {}
         # The cursor scope names the list, as the Dynamo adapter's does (table/index/partition).
         self.cursor_scope = cursor_scope
@@ -191,3 +226,18 @@ class InMemoryStoreRepository:
         self._tx(tx).add(
             lambda: self._at_version(store_id, expected_version),
             self._update(store_id, {"status": status, "status_reason": reason, "updated_at": at}))
+
+    def by_ids(self, store_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        return {sid: copy.deepcopy(self.rows[sid]) for sid in sorted(set(store_ids)) if sid in self.rows}
+
+    # Like their DynamoDB updates, these two are unconditional: a missing store is created with its key.
+    def mark_transfer_returned_in(self, tx: Transaction, store_id: str, month: str, at: str) -> None:
+        self._tx(tx).add(lambda: True, lambda: self.rows.setdefault(store_id, {"store_id": store_id}).update(
+            {"transfer_returned": month, "updated_at": at}))
+
+    def mark_paid(self, store: dict[str, Any], month: str) -> None:
+        kept = self.rows.setdefault(store["store_id"], {"store_id": store["store_id"]})
+        kept.setdefault("first_paid_month", month)
+        kept["last_paid_month"] = month
+        if store.get("bank_changed_pending"):
+            kept.update({"bank_changed_pending": False, "bank_change_paid_month": month})

@@ -9,7 +9,6 @@ import pytest
 
 from chalicelib.audit.log import SYSTEM, AuditLog, entry
 from chalicelib.errors import Conflict
-from tests.contract.conftest import seed_store
 
 NOW = datetime(2025, 7, 2, 1, 0, tzinfo=UTC)
 
@@ -198,18 +197,3 @@ def test_ceiling_confirmations_are_per_month(settlements):
     assert settlements.ceiling_confirmations("2025-06") == {"MP000001": 1_600_000}
     assert settlements.ceiling_confirmations("2025-07") == {}
 
-
-def test_paid_and_returned_stores_are_marked(settlements):
-    seed_store(settlements, {"store_id": "MP000001", "status": "active", "bank_changed_pending": True})
-    seed_store(settlements, {"store_id": "MP000002", "status": "active"})
-    assert set(settlements.stores_by_id(["MP000001", "MP000002", "MP000009"])) == {"MP000001", "MP000002"}
-    settlements.mark_paid(settlements.stores_by_id(["MP000001"])["MP000001"], "2025-06")
-    settlements.mark_paid(settlements.stores_by_id(["MP000001"])["MP000001"], "2025-07")
-    tx = settlements.transaction()
-    settlements.mark_returned_in(tx, "MP000002", "2025-06", "t")
-    tx.commit()
-    stores = settlements.stores_by_id(["MP000001", "MP000002"])
-    one, two = stores["MP000001"], stores["MP000002"]
-    assert (one["first_paid_month"], one["last_paid_month"]) == ("2025-06", "2025-07")
-    assert (one["bank_changed_pending"], one["bank_change_paid_month"]) == (False, "2025-06")
-    assert (two["transfer_returned"], two["updated_at"]) == ("2025-06", "t")

@@ -2,7 +2,9 @@
 answer the same way, so unit tests on the twin say something about production.
 
 The DynamoDB side runs on the integration suite's moto server (`fresh_aws` via tests/contract/conftest.py,
-`deps` from tests/integration/conftest.py).
+`deps` from tests/integration/conftest.py). The last tests cover what settlement and usage ask of the
+store master (their ports `StoreLedger` and `StoreDirectory`), including a return marked in the same
+transaction as settlement's own writes.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 import pytest
 
 from chalicelib.errors import Conflict, InvalidInput
+from chalicelib.settlement.repository import InMemorySettlementStore, SettlementStore, settlement_store
 from chalicelib.stores.repository import BankChange, InMemoryStoreRepository, StoreRepository
 
 SECRET = "contract-test-secret-of-thirty-two-bytes"
@@ -24,6 +27,16 @@ def repo(request: pytest.FixtureRequest) -> StoreRepository:
         real: Any = request.getfixturevalue("deps")
         return real.store_repository
     return InMemoryStoreRepository()
+
+
+@pytest.fixture(params=["dynamo", "memory"])
+def with_settlement(request: pytest.FixtureRequest) -> tuple[StoreRepository, SettlementStore]:
+    """The store repository and settlement's store, whose transactions the stores' marks join."""
+    if request.param == "dynamo":
+        real: Any = request.getfixturevalue("deps")
+        return real.store_repository, settlement_store(real)
+    stores = InMemoryStoreRepository()
+    return stores, InMemorySettlementStore(tables=stores.tables)
 
 
 def store_item(store_id: str, **overrides: Any) -> dict[str, Any]:
@@ -190,3 +203,62 @@ def test_a_transaction_writes_all_or_nothing(repo: StoreRepository) -> None:
         tx.commit()
     assert repo.get("MP000001") == store_item("MP000001")
     assert repo.get("MP000002") == store_item("MP000002")
+
+
+def test_stores_by_id_are_the_known_ones_only(repo: StoreRepository) -> None:
+    given(repo, store_item("MP000001"), store_item("MP000002", status="suspended"))
+    found = repo.by_ids(["MP000002", "MP000001", "MP000009", "MP000001"])
+    assert found == {"MP000001": store_item("MP000001"), "MP000002": store_item("MP000002", status="suspended")}
+    assert repo.by_ids([]) == {} and repo.by_ids(iter(["MP000009"])) == {}
+    found["MP000001"]["bank"]["account_number"] = "0000000"  # what the caller holds is its own copy
+    assert repo.get("MP000001") == store_item("MP000001")
+
+
+def test_a_paid_store_keeps_its_first_paid_month_and_a_pending_bank_change_is_paid_out(
+        repo: StoreRepository) -> None:
+    given(repo, store_item("MP000001", bank_changed_pending=True), store_item("MP000002"))
+    repo.mark_paid(repo.by_ids(["MP000001"])["MP000001"], "2025-06")
+    repo.mark_paid(repo.by_ids(["MP000001"])["MP000001"], "2025-07")
+    repo.mark_paid(repo.by_ids(["MP000002"])["MP000002"], "2025-07")
+    one, two = repo.get("MP000001"), repo.get("MP000002")
+    assert one is not None and two is not None
+    assert (one["first_paid_month"], one["last_paid_month"]) == ("2025-06", "2025-07")
+    assert (one["bank_changed_pending"], one["bank_change_paid_month"]) == (False, "2025-06")
+    assert (two["first_paid_month"], two["last_paid_month"]) == ("2025-07", "2025-07")
+    assert "bank_changed_pending" not in two and "bank_change_paid_month" not in two
+    # A mark of what happened to the money is not a change staff made: the version they read stays good.
+    assert (one["version"], two["version"], one["updated_at"]) == (1, 1, store_item("MP000001")["updated_at"])
+
+
+def test_a_returned_transfer_is_marked_when_the_transaction_commits(repo: StoreRepository) -> None:
+    given(repo, store_item("MP000001"))
+    tx = repo.new_tx()
+    repo.mark_transfer_returned_in(tx, "MP000001", "2025-06", "2025-07-03T10:00:00+09:00")
+    assert "transfer_returned" not in repo.get("MP000001")  # type: ignore[operator]
+    tx.commit()
+    store = repo.get("MP000001")
+    assert store is not None
+    assert (store["transfer_returned"], store["updated_at"], store["version"]) == (
+        "2025-06", "2025-07-03T10:00:00+09:00", 1)
+
+
+def test_a_return_is_marked_in_settlements_transaction_all_or_nothing(
+        with_settlement: tuple[StoreRepository, SettlementStore]) -> None:
+    stores, settlements = with_settlement
+    given(stores, store_item("MP000001"))
+    return_item = {"store_id": "MP000001", "amount": 900, "reason": "口座なし"}
+
+    tx = settlements.transaction()
+    settlements.add_return_in(tx, "2025-06", "MP000001", return_item)
+    stores.mark_transfer_returned_in(tx, "MP000001", "2025-06", "2025-07-03T10:00:00+09:00")
+    tx.commit()
+    assert stores.get("MP000001")["transfer_returned"] == "2025-06"  # type: ignore[index]
+
+    tx = settlements.transaction()  # the same return again: refused, and the store's mark with it
+    settlements.add_return_in(tx, "2025-06", "MP000001", return_item)
+    stores.mark_transfer_returned_in(tx, "MP000001", "2025-07", "2025-08-03T10:00:00+09:00")
+    with pytest.raises(Conflict):
+        tx.commit()
+    store = stores.get("MP000001")
+    assert store is not None
+    assert (store["transfer_returned"], store["updated_at"]) == ("2025-06", "2025-07-03T10:00:00+09:00")

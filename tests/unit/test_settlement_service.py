@@ -14,6 +14,7 @@ from chalicelib.auth.roles import Principal, Role
 from chalicelib.errors import Conflict, Forbidden, InvalidInput
 from chalicelib.settlement import service
 from chalicelib.settlement.repository import InMemorySettlementStore
+from chalicelib.stores.repository import InMemoryStoreRepository
 from chalicelib.usage.repository import InMemoryUsageStore
 from tests.fakes import Audit, Counters, make_settings
 
@@ -29,25 +30,21 @@ BANK = {"bank_code": "0125", "branch_code": "100", "account_type": "1", "account
 
 
 
-class Stores:
-    def __init__(self, repo: InMemorySettlementStore) -> None:
-        self.repo = repo
-
-    def get(self, store_id: str) -> dict[str, Any] | None:
-        return self.repo.stores.get(store_id)
-
-
 @pytest.fixture
 def deps() -> Any:
     settings = make_settings(APP_SECRET=SECRET)
-    settlements = InMemorySettlementStore()
+    stores = InMemoryStoreRepository()
+    # One set of committed tables: a return's store mark and settlement's writes share a transaction.
+    settlements = InMemorySettlementStore(tables=stores.tables)
     return SimpleNamespace(settings=settings, settlements=settlements, usage=InMemoryUsageStore(), audit=Audit(),
-                           keys=Counters(), stores=Stores(settlements))
+                           keys=Counters(), store_repository=stores)
 
 
 def store(deps: Any, store_id: str, **extra: Any) -> None:
-    deps.settlements.stores[store_id] = {"store_id": store_id, "status": "active", "bank_verified": True,
-                                         "bank": dict(BANK), "email": f"{store_id}@example.com", **extra}
+    tx = deps.store_repository.new_tx()
+    deps.store_repository.create(tx, {"store_id": store_id, "status": "active", "bank_verified": True,
+                                      "bank": dict(BANK), "email": f"{store_id}@example.com", **extra})
+    tx.commit()
 
 
 def usage(deps: Any, import_id: str, points: dict[str, int], *, by: str = "alice", month: str = "2025-06",
@@ -151,6 +148,6 @@ def test_a_store_changed_since_the_draft_stops_the_approval(deps):
     store(deps, "MP000001")
     usage(deps, "IMP000001", {"MP000001": 1000})
     service.draft(deps, "2025-06", Actor.of(ALICE), NOW)
-    deps.settlements.stores["MP000001"]["bank"]["account_number"] = "7654321"
+    deps.store_repository.rows["MP000001"]["bank"]["account_number"] = "7654321"
     with pytest.raises(Conflict, match="口座情報や状態が変わった店舗"):
         service.approve(deps, "2025-06", BOB, NOW)
