@@ -292,3 +292,29 @@ def test_the_seed_plans_every_area_without_crowding_a_month_or_region() -> None:
     board = coverage(sessions, date(2025, 4, 1), SessionSettings())
     assert len(sessions) >= 39 and board.missing == () and board.crowding == ()
     assert len({(s.area_code, s.starts_at.date()) for s in sessions}) == len(sessions)
+
+
+def test_each_field_of_a_valid_session_body_with_a_bad_value_never_gets_a_5xx(api):
+    # The route fuzz (test_fuzz_all_routes.py) has no session in its world; here each write meets a real one.
+    from tests.integration.test_fuzz_all_routes import BAD_BODIES, BAD_VALUES, call
+
+    sid = plan(api)
+    day = {"X-Miyapo-Now": "2025-06-14T12:00:00+09:00"}
+    valid = {
+        "/sessions": body(staff=["alice"]),
+        f"/sessions/{sid}": {**body(), "version": 1},
+        f"/sessions/{sid}/attendance": {"attendees": 3, "manuals": 2, "version": 1},
+        f"/sessions/{sid}/surveys": SURVEY,
+        f"/sessions/{sid}/survey": {**SURVEY, "website": ""},
+        f"/sessions/{sid}/cancel": {"reason": "台風", "version": 1},
+    }
+    failures: list[str] = []
+    for path, base in valid.items():
+        method = "PUT" if path == f"/sessions/{sid}" else "POST"
+        role = "anonymous" if path.endswith("/survey") else "coordinator"
+        requests = [json.dumps({**base, field: value}).encode() for field in base for value in BAD_VALUES]
+        for raw in requests + BAD_BODIES:
+            code, answer = call(api, method, path, role, raw=raw, headers=day)
+            if code >= 500 or (code >= 400 and not answer["error"]["message"]):
+                failures.append(f"{method} {path}: {raw[:80]!r} -> {code} {answer!r:.200}")
+    assert failures == [], "\n".join(failures)
