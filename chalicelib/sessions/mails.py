@@ -56,7 +56,7 @@ def coverage_warnings(today: date, period_end: date, missing: Sequence[Area],
     days_left = (period_end - today).days
     parts = []
     if missing:
-        parts.append(f"予定のない地域 {len(missing)}")
+        parts.append(f"予定のない地域 {len(missing)}件")
     if crowded:
         parts.append(f"偏り {len(crowded)}件")
     subject = f"[miyapo-ops] 相談会の計画に確認が必要です（{'、'.join(parts)}）"

@@ -268,3 +268,13 @@ def test_announcements_follow_session_edits_only_by_id(deps):
     repo.update(tx, moved, session.version)
     tx.commit()
     assert reporting.announcement_sweep(deps, at("2025-05-21T09:05"))["queued"] == 0
+
+
+def test_crowding_alone_is_worth_a_mail_and_names_the_month(deps):
+    for n in range(1, 11):  # ten sessions, all in June: a crowded month long before the period's end
+        plan(deps, n, f"2025-06-{n + 1:02d}T10:00")
+    result = reporting.coverage_warning_sweep(deps, at("2025-06-02T08:55"))
+    assert result["missing"] == [] and result["sent_today"] is True
+    assert any("2025年6月" in text or "6月" in text for text in result["crowding"])
+    [mail] = sent_to(deps, "staff@example.com")
+    assert "時期・地域の偏り" in mail.body and "相談会の予定がない地域" not in mail.body
