@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, ValidationError
 
+from chalicelib.applications import terms
 from chalicelib.errors import InvalidInput
 from chalicelib.kernel import banks
 from chalicelib.kernel.areas import SENDAI_CITY_CODE, find_area, postal_code_in_miyagi
@@ -106,12 +107,9 @@ for _d in ("no_antisocial", "not_adult_business", "no_excluded_goods", "accepts_
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
 
-DECLARATION_TEXT = {
-    "no_antisocial": "暴力団等の反社会的勢力と関係がありません",
-    "not_adult_business": "風営法第2条第5項の性風俗関連特殊営業ではありません",
-    "no_excluded_goods": "有価証券・商品券・切手・印紙・プリペイドカード等の換金性の高いもの及びたばこにはポイントを使わせません",
-    "accepts_terms": "参加規約と個人情報の取扱いに同意します",
-}
+#: The pledges, in the specification's words (written once in applications/terms.py; the form shows them
+#: through the generated labels module).
+DECLARATION_TEXT = terms.DECLARATION_TEXT
 
 
 @dataclass(frozen=True)

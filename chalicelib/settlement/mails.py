@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from chalicelib.kernel.money import yen
-from chalicelib.mail.templates import FOOTER
+from chalicelib.mail.templates import FOOTER, store_mail_footer
 
 
 def _d(d: date) -> str:
@@ -27,7 +27,7 @@ def payment_notice(store: dict[str, Any], line: dict[str, Any], month: str, tran
         + f"お支払額: {yen(int(line['paid']))}\n"
         f"振込先: ご登録の口座（口座番号 下3桁 {store['bank']['account_number'][-3:]}）\n\n"
         "振込手数料は事務局が負担します。1ポイント＝1円で全額をお支払いします。\n"
-        "金額についてのお問い合わせは、店舗IDを添えてコールセンターまでご連絡ください。" + FOOTER
+        "金額についてのお問い合わせは、店舗IDを添えてコールセンターまでご連絡ください。" + store_mail_footer()
     )
     return subject, body
 
@@ -59,7 +59,7 @@ def transfer_returned(store: dict[str, Any], month: str, amount: int, reason: st
         f"{month} ご利用分の精算金 {yen(amount)} をお振り込みしましたが、金融機関から返却されました。\n"
         f"理由: {reason}\n\n"
         "お手数ですが、コールセンターへご連絡のうえ、正しい振込口座をお知らせください。\n"
-        "口座の確認ができ次第、次回の精算でお支払いします（お支払いが失われることはありません）。" + FOOTER
+        "口座の確認ができ次第、次回の精算でお支払いします（お支払いが失われることはありません）。" + store_mail_footer()
     )
     return subject, body
 

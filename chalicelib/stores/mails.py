@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.kernel.masking import mask_account_number
-from chalicelib.mail.templates import FOOTER
+from chalicelib.mail.templates import store_mail_footer
 
 
 def bank_change_notice(store: dict[str, Any], bank: dict[str, Any], link: str) -> tuple[str, str]:
@@ -20,7 +20,7 @@ def bank_change_notice(store: dict[str, Any], bank: dict[str, Any], link: str) -
         "お振り込みは行いません。\n"
         f"{link}\n\n"
         "お心当たりがない場合は、同じページの「心当たりがない」を選ぶか、至急コールセンターへご連絡ください。"
-        + FOOTER
+        + store_mail_footer()
     )
     return subject, body
 
