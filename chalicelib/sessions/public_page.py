@@ -8,6 +8,7 @@ and the settings and hands them over.
 from __future__ import annotations
 
 import html
+import secrets
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
@@ -120,11 +121,13 @@ def render_public_page(listing: Iterable[Any], *, today: date, phone: str, base_
     a paper copy says where the page is. `manual`: whether an installation manual has been uploaded
     (a link to `sessions/manual.pdf`). `static_prefix` defaults to the assets' prefix as seen from
     /sessions (web.pages.static_prefix). Links are relative to /sessions, so the page works locally at
-    / and in the cloud under /api/. Send it with `web.http.html_response` (no inline code: no nonce).
+    / and in the cloud under /api/. Answers a `web.pages.Page` (a str with a fresh CSP nonce, like every
+    page; it has no inline code) for `web.http.html_response`.
     """
-    if static_prefix is None:
-        from chalicelib.web.pages import static_prefix as prefix_of
+    from chalicelib.web.pages import Page
+    from chalicelib.web.pages import static_prefix as prefix_of
 
+    if static_prefix is None:
         static_prefix = prefix_of("/sessions")
     shown = upcoming(listing, today)
     bring = "".join(f"<li>{_e(item)}</li>" for item in WHAT_TO_BRING)
@@ -136,7 +139,7 @@ def render_public_page(listing: Iterable[Any], *, today: date, phone: str, base_
                    '<p><a class="button" id="manual-link" href="sessions/manual.pdf">'
                    "アプリの入れ方の手引き（PDF）</a></p>") if manual else "<p>手引きは準備中です。</p>"
     page_url = f"{base_url.rstrip('/')}/sessions" if base_url else ""
-    return f"""<!doctype html>
+    return Page(f"""<!doctype html>
 <html lang="ja">
 <head>
 <meta charset="utf-8">
@@ -172,4 +175,4 @@ def render_public_page(listing: Iterable[Any], *, today: date, phone: str, base_
 </main>
 </body>
 </html>
-"""
+""", secrets.token_urlsafe(18))
