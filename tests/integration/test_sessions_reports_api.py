@@ -140,3 +140,17 @@ def test_the_announcement_job_mails_each_active_store_of_the_area_once(api, deps
     assert june["announced"] == ["SS000002"] and june["sent"] == 1
     assert len(mail_to(api, "shop3@example.com", "石巻市でアプリ相談会")) == 1
     assert len(api.mail()) == 2
+
+
+def test_the_coverage_warning_job_mails_staff_at_most_once_a_day(api, deps):
+    seed(deps)
+    assert api.call("POST", "/jobs/session-coverage-warnings", {"now": "2025-12-01T08:55:00+09:00"},
+                    as_="prefecture")[0] == 403
+    first = run_job(api, "session-coverage-warnings", "2025-12-01T08:55:00+09:00")
+    assert first["sent_today"] is True and len(first["missing"]) == 37 and first["sent"] == 1
+    again = run_job(api, "session-coverage-warnings", "2025-12-01T16:00:00+09:00")
+    assert again["sent_today"] is True and again["sent"] == 0
+    staff = deps.settings.mail.staff_mailbox
+    [mail] = mail_to(api, staff, "相談会の計画")
+    assert "相談会の予定がない地域（37地域）" in mail["body"]
+    assert run_job(api, "session-coverage-warnings", "2025-06-02T08:55:00+09:00")["missing"] == []  # far from the end
