@@ -10,6 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 from chalicelib.errors import InvalidInput
 from chalicelib.kernel.input_errors import field_errors
 
+QUESTION_MAX = 2000
+#: The prefecture's judgement on a referral (spec 7(1)ニ①②: the items the prefecture judges).
+JUDGEMENT_LABELS = {"approve": "承認して差し支えない", "reject": "不承認とすべき"}
+
 #: The checklist, item by item; `True` means the screener confirmed the store passes the item.
 CHECKLIST: dict[str, str] = {
     "antisocial": "暴力団等反社会的勢力との関係がない（宮城県暴力団排除条例第2条）",
@@ -31,8 +35,16 @@ class Checks(BaseModel):
 
 class DecisionInput(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
-    decision: Literal["approve", "return", "reject"]
+    decision: Literal["approve", "return", "reject", "refer"]
     checks: Checks = Field(default_factory=Checks)
+    reason: str | None = Field(default=None, max_length=2000)
+    #: what the prefecture is asked (only with "refer")
+    question: str | None = Field(default=None, max_length=QUESTION_MAX)
+
+
+class JudgementInput(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    decision: Literal["approve", "reject"]
     reason: str | None = Field(default=None, max_length=2000)
 
 
@@ -41,10 +53,20 @@ class Decision:
     action: str
     checks: dict[str, bool | None]
     reason: str
+    question: str = ""
 
 
-_LABELS = {"decision": "判定", "reason": "理由", "checks": "チェックリスト"}
-_HINTS = {"decision": "approve / return / reject のいずれかを指定してください"}
+@dataclass(frozen=True)
+class Judgement:
+    """The prefecture's answer to a referral: what it would decide, and why."""
+
+    decision: str
+    reason: str
+
+
+_LABELS = {"decision": "判定", "reason": "理由", "checks": "チェックリスト", "question": "県への照会事項"}
+_HINTS = {"decision": "approve / return / reject / refer のいずれかを指定してください",
+          "question": f"照会事項は{QUESTION_MAX}文字以内で入力してください"}
 for _k in CHECKLIST:
     _LABELS[f"checks.{_k}"] = "チェック項目"
     _HINTS[f"checks.{_k}"] = "true または false で指定してください"
@@ -58,6 +80,15 @@ def parse_decision(data: dict[str, Any]) -> Decision:
     checks = model.checks.model_dump()
     reason = (model.reason or "").strip()
     errors: dict[str, str] = {}
+    if model.decision == "refer":
+        # Referring is asking, not deciding: the checklist is recorded as far as it went; the question is
+        # what the screener could not decide (typically "other", which the prefecture judges).
+        question = (model.question or "").strip()
+        if not question:
+            errors["question"] = "県に確認したい内容（照会事項）を入力してください"
+        if errors:
+            raise InvalidInput("照会の内容に誤りがあります", errors)
+        return Decision(action="refer", checks=checks, reason=reason, question=question)
     if model.decision == "approve":
         for key, label in CHECKLIST.items():
             if checks[key] is not True:
@@ -70,3 +101,22 @@ def parse_decision(data: dict[str, Any]) -> Decision:
     if errors:
         raise InvalidInput("判定の内容に誤りがあります", errors)
     return Decision(action=model.decision, checks=checks, reason=reason)
+
+
+_JUDGEMENT_LABELS = {"decision": "県の判断", "reason": "理由"}
+_JUDGEMENT_HINTS = {"decision": "approve（承認して差し支えない）または reject（不承認とすべき）を指定してください",
+                    "reason": "理由は2000文字以内で入力してください"}
+
+
+def parse_judgement(data: dict[str, Any]) -> Judgement:
+    """The prefecture's judgement; a "reject" needs its reason (the screener and, in the end, the store read it)."""
+    try:
+        model = JudgementInput.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput("県の判断の内容に誤りがあります",
+                           field_errors(exc, _JUDGEMENT_LABELS, _JUDGEMENT_HINTS)) from None
+    reason = (model.reason or "").strip()
+    if model.decision == "reject" and not reason:
+        raise InvalidInput("県の判断の内容に誤りがあります",
+                           {"reason": "不承認とすべきと判断する場合は理由を入力してください"})
+    return Judgement(decision=model.decision, reason=reason)

@@ -7,15 +7,16 @@ import json
 from datetime import datetime
 from typing import Any
 
+from chalicelib.applications import mails as referral_mails
 from chalicelib.applications import views
 from chalicelib.applications.repository import DecisionRecord, Resubmission, Transaction
-from chalicelib.applications.screening import CHECKLIST, parse_decision
+from chalicelib.applications.screening import CHECKLIST, JUDGEMENT_LABELS, Decision, parse_decision, parse_judgement
 from chalicelib.applications.status import Action, Status, next_status
 from chalicelib.applications.validation import ApplicationData, validate_application
 from chalicelib.audit.log import APPLICANT, Actor, entry
 from chalicelib.auth.roles import Principal
 from chalicelib.deps import Deps
-from chalicelib.errors import Conflict, NotFound
+from chalicelib.errors import Conflict, InvalidInput, NotFound
 from chalicelib.kernel.fingerprints import (
     bank_account_key,
     fingerprint,
@@ -187,15 +188,28 @@ def reveal_bank_account(deps: Deps, principal: Principal, application_id: str, n
             "holder_kana": bank["holder_kana"]}
 
 
+_STALE_DECISION = "この申込は他の担当者が先に処理しました。画面を再読み込みしてください"
+
+
+def _console_url(deps: Deps, application_id: str) -> str:
+    return f"{deps.settings.public_base_url}/console/applications/{application_id}"
+
+
 def decide(deps: Deps, principal: Principal, application_id: str, raw: dict[str, Any],
            now: datetime) -> dict[str, Any]:
     decision = parse_decision(raw)
     item = _load(deps, application_id)
     current = item["status"]
     new_status = next_status(current, decision.action)
+    if decision.action == Action.REFER:
+        return _refer(deps, principal, item, decision, now)
     ref = f"application#{application_id}"
-    record = {"action": decision.action, "user": principal.user, "role": principal.role_label,
-              "at": now.isoformat(), "checks": decision.checks, "reason": decision.reason}
+    record: dict[str, Any] = {"action": decision.action, "user": principal.user, "role": principal.role_label,
+                              "at": now.isoformat(), "checks": decision.checks, "reason": decision.reason}
+    judgement = views.latest_judgement(item)
+    against = _against_judgement(judgement, decision)
+    if against:
+        record["against_prefecture"] = True
     store_id: str | None = None
     return_round: int | None = None
     tx = deps.application_repository.new_tx()
@@ -217,6 +231,8 @@ def decide(deps: Deps, principal: Principal, application_id: str, raw: dict[str,
         link = f"{deps.settings.public_base_url}/apply/correct#t={token}"
         expires = (now.date().fromordinal(now.date().toordinal() + days)).strftime("%Y年%m月%d日")
         subject, body = templates.application_returned(application_id, data, decision.reason, link, expires)
+        # The version the applicant is asked to correct: the resubmission is shown against it (changes.py).
+        record["returned_version"] = {"revision": item["revision"], "data": data}
         mail = Mail(f"application-returned#{application_id}#{round_no}", data["email"], subject, body,
                     "application-returned")
     else:
@@ -230,12 +246,87 @@ def decide(deps: Deps, principal: Principal, application_id: str, raw: dict[str,
     deps.audit.add_to(tx, entry(Actor.of(principal), f"application.{decision.action}", ref, now,
                                 before={"status": current},
                                 after={"status": new_status.value, "store_id": answer.get("store_id")},
-                                detail={"checks": decision.checks, "reason": decision.reason}))
-    tx.commit("この申込は他の担当者が先に処理しました。画面を再読み込みしてください")
+                                detail={"checks": decision.checks, "reason": decision.reason,
+                                        **({"prefecture_judgement": judgement["decision"],
+                                            "against_prefecture": against} if judgement else {})}))
+    tx.commit(_STALE_DECISION)
     logger.info("application decided", extra={"application_id": application_id, "decision": decision.action,
                                               "store_id": answer.get("store_id")})
     _deliver(deps, [mail.mail_id], now)
     return answer
+
+
+def _against_judgement(judgement: dict[str, Any] | None, decision: Decision) -> bool:
+    """Whether the screener completes against the prefecture's judgement; doing so needs a reason."""
+    if not judgement:
+        return False
+    against = (judgement["decision"] == "approve") != (decision.action == Action.APPROVE)
+    if against and not decision.reason:
+        label = JUDGEMENT_LABELS.get(judgement["decision"], judgement["decision"])
+        raise InvalidInput("判定の内容に誤りがあります", {
+            "reason": f"県の判断（{label}）と異なる判定をするには理由を入力してください"})
+    return against
+
+
+def _refer(deps: Deps, principal: Principal, item: dict[str, Any], decision: Decision,
+           now: datetime) -> dict[str, Any]:
+    """Ask the prefecture to judge (spec 7(1)ニ①②); the application waits in "referred" for its answer."""
+    application_id = item["application_id"]
+    current = item["status"]
+    new_status = next_status(current, Action.REFER)
+    round_no = sum(1 for d in item.get("decisions", []) if d.get("action") == "refer") + 1
+    record = {"action": "refer", "user": principal.user, "role": principal.role_label, "at": now.isoformat(),
+              "checks": decision.checks, "reason": "", "question": decision.question}
+    subject, body = referral_mails.referred(application_id, item["data"], int(item["revision"]), decision.question,
+                                            now.isoformat(), _console_url(deps, application_id))
+    mail = Mail(f"application-referred#{application_id}#{round_no}", deps.settings.mail.prefecture_mailbox,
+                subject, body, "application-referred")
+    tx = deps.application_repository.new_tx()
+    deps.application_repository.record_decision(
+        tx, application_id, current, item["revision"],
+        DecisionRecord(new_status.value, record, decision.checks, now.isoformat()))
+    deps.outbox.add_to(tx, mail, now)
+    deps.audit.add_to(tx, entry(Actor.of(principal), "application.refer", f"application#{application_id}", now,
+                                before={"status": current}, after={"status": new_status.value},
+                                detail={"checks": decision.checks, "question": decision.question,
+                                        "round": round_no}))
+    tx.commit(_STALE_DECISION)
+    logger.info("application referred to the prefecture", extra={"application_id": application_id,
+                                                                  "round": round_no})
+    _deliver(deps, [mail.mail_id], now)
+    return {"application_id": application_id, "status": new_status.value}
+
+
+def record_prefecture_judgement(deps: Deps, principal: Principal, application_id: str, raw: dict[str, Any],
+                                now: datetime) -> dict[str, Any]:
+    """The prefecture's judgement on a referral: recorded, not final. The application goes back to the
+    screeners' queue ("judged") marked with it, and the staff mailbox is told."""
+    judgement = parse_judgement(raw)
+    item = _load(deps, application_id)
+    current = item["status"]
+    new_status = next_status(current, Action.JUDGE)  # anything but "referred" is a 409
+    round_no = sum(1 for d in item.get("decisions", []) if d.get("action") == "refer")
+    checks = item.get("checks") or {k: None for k in CHECKLIST}
+    record = {"action": "prefecture_judgement", "decision": judgement.decision, "reason": judgement.reason,
+              "user": principal.user, "role": principal.role_label, "at": now.isoformat(), "checks": checks}
+    subject, body = referral_mails.judged(application_id, judgement.decision, now.isoformat(),
+                                          _console_url(deps, application_id))
+    mail = Mail(f"application-judged#{application_id}#{round_no}", deps.settings.mail.staff_mailbox,
+                subject, body, "application-judged")
+    tx = deps.application_repository.new_tx()
+    deps.application_repository.record_decision(
+        tx, application_id, current, item["revision"], DecisionRecord(new_status.value, record, checks, now.isoformat()))
+    deps.outbox.add_to(tx, mail, now)
+    deps.audit.add_to(tx, entry(Actor.of(principal), "application.prefecture_judgement",
+                                f"application#{application_id}", now,
+                                before={"status": current}, after={"status": new_status.value},
+                                detail={"decision": judgement.decision, "reason": judgement.reason,
+                                        "round": round_no}))
+    tx.commit("この照会には既に県の判断が記録されています。画面を再読み込みしてください")
+    logger.info("prefecture judgement recorded", extra={"application_id": application_id,
+                                                         "decision": judgement.decision})
+    _deliver(deps, [mail.mail_id], now)
+    return {"application_id": application_id, "status": new_status.value, "decision": judgement.decision}
 
 
 def _new_store(store_id: str, application: dict[str, Any], principal: Principal, now: datetime) -> dict[str, Any]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.applications.screening import CHECKLIST
+from chalicelib.applications.changes import changes
+from chalicelib.applications.screening import CHECKLIST, JUDGEMENT_LABELS
 from chalicelib.applications.status import STATUS_LABELS, Status
 from chalicelib.auth.roles import SEE_BANK_ACCOUNT, SEE_CONTACT, Principal
 from chalicelib.kernel.masking import mask_account_number, mask_email, mask_name, mask_phone
@@ -53,6 +54,9 @@ def summary(item: dict[str, Any]) -> dict[str, Any]:
         "duplicate_count": len(item.get("duplicates", [])),
         "warnings": item.get("warnings", []),
         "store_id": item.get("store_id"),
+        # Marks a row of the queue: the prefecture's judgement waiting for the screener, or when it was asked.
+        "prefecture_judgement": (latest_judgement(item) or {}).get("decision"),
+        "referred_at": _last(item, "refer").get("at") if item["status"] == Status.REFERRED else None,
     }
 
 
@@ -77,9 +81,64 @@ def detail(item: dict[str, Any], principal: Principal, duplicates: list[dict[str
             for d in duplicates
         ],
         "checklist": [{"key": k, "label": v, "value": (item.get("checks") or {}).get(k)} for k, v in CHECKLIST.items()],
-        "decisions": item.get("decisions", []),
+        "decisions": [_shown_decision(d) for d in item.get("decisions", [])],
         "return_round": item.get("return_round", 0),
+        "referrals": referrals(item.get("decisions", [])),
+        "prefecture_judgement_detail": _judgement_view(latest_judgement(item)),
+        **version_changes(item, principal),
     }
+
+
+#: What a decision record shows; anything else it keeps (the returned version's data) stays server-side.
+DECISION_KEYS = ("action", "user", "role", "at", "checks", "reason", "question", "decision", "against_prefecture")
+
+
+def _shown_decision(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: record[k] for k in DECISION_KEYS if k in record}
+
+
+def _last(item: dict[str, Any], action: str) -> dict[str, Any]:
+    return next((d for d in reversed(item.get("decisions", [])) if d.get("action") == action), {})
+
+
+def latest_judgement(item: dict[str, Any]) -> dict[str, Any] | None:
+    """The prefecture's judgement the screener has to complete against (only while the status is judged)."""
+    if item.get("status") != Status.JUDGED:
+        return None
+    return _last(item, "prefecture_judgement") or None
+
+
+def _judgement_view(record: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not record:
+        return None
+    return {"decision": record["decision"], "label": JUDGEMENT_LABELS.get(record["decision"], record["decision"]),
+            "reason": record.get("reason", ""), "user": record["user"], "at": record["at"]}
+
+
+def referrals(decisions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The exchanges with the prefecture, oldest first: each question with who asked when, and its answer."""
+    out: list[dict[str, Any]] = []
+    for record in decisions:
+        if record.get("action") == "refer":
+            out.append({"question": record.get("question", ""), "asked_by": record["user"],
+                        "asked_at": record["at"], "judgement": None})
+        elif record.get("action") == "prefecture_judgement" and out and out[-1]["judgement"] is None:
+            out[-1]["judgement"] = _judgement_view(record)
+    return out
+
+
+def version_changes(item: dict[str, Any], principal: Principal) -> dict[str, Any]:
+    """A resubmitted application's changes against the version it corrects (`changes` is None when that
+    version was not kept: returned before versions were recorded)."""
+    revision = int(item.get("revision", 1))
+    if revision < 2:
+        return {"changes": None, "changes_from_revision": None}
+    previous = next((d["returned_version"] for d in reversed(item.get("decisions", []))
+                     if d.get("action") == "return" and (d.get("returned_version") or {}).get("revision")
+                     == revision - 1), None)
+    if previous is None:
+        return {"changes": None, "changes_from_revision": revision - 1}
+    return {"changes": changes(previous["data"], item["data"], principal), "changes_from_revision": revision - 1}
 
 
 def resubmission_form(item: dict[str, Any]) -> dict[str, Any]:

@@ -66,6 +66,14 @@ def decide(ctx: Ctx, application_id: str) -> Any:
     return json_response(service.decide(get_deps(), ctx.staff, application_id, ctx.json_body(), ctx.now))
 
 
+@staff_route(bp, "/applications/{application_id}/prefecture-judgement", roles={Role.PREFECTURE},
+             methods=("POST",), content_types=["application/json"])
+def record_prefecture_judgement(ctx: Ctx, application_id: str) -> Any:
+    """The prefecture's judgement on an application a screener referred to it (spec 7(1)ニ①②)."""
+    return json_response(service.record_prefecture_judgement(get_deps(), ctx.staff, application_id,
+                                                             ctx.json_body(), ctx.now))
+
+
 @staff_route(bp, "/screening/checklist", roles=READ_APPLICATIONS)
 def get_checklist(ctx: Ctx) -> Any:
     return json_response(service.checklist())

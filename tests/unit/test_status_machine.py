@@ -14,6 +14,12 @@ LEGAL = {
     ("submitted", "approve"): "approved",
     ("submitted", "return"): "returned",
     ("submitted", "reject"): "rejected",
+    ("submitted", "refer"): "referred",
+    ("referred", "judge"): "judged",
+    ("judged", "approve"): "approved",
+    ("judged", "return"): "returned",
+    ("judged", "reject"): "rejected",
+    ("judged", "refer"): "referred",
     ("returned", "resubmit"): "submitted",
     ("returned", "reject"): "rejected",
 }
