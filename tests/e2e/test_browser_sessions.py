@@ -104,6 +104,18 @@ def test_planning_form_field_errors_list_and_coverage_board(page: Any, stack: St
     expect(page.locator("#plan-errors li").first).to_be_visible()
     expect(flash).to_be_empty()
 
+    # A second one, cancelled from its page: the reason is required, the record stays, marked 中止.
+    spare = _plan(stack, SHIROISHI, "2025-07-26", "2025-06-20", "白石市体育館")
+    page.goto(f"{stack.base}/console/sessions/{spare}")
+    page.locator("#cancel-card summary").click()
+    page.click("#cancel-session")
+    expect(page.locator("#c-reason-err")).not_to_be_empty()
+    page.fill("#c-reason", "会場の改修工事のため")
+    page.click("#cancel-session")
+    expect(page.locator("#flash")).to_contain_text(f"{spare} を中止にしました")
+    expect(page.locator("#cancelled-note")).to_contain_text("会場の改修工事のため")
+    expect(page.locator("#cancel-card")).to_have_count(0)
+
     # More of the season's plan (not 若林区 yet), then the board: tiles by state (words and marks, not
     # color alone) and the month x region grid.
     _plan(stack, OSAKI, "2025-07-19", "2025-06-20", "大崎市民会館")
@@ -238,6 +250,7 @@ def test_paper_surveys_by_keyboard_and_the_public_survey_page(page: Any, browser
         phone.locator("#send").click()
         expect(phone.locator("#e-age_band")).not_to_be_empty()
         expect(phone.locator("#message")).to_contain_text("入力内容を確認してください")
+        screenshot(phone, "sessions-survey-errors-phone.png")
         phone.locator("#c-age_band label", has_text="60代").click()
         phone.locator("#c-purposes label", has_text="マイナンバーカードの登録").click()
         phone.locator("#c-could_do label", has_text="マイナンバーカードを登録できた").click()
@@ -251,3 +264,18 @@ def test_paper_surveys_by_keyboard_and_the_public_survey_page(page: Any, browser
     status, detail = stack.request("GET", f"/sessions/{session_id}", token="coordinator",
                                    headers={"X-Miyapo-Now": SURVEY_DAY})
     assert len(detail["surveys"]) == 3 and detail["surveys"][-1]["source"] == "public"
+
+    # The month's report: totals from these answers, charts, proposals saved, the CSV downloaded.
+    page.goto(f"{stack.base}/console/sessions/report?month=2025-06")
+    expect(page.locator("#t-held")).to_have_text("1回")
+    expect(page.locator("#t-attendees")).to_have_text("12人")
+    expect(page.locator("#t-surveys")).to_contain_text("3件")
+    expect(page.locator("#chart-age li", has_text="70代").locator(".bar-value")).to_have_text("1")
+    expect(page.locator("#needs-list")).to_contain_text("また来たいです")
+    page.fill("#proposals", "80歳以上の参加者が多く、文字の大きい手引きが求められている。")
+    page.click("#proposals-save")
+    expect(page.locator("#flash")).to_contain_text("2025年6月の改善提案を保存しました")
+    with page.expect_download() as download:
+        page.click("#report-csv")
+    assert download.value.suggested_filename.endswith(".csv")
+    screenshot(page, "sessions-report.png")
