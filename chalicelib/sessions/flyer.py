@@ -25,8 +25,6 @@ TITLE = "みやぎポイント アプリ相談会"
 TITLE_PT = 30
 BODY_PT = 18
 SMALL_PT = 12
-#: The call center's hours as the public pages print them.
-CALL_CENTER_HOURS = "毎日 9:00〜17:30（祝日・年末年始を除く）"
 
 _GREEN = (0.10, 0.45, 0.30)
 _RED = (0.80, 0.05, 0.05)
@@ -159,8 +157,9 @@ class _Page:
 
 
 def render_flyer(session: Session, area: Area, *, phone: str, survey_url: str, page_url: str,
-                 call_center_hours: str = CALL_CENTER_HOURS) -> bytes:
-    """The session's flyer as a one-page A4 PDF."""
+                 call_center_hours: str | None = None) -> bytes:
+    """The session's flyer as a one-page A4 PDF (the call center's hours: as the public pages print them,
+    from the configured call center unless given)."""
     from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
     from reportlab.pdfgen.canvas import Canvas
 
@@ -190,6 +189,11 @@ def render_flyer(session: Session, area: Area, *, phone: str, survey_url: str, p
     if not cancelled:
         page.item("参加費", "無料（予約は不要です。直接会場へお越しください）")
         page.bring()
+    if call_center_hours is None:
+        from chalicelib.mail.templates import call_center_hours as hours_of
+        from chalicelib.mail.templates import configured_call_center
+
+        call_center_hours = hours_of(configured_call_center())
     page.call_center(phone, call_center_hours)
     codes = [("相談会の日程・最新のお知らせ", page_url)]
     if not cancelled:

@@ -12,9 +12,10 @@ from typing import Any
 
 from chalicelib.kernel.areas import Area
 from chalicelib.kernel.calendars import to_jst
-from chalicelib.mail.templates import FOOTER
+from chalicelib.mail.templates import call_center_line, store_mail_footer
 from chalicelib.sessions.model import AGE_BANDS, Session
 from chalicelib.sessions.reports import SessionReport, jp_date, jp_month, jp_when, percent
+from chalicelib.settings import CallCenterSettings
 
 SIGNATURE = "\n\n――――――――――――――――――――\nみやぎポイント事務局 相談会担当\n"
 
@@ -76,7 +77,7 @@ def coverage_warnings(today: date, period_end: date, missing: Sequence[Area],
 
 
 def store_announcement(store: dict[str, Any], session: Session, area: Area, *, flyer_url: str,
-                       page_url: str, phone: str) -> tuple[str, str]:
+                       page_url: str, call_center: CallCenterSettings) -> tuple[str, str]:
     """A participating store in the session's area: one mail per session, with the flyer to print."""
     subject = f"【みやぎポイント】{area.name}でアプリ相談会を開催します（{jp_date(to_jst(session.starts_at).date())}）"
     lines = [
@@ -101,6 +102,7 @@ def store_announcement(store: dict[str, Any], session: Session, area: Area, *, f
         "相談会の日程（県内の全会場）:",
         page_url,
         "",
-        f"相談会についてのお問い合わせは、みやぎポイント コールセンター（{phone}）までお願いします。",
+        "相談会についてのお問い合わせ（お客様からのものも）は、次のコールセンターで承ります。",
+        call_center_line(call_center),
     ]
-    return subject, "\n".join(lines) + FOOTER
+    return subject, "\n".join(lines) + store_mail_footer(call_center)

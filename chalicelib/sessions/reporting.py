@@ -301,7 +301,7 @@ def _announce(deps: Deps, p: SessionPorts, session: Session, stores: list[dict[s
     queued: list[str] = []
     for store in stores:
         subject, body = mails.store_announcement(store, session, area, flyer_url=flyer_url, page_url=page_url,
-                                                 phone=deps.settings.call_center.call_center_phone)
+                                                 call_center=deps.settings.call_center)
         mail = Mail(f"{ANNOUNCE_MAIL}{session.session_id}#{store['store_id']}", str(store["email"]), subject, body,
                     "session-announcement")
         if deps.outbox.add(mail, now):

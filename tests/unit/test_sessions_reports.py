@@ -13,9 +13,11 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
 
+from chalicelib.mail.templates import store_mail_footer
 from chalicelib.sessions import mails, report_files
 from chalicelib.sessions.model import AGE_BANDS, COULD_DO, PURPOSES, Session, SurveyAnswer
 from chalicelib.sessions.reports import build_report, jp_when
+from chalicelib.settings import CallCenterSettings
 
 JST = ZoneInfo("Asia/Tokyo")
 NOW = datetime(2025, 7, 1, 8, 50, tzinfo=JST)
@@ -159,9 +161,11 @@ def test_the_report_mail_and_the_store_mail_read_well():
     assert area is not None
     subject, body = mails.store_announcement({"store_name": "テスト商店"}, sessions[0], area,
                                              flyer_url="https://x/sessions/SS000001/flyer.pdf",
-                                             page_url="https://x/sessions", phone="0120-390-390")
+                                             page_url="https://x/sessions",
+                                             call_center=CallCenterSettings(call_center_phone="0120-390-390"))
     assert subject == "【みやぎポイント】仙台市青葉区でアプリ相談会を開催します（2025年6月7日（土））"
     assert "https://x/sessions/SS000001/flyer.pdf" in body and "0120-390-390" in body
+    assert body.endswith(store_mail_footer(CallCenterSettings(call_center_phone="0120-390-390")))
 
 
 def test_averages_are_decimals_half_up():
