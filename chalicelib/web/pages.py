@@ -67,6 +67,7 @@ def labels() -> dict[str, Any]:
     from chalicelib.applications.status import STATUS_LABELS
     from chalicelib.applications.validation import DECLARATION_TEXT
     from chalicelib.auth.roles import OPERATOR
+    from chalicelib.sessions.coverage import STATE_LABELS as COVERAGE_STATES
     from chalicelib.sessions.model import AGE_BANDS, COULD_DO, PURPOSES, SATISFACTION_LEVELS, WHAT_TO_BRING
     from chalicelib.sessions.model import STATUS_LABELS as SESSION_STATUS_LABELS
     from chalicelib.settlement.documents import ACCOUNT_TYPES
@@ -90,6 +91,7 @@ def labels() -> dict[str, Any]:
         "SATISFACTION_LEVELS": list(SATISFACTION_LEVELS),
         "WHAT_TO_BRING": list(WHAT_TO_BRING),
         "SESSION_STATUSES": SESSION_STATUS_LABELS,
+        "COVERAGE_STATES": COVERAGE_STATES,
         "READ_SESSIONS": _roles_if("/sessions/list"),
         "WRITE_SESSIONS": _roles_if("/sessions", "POST"),
         "READ_SESSION_REPORTS": _roles_if("/sessions/report"),

@@ -129,7 +129,7 @@ def test_planning_form_field_errors_list_and_coverage_board(page: Any, stack: St
     expect(tile).to_have_attribute("data-state", "scheduled")
     expect(tile).to_contain_text("予定あり")
     expect(tile).to_contain_text("次回 7/12（土）")
-    expect(board.locator(f"li.tile[data-area='{WAKABAYASHI}']")).to_contain_text("未計画")
+    expect(board.locator(f"li.tile[data-area='{WAKABAYASHI}']")).to_contain_text("予定なし")
     expect(page.locator("#coverage-legend")).to_contain_text("開催済み")
     expect(page.locator("#month-grid td[data-month='2025-07'][data-region='仙南']")).to_contain_text("1")
     expect(page.locator("#missing")).to_contain_text("仙台市若林区")

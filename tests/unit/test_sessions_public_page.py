@@ -97,3 +97,21 @@ def test_no_sessions_says_so_and_session_objects_work_too() -> None:
                   capacity=20, announce_on=date(2025, 5, 1))
     page = _page([obj])
     assert "白石市中央公民館" in page and "13:30〜15:00" in page
+
+
+def test_the_screens_get_the_survey_labels_from_python() -> None:
+    # The console's survey entry and the public survey page read these from labels.js (web/pages.labels).
+    import app  # noqa: F401  (registers the routes whose roles the labels carry)
+    from chalicelib.sessions.coverage import STATE_LABELS
+    from chalicelib.sessions.model import AGE_BANDS, COULD_DO, PURPOSES, STATUS_LABELS
+    from chalicelib.web.pages import labels
+
+    generated = labels()
+    assert generated["AGE_BANDS"] == [[k, v] for k, v in AGE_BANDS.items()]
+    assert generated["PURPOSES"] == [[k, v] for k, v in PURPOSES.items()]
+    assert generated["COULD_DO"] == [[k, v] for k, v in COULD_DO.items()]
+    assert generated["SESSION_STATUSES"] == STATUS_LABELS
+    assert list(generated["WHAT_TO_BRING"]) == list(WHAT_TO_BRING)
+    assert generated["COVERAGE_STATES"] == STATE_LABELS
+    assert generated["WRITE_SESSIONS"] == ["admin", "coordinator"]
+    assert generated["READ_SESSIONS"] == ["admin", "coordinator", "prefecture"]

@@ -2,14 +2,13 @@
 // words and a mark, never color alone), the month × region grid that shows clusters, and the warnings.
 import { api, h } from "./client.js";
 import { PAGES, render } from "./console-kit.js";
-import { REGIONS, areaName, dayLabel, tabs } from "./console-sessions-kit.js";
+import { COVERAGE_STATES, REGIONS, areaName, dayLabel, tabs } from "./console-sessions-kit.js";
 
-// The board's states (GET /sessions/coverage: areas[].state) with a mark that reads without color.
-export var STATES = {
-  held: { mark: "✔", label: "開催済み" },
-  scheduled: { mark: "○", label: "予定あり" },
-  none: { mark: "！", label: "未計画" }
-};
+// The board's states (GET /sessions/coverage: areas[].state; labels from sessions/coverage.py) with a
+// mark that reads without color.
+var MARKS = { held: "✔", scheduled: "○", none: "！" };
+export var STATES = {};
+Object.keys(COVERAGE_STATES).forEach(function (k) { STATES[k] = { mark: MARKS[k] || "・", label: COVERAGE_STATES[k] }; });
 function stateOf(a) {
   if (STATES[a.state]) return a.state;
   return a.held > 0 ? "held" : a.scheduled > 0 ? "scheduled" : "none";
@@ -113,13 +112,14 @@ PAGES.coverage = function () {
       cov.period ? h("p", { "class": "muted", text: "実施期間 " + cov.period.start.replace(/-/g, "/") + "〜" + cov.period.end.replace(/-/g, "/") +
         "・計画中の相談会 " + (cov.total || 0) + "件" }) : null,
       h("dl", { "class": "stats", id: "coverage-stats" },
-        h("div", null, h("dt", { text: "開催済み" }), h("dd", { text: counts.held + " 地域" })),
-        h("div", null, h("dt", { text: "予定あり" }), h("dd", { text: counts.scheduled + " 地域" })),
-        h("div", { "class": counts.none ? "alert" : null }, h("dt", { text: "未計画" }), h("dd", { text: counts.none + " 地域" }))),
+        Object.keys(STATES).map(function (k) {
+          return h("div", { "class": k === "none" && counts.none ? "alert" : null, "data-state": k },
+            h("dt", { text: STATES[k].label }), h("dd", { text: (counts[k] || 0) + " 地域" }));
+        })),
       warningList(cov.warnings, cov.needs_warning),
       h("section", { "class": "card", "aria-labelledby": "board-h" },
         h("h2", { id: "board-h", text: "地域ごとの状況" }), legend(), board(areas),
-        missing.length ? h("p", { id: "missing", "class": "missing" }, h("strong", { text: "未計画の地域：" }), missing.join("、")) : null),
+        missing.length ? h("p", { id: "missing", "class": "missing" }, h("strong", { text: STATES.none.label + "の地域：" }), missing.join("、")) : null),
       h("section", { "class": "card", "aria-labelledby": "grid-h" },
         h("h2", { id: "grid-h", text: "月別・地域別の件数（偏りの確認）" }),
         h("p", { "class": "hint", text: "色が濃いほど件数が多い月・地域です。「集中」は一つの月や地域に相談会が偏っているところです。" }),

@@ -85,7 +85,9 @@ PAGES.sessions = function () {
       h("h1", { text: "相談会の日程（" + monthTitle(month) + "）" }),
       nav,
       h("p", { id: "month-caption", "aria-live": "polite",
-        text: monthTitle(month) + "：" + items.length + "件（予定 " + counts.scheduled + "・開催済み " + counts.held + "・中止 " + counts.cancelled + "）" }),
+        text: monthTitle(month) + "：" + items.length + "件（" + Object.keys(counts).map(function (k) {
+          return statusLabel(k) + " " + counts[k];
+        }).join("・") + "）" }),
       h("div", { "class": "grid-plan" + (canWrite() ? "" : " read-only") },
         h("div", null,
           h("section", { "class": "card", "aria-labelledby": "cal-h" }, h("h2", { id: "cal-h", text: "カレンダー" }), calendar(month, items)),
