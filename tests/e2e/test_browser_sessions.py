@@ -104,6 +104,15 @@ def test_planning_form_field_errors_list_and_coverage_board(page: Any, stack: St
     expect(page.locator("#plan-errors li").first).to_be_visible()
     expect(flash).to_be_empty()
 
+    # Changed from its page: the form starts from what is stored.
+    page.locator(f"#session-list tr[data-session={session_id}] a").click()
+    page.locator("#edit-card summary").click()
+    expect(page.locator("#edit-form #s-day")).to_have_value("2025-07-12")
+    page.locator("#edit-form #s-venue").fill("白石市中央公民館 2階ホール")
+    page.locator("#edit-form #plan-save").click()
+    expect(page.locator("#flash")).to_have_text(f"{session_id} の変更を保存しました。")
+    expect(page.locator("#app dl.fields")).to_contain_text("白石市中央公民館 2階ホール")
+
     # A second one, cancelled from its page: the reason is required, the record stays, marked 中止.
     spare = _plan(stack, SHIROISHI, "2025-07-26", "2025-06-20", "白石市体育館")
     page.goto(f"{stack.base}/console/sessions/{spare}")
