@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +17,7 @@ import jaconv
 
 from chalicelib.kernel.kana import to_zengin_bank_name
 
-__all__ = ["BankInfo", "BranchInfo", "find_bank", "find_branch", "search_banks"]
+__all__ = ["MAX_RESULTS", "BankInfo", "BranchInfo", "find_bank", "find_branch", "search_banks", "search_branches"]
 
 _BANK_CODE = re.compile(r"[0-9]{4}")
 _BRANCH_CODE = re.compile(r"[0-9]{3}")
@@ -77,30 +78,102 @@ def find_branch(bank_code: str, branch_code: str) -> BranchInfo | None:
     )
 
 
+#: At most this many answers to one search (a type-ahead list, not a browser).
+MAX_RESULTS = 20
+
+# People type the full legal form; the bank master writes the short one (七十七 for 七十七銀行, 杜の都信金).
+_NAME_FORMS = (("銀行", ""), ("信用金庫", "信金"), ("信用組合", "信組"), ("労働金庫", "労金"),
+               ("農業協同組合", "農協"), ("漁業協同組合", "漁協"), ("支店", ""))
+_READING_FORMS = (("ギンコウ", ""), ("シンヨウキンコ", "シンキン"), ("シンヨウクミアイ", "シンクミ"),
+                  ("ロウドウキンコ", "ロウキン"), ("シテン", ""))
+_LONG_VOWELS = str.maketrans(dict.fromkeys("－ｰ-‐−―", "ー"))
+
+
+def _name_key(text: str) -> str:
+    # NFKC folds the master's full-width letters (三菱ＵＦＪ) and a typed half-width query alike.
+    key = unicodedata.normalize("NFKC", text).casefold().replace(" ", "").replace("・", "")
+    for long, short in _NAME_FORMS:
+        key = key.replace(long, short)
+    return key
+
+
 def _reading_key(text: str) -> str:
     # zengin-code kana is full-width, large-kana katakana; bring a typed query to the same form.
-    return jaconv.enlarge_smallkana(jaconv.h2z(jaconv.hira2kata(text.strip()), kana=True))
+    key = jaconv.enlarge_smallkana(jaconv.h2z(jaconv.hira2kata(text.strip()), kana=True))
+    key = key.translate(_LONG_VOWELS).replace(" ", "").replace("\u3000", "").replace("・", "")
+    for long, short in _READING_FORMS:
+        key = key.replace(long, short)
+    return key
+
+
+@dataclass(frozen=True)
+class _Entry:
+    code: str
+    name: str
+    reading: str
+
+
+@functools.cache
+def _bank_index() -> tuple[_Entry, ...]:
+    return tuple(_Entry(code, _name_key(bank.name), _reading_key(bank.kana)) for code, bank in _all_banks().items())
+
+
+@functools.lru_cache(maxsize=256)
+def _branch_index(bank_code: str) -> tuple[_Entry, ...]:
+    bank = _all_banks().get(bank_code)
+    if bank is None:
+        return ()
+    return tuple(_Entry(code, _name_key(b.name), _reading_key(b.kana)) for code, b in bank.branches.items())
+
+
+def _rank(entries: tuple[_Entry, ...], query: str, limit: int) -> list[str]:
+    """Codes of the entries matching `query`: a code prefix for digits, else the name or reading, whole
+    before prefix before anywhere, each in code order."""
+    text = query.strip() if isinstance(query, str) else ""
+    limit = min(limit, MAX_RESULTS)
+    if not text or limit <= 0:
+        return []
+    digits = unicodedata.normalize("NFKC", text)
+    if digits.isascii() and digits.isdigit():
+        return [e.code for e in entries if e.code.startswith(digits)][:limit]
+    name, reading = _name_key(text), _reading_key(text)
+    if not name and not reading:
+        return []
+    scored: list[tuple[int, str]] = []
+    for e in entries:
+        score = min(
+            _score(e.name, name),
+            _score(e.reading, reading),
+        )
+        if score < 3:
+            scored.append((score, e.code))
+    scored.sort()
+    return [code for _, code in scored[:limit]]
+
+
+def _score(value: str, query: str) -> int:
+    if not query:
+        return 3
+    if value == query:
+        return 0
+    if value.startswith(query):
+        return 1
+    return 2 if query in value else 3
 
 
 def search_banks(prefix_or_name: str, limit: int = 10) -> list[BankInfo]:
-    """Banks whose code starts with the digits typed, or whose name contains / reading starts with the text.
+    """Banks whose code starts with the digits typed, or whose name or reading (kanji, katakana, hiragana,
+    full- or half-width; 七十七銀行 finds 七十七) contains the text; at most MAX_RESULTS.
 
-    A linear scan of ~1,150 banks: cheap enough for a form's autocomplete.
+    A linear scan of ~1,150 prepared keys: cheap enough for a form's type-ahead.
     """
-    query = prefix_or_name.strip() if isinstance(prefix_or_name, str) else ""
-    if not query or limit <= 0:
+    found = (find_bank(code) for code in _rank(_bank_index(), prefix_or_name, limit))
+    return [bank for bank in found if bank is not None]
+
+
+def search_branches(bank_code: str, prefix_or_name: str, limit: int = 10) -> list[BranchInfo]:
+    """Branches of one bank, matched as `search_banks` matches banks (本店 finds 本店営業部); [] for an unknown bank."""
+    if not _is_code(bank_code, _BANK_CODE):
         return []
-    reading = _reading_key(query)
-    found: list[BankInfo] = []
-    for code, bank in _all_banks().items():
-        if query.isascii() and query.isdigit():
-            hit = code.startswith(query)
-        else:
-            hit = query in bank.name or bank.kana.startswith(reading)
-        if hit:
-            info = find_bank(code)
-            if info is not None:
-                found.append(info)
-            if len(found) >= limit:
-                break
-    return found
+    found = (find_branch(bank_code, code) for code in _rank(_branch_index(bank_code), prefix_or_name, limit))
+    return [branch for branch in found if branch is not None]

@@ -1,5 +1,9 @@
-// The public application form (/apply) and its correction page (/apply/correct).
+// The public application form (/apply) and its correction page (/apply/correct): fill in, review, send.
 import { form, BASE, BY_NAME, DECLARATIONS, FIELDS, controlsOf, el, getJSON, groupAreas, idOf, lookupBank, makeClientToken, normalise, showError, touched, validate, valueOf } from "./apply-fields.js";
+import { checkAllKana, closeFinders } from "./apply-lookup.js";
+import { clearDraft, forgetChanges, markSent, restoreDraft, startDrafts } from "./apply-draft.js";
+import { fillReview } from "./apply-review.js";
+import { DECLARATIONS as DECLARATION_LABELS } from "./labels.js";
 "use strict";
 
 // The correction page (/apply/correct#t=<token>, the link e-mailed with a return for correction):
@@ -13,7 +17,9 @@ var resubmitToken = correcting ? takeCorrectionToken() : null;
 var clientToken = makeClientToken();
 
 var submitBtn = document.getElementById("submit-btn");
-var statusEl = document.getElementById("form-status");
+var statusEl = document.getElementById("review-status");
+var review = document.getElementById("review");
+var sendBtn = document.getElementById("review-send");
 var summary = document.getElementById("error-summary");
 var summaryList = document.getElementById("error-summary-list");
 var summaryMsg = document.getElementById("error-summary-message");
@@ -101,15 +107,38 @@ function validateAll() {
   return problems;
 }
 
+function sendLabel() { return resubmitToken ? "この内容で再送信する" : "この内容で申し込む"; }
+
 function setSending(on) {
   sending = on;
-  submitBtn.disabled = on;
-  submitBtn.setAttribute("aria-disabled", on ? "true" : "false");
-  submitBtn.textContent = on ? "送信しています…" : (resubmitToken ? "修正して再送信する" : "申し込む");
-  form.setAttribute("aria-busy", on ? "true" : "false");
+  [sendBtn, document.getElementById("review-back")].forEach(function (b) {
+    b.disabled = on;
+    b.setAttribute("aria-disabled", on ? "true" : "false");
+  });
+  sendBtn.textContent = on ? "送信しています…" : sendLabel();
+  review.setAttribute("aria-busy", on ? "true" : "false");
+}
+
+// The review step: the form gives way to a read-only summary until the applicant sends or goes back.
+function showReview() {
+  closeFinders();
+  fillReview(body());
+  ["apply-form", "lead", "draft-notice"].forEach(function (id) { document.getElementById(id).hidden = true; });
+  statusEl.textContent = "";
+  sendBtn.textContent = sendLabel();
+  review.hidden = false;
+  window.scrollTo(0, 0);
+  review.focus();
+}
+
+function backToForm() {
+  review.hidden = true;
+  form.hidden = false;
+  document.getElementById("lead").hidden = !!resubmitToken;
 }
 
 function handleFailure(status, payload) {
+  backToForm();
   var err = payload && payload.error ? payload.error : null;
   var fields = err && err.fields ? err.fields : {};
   var items = [];
@@ -168,13 +197,29 @@ function showDone(payload, email) {
 form.addEventListener("submit", function (e) {
   e.preventDefault();
   if (sending) return;
-  statusEl.textContent = "";
-  var problems = validateAll();
-  if (problems.length) {
-    showSummary(problems);
-    return;
-  }
-  hideSummary();
+  // The kana fields are asked about once more (a typed value may not have been checked yet).
+  var checking = document.getElementById("form-status");
+  checking.textContent = "入力内容を確認しています…";
+  checkAllKana().then(function () {
+    checking.textContent = "";
+    var problems = validateAll();
+    if (problems.length) {
+      showSummary(problems);
+      return;
+    }
+    hideSummary();
+    showReview();
+  });
+});
+
+document.getElementById("review-back").addEventListener("click", function () {
+  backToForm();
+  submitBtn.scrollIntoView({ block: "center" });
+  submitBtn.focus({ preventScroll: true });
+});
+
+sendBtn.addEventListener("click", function () {
+  if (sending) return;
   var data = body();
   var url = resubmitToken ? "resubmission" : "applications";
   var headers = { "Content-Type": "application/json", "Accept": "application/json" };
@@ -188,18 +233,19 @@ form.addEventListener("submit", function (e) {
   }).then(function (res) {
     return res.json().catch(function () { return null; }).then(function (payload) {
       statusEl.textContent = "";
+      setSending(false);
       if (res.ok && payload && payload.application_id) {
+        markSent();
         if (resubmitToken) forgetCorrectionToken();
         showDone(payload, data.email);
         return;
       }
-      setSending(false);
       handleFailure(res.status, payload);
     });
   }, function () {
     setSending(false);
-    statusEl.textContent = "";
-    showSummary([], "通信できませんでした。インターネットへの接続を確認して、もう一度「" + submitBtn.textContent + "」を押してください（入力内容はそのまま残っています）。");
+    statusEl.textContent = "通信できませんでした。インターネットへの接続を確認して、もう一度「" + sendLabel() +
+      "」を押してください（入力内容はそのまま残っています）。";
   });
 });
 
@@ -270,7 +316,7 @@ function openResubmission() {
   document.getElementById("lead").hidden = true;
   document.getElementById("form-area").hidden = true;
   document.getElementById("loading").hidden = false;
-  submitBtn.textContent = "修正して再送信する";
+  submitBtn.textContent = "修正内容を確認する";
   var tokenHeader = {};
   tokenHeader[TOKEN_HEADER] = resubmitToken;
   getJSON("resubmission", tokenHeader).then(function (result) {
@@ -299,7 +345,23 @@ function openResubmission() {
   });
 }
 
+document.getElementById("draft-clear").addEventListener("click", function () {
+  form.reset();
+  clearDraft();
+  forgetChanges();
+  lookupBank();
+  document.getElementById("draft-notice").hidden = true;
+  el("store_name").focus();
+});
+
+DECLARATIONS.forEach(function (key) { document.getElementById("decl-" + key).textContent = DECLARATION_LABELS[key]; });
 groupAreas();
+// A new application's draft lives in this browser; a correction's data comes from the server by its link.
+startDrafts(!correcting);
+if (!correcting && restoreDraft()) {
+  document.getElementById("draft-notice").hidden = false;
+  lookupBank();
+}
 // The mail link opened again in this tab only changes the fragment: start over with its token.
 if (correcting) window.addEventListener("hashchange", function () { if (linkToken()) location.reload(); });
 if (resubmitToken) openResubmission();
