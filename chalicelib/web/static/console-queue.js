@@ -1,10 +1,14 @@
-// The screening queue.
+// The screening queue; for the prefecture it opens on 県への照会 (what screeners referred to it).
 import { CONSOLE, api, h } from "./client.js";
-import { APP_STATUSES, PAGES, areaOptions, fmt, link, pager, q, render, statusBadge } from "./console-kit.js";
+import { APP_STATUSES, PAGES, areaOptions, fmt, hasRole, link, pager, q, render, statusBadge } from "./console-kit.js";
+
+var JUDGEMENT_BADGES = { approve: "県: 承認して差し支えない", reject: "県: 不承認とすべき" };
 
 PAGES.queue = function () {
-  document.title = "審査キュー | 事務局コンソール";
-  var status = q("status") || "submitted";
+  var prefecture = hasRole(["prefecture"]) && !hasRole(["screener", "admin"]);
+  var status = q("status") || (prefecture ? "referred" : "submitted");
+  var title = status === "referred" && prefecture ? "県への照会" : "審査キュー";
+  document.title = title + " | 事務局コンソール";
   var municipality = q("municipality") || "";
   var flagged = q("flagged") === "1";
   var params = { status: status, municipality: municipality, flagged: flagged ? "1" : "" };
@@ -41,6 +45,9 @@ PAGES.queue = function () {
         if (r.duplicate_count) badges.push(h("span", { "class": "badge dup", text: "重複疑い " + r.duplicate_count + "件" }));
         (r.warnings || []).forEach(function () { badges.push(h("span", { "class": "badge warn", text: "警告" })); });
         if (r.revision > 1) badges.push(h("span", { "class": "badge status", text: "再提出" }));
+        if (r.prefecture_judgement) badges.push(h("span", { "class": "badge status judgement", "data-judgement": r.prefecture_judgement,
+          text: JUDGEMENT_BADGES[r.prefecture_judgement] || r.prefecture_judgement }));
+        if (r.referred_at) badges.push(h("span", { "class": "badge warn", text: "照会 " + fmt(r.referred_at) }));
         tbody.appendChild(h("tr", { "data-application": r.application_id },
           h("td", null, h("a", { href: CONSOLE + "/applications/" + encodeURIComponent(r.application_id), "class": "mono", text: r.application_id })),
           h("td", { text: r.store_name }),
@@ -54,11 +61,16 @@ PAGES.queue = function () {
       });
       body = h("div", { "class": "table-wrap" }, h("table", { id: "queue" },
         h("caption", { "class": "visually-hidden", text: label + "の申込一覧" }),
-        h("thead", null, h("tr", null, ["申込番号", "店舗名", "市区町村", "業種", "受付日時", "版", "状態", "重複疑い・警告", "店舗ID"].map(function (t) {
+        h("thead", null, h("tr", null, ["申込番号", "店舗名", "市区町村", "業種", "受付日時", "版", "状態", "重複疑い・警告・県の判断", "店舗ID"].map(function (t) {
           return h("th", { scope: "col", text: t });
         }))), tbody));
     }
-    render(h("h1", { text: "審査キュー" }), tabs, filters,
+    var intro = status === "referred" ? h("p", { "class": "hint", id: "referred-intro", text: prefecture
+      ? "事務局の審査担当者が県の判断を求めている申込です。申込を開いて内容と照会事項を確認し、県の判断を記録してください。"
+      : "県に判断を照会している申込です。県の判断が記録されると「県の判断あり」に移ります。" })
+      : status === "judged" ? h("p", { "class": "hint", id: "judged-intro", text: "県の判断が記録された申込です。判断を踏まえて判定を完了してください。" })
+      : null;
+    render(h("h1", { text: title }), tabs, intro, filters,
       h("section", { "class": "card", "aria-label": label + "の申込" },
         h("p", { "class": "muted", style: "margin-top:0", text: label + ": このページに " + data.items.length + " 件" }),
         body, pager(data.next_cursor, params, "")));
