@@ -61,14 +61,13 @@ def _application(email: str, account_number: str) -> dict[str, Any]:
 def _submit(stack: Stack, account_number: str) -> tuple[str, dict[str, Any]]:
     body = _application(f"e2e-refer-{uuid.uuid4().hex[:10]}@example.com", account_number)
     status, created = stack.request("POST", "/applications", body=body)
-    assert status == 201, created
+    assert status == 201 and isinstance(created, dict), created
     return created["application_id"], body
 
 
 def _mails(stack: Stack) -> list[dict[str, Any]]:
     status, mail = stack.request("GET", "/mail", token="admin")
-    assert status == 200
-    assert isinstance(mail, dict)
+    assert status == 200 and isinstance(mail, dict)
     return list(mail["items"])
 
 
