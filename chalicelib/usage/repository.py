@@ -6,7 +6,8 @@
 
 `DynamoUsageStore` and its twin `InMemoryUsageStore` go through the same tests (tests/contract).
 Also here, the two ports between usage and settlement: `UsageTotals` (what settlement reads of usage)
-and `SettledMonths` (what usage asks of settlement); neither area builds the other's keys.
+and `SettledMonths` (what usage asks of settlement); neither area builds the other's keys. The stores
+an export names are asked of the stores area through `StoreDirectory` (its repository).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from boto3.dynamodb.conditions import Attr, Key
 
 from chalicelib.adapters import aws
-from chalicelib.adapters.dynamo import batch_get, batch_put, conflict_on_condition, plain, query_all
+from chalicelib.adapters.dynamo import batch_put, conflict_on_condition, plain, query_all
 from chalicelib.errors import Conflict
 
 if TYPE_CHECKING:
@@ -35,7 +36,6 @@ class UsageStore(Protocol):
     def set_import_status(self, import_id: str, status: str, extra: dict[str, Any]) -> None: ...
     def put_totals(self, items: list[dict[str, Any]]) -> None: ...
     def month_totals(self, month: str) -> list[dict[str, Any]]: ...
-    def stores_by_id(self, store_ids: Iterable[str]) -> dict[str, dict[str, Any]]: ...
     # the import lease: times are ISO strings of the machine's clock
     def take_lease(self, owner: str, until: str, now: str) -> bool: ...
     def renew_lease(self, owner: str, until: str) -> bool: ...
@@ -49,12 +49,18 @@ class SettledMonths(Protocol):
     def add_late_usage(self, import_id: str, late: list[tuple[str, str, int]], now: datetime) -> None: ...
 
 
+class StoreDirectory(Protocol):
+    """What usage asks of the stores area: the stores an export names, to tell unknown and inactive
+    ones (implemented by chalicelib.stores.repository's StoreRepository)."""
+
+    def by_ids(self, store_ids: Iterable[str]) -> dict[str, dict[str, Any]]: ...
+
+
 class DynamoUsageStore:
-    def __init__(self, imports_table: str, usage_table: str, keys_table: str, stores_table: str) -> None:
+    def __init__(self, imports_table: str, usage_table: str, keys_table: str) -> None:
         self.imports_table = imports_table
         self.usage_table = usage_table
         self.keys_table = keys_table
-        self.stores_table = stores_table
 
     def register_import(self, item: dict[str, Any]) -> None:
         with conflict_on_condition("この取り込み番号は既に使われています"):
@@ -87,10 +93,6 @@ class DynamoUsageStore:
 
     def month_totals(self, month: str) -> list[dict[str, Any]]:
         return query_all(aws.table(self.usage_table), KeyConditionExpression=Key("month").eq(month))
-
-    def stores_by_id(self, store_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-        """The stores an export names (the stores table), to tell unknown and inactive ones."""
-        return batch_get(self.stores_table, "store_id", list(store_ids))
 
     def take_lease(self, owner: str, until: str, now: str) -> bool:
         try:
@@ -132,7 +134,6 @@ class InMemoryUsageStore:
         self.imports: dict[str, dict[str, Any]] = {}
         self.totals: dict[tuple[str, str], dict[str, Any]] = {}
         self.lease: dict[str, Any] | None = None
-        self.stores: dict[str, dict[str, Any]] = {}
 
     def register_import(self, item: dict[str, Any]) -> None:
         if item["import_id"] in self.imports:
@@ -163,9 +164,6 @@ class InMemoryUsageStore:
 
     def month_totals(self, month: str) -> list[dict[str, Any]]:
         return [dict(self.totals[k]) for k in sorted(self.totals) if k[0] == month]
-
-    def stores_by_id(self, store_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-        return {sid: dict(self.stores[sid]) for sid in sorted(set(store_ids)) if sid in self.stores}
 
     def take_lease(self, owner: str, until: str, now: str) -> bool:
         if self.lease is not None and not self.lease["until"] < now:
@@ -211,9 +209,13 @@ class UsageTotals:
 def usage_store(deps: Deps) -> UsageStore:
     """The store the deps carry (a twin in unit tests), else DynamoDB's from the settings."""
     return getattr(deps, "usage", None) or DynamoUsageStore(deps.settings.tables.imports_table, deps.settings.tables.usage_table,
-                                          deps.settings.tables.keys_table, deps.settings.tables.stores_table)
+                                          deps.settings.tables.keys_table)
 
 
 def usage_totals(deps: Deps) -> UsageTotals:
     return UsageTotals(usage_store(deps))
 
+
+def store_directory(deps: Deps) -> StoreDirectory:
+    """The stores an export names, through the stores area's repository."""
+    return deps.store_repository

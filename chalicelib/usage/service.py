@@ -43,7 +43,7 @@ from chalicelib.errors import Conflict, InvalidInput, NotFound
 from chalicelib.observability import logger
 from chalicelib.settlement.repository import settlement_store
 from chalicelib.usage.parser import ColumnMapping, NotAnExport, parse_usage_export
-from chalicelib.usage.repository import SettledMonths, UsageStore, usage_store, usage_totals
+from chalicelib.usage.repository import SettledMonths, UsageStore, store_directory, usage_store, usage_totals
 
 #: Largest export the console uploads straight to S3 (the presigned POST's content-length-range; the
 #: handler checks it again). A 1,000,000-row export is ~72 MB.
@@ -419,7 +419,7 @@ def _process_locked(deps: Deps, item: dict[str, Any], owner: str, now: datetime)
     del data, known
     settled = settled_months(deps)
     frozen = settled.frozen_months(result.months)
-    stores = usage_store(deps).stores_by_id(sorted({s for _, s in result.totals}))
+    stores = store_directory(deps).by_ids(sorted({s for _, s in result.totals}))
     counts, lists = _summarise(result, stores, frozen)
     counts["same_file_as"] = same_file_as(committed, digest, import_id)
     # The parse is the long part: still ours? (Nothing is written for this import before this point.)

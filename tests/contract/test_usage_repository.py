@@ -9,7 +9,6 @@ import pytest
 
 from chalicelib.errors import Conflict
 from chalicelib.usage.repository import UsageTotals
-from tests.contract.conftest import seed_store
 
 
 def register(repo: Any, n: int, status: str = "uploaded", by: str = "accountant") -> str:
@@ -82,9 +81,3 @@ def test_the_lease_is_held_by_one_owner_until_it_runs_out(usage_store):
     assert usage_store.release_lease("b")
     assert not usage_store.release_lease("b")
     assert usage_store.take_lease("c", "2025-07-01T00:07:00+00:00", "2025-07-01T00:04:00+00:00")
-
-
-def test_the_stores_an_export_names(usage_store):
-    seed_store(usage_store, {"store_id": "MP000001", "status": "active"})
-    assert usage_store.stores_by_id(["MP000001", "MP000404"]) == {"MP000001": {"store_id": "MP000001",
-                                                                              "status": "active"}}

@@ -12,6 +12,7 @@ import pytest
 
 from chalicelib.auth.roles import Principal, Role
 from chalicelib.settlement.repository import InMemorySettlementStore
+from chalicelib.stores.repository import InMemoryStoreRepository
 from chalicelib.usage import service as usage
 from chalicelib.usage.repository import InMemoryUsageStore, UsageTotals
 from tests.fakes import Audit, Counters, make_settings
@@ -44,9 +45,11 @@ def deps(monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setattr(usage, "_uploads", lambda deps: files)
     settings = make_settings()
     d = SimpleNamespace(settings=settings, usage=InMemoryUsageStore(), settlements=InMemorySettlementStore(),
-                        keys=Counters(), audit=Audit(), files=files)
+                        store_repository=InMemoryStoreRepository(), keys=Counters(), audit=Audit(), files=files)
+    tx = d.store_repository.new_tx()
     for sid in ("MP000001", "MP000002"):
-        d.usage.stores[sid] = {"store_id": sid, "status": "active"}
+        d.store_repository.create(tx, {"store_id": sid, "status": "active"})
+    tx.commit()
     return d
 
 
