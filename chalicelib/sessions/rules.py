@@ -98,6 +98,8 @@ class SurveyInput(BaseModel):
     could_do: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=list, max_length=len(COULD_DO))
     satisfaction: StrictInt = Field(ge=1, le=5)
     needs: OptionalText = Field(default="", max_length=1000)
+    #: One per form (the screen makes it): a double submit stores the answer once.
+    client_token: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{8,64}$")
 
 
 class PublicSurveyInput(SurveyInput):
@@ -110,7 +112,7 @@ LABELS = {
     "capacity": "定員", "announce_on": "告知開始日", "partner": "協力機関", "notes": "備考", "staff": "担当スタッフ",
     "version": "版", "reason": "中止の理由", "attendees": "参加者数", "manuals": "マニュアル配布数",
     "age_band": "年代", "purposes": "参加の目的", "could_do": "できるようになったこと", "satisfaction": "満足度",
-    "needs": "ご要望", "website": "この項目",
+    "needs": "ご要望", "website": "この項目", "client_token": "送信の識別子",
 }
 HINTS = {
     "area_code": "39地域（市町村・仙台市の各区）から選んでください",
@@ -126,6 +128,7 @@ HINTS = {
     "purposes": "参加の目的を1つ以上選んでください",
     "could_do": "できるようになったことを一覧から選んでください",
     "satisfaction": "満足度は1〜5から選んでください",
+    "client_token": "画面を再読み込みしてから送信してください",
 }
 
 
@@ -287,6 +290,7 @@ class CheckedSurvey:
     needs: str
     #: the honeypot was filled (public page): answer like a success, store nothing
     bot: bool = False
+    client_token: str | None = None
 
 
 def _codes(errors: dict[str, str], field: str, values: Any, allowed: dict[str, str]) -> tuple[str, ...]:
@@ -309,7 +313,8 @@ def check_survey(data: dict[str, Any], *, public: bool = False) -> CheckedSurvey
     if errors or model is None:
         raise InvalidInput("入力内容を確認してください", errors or {"_body": "入力内容を確認してください"})
     bot = bool(public and getattr(model, "website", None))
-    return CheckedSurvey(model.age_band, purposes, could_do, model.satisfaction, mask_contacts(model.needs), bot)
+    return CheckedSurvey(model.age_band, purposes, could_do, model.satisfaction, mask_contacts(model.needs), bot,
+                         model.client_token)
 
 
 def public_survey_open(session: Session, today: date) -> bool:

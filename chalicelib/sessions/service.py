@@ -159,8 +159,22 @@ def record_attendance(deps: Deps, session_id: str, body: dict[str, Any], princip
 
 # --- surveys ----------------------------------------------------------------------------------------
 
+def _token_key(session_id: str, token: str) -> str:
+    return f"client_token#session-survey#{session_id}#{token}"
+
+
+def _replayed(deps: Deps, session_id: str, token: str | None) -> str | None:
+    found = deps.keys.get(_token_key(session_id, token)) if token else None
+    return str(found["answer_id"]) if found else None
+
+
 def _store_answer(deps: Deps, session: Session, checked: rules.CheckedSurvey, source: str,
                   principal: Principal | None, now: datetime) -> str:
+    """Store one answer (once per client token: a double submit answers the first answer's id)."""
+    token = checked.client_token
+    replayed = _replayed(deps, session.session_id, token)
+    if replayed:
+        return replayed
     answer_id = f"SV{deps.keys.next_number('session-survey'):06d}"
     answer = SurveyAnswer(session_id=session.session_id, age_band=checked.age_band, purposes=checked.purposes,
                           could_do=checked.could_do, satisfaction=checked.satisfaction, needs=checked.needs,
@@ -168,11 +182,20 @@ def _store_answer(deps: Deps, session: Session, checked: rules.CheckedSurvey, so
                           received_at=to_jst(now).replace(microsecond=0))
     repo = _repo(deps)
     tx = repo.new_tx()
+    if token:
+        deps.keys.claim_in(tx, _token_key(session.session_id, token), {"answer_id": answer_id, "at": _stamp(now)})
     repo.add_survey(tx, session, answer)
     actor = Actor.of(principal) if principal else PUBLIC
     deps.audit.add_to(tx, entry(actor, f"session.survey_{source}", f"session#{session.session_id}", now,
                                 detail={"answer_id": answer_id}))
-    tx.commit(STALE)
+    try:
+        tx.commit(STALE)
+    except Conflict:
+        # Two submits of one form raced: the other one stored it.
+        replayed = _replayed(deps, session.session_id, token)
+        if replayed:
+            return replayed
+        raise
     return answer_id
 
 

@@ -168,6 +168,12 @@ def test_the_public_survey_takes_answers_in_its_window_and_a_bot_gets_a_quiet_su
     assert code == 409 and late == early
     code, detail = api.call("GET", f"/sessions/{sid}", as_="coordinator")
     assert [s["source"] for s in detail["surveys"]] == ["public"]
+    for _ in range(2):  # a double submit of one form (same client token) is stored once
+        code, _answer = api.call("POST", f"/sessions/{sid}/survey", {**SURVEY, "client_token": "phone-form-1"},
+                                 headers=at("2025-06-14T12:12:00+09:00"))
+        assert code == 201
+    code, detail = api.call("GET", f"/sessions/{sid}", as_="coordinator")
+    assert len(detail["surveys"]) == 2
     code, page = api.call("GET", f"/sessions/{sid}/survey", headers=at("2025-06-14T12:00:00+09:00"))
     assert code == 200 and "石巻市中央公民館" in page
     assert api.call("GET", f"/sessions/{sid}/survey", headers=at("2025-05-10T12:00:00+09:00"))[0] == 404

@@ -34,10 +34,22 @@ class Documents:
         return self.files.get(key)
 
 
+class Keys(Counters):
+    """Counters, and the keys claimed in the twin's transactions (client tokens)."""
+
+    def __init__(self, repo: InMemorySessionRepository) -> None:
+        super().__init__()
+        self.repo = repo
+
+    def get(self, pk: str, sk: str = "-") -> dict[str, Any] | None:
+        return next((k for k in self.repo.tables.get("keys", []) if (k["pk"], k["sk"]) == (pk, sk)), None)
+
+
 @pytest.fixture
 def deps() -> Any:
-    return SimpleNamespace(settings=make_settings(), session_repository=InMemorySessionRepository(),
-                           keys=Counters(), audit=Audit(), documents=Documents())
+    repo = InMemorySessionRepository()
+    return SimpleNamespace(settings=make_settings(), session_repository=repo, keys=Keys(repo), audit=Audit(),
+                           documents=Documents())
 
 
 def audit(deps: Any) -> list[tuple[str, str, str]]:
@@ -173,6 +185,19 @@ def test_the_public_survey_window_and_the_honeypot(deps: Any) -> None:
     assert ("session.survey_public", f"session#{sid}", "public") in audit(deps)
     with pytest.raises(NotFound):
         service.add_public_survey(deps, "SS000404", SURVEY, DAY)
+
+
+def test_a_double_submitted_form_is_stored_once(deps: Any) -> None:
+    sid = plan(deps)
+    first = service.add_survey(deps, sid, {**SURVEY, "client_token": "form-0001"}, ALICE, DAY)
+    again = service.add_survey(deps, sid, {**SURVEY, "client_token": "form-0001"}, ALICE, DAY)
+    other = service.add_survey(deps, sid, {**SURVEY, "client_token": "form-0002"}, ALICE, DAY)
+    assert first["answer_id"] == again["answer_id"] == "SV000001" and other["answer_id"] == "SV000002"
+    service.add_public_survey(deps, sid, {**SURVEY, "client_token": "phone-abcdef"}, DAY)
+    service.add_public_survey(deps, sid, {**SURVEY, "client_token": "phone-abcdef"}, DAY)
+    assert [a.answer_id for a in deps.session_repository.surveys_for(sid)] == ["SV000001", "SV000002", "SV000003"]
+    with pytest.raises(InvalidInput):
+        service.add_survey(deps, sid, {**SURVEY, "client_token": "bad token!"}, ALICE, DAY)
 
 
 def test_the_manual_is_versioned_and_the_latest_is_served(deps: Any) -> None:
