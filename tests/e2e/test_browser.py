@@ -98,6 +98,9 @@ def test_apply_in_browser_then_approve_in_console(page: Any, stack: Stack) -> No
     page.fill("#f-bank-holder_kana", "ミヤギ タロウ")
     expect(holder_error).to_be_empty()
     page.click("#submit-btn")
+    # The review step: what will be sent, read-only, confirmed before sending.
+    expect(page.locator("#review")).to_be_visible()
+    page.click("#review-send")
     expect(page.locator("#done")).to_be_visible()
     expect(page.locator("#done-id")).to_have_text(re.compile(r"^AP\d{6}$"))
     application_id = page.inner_text("#done-id").strip()
@@ -181,6 +184,7 @@ def test_return_for_correction_and_resubmit_from_the_mail_link(page: Any, stack:
     expect(page.locator("#f-bank-account_number-err")).to_contain_text("口座番号")
     page.fill("#f-bank-account_number", "7654321")
     page.click("#submit-btn")
+    page.click("#review-send")
     expect(page.locator("#done-id")).to_have_text(application_id)
     expect(page.locator("#done-revision")).to_contain_text("第2版")
     token = link.split("#t=", 1)[1]

@@ -5,6 +5,8 @@ import { BASE, bankInput, branchInput, el, getJSON, idOf, lookupBank, lookupBran
 export var KANA_FIELDS = ["store_name_kana", "bank.holder_kana"];
 var PREVIEW = { "store_name_kana": "登録されるフリガナ: ", "bank.holder_kana": "振込データでの口座名義: " };
 var kanaTimers = {};
+// What the server said it will store for a kana field's value: { value, normalized } (the review shows it).
+export var normalizedKana = {};
 var kanaSeq = {};
 
 // Ask the server about one kana field; resolves once its answer (if any) is shown.
@@ -26,6 +28,7 @@ export function checkKana(name) {
   }).then(function (res) { return res.ok ? res.json() : null; }).then(function (answer) {
     if (!answer || my !== kanaSeq[name] || input.value !== value) return;
     if (answer.ok) {
+      normalizedKana[name] = { value: value.trim(), normalized: answer.normalized };
       delete lookupErrors[name];
       preview.textContent = PREVIEW[name] + answer.normalized;
     } else {
