@@ -159,8 +159,8 @@ def parse_answer(body: bytes) -> ParsedAnswer:
             parsed.rows += 1
             if parsed.rows > MAX_ANSWER_ROWS:
                 raise InvalidInput("行数が多すぎます", {"file": f"{MAX_ANSWER_ROWS}行までにしてください"})
-            if len(record) < len(names):
-                parsed.rejected.append({"line": line, "reason": f"列の数が足りません（{len(names)}列必要です）"})
+            if len(record) <= max(where.values()):
+                parsed.rejected.append({"line": line, "reason": f"列の数が足りません（{max(where.values()) + 1}列必要です）"})
                 continue
             values = {c: record[i].strip() if c != "qr_payload" else record[i] for c, i in where.items()}
             values["store_id"] = values["store_id"].upper()
