@@ -105,8 +105,10 @@ def plan_session(ctx: Ctx) -> Any:
 @staff_route(bp, "/sessions/list", roles=READ)
 def list_sessions(ctx: Ctx) -> Any:
     rules = get_deps().settings.sessions
+    # Without a range: the season; with only one end, the other is the season's (or that same day).
     first = _day(ctx, "from", rules.session_period_start)
-    last = _day(ctx, "to", rules.session_period_end)
+    last = _day(ctx, "to", max(rules.session_period_end, first))
+    first = min(first, last) if not ctx.query("from") else first
     return json_response(service.list_sessions(get_deps(), first, last))
 
 

@@ -48,6 +48,9 @@ def test_a_coordinator_plans_a_session_and_it_is_listed(api):
     assert rows[0]["area_name"] == "石巻市" and rows[0]["venue"] == "石巻市中央公民館"
     code, rows = api.call("GET", "/sessions/list", as_="coordinator")
     assert code == 200 and [r["session_id"] for r in rows] == ["SS000001", "SS000002"]
+    assert [r["session_id"] for r in api.call("GET", "/sessions/list?from=2025-07-01", as_="admin")[1]] == ["SS000002"]
+    assert [r["session_id"] for r in api.call("GET", "/sessions/list?to=2025-06-30", as_="admin")[1]] == ["SS000001"]
+    assert api.call("GET", "/sessions/list?from=2027-01-01", as_="admin") == (200, [])
     code, detail = api.call("GET", "/sessions/SS000002", as_="prefecture", headers=PLANNING)
     assert code == 200 and detail["venue"] == "青葉区中央市民センター" and detail["region"] == "仙台"
     assert detail["created_by"] == "admin" and detail["version"] == 1 and detail["surveys"] == []
