@@ -6,7 +6,7 @@ import functools
 from dataclasses import dataclass
 
 from chalicelib.adapters.keys import KeyStore
-from chalicelib.applications.repository import ApplicationRepository, DynamoApplicationRepository, ItemTable
+from chalicelib.applications.repository import ApplicationRepository, DynamoApplicationRepository
 from chalicelib.audit.log import AuditLog
 from chalicelib.mail.outbox import MailSender, Outbox
 from chalicelib.mail.ses import SesSender
@@ -18,9 +18,7 @@ from chalicelib.stores.repository import DynamoStoreRepository, StoreRepository
 @dataclass
 class Deps:
     settings: Settings
-    applications: ItemTable
     application_repository: ApplicationRepository
-    stores: ItemTable
     store_repository: StoreRepository
     session_repository: SessionRepository
     keys: KeyStore
@@ -32,9 +30,7 @@ class Deps:
 def build(settings: Settings) -> Deps:
     return Deps(
         settings=settings,
-        applications=ItemTable(settings.tables.applications_table, "application_id", "submitted_at"),
         application_repository=DynamoApplicationRepository(settings.tables.applications_table),
-        stores=ItemTable(settings.tables.stores_table, "store_id", "store_id"),
         store_repository=DynamoStoreRepository(settings.tables.stores_table),
         session_repository=DynamoSessionRepository(settings.tables.sessions_table),
         keys=KeyStore(settings.tables.keys_table),

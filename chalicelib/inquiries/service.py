@@ -62,7 +62,7 @@ def _load(p: InquiryPorts, inquiry_id: str) -> dict[str, Any]:
 
 
 def _check_store(deps: Deps, store_id: str | None) -> None:
-    if store_id and not deps.stores.get(store_id):
+    if store_id and not deps.store_repository.get(store_id):
         raise InvalidInput("入力内容を確認してください", {"store_id": "この店舗IDは登録されていません"})
 
 
