@@ -27,8 +27,15 @@ function parse(q, text) {
   return out;
 }
 
+// One token per paper sheet: a double submit (Enter pressed twice, a retry after a lost answer) stores it once.
+function sheetToken() {
+  var a = new Uint8Array(16);
+  window.crypto.getRandomValues(a);
+  return Array.prototype.map.call(a, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+}
+
 export function surveyEntry(s) {
-  var entered = 0;
+  var entered = 0, token = sheetToken();
   var inputs = {}, chips = {};
   var errors = h("div", { id: "survey-errors" });
   var counter = h("p", { "class": "counter", id: "survey-counter", "aria-live": "polite", text: "この画面で入力した枚数：0枚" });
@@ -87,6 +94,7 @@ export function surveyEntry(s) {
       else b[q.key] = codes.length ? codes[0] : "";
     });
     b.needs = inputs.needs.value.trim();
+    b.client_token = token;
     return b;
   }
 
@@ -97,6 +105,7 @@ export function surveyEntry(s) {
       return api("sessions/" + encodeURIComponent(s.session_id) + "/surveys", { method: "POST", body: body() }).then(function () {
         button.disabled = false;
         entered += 1;
+        token = sheetToken();
         counter.textContent = "この画面で入力した枚数：" + entered + "枚";
         setFlash("ok", entered + "枚目のアンケートを登録しました。次の用紙をどうぞ。");
         reset();

@@ -9,6 +9,10 @@ var SESSION = document.body.getAttribute("data-session");
 var ROOT = location.pathname.slice(0, location.pathname.lastIndexOf("/sessions/") + 1);
 var SAT_WORDS = { 1: "不満", 2: "やや不満", 3: "ふつう", 4: "やや満足", 5: "満足" };
 var FIELDS = ["age_band", "purposes", "could_do", "satisfaction", "needs"];
+// One token for this form: a double tap or a retry after a lost answer stores the answer once.
+var TOKEN = Array.prototype.map.call(window.crypto.getRandomValues(new Uint8Array(16)), function (b) {
+  return ("0" + b.toString(16)).slice(-2);
+}).join("");
 
 function $(id) { return document.getElementById(id); }
 function el(tag, attrs, text) {
@@ -62,7 +66,8 @@ function send(e) {
   var sat = picked("satisfaction");
   var body = {
     age_band: picked("age_band")[0] || "", purposes: picked("purposes"), could_do: picked("could_do"),
-    satisfaction: sat.length ? Number(sat[0]) : null, needs: $("needs").value.trim(), website: $("website").value
+    satisfaction: sat.length ? Number(sat[0]) : null, needs: $("needs").value.trim(), website: $("website").value,
+    client_token: TOKEN
   };
   var button = $("send");
   button.disabled = true;
