@@ -114,6 +114,12 @@ def console_settlements(ctx: Ctx) -> Any:
     return _page("settlements")
 
 
+# The store kit register (static/console-kit-register.js; docs/store-kit.md).
+@public_route(bp, "/console/kit-register")
+def console_kit_register(ctx: Ctx) -> Any:
+    return _page("kit-register")
+
+
 # The consultation sessions (相談会) are a page of their own for the coordinator (templates/console_sessions.html,
 # static/console-sessions*.js), like the call center's; the prefecture reads its coverage and report.
 def _sessions_page(page: str, item: str = "") -> Response:

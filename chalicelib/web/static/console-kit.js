@@ -101,6 +101,8 @@ export function buildHeader() {
   if (hasRole(READ_INQUIRIES)) items.push(["inquiries", "/inquiries", "問い合わせ"]);
   // So are the consultation sessions (templates/console_sessions.html: pages sessions, session, coverage, report).
   if (hasRole(READ_SESSIONS)) items.push(["sessions", "/sessions", "相談会"]);
+  // The store kit register (console-kit-register.js): screeners and admins work, the prefecture reads.
+  if (hasRole(["screener", "admin", "prefecture"])) items.push(["kit-register", "/kit-register", "店舗キット"]);
   if (hasRole(["admin"])) items.push(["audit", "/audit", "監査ログ"]);
   if (me.stage === "local" && hasRole(OPERATOR)) items.push(["mail", "/mail", "送信メール"]);
   items.forEach(function (it) {

@@ -9,6 +9,7 @@ import "./console-stores.js";
 import "./console-audit.js";
 import "./console-usage.js";
 import "./console-settlements.js";
+import "./console-kit-register.js";
 
 // ---- start ----
 function start() {
