@@ -24,6 +24,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
 PLANNING_NOW = "2025-06-02T10:00:00+09:00"
 SURVEY_DAY = "2025-06-28T15:00:00+09:00"
+MANUAL = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 SHIROISHI, WAKABAYASHI, KESENNUMA, OSAKI = "042064", "041033", "042056", "042153"
 #: A spread of the season over other areas (the board's picture): Sendai's wards and towns crowd August.
 SEASON = [("041017", "2025-08-02"), ("041025", "2025-08-09"), ("041041", "2025-08-16"), ("041050", "2025-08-23"),
@@ -125,6 +126,16 @@ def test_planning_form_field_errors_list_and_coverage_board(page: Any, stack: St
     expect(page.locator("#cancelled-note")).to_contain_text("会場の改修工事のため")
     expect(page.locator("#cancel-card")).to_have_count(0)
 
+    # The installation manual: a file that is not a PDF is refused at its field; a PDF becomes the public one.
+    page.goto(f"{stack.base}/console/sessions?month=2025-07")
+    page.set_input_files("#m-file", files=[{"name": "memo.txt", "mimeType": "text/plain", "buffer": b"not a pdf"}])
+    page.click("#manual-upload")
+    expect(page.locator("#m-file-err")).to_have_text("PDF ファイルを選んでください")
+    page.set_input_files("#m-file", files=[{"name": "tebiki.pdf", "mimeType": "application/pdf", "buffer": MANUAL}])
+    page.click("#manual-upload")
+    expect(page.locator("#flash")).to_contain_text(re.compile(r"手引きの第\d+版を公開しました"))
+    expect(page.locator("#manual-latest")).to_contain_text("tebiki.pdf")
+
     # More of the season's plan (not 若林区 yet), then the board: tiles by state (words and marks, not
     # color alone) and the month x region grid.
     _plan(stack, OSAKI, "2025-07-19", "2025-06-20", "大崎市民会館")
@@ -177,6 +188,11 @@ def test_public_page_at_phone_size_shows_only_announced_sessions(browser: Any, s
     status, answer = stack.request("POST", f"/sessions/{cancelled}/cancel", {"reason": "会場の都合", "version": 1},
                                    token="coordinator", headers={"X-Miyapo-Now": PLANNING_NOW})
     assert status == 200, answer
+    status, _ = stack.request_bytes("POST", "/sessions/manuals?filename=manual.pdf", MANUAL, token="coordinator",
+                                    headers={"Content-Type": "application/pdf"})
+    assert status == 201
+    status, pdf = stack.request_bytes("GET", "/sessions/manual.pdf")
+    assert status == 200 and pdf == MANUAL
     for phone in open_page(browser, width=375, extra_http_headers={"X-Miyapo-Now": "2025-06-10T09:00:00+09:00"}):
         phone.set_viewport_size({"width": 375, "height": 812})
         phone.goto(f"{stack.base}/sessions")
@@ -186,6 +202,7 @@ def test_public_page_at_phone_size_shows_only_announced_sessions(browser: Any, s
         expect(phone.locator(f"li.session#{cancelled}")).to_contain_text("中止")
         expect(phone.locator(f"li.session#{cancelled} a.button")).to_have_count(0)
         expect(phone.locator(".bring")).to_contain_text("マイナンバーカード")
+        expect(phone.locator("#manual-link")).to_have_attribute("href", "sessions/manual.pdf")
         expect(phone.locator("#call-center")).to_have_attribute("href", re.compile(r"^tel:\d+"))
         size = phone.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
         assert size >= 18, size

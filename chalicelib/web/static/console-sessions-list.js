@@ -3,6 +3,7 @@ import { api, h } from "./client.js";
 import { PAGES, link, q, render, setFlash } from "./console-kit.js";
 import { headRow, numCell, shiftMonth } from "./console-forms.js";
 import { planningForm } from "./console-sessions-form.js";
+import { manualCard } from "./console-sessions-manual.js";
 import { SESSIONS, WEEK, areaName, canWrite, dayLabel, jst, monthBounds, regionOf, statusBadge, statusLabel, tabs, thisMonth, validMonth, whenLabel } from "./console-sessions-kit.js";
 
 function monthTitle(month) { return month.slice(0, 4) + "年" + Number(month.slice(5, 7)) + "月"; }
@@ -92,14 +93,14 @@ PAGES.sessions = function () {
         h("div", null,
           h("section", { "class": "card", "aria-labelledby": "cal-h" }, h("h2", { id: "cal-h", text: "カレンダー" }), calendar(month, items)),
           h("section", { "class": "card", "aria-labelledby": "list-h" }, h("h2", { id: "list-h", text: "一覧" }), table(items))),
-        canWrite() ? h("section", { "class": "card", id: "plan-card", "aria-labelledby": "plan-h" },
+        canWrite() ? h("div", null, h("section", { "class": "card", id: "plan-card", "aria-labelledby": "plan-h" },
           h("h2", { id: "plan-h", text: "新しい相談会を計画" }),
           planningForm(null, function (id) {
             return api("sessions/" + encodeURIComponent(id)).then(function (s) {
               var m = jst(s.starts_at).date.slice(0, 7);
               return go(m).then(function () { setFlash("ok", id + " を登録しました（" + whenLabel(s.starts_at, s.ends_at) + " " + (s.area_name || areaName(s.area_code)) + "）。"); });
             });
-          })) : null));
+          })), manualCard()) : manualCard()));
   });
 };
 
