@@ -210,6 +210,11 @@ def test_public_page_at_phone_size_shows_only_announced_sessions(browser: Any, s
         tap = phone.locator(f"li.session#{shown} a.button").bounding_box()
         assert tap and tap["height"] >= 44, tap
         screenshot(phone, "sessions-public-phone.png")
+        # Printable: on paper the buttons go, the page's address stays.
+        phone.emulate_media(media="print")
+        expect(phone.locator(f"li.session#{shown} .flyer")).to_be_hidden()
+        expect(phone.locator(".url")).to_contain_text("/sessions")
+        phone.emulate_media(media="screen")
     # Server-rendered: the same without JavaScript; and at 6/20 the later session appears.
     for plain in open_page(browser, width=375, java_script_enabled=False,
                            extra_http_headers={"X-Miyapo-Now": "2025-06-20T09:00:00+09:00"}):

@@ -20,16 +20,16 @@ function calendar(month, items) {
     var p = jst(s.starts_at);
     if (p) (byDay[p.date] = byDay[p.date] || []).push(s);
   });
-  var grid = h("div", { "class": "calendar", id: "calendar", role: "grid", "aria-label": monthTitle(month) + "の相談会" });
+  var grid = h("div", { "class": "calendar", id: "calendar", role: "table", "aria-label": monthTitle(month) + "の相談会" });
   var head = h("div", { "class": "cal-row cal-head", role: "row" });
   WEEK.forEach(function (d, i) { head.appendChild(h("div", { role: "columnheader", "class": i === 0 ? "sun" : i === 6 ? "sat" : null, text: d })); });
   grid.appendChild(head);
   var row = h("div", { "class": "cal-row", role: "row" });
-  for (var i = 0; i < b.firstDay; i++) row.appendChild(h("div", { "class": "cal-cell empty", role: "gridcell" }));
+  for (var i = 0; i < b.firstDay; i++) row.appendChild(h("div", { "class": "cal-cell empty", role: "cell" }));
   for (var d = 1; d <= b.days; d++) {
     var date = month + "-" + (d < 10 ? "0" : "") + d;
     var today = byDay[date] || [];
-    var cell = h("div", { "class": "cal-cell" + (today.length ? " has" : ""), role: "gridcell", "data-date": date },
+    var cell = h("div", { "class": "cal-cell" + (today.length ? " has" : ""), role: "cell", "data-date": date },
       h("span", { "class": "cal-day", text: String(d) }),
       today.map(function (s) {
         var p = jst(s.starts_at);
@@ -42,7 +42,7 @@ function calendar(month, items) {
     if ((b.firstDay + d) % 7 === 0) { grid.appendChild(row); row = h("div", { "class": "cal-row", role: "row" }); }
   }
   if (row.childNodes.length) {
-    while (row.childNodes.length < 7) row.appendChild(h("div", { "class": "cal-cell empty", role: "gridcell" }));
+    while (row.childNodes.length < 7) row.appendChild(h("div", { "class": "cal-cell empty", role: "cell" }));
     grid.appendChild(row);
   }
   return grid;
