@@ -70,7 +70,7 @@ def _session(s: Any) -> str:
         parts.append(f"<dt>協力</dt><dd>{_e(partner)}</dd>")
     capacity = _get(s, "capacity")
     if capacity and not cancelled:
-        parts.append(f"<dt>定員</dt><dd>{_e(capacity)}人（当日先着順）</dd>")
+        parts.append(f"<dt>定員</dt><dd>{_e(capacity)}名（先着順）</dd>")
     parts.append("</dl>")
     if not cancelled:
         parts.append(f'<p class="flyer"><a class="button" href="sessions/{_e(sid)}/flyer.pdf">'
