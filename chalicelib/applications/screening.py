@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
+from chalicelib.applications.terms import CHECKLIST_EXCLUDED_GOODS
 from chalicelib.errors import InvalidInput
 from chalicelib.kernel.input_errors import field_errors
 
@@ -19,7 +20,8 @@ CHECKLIST: dict[str, str] = {
     "antisocial": "暴力団等反社会的勢力との関係がない（宮城県暴力団排除条例第2条）",
     "adult_business": "風営法第2条第5項の性風俗関連特殊営業に該当しない",
     "in_prefecture": "宮城県内に所在する施設である",
-    "excluded_goods": "換金性の高いもの（有価証券・商品券・切手・印紙・プリペイドカード等）及びたばこを対象外とする",
+    # The specification's list, word for word (applications/terms.py), as the form's pledge has it.
+    "excluded_goods": CHECKLIST_EXCLUDED_GOODS,
     "other": "その他、県が本事業の趣旨から適当でないと認める事情がない",
 }
 
