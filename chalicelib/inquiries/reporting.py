@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from chalicelib.adapters.dynamo import Tx
 from chalicelib.audit.log import SYSTEM, Actor, entry
 from chalicelib.auth.roles import Principal
 from chalicelib.deps import Deps
@@ -73,7 +72,7 @@ def _deliver_daily(deps: Deps, p: InquiryPorts, delivery_day: date, days: list[d
     subject, body = mails.daily_report(report, files)
     mail = Mail(f"{DAILY_MAIL}{delivery_day.isoformat()}", deps.settings.mail.prefecture_mailbox, subject, body,
                 "inquiry-daily-report")
-    tx = Tx()
+    tx = p.inquiries.new_tx()  # the marks, the mails and the audit entry: all or none
     p.marks.claim_in(tx, "daily", delivery_day.isoformat(), {
         "days": [d.isoformat() for d in days], "total": report.total, "files": [f"{base}.csv", f"{base}.xlsx"],
         "at": stamp(now)})
@@ -147,7 +146,7 @@ def _deliver_monthly(deps: Deps, p: InquiryPorts, month: str, now: datetime) -> 
     sent = [Mail(f"{MONTHLY_MAIL}{month}#prefecture", deps.settings.mail.prefecture_mailbox, subject, body,
                  "inquiry-monthly-report"),
             Mail(f"{MONTHLY_MAIL}{month}#staff", deps.settings.mail.staff_mailbox, subject, body, "inquiry-monthly-report")]
-    tx = Tx()
+    tx = p.inquiries.new_tx()
     p.marks.claim_in(tx, "monthly", month, {"total": summary.total, "files": [f"{base}.csv", f"{base}.xlsx"],
                                             "at": stamp(now)})
     for mail in sent:
