@@ -17,6 +17,7 @@ import pytest
 
 from tests.e2e.browser_support import launch_browser, open_page, playwright_expect, screenshot
 from tests.e2e.conftest import Stack
+from tests.factories import remember
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -60,6 +61,7 @@ def _application(email: str, account_number: str) -> dict[str, Any]:
 
 def _submit(stack: Stack, account_number: str) -> tuple[str, dict[str, Any]]:
     body = _application(f"e2e-refer-{uuid.uuid4().hex[:10]}@example.com", account_number)
+    remember(body)  # checked against every log line of the suite (tests/zz_last)
     status, created = stack.request("POST", "/applications", body=body)
     assert status == 201 and isinstance(created, dict), created
     return created["application_id"], body
