@@ -121,7 +121,10 @@ def test_refer_judge_as_the_prefecture_and_complete(screener: Any, prefecture: A
     assert len(judged) == 1 and judged[0]["destinations"]["ToAddresses"] == ["staff@example.jp"]
 
     # Back in the screener's queue, marked; completing against the judgement needs a reason.
-    screener.goto(f"{stack.base}/console?status=judged")
+    screener.goto(f"{stack.base}/console")
+    expect(screener.locator("#judged-waiting")).to_contain_text("県の判断が記録された申込")
+    screener.click("#judged-waiting a")
+    screener.wait_for_url(re.compile(r"/console\?status=judged$"))
     row = screener.locator(f"tr[data-application='{application_id}']")
     expect(row.locator("[data-judgement=reject]")).to_contain_text("不承認とすべき")
     row.locator("a").first.click()

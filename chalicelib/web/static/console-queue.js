@@ -17,7 +17,17 @@ PAGES.queue = function () {
   if (flagged) apiParams.set("flagged", "1");
   if (q("cursor")) apiParams.set("cursor", q("cursor"));
 
-  return api("applications?" + apiParams.toString()).then(function (data) {
+  // Screeners waiting in 審査待ち also see when the prefecture has answered referrals (their own tab).
+  var judgedWaiting = status === "submitted" && hasRole(["screener"])
+    ? api("applications?status=judged&limit=50").catch(function () { return null; }) : Promise.resolve(null);
+
+  return Promise.all([api("applications?" + apiParams.toString()), judgedWaiting]).then(function (answers) {
+    var data = answers[0];
+    var judged = answers[1];
+    var judgedNote = judged && judged.items.length ? h("p", { "class": "flags", id: "judged-waiting", role: "status",
+      style: "border:1px solid #b9c8d6;background:#eef4fa;padding:8px 12px;border-radius:4px" },
+      "県の判断が記録された申込が " + judged.items.length + (judged.next_cursor ? " 件以上" : " 件") + " あります。 ",
+      h("a", { href: link("", { status: "judged" }), text: "「県の判断あり」を開く" })) : null;
     var tabs = h("ul", { "class": "tabs", "aria-label": "申込の状態" });
     APP_STATUSES.forEach(function (s) {
       tabs.appendChild(h("li", null, h("a", { href: link("", { status: s[0], municipality: municipality, flagged: flagged ? "1" : "" }),
@@ -70,7 +80,7 @@ PAGES.queue = function () {
       : "県に判断を照会している申込です。県の判断が記録されると「県の判断あり」に移ります。" })
       : status === "judged" ? h("p", { "class": "hint", id: "judged-intro", text: "県の判断が記録された申込です。判断を踏まえて判定を完了してください。" })
       : null;
-    render(h("h1", { text: title }), tabs, intro, filters,
+    render(h("h1", { text: title }), judgedNote, tabs, intro, filters,
       h("section", { "class": "card", "aria-label": label + "の申込" },
         h("p", { "class": "muted", style: "margin-top:0", text: label + ": このページに " + data.items.length + " 件" }),
         body, pager(data.next_cursor, params, "")));
