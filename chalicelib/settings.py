@@ -49,6 +49,7 @@ class Tables(Group):
     inquiries_table: str
     sessions_table: str
     storekit_table: str
+    storeimports_table: str
 
 
 class Buckets(Group):

@@ -99,6 +99,10 @@ TABLES: tuple[TableSpec, ...] = (
         "storekit", "STOREKIT_TABLE", pk="pk",
         indexes=(Index("by_kind", "kind", "created_at"),), personal_data=True,
     ),
+    # Carried-over stores (chalicelib/stores/carried_over_repository.py): pk `import#SI000001` is an
+    # upload of the prefecture's list of last year's stores, its rows and their preview; pk
+    # `digest#<sha256>` points the same file uploaded again at its import.
+    TableSpec("storeimports", "STOREIMPORTS_TABLE", pk="pk", personal_data=True),
 )
 
 
