@@ -7,6 +7,7 @@ a day's log is the month partition of `by_month` with the day as received_at pre
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters import aws
-from chalicelib.adapters.dynamo import MemoryTx, Transaction, Tx, _clean, plain, query_all
+from chalicelib.adapters.dynamo import MemoryTx, Transaction, Tx, _clean, conflict_on_condition, plain, query_all
 from chalicelib.adapters.files import FileStore
 from chalicelib.deps import Deps
 from chalicelib.errors import Conflict
@@ -253,15 +254,12 @@ class ReportMarks:
     def _move(self, name: str, day: date, *, earlier: bool) -> None:
         """Set a watermark to `day` if it is unset or `day` moves it the given way (never backwards)."""
         op = "<" if earlier else ">"
-        try:
+        with contextlib.suppress(Conflict), conflict_on_condition():  # already further: nothing to move
             aws.table(self.table_name).update_item(
                 Key={"pk": self.PK, "sk": name}, UpdateExpression="SET #d = :d",
                 ConditionExpression=f"attribute_not_exists(#d) OR :d {op} #d",
                 ExpressionAttributeNames={"#d": "day"}, ExpressionAttributeValues={":d": day.isoformat()},
             )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
 
     def note_reportable(self, received_day: date) -> None:
         """Reports start with the earliest day an inquiry was logged for."""

@@ -54,16 +54,6 @@ def usage_store(kind: str, real_deps: Any) -> Any:
     return usage_store_of(real_deps) if kind == "dynamo" else InMemoryUsageStore()
 
 
-def seed_store(repo: Any, item: dict[str, Any]) -> None:
-    """A store as the stores area keeps it (the repositories only read and mark stores)."""
-    if hasattr(repo, "stores"):
-        repo.stores[item["store_id"]] = dict(item)
-        return
-    from chalicelib.adapters import aws
-
-    aws.table(repo.stores_table).put_item(Item=item)
-
-
 @pytest.fixture
 def new_tx(kind: str, request: pytest.FixtureRequest) -> Any:
     """A transaction of the same kind (a repository's, as the services stage them)."""
