@@ -91,6 +91,12 @@ class SettlementStore(Protocol):
     def confirm_ceiling_in(self, tx: Transaction, month: str, store_id: str, item: dict[str, Any]) -> None: ...
     def ceiling_confirmations(self, month: str) -> dict[str, int]: ...
 
+    # what the call center reads of one store (chalicelib/stores/help.py)
+    def store_rounds(self, store_id: str) -> list[dict[str, Any]]:
+        """Per round, newest first: `{"round": item, "line": the store's line or None, "returned": its
+        returned transfer or None}` (a few GetItems per round: grows with months, not with stores)."""
+        ...
+
     # the port usage talks to (chalicelib.usage.repository.SettledMonths)
     def frozen_months(self, months: Iterable[str]) -> set[str]: ...
     def add_late_usage(self, import_id: str, late: list[tuple[str, str, int]], now: datetime) -> None: ...
@@ -224,6 +230,20 @@ class DynamoSettlementStore:
 
     def ceiling_confirmations(self, month: str) -> dict[str, int]:
         return {i["store_id"]: int(i["amount"]) for i in self._partition(f"ceiling#{month}")}
+
+    def store_rounds(self, store_id: str) -> list[dict[str, Any]]:
+        table = self._table()
+        found = []
+        for month in reversed([str(m["sk"]) for m in self._partition(ROUND_INDEX, consistent=False)]):
+            item = self.get_round(month)
+            if item is None:
+                continue
+            line = table.get_item(Key={"pk": _round_pk(month), "sk": f"{_line_prefix(int(item['version']))}{store_id}"},
+                                  ConsistentRead=True).get("Item")
+            returned = table.get_item(Key={"pk": f"returns#{month}", "sk": store_id}, ConsistentRead=True).get("Item")
+            found.append({"round": item, "line": plain(line) if line else None,
+                          "returned": plain(returned) if returned else None})
+        return found
 
     def frozen_months(self, months: Iterable[str]) -> set[str]:
         frozen = set()
@@ -372,6 +392,18 @@ class InMemorySettlementStore:
 
     def ceiling_confirmations(self, month: str) -> dict[str, int]:
         return {i["store_id"]: int(i["amount"]) for i in self._partition(f"ceiling#{month}")}
+
+    def store_rounds(self, store_id: str) -> list[dict[str, Any]]:
+        found = []
+        for month in reversed([m["sk"] for m in self._partition(ROUND_INDEX)]):
+            item = self.get_round(month)
+            if item is None:
+                continue
+            line = self._get(_round_pk(month), f"{_line_prefix(int(item['version']))}{store_id}")
+            returned = self._get(f"returns#{month}", store_id)
+            found.append({"round": item, "line": dict(line) if line else None,
+                          "returned": dict(returned) if returned else None})
+        return found
 
     def frozen_months(self, months: Iterable[str]) -> set[str]:
         return {m for m in months if (self.get_round(m) or {}).get("status") in FROZEN}
