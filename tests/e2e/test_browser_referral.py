@@ -184,5 +184,8 @@ def test_a_second_version_highlights_what_changed(screener: Any, stack: Stack) -
     assert screener.locator("[data-changed=address] del").evaluate(
         "el => getComputedStyle(el).textDecorationLine") == "line-through"
     expect(screener.locator("[data-changed=store_name]")).to_have_count(0)
+    bank = screener.locator("#bank-changes [data-changed='bank.account_number']")
+    expect(bank.locator("del")).to_have_text("****789")
+    expect(bank.locator("ins")).to_have_text("****000")
     assert "3456000" not in screener.content() and "3456789" not in screener.content()
     screenshot(screener, "console-application-changes.png")

@@ -47,6 +47,17 @@ function changesCard(a) {
   return section;
 }
 
+// The account block is shared with the store screen; a resubmission's bank changes are marked beneath it.
+function bankChanges(changes) {
+  var bank = changes.filter(function (c) { return c.field.indexOf("bank.") === 0; });
+  if (!bank.length) return null;
+  return h("section", { "class": "card", id: "bank-changes", "aria-labelledby": "bank-changes-h" },
+    h("h2", { id: "bank-changes-h", text: "振込口座の変更点" }),
+    fieldList(bank.map(function (c) {
+      return [c.label, h("span", null, diffValue(c), c.masked ? h("span", { "class": "hint", text: "（一部を伏せて表示）" }) : null)];
+    })));
+}
+
 function referralsCard(a) {
   var list = a.referrals || [];
   if (!list.length) return null;
@@ -129,7 +140,8 @@ PAGES.application = function () {
       referralsCard(a),
       h("div", { "class": "grid2" },
         h("div", null, summary, store, decl),
-        h("div", null, place, bankBlock(a.bank, "applications/" + encodeURIComponent(id) + "/bank-account"))),
+        h("div", null, place, bankBlock(a.bank, "applications/" + encodeURIComponent(id) + "/bank-account"),
+          bankChanges(a.changes || []))),
       a.status === "referred" && hasRole(["prefecture"]) ? judgementForm(a) : null,
       decisionForm(a),
       history(a.decisions || [], (a.checklist || []).length));
