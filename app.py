@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Chalice, ConvertToMiddleware, Cron, Rate
 from chalice.app import CloudWatchEvent
@@ -28,7 +28,12 @@ from chalicelib.routes import (
 from chalicelib.web.authorizer import auth_bp
 from chalicelib.web.middleware import http_middleware
 
-usage_events = lazy_module("chalicelib.usage.events")
+# Services: type checkers and editors follow the imports; at run time each module is imported on first
+# use (kernel/lazy.py: one cold start does not import every area; thread-safe).
+if TYPE_CHECKING:
+    from chalicelib.usage import events as usage_events
+else:
+    usage_events = lazy_module("chalicelib.usage.events")
 
 app = Chalice(app_name="miyapo-ops", configure_logs=False)
 # Uploads (CP932 CSV, the sessions' manual PDF) and downloads (transfer file, XLSX, flyers) pass through API Gateway as bytes.
