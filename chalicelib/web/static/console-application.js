@@ -174,7 +174,9 @@ export function decisionForm(a) {
   if (!canDecide) {
     append(section, h("p", { "class": "muted", id: "decide-note", text: a.status === "approved" || a.status === "rejected"
       ? "この申込は判定済みです。"
-      : a.status === "referred" ? "県に照会中です。県の判断が記録されると、審査キューの「県の判断あり」に戻ります。"
+      : a.status === "referred" ? (hasRole(["prefecture"]) ? "県の判断を記録すると、事務局の審査担当者が判定を完了します。"
+        : "県に照会中です。県の判断が記録されると、審査キューの「県の判断あり」に戻ります。")
+      : a.status === "judged" ? "県の判断が記録されています。事務局の審査担当者が判定を完了します。"
       : "判定は審査担当者のみ行えます。" }));
     return section;
   }
