@@ -22,6 +22,7 @@ from chalicelib.routes import (
     session_reports,
     sessions,
     settlement,
+    store_changes,
     store_kit,
     stores,
 )
@@ -46,7 +47,8 @@ app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_s
 app.register_middleware(http_middleware, "http")
 
 for blueprint in (auth_bp, public.bp, screening.bp, ops.bp, console.bp, local_oauth.bp, settlement.bp, inquiries.bp,
-                  stores.bp, sessions.bp, session_reports.bp, store_kit.bp):
+                  stores.bp, sessions.bp, session_reports.bp, store_kit.bp,
+                  store_changes.bp):
     app.register_blueprint(blueprint)
 
 

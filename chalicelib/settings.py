@@ -50,6 +50,7 @@ class Tables(Group):
     sessions_table: str
     storekit_table: str
     storeimports_table: str
+    storechanges_table: str
 
 
 class Buckets(Group):

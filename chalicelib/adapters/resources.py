@@ -103,6 +103,13 @@ TABLES: tuple[TableSpec, ...] = (
     # upload of the prefecture's list of last year's stores, its rows and their preview; pk
     # `digest#<sha256>` points the same file uploaded again at its import.
     TableSpec("storeimports", "STOREIMPORTS_TABLE", pk="pk", personal_data=True),
+    # Store change requests (chalicelib/stores/change_repository.py): one item per request, its changes,
+    # the values they replace and its history; a store's requests newest first, the open ones by status.
+    TableSpec(
+        "storechanges", "STORECHANGES_TABLE", pk="request_id",
+        indexes=(Index("by_store", "store_id", "created_at"), Index("by_status", "status", "created_at")),
+        personal_data=True,
+    ),
 )
 
 

@@ -17,8 +17,10 @@ from chalicelib.web.http import Ctx, html_response, json_response, public_route,
 # Services: type checkers and editors follow the imports; at run time each module is imported on first
 # use (kernel/lazy.py: one cold start does not import every area; thread-safe).
 if TYPE_CHECKING:
+    from chalicelib.stores import help as store_help
     from chalicelib.stores import service as stores
 else:
+    store_help = lazy_module("chalicelib.stores.help")
     stores = lazy_module("chalicelib.stores.service")
 
 bp = Blueprint(__name__)
@@ -28,10 +30,29 @@ READ_STORES = {Role.SCREENER, Role.ACCOUNTANT, Role.AGENT, Role.COORDINATOR, Rol
 STORE_STATUSES = {"active", "suspended", "withdrawn"}
 
 
+#: Who may read a store's payments (the call center answers stores' questions about them).
+READ_PAYMENTS = {Role.AGENT, Role.ACCOUNTANT, Role.SCREENER, Role.ADMIN, Role.PREFECTURE}
+
+
 @staff_route(bp, "/stores", roles=READ_STORES)
 def list_stores(ctx: Ctx) -> Any:
+    """A page of one status, or with `?q=` a search by store id, phone, or part of the name or kana."""
+    query = ctx.query("q")
+    if query is not None:
+        status = status_query(ctx, STORE_STATUSES, "active") if ctx.query("status") else None
+        return json_response(stores.search(get_deps(), query, status, page_limit(ctx)))
     status = status_query(ctx, STORE_STATUSES, "active")
     return json_response(stores.list_page(get_deps(), status, page_limit(ctx), ctx.query("cursor")))
+
+
+@staff_route(bp, "/stores/{store_id}/payments", roles=READ_PAYMENTS)
+def store_payments(ctx: Ctx, store_id: str) -> Any:
+    return json_response(store_help.payments(get_deps(), store_id))
+
+
+@staff_route(bp, "/stores/{store_id}/overview", roles=READ_PAYMENTS)
+def store_overview(ctx: Ctx, store_id: str) -> Any:
+    return json_response(store_help.overview(get_deps(), ctx.staff, store_id, ctx.now))
 
 
 @staff_route(bp, "/stores/{store_id}", roles=READ_STORES)

@@ -18,8 +18,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from boto3.dynamodb.conditions import Attr, Key
+
 from chalicelib.adapters import aws
-from chalicelib.adapters.dynamo import MemoryTx, Transaction, Tx, batch_get
+from chalicelib.adapters.dynamo import MemoryTx, Transaction, Tx, batch_get, plain
 from chalicelib.applications.repository import ItemTable
 from chalicelib.kernel.cursors import decode_cursor, encode_cursor
 
@@ -32,6 +34,30 @@ class BankChange:
     bank: dict[str, Any]
     changed_by: str
     at: str
+
+
+#: Pages of the status index a name search reads at most (DynamoDB reads up to 1 MB per page).
+SEARCH_PAGES = 20
+
+
+def changed_attributes(fields: dict[str, Any], log_entry: dict[str, Any], bank: BankChange | None,
+                       confirmed_by: str | None) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """What `apply_changes_in` sets and removes (both implementations build it here)."""
+    at = str(log_entry["at"])
+    sets: dict[str, Any] = {**fields, "updated_at": at}
+    remove: tuple[str, ...] = ()
+    if bank is not None:
+        # As change_bank: the new account is paid with 新規コード 2 until a round pays it; a returned
+        # transfer and an earlier dispute no longer apply.
+        sets.update({"bank": bank.bank, "bank_verified": confirmed_by is not None, "bank_changed_pending": True,
+                     "bank_change_id": bank.change_id, "bank_changed_by": bank.changed_by,
+                     "bank_changed_at": bank.at})
+        remove = ("transfer_returned", "bank_change_disputed")
+        if confirmed_by is not None:
+            sets.update({"bank_confirmed_by": confirmed_by, "bank_confirmed_at": at})
+        else:
+            remove += ("bank_confirmed_by", "bank_confirmed_at")
+    return sets, remove
 
 
 class StoreRepository(Protocol):
@@ -65,6 +91,19 @@ class StoreRepository(Protocol):
 
     def change_status(self, tx: Transaction, store_id: str, expected_version: int, status: str, reason: str,
                       at: str) -> None: ...
+
+    def apply_changes_in(self, tx: Transaction, store_id: str, expected_version: int, fields: dict[str, Any],
+                         log_entry: dict[str, Any], bank: BankChange | None = None,
+                         confirmed_by: str | None = None) -> None:
+        """An approved change request: the new `fields` (store name, contact…), `log_entry` appended to
+        the store's `change_log`, and a new bank account as `change_bank` stages it (pending until paid,
+        so the next transfer file carries 新規コード 2), verified at once when `confirmed_by` (a second
+        person) is given. The store must still be at `expected_version`, otherwise a Conflict."""
+        ...
+
+    def search_names(self, status: str, text: str, kana: str, limit: int) -> list[dict[str, Any]]:
+        """Stores of one status whose name contains `text` or whose kana contains `kana`, by store id."""
+        ...
 
     # What settlement (chalicelib.settlement.repository.StoreLedger) and usage
     # (chalicelib.usage.repository.StoreDirectory) ask of the store master.
@@ -128,6 +167,36 @@ class DynamoStoreRepository:
                   "SET #s = :s, status_reason = :r, updated_at = :at, version = version + :one",
                   condition="version = :v", names={"#s": "status"},
                   values={":s": status, ":r": reason, ":at": at, ":one": 1, ":v": expected_version})
+
+    def apply_changes_in(self, tx: Transaction, store_id: str, expected_version: int, fields: dict[str, Any],
+                         log_entry: dict[str, Any], bank: BankChange | None = None,
+                         confirmed_by: str | None = None) -> None:
+        sets, remove = changed_attributes(fields, log_entry, bank, confirmed_by)
+        names = {f"#a{i}": k for i, k in enumerate(sets)}
+        values: dict[str, Any] = {f":a{i}": v for i, v in enumerate(sets.values())}
+        values.update({":log": [log_entry], ":empty": [], ":one": 1, ":v": expected_version})
+        expression = ("SET " + ", ".join(f"#a{i} = :a{i}" for i in range(len(sets)))
+                      + ", change_log = list_append(if_not_exists(change_log, :empty), :log), version = version + :one")
+        if remove:
+            expression += " REMOVE " + ", ".join(remove)
+        tx.update(self.table_name, {"store_id": store_id}, expression, condition="version = :v",
+                  names=names, values=values)
+
+    def search_names(self, status: str, text: str, kana: str, limit: int) -> list[dict[str, Any]]:
+        # A Query on the status index, filtered: the names are read page by page until enough match.
+        condition = Attr("store_name").contains(text)
+        if kana:
+            condition = condition | Attr("store_name_kana").contains(kana)
+        kwargs: dict[str, Any] = {"IndexName": "by_status", "KeyConditionExpression": Key("status").eq(status),
+                                  "FilterExpression": condition}
+        found: list[dict[str, Any]] = []
+        for _ in range(SEARCH_PAGES):
+            page = aws.table(self.table_name).query(**kwargs)
+            found.extend(plain(i) for i in page.get("Items", []))
+            if len(found) >= limit or "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return found[:limit]
 
     def by_ids(self, store_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         return batch_get(self.table_name, "store_id", list(store_ids))
@@ -226,6 +295,23 @@ class InMemoryStoreRepository:
         self._tx(tx).add(
             lambda: self._at_version(store_id, expected_version),
             self._update(store_id, {"status": status, "status_reason": reason, "updated_at": at}))
+
+    def apply_changes_in(self, tx: Transaction, store_id: str, expected_version: int, fields: dict[str, Any],
+                         log_entry: dict[str, Any], bank: BankChange | None = None,
+                         confirmed_by: str | None = None) -> None:
+        sets, remove = changed_attributes(fields, log_entry, bank, confirmed_by)
+
+        def apply() -> None:
+            self._update(store_id, sets, remove)()
+            row = self.rows[store_id]
+            row["change_log"] = [*row.get("change_log", []), copy.deepcopy(log_entry)]
+
+        self._tx(tx).add(lambda: self._at_version(store_id, expected_version), apply)
+
+    def search_names(self, status: str, text: str, kana: str, limit: int) -> list[dict[str, Any]]:
+        ids = sorted(i for i, row in self.rows.items() if row.get("status") == status and (
+            text in str(row.get("store_name", "")) or (kana and kana in str(row.get("store_name_kana", "")))))
+        return [copy.deepcopy(self.rows[i]) for i in ids[:limit]]
 
     def by_ids(self, store_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         return {sid: copy.deepcopy(self.rows[sid]) for sid in sorted(set(store_ids)) if sid in self.rows}

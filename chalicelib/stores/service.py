@@ -5,6 +5,8 @@ Persistence is `deps.store_repository` (stores/repository.py); what each role se
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import datetime
 from typing import Any
 
@@ -15,9 +17,9 @@ from chalicelib.audit.log import Actor, entry
 from chalicelib.auth.roles import Principal
 from chalicelib.deps import Deps
 from chalicelib.errors import Conflict, Forbidden, InvalidInput, NotFound
-from chalicelib.kernel.fingerprints import bank_account_key, fingerprint
+from chalicelib.kernel.fingerprints import bank_account_key, fingerprint, normalise_phone
 from chalicelib.kernel.input_errors import field_errors
-from chalicelib.kernel.kana import to_zengin_name
+from chalicelib.kernel.kana import KanaError, to_katakana_reading, to_zengin_name
 from chalicelib.kernel.masking import mask_account_number
 from chalicelib.mail.outbox import Mail
 from chalicelib.observability import logger
@@ -33,6 +35,48 @@ def _store(deps: Deps, store_id: str) -> dict[str, Any]:
     if not store:
         raise NotFound("店舗が見つかりません", {"store_id": "店舗IDを確認してください"})
     return store
+
+
+def require_store(deps: Deps, store_id: str) -> dict[str, Any]:
+    """The store, or NotFound (for the other store modules: change requests, the call center's help)."""
+    return _store(deps, store_id)
+
+
+SEARCH_STATUSES = ("active", "suspended", "withdrawn")
+_STORE_ID = re.compile(r"^MP\d{6}$")
+
+
+def search(deps: Deps, query: str, status: str | None, limit: int) -> dict[str, Any]:
+    """Stores for a staff search box: by store id (MP000001), by phone (matched through the keyed phone
+    fingerprints of the keys table; no phone is kept in an index in clear) or by a part of the name or
+    its kana. Rows carry no personal data, so nothing is audited; the query itself is never logged."""
+    q = unicodedata.normalize("NFKC", query).strip()
+    if not q or len(q) > 100:
+        raise InvalidInput("入力内容に誤りがあります", {"q": "店舗名・フリガナ・電話番号・店舗IDを100文字以内で入力してください"})
+    repo = deps.store_repository
+    if _STORE_ID.match(q.upper()):
+        store = repo.get(q.upper())
+        found = [store] if store and (status is None or store.get("status") == status) else []
+        return {"items": [views.list_row(s) for s in found], "next_cursor": None, "matched_by": "store_id"}
+    digits = normalise_phone(q)
+    if len(digits) >= 10 and len(digits) == len(q.replace("-", "").replace(" ", "").replace("(", "").replace(")", "")):
+        refs = deps.keys.refs(fingerprint(deps.settings.app_secret, "phone", digits))
+        ids = [r.removeprefix("store#") for r in refs if r.startswith("store#")]
+        # A fingerprint outlives a changed phone: keep the stores whose phone is still this one.
+        found = [s for s in repo.by_ids(ids).values() if normalise_phone(str(s.get("phone", ""))) == digits
+                 and (status is None or s.get("status") == status)]
+        return {"items": [views.list_row(s) for s in sorted(found, key=lambda s: s["store_id"])][:limit],
+                "next_cursor": None, "matched_by": "phone"}
+    try:
+        kana = to_katakana_reading(q)
+    except KanaError:
+        kana = ""
+    rows: list[dict[str, Any]] = []
+    for each in (status,) if status else SEARCH_STATUSES:
+        rows += repo.search_names(each, q, kana, limit - len(rows))
+        if len(rows) >= limit:
+            break
+    return {"items": [views.list_row(s) for s in rows], "next_cursor": None, "matched_by": "name"}
 
 
 def list_page(deps: Deps, status: str, limit: int, cursor: str | None) -> dict[str, Any]:
