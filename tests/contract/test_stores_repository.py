@@ -262,3 +262,65 @@ def test_a_return_is_marked_in_settlements_transaction_all_or_nothing(
     store = stores.get("MP000001")
     assert store is not None
     assert (store["transfer_returned"], store["updated_at"]) == ("2025-06", "2025-07-03T10:00:00+09:00")
+
+
+AT = "2025-07-01T10:00:00+09:00"
+LOG: dict[str, Any] = {"request_id": "CR000001", "at": AT, "fields": ["phone"], "entered_by": "agent",
+       "approved_by": "screener"}
+
+
+def test_approved_changes_apply_at_the_version_read_and_keep_a_change_log(repo: StoreRepository) -> None:
+    given(repo, store_item("MP000001", phone="0223915518"))
+    tx = repo.new_tx()
+    repo.apply_changes_in(tx, "MP000001", 1, {"phone": "0223774410", "address": "仙台市青葉区一番町1-1"}, LOG)
+    tx.commit()
+    store = repo.get("MP000001")
+    assert store is not None
+    assert (store["phone"], store["address"], store["version"], store["updated_at"]) == (
+        "0223774410", "仙台市青葉区一番町1-1", 2, LOG["at"])
+    assert store["change_log"] == [LOG]
+    second = {**LOG, "request_id": "CR000002", "fields": ["store_name"]}
+    tx = repo.new_tx()
+    repo.apply_changes_in(tx, "MP000001", 2, {"store_name": "新店名"}, second)
+    tx.commit()
+    assert [e["request_id"] for e in repo.get("MP000001")["change_log"]] == ["CR000001", "CR000002"]  # type: ignore[index]
+    for stale_version, store_id in ((2, "MP000001"), (1, "MP999999")):
+        tx = repo.new_tx()
+        repo.apply_changes_in(tx, store_id, stale_version, {"store_name": "x"}, LOG)
+        with pytest.raises(Conflict):
+            tx.commit()
+    assert repo.get("MP000001")["store_name"] == "新店名"  # type: ignore[index]
+
+
+def test_a_bank_change_through_a_request_is_pending_for_the_next_file_and_verified_by_the_approver(
+        repo: StoreRepository) -> None:
+    given(repo, store_item("MP000001", transfer_returned="2025-06", bank_change_disputed="x"))
+    bank = {"bank_code": "0125", "branch_code": "100", "account_type": "1", "account_number": "7654321",
+            "holder_kana": "ﾔﾏﾀﾞ ﾀﾛｳ"}
+    tx = repo.new_tx()
+    repo.apply_changes_in(tx, "MP000001", 1, {}, {**LOG, "fields": ["bank"]},
+                          BankChange("BC000009", bank, "agent", AT), confirmed_by="screener")
+    tx.commit()
+    store = repo.get("MP000001")
+    assert store is not None
+    assert store["bank"] == bank
+    assert (store["bank_verified"], store["bank_changed_pending"], store["bank_change_id"], store["bank_changed_by"],
+            store["bank_confirmed_by"]) == (True, True, "BC000009", "agent", "screener")
+    assert "transfer_returned" not in store and "bank_change_disputed" not in store
+    # Without a confirming person it stays unverified, as a staff bank change does.
+    tx = repo.new_tx()
+    repo.apply_changes_in(tx, "MP000001", 2, {}, LOG, BankChange("BC000010", bank, "agent", AT))
+    tx.commit()
+    store = repo.get("MP000001")
+    assert store is not None and store["bank_verified"] is False and "bank_confirmed_by" not in store
+
+
+def test_a_name_search_reads_one_status_by_name_or_kana(repo: StoreRepository) -> None:
+    given(repo, store_item("MP000001", store_name="さくら青果店", store_name_kana="サクラセイカテン"),
+          store_item("MP000002", store_name="もみじ商店", store_name_kana="モミジショウテン"),
+          store_item("MP000003", store_name="さくら書店", store_name_kana="サクラショテン", status="suspended"))
+    assert [s["store_id"] for s in repo.search_names("active", "青果", "", 10)] == ["MP000001"]
+    assert [s["store_id"] for s in repo.search_names("active", "さくら", "サクラ", 10)] == ["MP000001"]
+    assert [s["store_id"] for s in repo.search_names("active", "zz", "ショウテン", 10)] == ["MP000002"]
+    assert [s["store_id"] for s in repo.search_names("suspended", "さくら", "", 10)] == ["MP000003"]
+    assert repo.search_names("active", "なし", "ナシ", 10) == []
