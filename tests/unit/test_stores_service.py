@@ -170,3 +170,22 @@ def test_revealing_the_account_number_is_audited(deps: Any) -> None:
     assert [(a["action"], a["user"]) for a in deps.audit.appended] == [("store.view_bank_account", "alice")]
     with pytest.raises(NotFound):
         service.reveal_bank_account(deps, ALICE, "MP999999", NOW)
+
+
+def test_search_finds_a_store_by_id_name_or_kana_and_refuses_an_empty_query(deps: Any) -> None:
+    repo = deps.store_repository
+    tx = repo.new_tx()
+    repo.create(tx, {"store_id": "MP000002", "status": "suspended", "store_name": "さくら青果店",
+                     "store_name_kana": "サクラセイカテン", "municipality_name": "仙台市青葉区",
+                     "business_category": "小売", "version": 1})
+    tx.commit()
+    deps.store_repository.rows["MP000001"].update({"store_name_kana": "テストショウテン", "municipality_name": "仙台市青葉区",
+                                                   "business_category": "小売"})
+    def ids(q: str, status: str | None = None) -> list[str]:
+        return [r["store_id"] for r in service.search(deps, q, status, 50)["items"]]
+    assert ids("mp000002") == ["MP000002"] and ids("MP000002", "active") == []
+    assert ids("青果") == ["MP000002"] and ids("さくらせいか") == ["MP000002"] and ids("ｻｸﾗ") == ["MP000002"]
+    assert ids("テスト") == ["MP000001"] and ids("てすと", "active") == ["MP000001"]
+    assert ids("青果", "active") == []
+    with pytest.raises(InvalidInput):
+        service.search(deps, "  ", None, 50)
