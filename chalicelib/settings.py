@@ -88,6 +88,8 @@ class SettlementSettings(Group):
     #: System fee charged to the prefecture on the month's point funds.
     fee_rate: Decimal = Decimal("0.005")
     fee_rounding: Literal["down", "half_up", "up"] = "down"
+    #: Points the prefecture plans to issue in the year (docs/SPEC.md §1): the funds ledger and its alerts.
+    planned_points: int = Field(default=443_750_000, gt=0)
     #: Day of the month stores are paid (or the preceding bank business day).
     payment_day: int = Field(default=20, ge=1, le=28)
     #: Bank business days before the payment date by which the round must be approved.

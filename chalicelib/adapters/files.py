@@ -49,6 +49,12 @@ class FileStore:
         return [o["Key"] for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix)
                 for o in page.get("Contents", [])]
 
+    def listing(self, prefix: str) -> list[dict[str, Any]]:
+        """Every object under `prefix`: `{"key", "size", "last_modified"}` (ISO 8601, UTC), in key order."""
+        paginator = aws.client("s3").get_paginator("list_objects_v2")
+        return [{"key": o["Key"], "size": int(o["Size"]), "last_modified": o["LastModified"].isoformat()}
+                for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix) for o in page.get("Contents", [])]
+
     def presigned_post(self, key: str, content_type: str, max_bytes: int, expires_in: int) -> dict[str, Any]:
         """A browser form post that can put exactly `key`, of 1..`max_bytes` bytes, for `expires_in`
         seconds: `{"url", "fields"}` (the file goes last, as the form field `file`).
