@@ -13,6 +13,7 @@ from chalicelib.jobs import registry
 from chalicelib.kernel.lazy import lazy_module
 from chalicelib.observability import logger
 from chalicelib.routes import (
+    carried_over,
     console,
     inquiries,
     local_oauth,
@@ -48,7 +49,7 @@ app.register_middleware(http_middleware, "http")
 
 for blueprint in (auth_bp, public.bp, screening.bp, ops.bp, console.bp, local_oauth.bp, settlement.bp, inquiries.bp,
                   stores.bp, sessions.bp, session_reports.bp, store_kit.bp,
-                  store_changes.bp):
+                  store_changes.bp, carried_over.bp):
     app.register_blueprint(blueprint)
 
 
@@ -103,3 +104,10 @@ def session_coverage_warnings(event: CloudWatchEvent) -> dict[str, Any]:
 @app.schedule(Cron(5, 0, "*", "*", "?", "*"), name="session_announcements")
 def session_announcements(event: CloudWatchEvent) -> dict[str, Any]:
     return registry.run("session-announcements", now_jst())
+
+
+# 06:30 JST (21:30 UTC) every day: stores whose bank or branch left the bank master get one mail each, with
+# the successor the configured table proposes (chalicelib/stores/bank_master.py).
+@app.schedule(Cron(30, 21, "*", "*", "?", "*"), name="bank_master_check")
+def bank_master_check(event: CloudWatchEvent) -> dict[str, Any]:
+    return registry.run("bank-master-check", now_jst())

@@ -190,6 +190,18 @@ PROFILES: tuple[Profile, ...] = (
         reads=("sessions", "stores"), writes=("keys", "outbox"), audit=True, sends_mail=True,
         why="09:05 JST daily: each newly announced session to the participating stores of its area, once",
     ),
+    Profile(
+        "BankMasterCheck", "bank-master-check",
+        # 512 MB: pages every active store (15,000 items in 200-item pages, ~30 MB) and looks each bank and
+        # branch up in the zengin-code data (~8 MB parsed once).
+        memory_mb=512,
+        # 300 s: 75 store pages (~5 s) + a GetItem and a small transaction per store whose bank left the
+        # master (a merger: hundreds at most, ~10 ms each) + the mails sent inline.
+        timeout_s=300,
+        asynchronous=True,
+        reads=("stores",), writes=("outbox",), audit=True, sends_mail=True,
+        why="06:30 JST daily: stores whose bank or branch left the bank master get one mail with the successor",
+    ),
 )
 
 BY_LOGICAL_ID = {p.logical_id: p for p in PROFILES}

@@ -31,6 +31,7 @@ JOB_MODULES = (
     "chalicelib.settlement.jobs",
     "chalicelib.inquiries.jobs",
     "chalicelib.sessions.jobs",
+    "chalicelib.stores.bank_master",
 )
 
 

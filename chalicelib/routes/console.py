@@ -120,6 +120,12 @@ def console_kit_register(ctx: Ctx) -> Any:
     return _page("kit-register")
 
 
+# Carried-over stores: the prefecture's list of last year's stores (static/console-carried-over.js; docs/carried-over.md).
+@public_route(bp, "/console/carried-over")
+def console_carried_over(ctx: Ctx) -> Any:
+    return _page("carried-over")
+
+
 # The consultation sessions (相談会) are a page of their own for the coordinator (templates/console_sessions.html,
 # static/console-sessions*.js), like the call center's; the prefecture reads its coverage and report.
 def _sessions_page(page: str, item: str = "") -> Response:

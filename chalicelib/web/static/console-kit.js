@@ -103,6 +103,8 @@ export function buildHeader() {
   if (hasRole(READ_SESSIONS)) items.push(["sessions", "/sessions", "相談会"]);
   // The store kit register (console-kit-register.js): screeners and admins work, the prefecture reads.
   if (hasRole(["screener", "admin", "prefecture"])) items.push(["kit-register", "/kit-register", "店舗キット"]);
+  // Carried-over stores (console-carried-over.js): the prefecture's list of last year's stores.
+  if (hasRole(["screener", "admin"])) items.push(["carried-over", "/carried-over", "継続店舗"]);
   if (hasRole(["admin"])) items.push(["audit", "/audit", "監査ログ"]);
   if (me.stage === "local" && hasRole(OPERATOR)) items.push(["mail", "/mail", "送信メール"]);
   items.forEach(function (it) {

@@ -10,6 +10,7 @@ import "./console-audit.js";
 import "./console-usage.js";
 import "./console-settlements.js";
 import "./console-kit-register.js";
+import "./console-carried-over.js";
 
 // ---- start ----
 function start() {
