@@ -152,7 +152,9 @@ def test_confirming_creates_stores_awaiting_reconfirmation_with_one_mail_each_an
     assert [d["field"] for d in match["differences"]] == ["address"]
     code, done = api.call("POST", f"/stores/carried-over/{other['import_id']}/confirm", as_="screener", headers=at())
     assert done["stores"] == [] and done["created"] == 0
-    # The preview read and the confirmation are audited.
+    code, audit = api.call("GET", f"/audit?subject=store_import%23{import_id}", as_="admin")
+    assert [e["action"] for e in audit["items"]].count("store_import.confirm") == 1
+    assert "store_import.upload" in {e["action"] for e in audit["items"]}
     from chalicelib.stores.carried_over import match_previous
 
     found = match_previous(deps.store_repository, "MP900001", keys=deps.keys)
@@ -195,10 +197,10 @@ def test_the_store_confirms_its_pledges_through_its_link_and_becomes_active(api)
         "token": token, "answer": "confirm", "declarations": pledges}, headers=at())
     assert code == 200 and again["state"] == "confirmed"
     code, audit = api.call("GET", f"/audit?subject=store%23{stores[0]}", as_="admin")
-    if code == 200:
-        actions = [e["action"] for e in audit.get("items", [])]
-        assert "store.reconfirm" in actions and "store.create_carried_over" in actions
-    code, bad = api.call("POST", "/store-reconfirmations", {"token": "x" + token}, headers=at())
+    assert code == 200
+    actions = [e["action"] for e in audit["items"]]
+    assert "store.reconfirm" in actions and "store.create_carried_over" in actions
+    code, _ = api.call("POST", "/store-reconfirmations", {"token": "x" + token}, headers=at())
     assert code == 422
 
 
