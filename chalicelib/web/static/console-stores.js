@@ -2,6 +2,7 @@
 import { CONSOLE, api, append, h } from "./client.js";
 import { ACCOUNT_TYPES, ENTITY, ITEM, PAGES, READ_APPLICATIONS, STORE_STATUSES, bankBlock, fieldList, fmt, hasRole, link, me, pager, q, refLink, render, setFlash, statusBadge } from "./console-kit.js";
 import { act, appendAll, field, fieldErrors, fold } from "./console-forms.js";
+import { changeRequestsCard } from "./console-store-help.js";
 
 PAGES.stores = function () {
   document.title = "店舗 | 事務局コンソール";
@@ -36,7 +37,8 @@ PAGES.stores = function () {
         h("thead", null, h("tr", null, ["店舗ID", "店舗名", "市区町村", "業種", "状態"].map(function (t) { return h("th", { scope: "col", text: t }); }))),
         tbody));
     }
-    render(h("h1", { text: "店舗" }), jump, tabs,
+    render(h("h1", { text: "店舗" }), jump,
+      hasRole(["screener", "admin"]) ? changeRequestsCard({ flash: setFlash }) : null, tabs,
       h("section", { "class": "card" }, h("p", { "class": "muted", style: "margin-top:0", text: "このページに " + data.items.length + " 件" }),
         body, pager(data.next_cursor, { status: status }, "/stores")));
   });
