@@ -15,10 +15,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from chalicelib.inquiries.config import CALLER_TYPES, CHANNELS, OPEN_STATUSES, STATUSES, Category
-from chalicelib.kernel.sheets import to_csv, to_xlsx
+from chalicelib.kernel.sheets import Cell, Percent, Sheet, to_csv, to_xlsx
 
 WEEKDAYS = "月火水木金土日"
-Cell = str | int | Decimal | None
 Rows = list[list[Cell]]
 
 
@@ -27,6 +26,21 @@ def percent(part: int, whole: int) -> Decimal | None:
     if whole <= 0:
         return None
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def _share(value: Decimal | None) -> Percent | None:
+    """A percentage for the files: the same number, shown as `60.0%` in XLSX."""
+    return None if value is None else Percent(value)
+
+
+def _when(value: Any) -> datetime | str | None:
+    """A stored timestamp (ISO 8601 with its offset) as a datetime for the files; anything else as it is."""
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def average(values: Sequence[int]) -> Decimal | None:
@@ -145,12 +159,12 @@ def daily_rows(report: DailyReport) -> Rows:
         return cells
 
     def running(line: DayLine) -> list[Cell]:
-        return [line.month_to_date, report.forecast_month, percent(line.month_to_date, report.forecast_month),
-                line.year_to_date, report.forecast_total, percent(line.year_to_date, report.forecast_total)]
+        return [line.month_to_date, report.forecast_month, _share(percent(line.month_to_date, report.forecast_month)),
+                line.year_to_date, report.forecast_total, _share(percent(line.year_to_date, report.forecast_total))]
 
     rows: Rows = [header]
     for line in report.lines:
-        rows.append([line.day.isoformat(), weekday(line.day), "営業" if line.open_day else "休業",
+        rows.append([line.day, weekday(line.day), "営業" if line.open_day else "休業",
                      *counts(line), *running(line)])
     sums = [sum(values) for values in zip(*(counts(line) for line in report.lines), strict=True)]
     # The total row: the period's sums, and the running totals as of its last day.
@@ -162,9 +176,9 @@ def open_item_rows(report: DailyReport) -> Rows:
     labels = {c.code: c.label for c in report.columns()}
     rows: Rows = [["問合せ番号", "受付日時", "分類", "問合せ者", "状態", "エスカレーション日時", "県の回答"]]
     for item in report.open_items:
-        rows.append([item["inquiry_id"], item["received_at"], labels.get(item["category"], item["category"]),
+        rows.append([item["inquiry_id"], _when(item["received_at"]), labels.get(item["category"], item["category"]),
                      CALLER_TYPES.get(item["caller_type"], item["caller_type"]),
-                     STATUSES.get(item["status"], item["status"]), item.get("escalated_at") or "",
+                     STATUSES.get(item["status"], item["status"]), _when(item.get("escalated_at")),
                      ("回答済み" if item["prefecture_answered"] else "回答待ち") if item.get("escalated_at") else ""])
     return rows
 
@@ -238,24 +252,24 @@ def summarize_month(month: str, items: Sequence[dict[str, Any]], categories: Seq
 
 def monthly_rows(summary: MonthlySummary) -> Rows:
     rows: Rows = [["区分", "項目", "値", "割合(%)"],
-                  ["合計", "受付件数", summary.total, percent(summary.total, summary.total)]]
+                  ["合計", "受付件数", summary.total, _share(percent(summary.total, summary.total))]]
     for section, breakdown in (("分類", summary.by_category), ("受付方法", summary.by_channel),
                                ("問合せ者", summary.by_caller)):
-        rows += [[section, label, n, percent(n, summary.total)] for _, label, n in breakdown]
+        rows += [[section, label, n, _share(percent(n, summary.total))] for _, label, n in breakdown]
     rows += [
-        ["エスカレーション", "県へのエスカレーション件数", summary.escalated, summary.escalation_rate],
-        ["受付時間外", "受付時間外の件数", summary.outside_hours, percent(summary.outside_hours, summary.total)],
-        ["未完了", "集計時点で未完了の件数", summary.open_items, percent(summary.open_items, summary.total)],
+        ["エスカレーション", "県へのエスカレーション件数", summary.escalated, _share(summary.escalation_rate)],
+        ["受付時間外", "受付時間外の件数", summary.outside_hours, _share(percent(summary.outside_hours, summary.total))],
+        ["未完了", "集計時点で未完了の件数", summary.open_items, _share(percent(summary.open_items, summary.total))],
         ["対応時間", "平均対応時間（分）", summary.average_minutes, None],
-        ["対応時間", "対応時間の記録がある件数", summary.timed, percent(summary.timed, summary.total)],
-        ["見込み", "月間見込み件数", summary.forecast, percent(summary.total, summary.forecast)],
+        ["対応時間", "対応時間の記録がある件数", summary.timed, _share(percent(summary.timed, summary.total))],
+        ["見込み", "月間見込み件数", summary.forecast, _share(percent(summary.total, summary.forecast))],
     ]
     return rows
 
 
 def per_day_rows(summary: MonthlySummary) -> Rows:
     rows: Rows = [["日付", "曜日", "受付件数"]]
-    rows += [[d.isoformat(), weekday(d), n] for d, n in summary.per_day]
+    rows += [[d, weekday(d), n] for d, n in summary.per_day]
     rows.append(["合計", "", sum(n for _, n in summary.per_day)])
     return rows
 
@@ -264,11 +278,18 @@ def per_day_rows(summary: MonthlySummary) -> Rows:
 # CSV (UTF-8 with BOM) and XLSX are written by the shared helpers of chalicelib/kernel/sheets.py.
 
 
+# In XLSX the total rows are values checked against their lines (sum_columns), not formulas.
+
+
 def daily_files(report: DailyReport, generated_at: datetime) -> tuple[bytes, bytes]:
     rows = daily_rows(report)
-    return to_csv(rows), to_xlsx([("日次報告", rows), ("未完了一覧", open_item_rows(report))], generated_at)
+    # 受付件数 … the last 問合せ者 column are the period's sums; the running totals after them are not.
+    counted = range(3, len(rows[0]) - 6)
+    return to_csv(rows), to_xlsx([Sheet("日次報告", rows, sum_columns=counted),
+                                  ("未完了一覧", open_item_rows(report))], generated_at)
 
 
 def monthly_files(summary: MonthlySummary, generated_at: datetime) -> tuple[bytes, bytes]:
     rows = monthly_rows(summary)
-    return to_csv(rows), to_xlsx([("月次集計", rows), ("日別件数", per_day_rows(summary))], generated_at)
+    return to_csv(rows), to_xlsx([("月次集計", rows), Sheet("日別件数", per_day_rows(summary), sum_columns=(2,))],
+                                 generated_at)
