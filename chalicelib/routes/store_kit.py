@@ -68,6 +68,22 @@ def shipping_csv(ctx: Ctx, batch_id: str) -> Any:
     return _file(name, data, "text/csv")
 
 
+@staff_route(bp, "/stores/kit-batches/{batch_id}/credentials-letters", roles=WORK, methods=("POST",))
+def batch_letters(ctx: Ctx, batch_id: str) -> Any:
+    """The batch's waiting letters in one PDF (their passwords erased); `X-Letters-Remaining` says how many
+    are still waiting after this one (asked again, they come next)."""
+    name, data, remaining = kit_print.batch_letters(get_deps(), batch_id, ctx.staff, ctx.now)
+    response = _file(name, data, "application/pdf")
+    response.headers["X-Letters-Remaining"] = str(remaining)
+    return response
+
+
+@staff_route(bp, "/stores/kit-batches/{batch_id}/kits.pdf", roles=WORK)
+def batch_kits(ctx: Ctx, batch_id: str) -> Any:
+    name, data = kit_print.batch_kits(get_deps(), batch_id, ctx.staff, ctx.now, ctx.query("all") == "1")
+    return _file(name, data, "application/pdf")
+
+
 @staff_route(bp, "/stores/provider-answer", roles=WORK, methods=("POST",), content_types=UPLOAD_TYPES)
 def provider_answer(ctx: Ctx) -> Any:
     return json_response(kit.import_answer(get_deps(), ctx.request.raw_body or b"", ctx.staff, ctx.now))

@@ -22,11 +22,12 @@ from chalicelib.audit.log import Actor, entry
 from chalicelib.auth.roles import Principal
 from chalicelib.errors import Conflict, InvalidInput
 from chalicelib.observability import logger
-from chalicelib.stores import credentials, handoff, kit_pdf
+from chalicelib.stores import credentials, handoff, kit_pdf, letter_pdf
 from chalicelib.stores.kit import (
     STALE,
     batch_members,
     bump,
+    chunks,
     expected,
     kit_repo,
     load_batch,
@@ -82,7 +83,7 @@ def credentials_letter(deps: Deps, store_id: str, principal: Principal, now: dat
         logger.error("storekit password does not decrypt", extra={"store_id": store_id})
         raise Conflict("保管中のパスワードを復号できません。再発行を依頼してください", {"reissue": "再発行を依頼できます"}) \
             from None
-    pdf = kit_pdf.render_letter(kit_pdf.kit_store(store), login_id=str(record.get("login_id", "")),
+    pdf = letter_pdf.render_letter(kit_pdf.kit_store(store), login_id=str(record.get("login_id", "")),
                                 password=password, console_url=console_url(deps),
                                 phone=deps.settings.call_center.call_center_phone, issued_on=jp_date(now.date()))
     del password
@@ -98,6 +99,78 @@ def credentials_letter(deps: Deps, store_id: str, principal: Principal, now: dat
     tx.commit("他の担当者が先に通知書を印刷しました。画面を再読み込みしてください")
     logger.info("storekit credentials letter printed", extra={"store_id": store_id})
     return f"credentials-{store_id}.pdf", pdf
+
+
+#: Letters and kits one request prints at most (a batch's rest is printed by asking again).
+MAX_LETTERS = 300
+MAX_KITS = 200
+#: Stores whose password one transaction erases (each with its audit entry; DynamoDB takes 100 items).
+ERASE_CHUNK = 45
+
+
+def batch_letters(deps: Deps, batch_id: str, principal: Principal, now: datetime,
+                  kit: StoreKitRepository | None = None) -> tuple[str, bytes, int]:
+    """The letters of a batch's stores whose password is waiting (up to MAX_LETTERS), one page each, and
+    how many are still waiting after them. Each password is erased (with its audit entry) before the PDF is
+    made; a store someone else printed meanwhile is left out."""
+    kit = kit or kit_repo(deps)
+    batch = load_batch(kit, batch_id)
+    ready = [(s, r) for s, r, _ in batch_members(deps, kit, batch) if r.get("password_ciphertext")]
+    if not ready:
+        raise Conflict("このバッチに印刷できる通知書はありません（回答待ちか、すべて発行済みです）")
+    secret, actor = deps.settings.app_secret, Actor.of(principal)
+    letters: list[letter_pdf.Letter] = []
+    for part in chunks(ready[:MAX_LETTERS], ERASE_CHUNK):
+        staged: list[letter_pdf.Letter] = []
+        tx = kit.new_tx()
+        for store, record in part:
+            try:
+                password = credentials.decrypt_password(secret, store["store_id"], record["password_ciphertext"])
+            except credentials.CredentialError:
+                logger.error("storekit password does not decrypt", extra={"store_id": store["store_id"]})
+                continue
+            staged.append(letter_pdf.Letter(kit_pdf.kit_store(store), str(record.get("login_id", "")), password))
+            issues = [*record.get("credentials_issues", []),
+                      {"at": now.isoformat(), "by": principal.user, "how": "letter", "batch_id": batch_id}]
+            kit.save(tx, bump(record, store["store_id"], now, password_ciphertext=None,
+                              credentials_issued_at=now.isoformat(), credentials_issued_by=principal.user,
+                              credentials_issued_how="letter", credentials_issues=issues), expected(record))
+            deps.audit.add_to(tx, entry(actor, "storekit.credentials_letter", f"store#{store['store_id']}", now,
+                                        after={"password": "erased"}, detail={"how": "letter", "batch_id": batch_id}))
+        try:
+            tx.commit(STALE)
+        except Conflict:
+            logger.info("storekit letters skipped: printed meanwhile", extra={"batch_id": batch_id})
+            continue
+        letters.extend(staged)
+    if not letters:
+        raise Conflict("他の担当者が先に通知書を印刷しました。画面を再読み込みしてください")
+    pdf = letter_pdf.render_letters(letters, console_url=console_url(deps),
+                                 phone=deps.settings.call_center.call_center_phone, issued_on=jp_date(now.date()),
+                                 title=f"管理コンソール ログイン情報のお知らせ（{batch_id}）", subject=f"ID通知書 {batch_id}")
+    logger.info("storekit credentials letters printed", extra={"batch_id": batch_id, "letters": len(letters)})
+    return f"credentials-{batch_id}.pdf", pdf, max(0, len(ready) - len(letters))
+
+
+def batch_kits(deps: Deps, batch_id: str, principal: Principal, now: datetime, include_all: bool = False,
+               kit: StoreKitRepository | None = None) -> tuple[str, bytes]:
+    """The kits of a batch's stores that are to be shipped (as the shipping list; `include_all`: every
+    store whose kit can be printed), three pages each, up to MAX_KITS stores; the print is audited."""
+    kit = kit or kit_repo(deps)
+    batch = load_batch(kit, batch_id)
+    chosen = []
+    for store, record, _ in batch_members(deps, kit, batch):
+        state = register_row(store, record)["kit"]["state"]
+        if state in ("ready", "reissue") or (include_all and state != "not_ready"):
+            chosen.append((kit_pdf.kit_store(store), str(record["qr_payload"])))
+    if not chosen:
+        raise Conflict("このバッチに印刷できるキットはありません（回答待ちか、すべて発送済みです）")
+    chosen = chosen[:MAX_KITS]
+    pdf = kit_pdf.render_kits(chosen, phone=deps.settings.call_center.call_center_phone,
+                              title=f"みやぎポイント 店舗キット（{batch_id}）", subject=f"店舗キット {batch_id}")
+    deps.audit.append(entry(Actor.of(principal), "storekit.print_kits", f"storekit-batch#{batch_id}", now,
+                            detail={"stores": [k.store_id for k, _ in chosen]}))
+    return f"kits-{batch_id}.pdf", pdf
 
 
 def request_reissue(deps: Deps, store_id: str, body: dict[str, Any], principal: Principal, now: datetime,

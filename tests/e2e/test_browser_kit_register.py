@@ -99,6 +99,10 @@ def test_the_register_hands_off_imports_the_answer_and_prints_the_kit(page: Any,
     expect(page.locator("#flash")).to_contain_text("発行済み")
     expect(page.locator("#offer-reissue")).to_be_visible()
 
+    with page.expect_download() as batch_kits:
+        page.locator(f"button.batch-kits[data-batch={batch_id}]").click()
+    assert Path(batch_kits.value.path()).read_bytes().startswith(b"%PDF")
+
     row.locator("input[name=tracking_number]").fill("1234-5678-9012")
     row.locator("button.ship").click()
     expect(page.locator("#flash")).to_contain_text("発送済みにしました")

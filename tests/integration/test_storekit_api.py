@@ -233,3 +233,21 @@ def test_the_password_never_reaches_a_json_answer_or_a_log_line(api, handed_off)
             assert secret.encode() not in body
     for line in CAPTURED[start:]:
         assert not any(secret in line for secret in PASSWORDS)
+
+
+def test_a_batchs_letters_and_kits_print_in_one_go(api, handed_off):
+    batch_id, a, b = handed_off
+    raw(api, "POST", "/stores/provider-answer", body=answer_csv([(a, "login-a", PASSWORDS[0], payload(a)),
+                                                                (b, "login-b", PASSWORDS[1], payload(b))]))
+    resp = raw(api, "POST", f"/stores/kit-batches/{batch_id}/credentials-letters", body=b"",
+               content_type="application/json")
+    assert resp.status_code == 200 and resp.headers["X-Letters-Remaining"] == "0"
+    pypdf = pytest.importorskip("pypdf")
+    assert len(pypdf.PdfReader(io.BytesIO(resp.body)).pages) == 2
+    again = raw(api, "POST", f"/stores/kit-batches/{batch_id}/credentials-letters", body=b"",
+                content_type="application/json")
+    assert again.status_code == 409
+    kits = raw(api, "GET", f"/stores/kit-batches/{batch_id}/kits.pdf")
+    assert kits.status_code == 200 and len(pypdf.PdfReader(io.BytesIO(kits.body)).pages) == 6
+    assert raw(api, "GET", f"/stores/kit-batches/{batch_id}/kits.pdf", as_="prefecture").status_code == 403
+    assert raw(api, "GET", "/stores/kit-batches/HB999999/kits.pdf").status_code == 404

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from chalicelib.errors import InvalidInput
-from chalicelib.stores import credentials, handoff, kit_pdf
+from chalicelib.stores import credentials, handoff, kit_pdf, letter_pdf
 
 SECRET = "unit-test-secret-of-thirty-two-bytes!"
 SPEC = Path(__file__).resolve().parents[2] / "docs" / "reference" / "prefecture-specification-ja.txt"
@@ -150,7 +150,7 @@ def test_page_one_of_the_kit_carries_a_qr_code_that_decodes_to_the_payload():
 
 def test_the_letter_carries_the_credentials_and_how_to_change_them():
     pypdf = pytest.importorskip("pypdf")
-    pdf = kit_pdf.render_letter(kit_pdf.KitStore("MP000001", "テスト商店"), login_id="mp000001", password="Xy7#kP2q",
+    pdf = letter_pdf.render_letter(kit_pdf.KitStore("MP000001", "テスト商店"), login_id="mp000001", password="Xy7#kP2q",
                                 console_url="https://console.example/", phone="0120-390-390", issued_on="2025年6月2日")
     reader = pypdf.PdfReader(io.BytesIO(pdf))
     assert len(reader.pages) == 1

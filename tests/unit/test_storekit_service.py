@@ -3,6 +3,7 @@ the letter erasing the password in the transaction that records who printed it, 
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 from typing import Any
@@ -158,3 +159,23 @@ def test_the_kit_needs_the_answer_and_its_shipping_is_recorded(deps: Any) -> Non
     assert row["kit"]["state"] == "shipped" and row["kit"]["returned_on"] is None
     record = deps.storekit_repository.get("MP000001")
     assert [e["action"] for e in record["kit_events"]] == ["kit_shipped", "kit_returned", "kit_reissue", "kit_shipped"]
+
+
+def test_a_batchs_letters_print_in_one_pdf_and_erase_every_password(deps: Any) -> None:
+    kit.create_batch(deps, SCREENER, NOW)
+    with pytest.raises(Conflict):
+        kit_print.batch_letters(deps, "HB000001", SCREENER, NOW)  # nothing answered yet
+    kit.import_answer(deps, answer(("MP000001", "login1", PASSWORD, "https://pay.example/1"),
+                                   ("MP000002", "login2", "Init#Pass-4402", "https://pay.example/2")), SCREENER, NOW)
+    kit_print.credentials_letter(deps, "MP000002", SCREENER, NOW)  # one printed on its own first
+    name, pdf, remaining = kit_print.batch_letters(deps, "HB000001", SCREENER, NOW)
+    assert name == "credentials-HB000001.pdf" and pdf.startswith(b"%PDF") and remaining == 0
+    pypdf = pytest.importorskip("pypdf")
+    pages = pypdf.PdfReader(io.BytesIO(pdf)).pages
+    assert len(pages) == 1 and PASSWORD in pages[0].extract_text()
+    assert all("password_ciphertext" not in (deps.storekit_repository.get(s) or {}) for s in ("MP000001", "MP000002"))
+    with pytest.raises(Conflict):
+        kit_print.batch_letters(deps, "HB000001", SCREENER, NOW)
+    kits_name, kits = kit_print.batch_kits(deps, "HB000001", SCREENER, NOW)
+    assert kits_name == "kits-HB000001.pdf" and len(pypdf.PdfReader(io.BytesIO(kits)).pages) == 6
+    assert "storekit.print_kits" in audit(deps)

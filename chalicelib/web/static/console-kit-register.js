@@ -51,7 +51,18 @@ function batchesCard(overview) {
         }, text: "引渡リスト（CSV）" }), " ",
         h("button", { type: "button", "class": "shipping-csv", "data-batch": b.batch_id, onclick: function () {
           download("stores/kit-batches/" + b.batch_id + "/shipping-list.csv", "shipping-" + b.batch_id + ".csv").catch(failed);
-        }, text: "発送リスト（CSV）" })
+        }, text: "発送リスト（CSV）" }), " ",
+        h("button", { type: "button", "class": "batch-letters", "data-batch": b.batch_id, onclick: function () {
+          postFile("stores/kit-batches/" + b.batch_id + "/credentials-letters", "credentials-" + b.batch_id + ".pdf").then(function () {
+            setFlash("ok", b.batch_id + " の通知書をまとめてダウンロードしました。保管していた初期パスワードは消去しました。");
+            return reloadRegister();
+          }, failed);
+        }, text: "通知書を一括印刷" }), " ",
+        h("button", { type: "button", "class": "batch-kits", "data-batch": b.batch_id, onclick: function () {
+          download("stores/kit-batches/" + b.batch_id + "/kits.pdf", "kits-" + b.batch_id + ".pdf").then(function () {
+            setFlash("ok", b.batch_id + " の未発送の店舗のキットをまとめてダウンロードしました。");
+          }, failed);
+        }, text: "キットを一括印刷" })
       ] : "—")));
   });
   var create = canWork() ? h("button", { type: "button", "class": "primary", id: "new-batch", disabled: !overview.pending,
