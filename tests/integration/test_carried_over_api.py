@@ -158,8 +158,9 @@ def test_confirming_creates_stores_awaiting_reconfirmation_with_one_mail_each_an
     from chalicelib.stores.carried_over import match_previous
 
     found = match_previous(deps.store_repository, "MP900001", keys=deps.keys)
-    assert found["matched"] and found["stores"][0]["store_id"] == stores[0]
-    assert match_previous(deps.store_repository, "MP999999", keys=deps.keys)["matched"] is False
+    assert found is not None and found["matched"] and found["stores"][0]["store_id"] == stores[0]
+    missing = match_previous(deps.store_repository, "MP999999", keys=deps.keys)
+    assert missing is not None and missing["matched"] is False
 
 
 def token_of(mail: dict[str, Any]) -> str:
