@@ -18,6 +18,7 @@ from chalicelib.routes import (
     inquiries,
     local_oauth,
     ops,
+    overview,
     public,
     screening,
     session_reports,
@@ -49,7 +50,7 @@ app.register_middleware(http_middleware, "http")
 
 for blueprint in (auth_bp, public.bp, screening.bp, ops.bp, console.bp, local_oauth.bp, settlement.bp, inquiries.bp,
                   stores.bp, sessions.bp, session_reports.bp, store_kit.bp,
-                  store_changes.bp, carried_over.bp):
+                  store_changes.bp, carried_over.bp, overview.bp):
     app.register_blueprint(blueprint)
 
 
@@ -111,3 +112,10 @@ def session_announcements(event: CloudWatchEvent) -> dict[str, Any]:
 @app.schedule(Cron(30, 21, "*", "*", "?", "*"), name="bank_master_check")
 def bank_master_check(event: CloudWatchEvent) -> dict[str, Any]:
     return registry.run("bank-master-check", now_jst())
+
+
+# 07:30 JST (22:30 UTC) every day: staff and the prefecture are told once when the points used reach 80%, 90%
+# and 100% of the planned points (chalicelib/overview/jobs.py).
+@app.schedule(Cron(30, 22, "*", "*", "?", "*"), name="funds_alerts")
+def funds_alerts(event: CloudWatchEvent) -> dict[str, Any]:
+    return registry.run("funds-alerts", now_jst())

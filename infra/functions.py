@@ -202,6 +202,16 @@ PROFILES: tuple[Profile, ...] = (
         reads=("stores",), writes=("outbox",), audit=True, sends_mail=True,
         why="06:30 JST daily: stores whose bank or branch left the bank master get one mail with the successor",
     ),
+    Profile(
+        "FundsAlerts", "funds-alerts",
+        # 256 MB: the round items of the year (≤ 12 GetItems, small) summed into the ledger.
+        memory_mb=256,
+        # 60 s: ≤ 12 queries and GetItems, ≤ 6 conditional outbox puts and their mails.
+        timeout_s=60,
+        asynchronous=True,
+        reads=("settlements",), writes=("outbox",), audit=True, sends_mail=True,
+        why="07:30 JST daily: staff and the prefecture told once at 80%, 90% and 100% of the planned points",
+    ),
 )
 
 BY_LOGICAL_ID = {p.logical_id: p for p in PROFILES}

@@ -32,6 +32,7 @@ JOB_MODULES = (
     "chalicelib.inquiries.jobs",
     "chalicelib.sessions.jobs",
     "chalicelib.stores.bank_master",
+    "chalicelib.overview.jobs",
 )
 
 
