@@ -13,14 +13,20 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from chalicelib.kernel.calendars import to_jst
-from chalicelib.kernel.sheets import Cell, add_sheet, new_workbook, to_csv, workbook_bytes
+from chalicelib.kernel.sheets import Cell, Month, Percent, add_sheet, new_workbook, to_csv, workbook_bytes
 from chalicelib.sessions.model import AGE_BANDS, COULD_DO, PURPOSES, SATISFACTION_LEVELS, STATUS_LABELS
-from chalicelib.sessions.reports import WEEKDAYS, Figures, SessionLine, SessionReport, jp_month, percent
+from chalicelib.sessions.reports import WEEKDAYS, Figures, SessionLine, SessionReport, percent
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
 Rows = list[list[Cell]]
+
+
+def _share(part: int, whole: int) -> Percent | None:
+    """A percentage for the files: the same number, shown as `60.0%` in XLSX."""
+    value = percent(part, whole)
+    return None if value is None else Percent(value)
 
 
 def _labels(codes: dict[str, int], labels: dict[str, str]) -> list[str]:
@@ -70,7 +76,7 @@ def summary_rows(report: SessionReport, generated_at: datetime) -> Rows:
     f = report.figures
     return [
         ["項目", "値"],
-        ["対象月", jp_month(report.month)],
+        ["対象月", Month.of(report.month)],  # a date (the 1st) shown 2025年6月, as in every monthly file
         ["相談会の数（中止を含む）", len(report.lines)],
         ["開催済み", report.sessions_held],
         ["出席未記録（予定のまま）", report.sessions_scheduled],
@@ -78,7 +84,7 @@ def summary_rows(report: SessionReport, generated_at: datetime) -> Rows:
         ["参加者数", report.attendees],
         ["マニュアル配布数", report.manuals],
         ["アンケート回答数", f.surveys],
-        ["回答率（%）", percent(f.surveys, report.attendees)],
+        ["回答率（%）", _share(f.surveys, report.attendees)],
         ["満足度（平均、5段階）", f.satisfaction_average],
         ["ご要望（自由記述）の件数", len(report.needs)],
         ["作成日時", to_jst(generated_at).replace(tzinfo=None)],
@@ -98,13 +104,13 @@ def region_rows(report: SessionReport) -> Rows:
 
 def _count_rows(title: str, counts: dict[str, int], labels: dict[str, str], whole: int) -> Rows:
     rows: Rows = [[title, "件数", "割合（%）"]]
-    rows += [[labels.get(code, code), n, percent(n, whole)] for code, n in counts.items()]
+    rows += [[labels.get(code, code), n, _share(n, whole)] for code, n in counts.items()]
     return rows
 
 
 def age_rows(report: SessionReport) -> Rows:
     f = report.figures
-    return [*_count_rows("年代", f.by_age_band, AGE_BANDS, f.surveys), ["合計", f.surveys, percent(f.surveys, f.surveys)]]
+    return [*_count_rows("年代", f.by_age_band, AGE_BANDS, f.surveys), ["合計", f.surveys, _share(f.surveys, f.surveys)]]
 
 
 def satisfaction_rows(report: SessionReport) -> Rows:
@@ -112,7 +118,7 @@ def satisfaction_rows(report: SessionReport) -> Rows:
     labels = {str(n): f"{n}" for n in SATISFACTION_LEVELS}
     labels.update({"1": "1（不満）", "5": "5（満足）"})
     return [*_count_rows("満足度", f.satisfaction, labels, f.surveys),
-            ["合計", f.surveys, percent(f.surveys, f.surveys)], ["平均", f.satisfaction_average, None]]
+            ["合計", f.surveys, _share(f.surveys, f.surveys)], ["平均", f.satisfaction_average, None]]
 
 
 def purpose_rows(report: SessionReport) -> Rows:
@@ -161,8 +167,10 @@ def xlsx_file(report: SessionReport, generated_at: datetime) -> bytes:
     f = report.figures
     workbook = new_workbook(generated_at)
     add_sheet(workbook, "概要", summary_rows(report, generated_at))
-    add_sheet(workbook, "会場別", session_rows(report))
-    regions = add_sheet(workbook, "地域別", region_rows(report))
+    # Total rows are values checked against their lines by the writer (参加者数 onwards; 満足度 is an average).
+    sessions = session_rows(report)
+    add_sheet(workbook, "会場別", sessions, sum_columns=(10, 11, 12, *range(14, len(sessions[0]))))
+    regions = add_sheet(workbook, "地域別", region_rows(report), sum_columns=range(1, 7))
     _bar_chart(regions, "地域別の参加者数", len(report.regions), "J2", column=5)
     charts: Sequence[tuple[str, Rows, str, int, bool]] = (
         ("年代", age_rows(report), "年代別の回答数", len(f.by_age_band), False),

@@ -13,11 +13,12 @@ import io
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from chalicelib.kernel.cells import safe_row
 from chalicelib.kernel.money import yen
+from chalicelib.kernel.sheets import Month, Rate, add_sheet, new_workbook, workbook_bytes
 from chalicelib.settlement.rounds import HOLD_REASONS, Line, RoundFigures
 from chalicelib.settlement.zengin_writer import Requester, Transfer, build_transfer_file
 
@@ -100,28 +101,26 @@ def statement_csv(figures: RoundFigures, names: Mapping[str, tuple[str, str]]) -
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def statement_xlsx(figures: RoundFigures, names: Mapping[str, tuple[str, str]]) -> bytes:
-    from openpyxl import Workbook
+#: 利用ポイント … 保留・繰越額: the total row's figures, checked against the lines when the XLSX is written.
+STATEMENT_SUM_COLUMNS = (3, 4, 5, 6, 7)
 
-    wb = Workbook(write_only=True)
-    sheet = wb.create_sheet(f"精算明細 {figures.month}")
-    sheet.append(safe_row([f"みやぎポイント 精算明細（{figures.month} 利用分、支払日 {figures.payment_date.isoformat()}）"]))
-    sheet.append(safe_row(STATEMENT_HEADER))
-    # openpyxl stores any text starting with "=" as a formula: neutralized text never does.
-    for row in _statement_rows(figures, names):
-        sheet.append(safe_row(row))
-    summary = wb.create_sheet("概要")
-    for key, value in summary_rows(figures):
-        summary.append(safe_row([key, value]))
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+
+def statement_xlsx(figures: RoundFigures, names: Mapping[str, tuple[str, str]]) -> bytes:
+    """The statement through the shared writer (kernel/sheets.py): Excel-ready, text never a formula."""
+    pay = figures.payment_date
+    workbook = new_workbook(datetime.now(UTC))  # stamped when written, as openpyxl's own save does
+    heading = (f"みやぎポイント 精算明細（{figures.month} 利用分、"
+               f"支払日 {pay.year}年{pay.month}月{pay.day}日）")
+    add_sheet(workbook, f"精算明細 {figures.month}", [STATEMENT_HEADER, *_statement_rows(figures, names)],
+              heading=heading, sum_columns=STATEMENT_SUM_COLUMNS)
+    add_sheet(workbook, "概要", [["項目", "値"], *([key, value] for key, value in summary_rows(figures))])
+    return workbook_bytes(workbook)
 
 
 def summary_rows(figures: RoundFigures) -> list[tuple[str, Any]]:
     return [
-        ("利用月", figures.month),
-        ("支払日", figures.payment_date.isoformat()),
+        ("利用月", Month.of(figures.month)),  # a date (its first day) shown 2025年6月: sorts and filters as a month
+        ("支払日", figures.payment_date),
         ("利用ポイント合計（ポイント原資）", figures.usage_total),
         ("調整額合計", figures.adjustments_total),
         ("前回からの繰越合計", figures.carried_in_total),
@@ -129,7 +128,7 @@ def summary_rows(figures: RoundFigures) -> list[tuple[str, Any]]:
         ("支払店舗数", figures.stores_paid),
         ("保留・繰越額合計", figures.held_total),
         ("保留店舗数", len(figures.held_lines())),
-        ("システム手数料率", str(figures.fee_rate)),
+        ("システム手数料率", Rate(figures.fee_rate)),  # 0.005, shown 0.5%
         ("システム手数料（円未満切り捨て）" if figures.fee_rounding == "down" else "システム手数料", figures.fee),
     ]
 
