@@ -56,6 +56,7 @@ def summary(item: dict[str, Any]) -> dict[str, Any]:
         "store_id": item.get("store_id"),
         # Marks a row of the queue: the prefecture's judgement waiting for the screener, or when it was asked.
         "prefecture_judgement": (latest_judgement(item) or {}).get("decision"),
+        "prefecture_judgement_label": JUDGEMENT_LABELS.get((latest_judgement(item) or {}).get("decision", "")),
         "referred_at": _last(item, "refer").get("at") if item["status"] == Status.REFERRED else None,
     }
 
@@ -85,6 +86,8 @@ def detail(item: dict[str, Any], principal: Principal, duplicates: list[dict[str
         "return_round": item.get("return_round", 0),
         "referrals": referrals(item.get("decisions", [])),
         "prefecture_judgement_detail": _judgement_view(latest_judgement(item)),
+        # The choices of the prefecture's judgement form, labelled here once (screening.JUDGEMENT_LABELS).
+        "judgement_choices": [{"value": k, "label": v} for k, v in JUDGEMENT_LABELS.items()],
         **version_changes(item, principal),
     }
 
@@ -94,7 +97,10 @@ DECISION_KEYS = ("action", "user", "role", "at", "checks", "reason", "question",
 
 
 def _shown_decision(record: dict[str, Any]) -> dict[str, Any]:
-    return {k: record[k] for k in DECISION_KEYS if k in record}
+    shown = {k: record[k] for k in DECISION_KEYS if k in record}
+    if "decision" in record:
+        shown["decision_label"] = JUDGEMENT_LABELS.get(record["decision"], record["decision"])
+    return shown
 
 
 def _last(item: dict[str, Any], action: str) -> dict[str, Any]:

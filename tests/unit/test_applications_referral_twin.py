@@ -94,7 +94,8 @@ def test_the_judgement_returns_it_to_the_screener_who_completes(deps: Any) -> No
     assert [a["action"] for a in written(deps, "audit")][-1] == "application.prefecture_judgement"
     # The queue row is marked with the judgement.
     page = service.list_queue(deps, SCREENER, "judged", 50, None)
-    assert [(r["application_id"], r["prefecture_judgement"]) for r in page["items"]] == [(application_id, "approve")]
+    assert [(r["application_id"], r["prefecture_judgement"], r["prefecture_judgement_label"])
+            for r in page["items"]] == [(application_id, "approve", "承認して差し支えない")]
     # A second judgement is refused: it is no longer referred.
     with pytest.raises(Conflict):
         service.record_prefecture_judgement(deps, PREFECTURE, application_id, {"decision": "reject", "reason": "x"},
@@ -160,6 +161,9 @@ def test_the_detail_shows_the_exchange_and_a_second_referral(deps: Any) -> None:
     assert detail["referrals"][0]["judgement"]["user"] == "miyagi-ken"
     assert detail["referrals"][0]["judgement"]["at"] == LATER.isoformat()
     assert detail["prefecture_judgement_detail"] is None  # waiting again
+    assert detail["judgement_choices"] == [{"value": "approve", "label": "承認して差し支えない"},
+                                           {"value": "reject", "label": "不承認とすべき"}]
+    assert [d.get("decision_label") for d in detail["decisions"]] == [None, "承認して差し支えない", None]
     assert [m["mail_id"] for m in written(deps, "outbox") if m["kind"] == "application-referred"] == [
         f"application-referred#{application_id}#1", f"application-referred#{application_id}#2"]
 

@@ -4,7 +4,6 @@ import { CONSOLE, api, append, clear, h } from "./client.js";
 import { DECISIONS, DECLARATIONS, ENTITY, ITEM, PAGES, ROLE_LABELS, bankBlock, fieldList, fmt, hasRole, refLink, render, setFlash, showProblem, statusBadge } from "./console-kit.js";
 
 var ACTION_LABELS = Object.assign({}, DECISIONS, { refer: "県に照会", prefecture_judgement: "県の判断" });
-var JUDGEMENTS = { approve: "承認して差し支えない", reject: "不承認とすべき" };
 
 // A changed field: the previous version's value struck through, the new one marked.
 function diffValue(change) {
@@ -274,9 +273,9 @@ export function judgementForm(a) {
   var radios = {};
   var group = h("fieldset", { id: "judge-decision", style: "border:0;padding:0;margin:0", "aria-describedby": "judge-decision-err" },
     h("legend", { style: "font-weight:700;margin-bottom:4px", text: "県の判断" }));
-  Object.keys(JUDGEMENTS).forEach(function (k) {
-    radios[k] = h("input", { type: "radio", name: "judgement", id: "judge-" + k, value: k });
-    append(group, h("label", { "class": "check", "for": "judge-" + k, style: "display:block" }, radios[k], JUDGEMENTS[k]));
+  (a.judgement_choices || []).forEach(function (c) {
+    radios[c.value] = h("input", { type: "radio", name: "judgement", id: "judge-" + c.value, value: c.value });
+    append(group, h("label", { "class": "check", "for": "judge-" + c.value, style: "display:block" }, radios[c.value], c.label));
   });
   var reason = h("textarea", { id: "judge-reason", rows: "4", maxlength: "2000", "aria-describedby": "judge-reason-hint judge-reason-err" });
   var errors = h("div", { id: "judge-errors", role: "alert" });
@@ -301,7 +300,7 @@ export function judgementForm(a) {
       Object.keys(err.fields || {}).forEach(function (key) {
         var text = err.fields[key];
         if (key === "reason") { reason.setAttribute("aria-invalid", "true"); document.getElementById("judge-reason-err").textContent = text; }
-        if (key === "decision") document.getElementById("judge-decision-err").textContent = "「承認して差し支えない」か「不承認とすべき」を選んでください";
+        if (key === "decision") document.getElementById("judge-decision-err").textContent = "県の判断をどちらか選んでください";
         list.appendChild(h("li", { text: key === "decision" ? "県の判断を選んでください" : text }));
       });
       append(errors, h("div", { "class": "problem", tabindex: "-1", id: "judge-problem" },
@@ -327,7 +326,7 @@ export function history(decisions, total) {
   decisions.slice().reverse().forEach(function (d) {
     var checked = Object.keys(d.checks || {}).filter(function (k) { return d.checks[k] === true; }).length;
     var action = ACTION_LABELS[d.action] || d.action;
-    if (d.action === "prefecture_judgement") action += "（" + (JUDGEMENTS[d.decision] || d.decision) + "）";
+    if (d.action === "prefecture_judgement") action += "（" + (d.decision_label || d.decision) + "）";
     if (d.against_prefecture) action += "（県の判断と異なる）";
     var text = d.action === "refer" ? "照会事項: " + (d.question || "") : (d.reason || "—");
     tbody.appendChild(h("tr", { "data-action": d.action },

@@ -2,8 +2,6 @@
 import { CONSOLE, api, h } from "./client.js";
 import { APP_STATUSES, PAGES, areaOptions, fmt, hasRole, link, pager, q, render, statusBadge } from "./console-kit.js";
 
-var JUDGEMENT_BADGES = { approve: "県: 承認して差し支えない", reject: "県: 不承認とすべき" };
-
 PAGES.queue = function () {
   var prefecture = hasRole(["prefecture"]) && !hasRole(["screener", "admin"]);
   var status = q("status") || (prefecture ? "referred" : "submitted");
@@ -56,7 +54,7 @@ PAGES.queue = function () {
         (r.warnings || []).forEach(function () { badges.push(h("span", { "class": "badge warn", text: "警告" })); });
         if (r.revision > 1) badges.push(h("span", { "class": "badge status", text: "再提出" }));
         if (r.prefecture_judgement) badges.push(h("span", { "class": "badge status judgement", "data-judgement": r.prefecture_judgement,
-          text: JUDGEMENT_BADGES[r.prefecture_judgement] || r.prefecture_judgement }));
+          text: "県: " + (r.prefecture_judgement_label || r.prefecture_judgement) }));
         if (r.referred_at) badges.push(h("span", { "class": "badge warn", text: "照会 " + fmt(r.referred_at) }));
         tbody.appendChild(h("tr", { "data-application": r.application_id },
           h("td", null, h("a", { href: CONSOLE + "/applications/" + encodeURIComponent(r.application_id), "class": "mono", text: r.application_id })),
