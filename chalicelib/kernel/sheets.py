@@ -334,7 +334,12 @@ def to_xlsx(sheets: Sequence[tuple[str, Rows] | Sheet], generated_at: datetime) 
 
 
 def display_width(text: str) -> int:
-    """Columns Excel needs for `text`: wide, full-width and ambiguous (in Japanese fonts, wide)
-    East Asian characters take two, the rest one; the longest line of a multi-line text."""
-    return max((sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in line)
-                for line in text.split("\n")), default=0)
+    """Columns Excel needs for `text` (the longest line of a multi-line text): East Asian wide and
+    full-width characters take two, and so do the ambiguous symbols Japanese fonts draw wide (※, ○, ①,
+    ×…); letters (accented Latin such as é included) and half-width katakana take one."""
+    return max((sum(_char_width(ch) for ch in line) for line in text.split("\n")), default=0)
+
+
+def _char_width(ch: str) -> int:
+    kind = unicodedata.east_asian_width(ch)
+    return 2 if kind in "WF" or (kind == "A" and not unicodedata.category(ch).startswith("L")) else 1
