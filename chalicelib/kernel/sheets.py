@@ -82,11 +82,13 @@ TIME_FORMAT = "hh:mm"
 
 #: Columns wider than this wrap their text instead (free text such as a participant's request).
 MAX_WIDTH = 60
-MIN_WIDTH = 8
+MIN_WIDTH = 6
 #: Characters of room beside the text (Excel's padding and the autofilter-free look).
 PADDING = 2
-#: A header longer than its column's values may wrap onto two lines instead of widening the column.
+#: A header longer than its column's values may wrap onto two lines (three on a wide, landscape sheet)
+#: instead of widening the column: a 27-column report then prints one page wide at a readable size.
 HEADER_LINES = 2
+WIDE_HEADER_LINES = 3
 LINE_HEIGHT = 18.0  # points; Japanese fonts at 11pt need about 18
 #: More columns than this print landscape.
 PORTRAIT_MAX_COLUMNS = 8
@@ -182,13 +184,15 @@ def _style_table(sheet: Worksheet, table: list[list[Any]], first: int, total_row
     thin = Side(style="thin", color="808080")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     last = first + len(table) - 1
-    header_wraps = False
-    for index in range(1, max(len(row) for row in table) + 1):
+    columns = max(len(row) for row in table)
+    most_lines = HEADER_LINES if columns <= PORTRAIT_MAX_COLUMNS else WIDE_HEADER_LINES
+    header_lines = 1
+    for index in range(1, columns + 1):
         data_width = max((display_width(shown_text(row[index - 1])) for row in table[1:] if index <= len(row)),
                          default=0)
         header_width = display_width(shown_text(table[0][index - 1])) if index <= len(table[0]) else 0
-        width = max(data_width, math.ceil(header_width / HEADER_LINES), MIN_WIDTH - PADDING)
-        header_wraps = header_wraps or width < header_width
+        width = max(data_width, math.ceil(header_width / most_lines), MIN_WIDTH - PADDING)
+        header_lines = max(header_lines, math.ceil(header_width / width))
         sheet.column_dimensions[get_column_letter(index)].width = min(width + PADDING, MAX_WIDTH)
         wrap = data_width + PADDING > MAX_WIDTH
         for r in range(first + 1, last + 1):
@@ -202,8 +206,8 @@ def _style_table(sheet: Worksheet, table: list[list[Any]], first: int, total_row
         cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
         cell.border = border
         cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
-    if header_wraps:
-        sheet.row_dimensions[first].height = LINE_HEIGHT * HEADER_LINES
+    if header_lines > 1:
+        sheet.row_dimensions[first].height = LINE_HEIGHT * header_lines
     if total_row:
         above = Border(left=thin, right=thin, top=Side(style="double"), bottom=thin)
         for cell in sheet[last]:
