@@ -36,6 +36,9 @@ CHUNK = 90
 #: Stores read per page of the store master while looking for stores to hand off.
 PAGE = 200
 BATCH_ID = "HB"
+#: Stores one batch takes at most (the batch item lists them: DynamoDB items hold 400 KB); the rest wait
+#: for the next batch.
+MAX_BATCH = 2000
 
 
 def kit_repo(deps: Deps) -> StoreKitRepository:
@@ -138,7 +141,7 @@ def create_batch(deps: Deps, principal: Principal, now: datetime,
                  kit: StoreKitRepository | None = None) -> dict[str, Any]:
     """Hand every due store to the app provider as one new batch."""
     kit = kit or kit_repo(deps)
-    due = pending(deps, kit)
+    due = pending(deps, kit)[:MAX_BATCH]
     if not due:
         raise Conflict("引き渡す店舗がありません（新たに承認された店舗・再発行の依頼はありません）")
     batch_id = f"{BATCH_ID}{deps.keys.next_number('storekit-batch'):06d}"

@@ -179,3 +179,10 @@ def test_a_batchs_letters_print_in_one_pdf_and_erase_every_password(deps: Any) -
     kits_name, kits = kit_print.batch_kits(deps, "HB000001", SCREENER, NOW)
     assert kits_name == "kits-HB000001.pdf" and len(pypdf.PdfReader(io.BytesIO(kits)).pages) == 6
     assert "storekit.print_kits" in audit(deps)
+
+
+def test_a_batch_takes_at_most_max_batch_stores(deps: Any, monkeypatch: Any) -> None:
+    monkeypatch.setattr(kit, "MAX_BATCH", 1)
+    assert kit.create_batch(deps, SCREENER, NOW)["stores"] == 1
+    assert kit.batches_overview(deps)["pending"] == 1
+    assert kit.create_batch(deps, SCREENER, NOW)["batch_id"] == "HB000002"
