@@ -163,6 +163,8 @@ class StoreSettings(Group):
     #: [{"from_bank", "from_branch"?, "to_bank", "to_branch"?, "note"}]; empty = the built-in table
     #: (chalicelib/stores/successors.py). A successor is only ever proposed, never applied unasked.
     bank_successors_json: str = ""
+    #: The app's store console (where a store signs in with the credentials letter's login id).
+    store_console_url: str = "https://console.miyapo.example.jp/"
 
 
 class Settings(Group):

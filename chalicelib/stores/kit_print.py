@@ -40,13 +40,11 @@ from chalicelib.stores.kit_repository import StoreKitRepository
 if TYPE_CHECKING:
     from chalicelib.deps import Deps
 
-#: The app's console for stores, until the settings carry it (`settings.stores.store_console_url`).
-DEFAULT_CONSOLE_URL = "https://console.miyapo.example.jp/"
 TRACKING = re.compile(r"^[0-9A-Za-z-]{6,30}$")
 
 
 def console_url(deps: Deps) -> str:
-    return str(getattr(deps.settings.stores, "store_console_url", "") or DEFAULT_CONSOLE_URL)
+    return deps.settings.stores.store_console_url
 
 
 def jp_date(day: date) -> str:
