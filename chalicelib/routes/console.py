@@ -126,6 +126,22 @@ def console_carried_over(ctx: Ctx) -> Any:
     return _page("carried-over")
 
 
+# The prefecture's view (static/console-overview.js): the overview with charts, the funds ledger, the report library.
+@public_route(bp, "/console/overview")
+def console_overview(ctx: Ctx) -> Any:
+    return _page("overview")
+
+
+@public_route(bp, "/console/funds")
+def console_funds(ctx: Ctx) -> Any:
+    return _page("funds")
+
+
+@public_route(bp, "/console/reports")
+def console_reports(ctx: Ctx) -> Any:
+    return _page("reports")
+
+
 # The consultation sessions (相談会) are a page of their own for the coordinator (templates/console_sessions.html,
 # static/console-sessions*.js), like the call center's; the prefecture reads its coverage and report.
 def _sessions_page(page: str, item: str = "") -> Response:

@@ -9,9 +9,8 @@ from chalice import Blueprint
 from chalicelib.auth.local_users import DEMO_USERS
 from chalicelib.auth.roles import ALL_ROLES, OPERATOR, Role
 from chalicelib.deps import get_deps
-from chalicelib.errors import InvalidInput, NotFound
+from chalicelib.errors import NotFound
 from chalicelib.jobs import registry
-from chalicelib.kernel import calendars
 from chalicelib.mail.local_mailbox import sent_messages
 from chalicelib.settings import get_settings
 from chalicelib.web.http import Ctx, json_response, public_route, staff_route
@@ -28,16 +27,12 @@ def me(ctx: Ctx) -> Any:
 
 @staff_route(bp, "/audit", roles={Role.ADMIN})
 def audit(ctx: Ctx) -> Any:
-    deps = get_deps()
-    subject = ctx.query("subject")
-    if subject:
-        return json_response({"items": deps.audit.by_subject(subject)})
-    day = ctx.query("date") or ctx.now.date().isoformat()
-    try:
-        calendars.parse_day(day)
-    except (TypeError, ValueError):
-        raise InvalidInput("日付の形式が正しくありません", {"date": "YYYY-MM-DD で指定してください"}) from None
-    return json_response({"items": deps.audit.by_day(day), "date": day})
+    """By day, by subject, by a plain id or a store's name (`q`), by actor (chalicelib/audit/search.py)."""
+    from chalicelib.audit import search
+
+    return json_response(search.search(get_deps(), subject=ctx.query("subject"), q=ctx.query("q"),
+                                       actor=ctx.query("actor") or None, day=ctx.query("date"),
+                                       today=ctx.now.date().isoformat()))
 
 
 @staff_route(bp, "/mail", roles=OPERATOR)

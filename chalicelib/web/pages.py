@@ -95,6 +95,21 @@ def labels() -> dict[str, Any]:
         "READ_SESSIONS": _roles_if("/sessions/list"),
         "WRITE_SESSIONS": _roles_if("/sessions", "POST"),
         "READ_SESSION_REPORTS": _roles_if("/sessions/report"),
+        # The prefecture's view (chalicelib/overview) and the readable audit log (chalicelib/audit/labels.py).
+        **_overview_labels(),
+    }
+
+
+def _overview_labels() -> dict[str, Any]:
+    from chalicelib.audit.labels import ACTION_LABELS, FIELD_LABELS, SECTION_LABELS, SUBJECT_KINDS, all_actions
+    from chalicelib.overview.library import KINDS as REPORT_KINDS
+
+    return {
+        "AUDIT_ACTIONS": {a: ACTION_LABELS.get(a, a) for a in sorted(all_actions())},
+        "AUDIT_FIELDS": FIELD_LABELS, "AUDIT_SUBJECTS": SUBJECT_KINDS, "AUDIT_SECTIONS": SECTION_LABELS,
+        "REPORT_KINDS": REPORT_KINDS,
+        "READ_OVERVIEW": _roles_if("/overview/data"), "READ_FUNDS": _roles_if("/funds/ledger"),
+        "READ_REPORTS": _roles_if("/reports/files"),
     }
 
 

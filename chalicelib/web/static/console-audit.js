@@ -1,45 +1,83 @@
-// The audit log and (locally) the sent mail.
+// The audit log (readable: actions in Japanese, details as fields, search by id, name or actor) and
+// (locally) the sent mail. Labels come from chalicelib/audit/labels.py through labels.js.
 import { CONSOLE, api, h } from "./client.js";
-import { AUDIT_ACTIONS, PAGES, READ_APPLICATIONS, ROLE_LABELS, fmt, hasRole, link, q, refLink, render, todayJst } from "./console-kit.js";
+import { PAGES, READ_APPLICATIONS, ROLE_LABELS, fmt, hasRole, link, q, refLink, render, todayJst } from "./console-kit.js";
+import { AUDIT_ACTIONS, AUDIT_FIELDS, AUDIT_SECTIONS, AUDIT_SUBJECTS } from "./labels.js";
+
+function valueText(v) {
+  if (v === null || v === undefined || v === "") return "—";
+  if (v === true) return "はい";
+  if (v === false) return "いいえ";
+  if (Array.isArray(v)) return v.length ? v.map(valueText).join("、") : "—";
+  if (typeof v === "object") {
+    return Object.keys(v).map(function (k) { return (AUDIT_FIELDS[k] || k) + ": " + valueText(v[k]); }).join("／");
+  }
+  return String(v);
+}
+
+// before / after / detail as "label: value" rows, one small list per section.
+export function detailFields(e) {
+  var parts = [];
+  ["before", "after", "detail"].forEach(function (section) {
+    var data = e[section];
+    if (!data || typeof data !== "object" || !Object.keys(data).length) return;
+    var dl = h("dl", { "class": "fields audit-fields", "data-section": section });
+    Object.keys(data).forEach(function (k) {
+      dl.appendChild(h("dt", { text: AUDIT_FIELDS[k] || k }));
+      dl.appendChild(h("dd", { text: valueText(data[k]) }));
+    });
+    parts.push(h("div", { "class": "audit-section" }, h("p", { "class": "audit-section-label", text: AUDIT_SECTIONS[section] || section }), dl));
+  });
+  return parts.length ? parts : "—";
+}
+
+function subjectCell(e) {
+  var parts = String(e.subject || "").split("#");
+  var kind = AUDIT_SUBJECTS[parts[0]] || parts[0];
+  var id = parts.slice(1).join("#");
+  var canLink = parts.length === 2 && (parts[0] === "store" || (parts[0] === "application" && hasRole(READ_APPLICATIONS)));
+  return h("span", null, kind + " ", canLink ? refLink(parts[0], id) : h("span", { "class": "mono", text: id }),
+    " ", h("a", { href: link("/audit", { q: e.subject }), text: "履歴" }));
+}
 
 PAGES.audit = function () {
   document.title = "監査ログ | 事務局コンソール";
-  var subject = q("subject") || "";
+  var text = q("q") || q("subject") || "";
+  var actor = q("actor") || "";
   var day = q("date") || todayJst();
-  var path = subject ? "audit?subject=" + encodeURIComponent(subject) : "audit?date=" + encodeURIComponent(day);
-  return api(path).then(function (data) {
+  var params = new URLSearchParams();
+  if (text) params.set("q", text); else params.set("date", day);
+  if (actor) params.set("actor", actor);
+  return api("audit?" + params.toString()).then(function (data) {
     var form = h("form", { "class": "filters", method: "get", action: CONSOLE + "/audit", role: "search" },
-      h("div", null, h("label", { "for": "audit-date", text: "日付" }), h("input", { type: "date", id: "audit-date", name: "date", value: subject ? "" : day })),
-      h("div", null, h("label", { "for": "audit-subject", text: "または対象（例: application#AP000001）" }),
-        h("input", { type: "text", id: "audit-subject", name: "subject", value: subject, size: "28", "class": "mono" })),
+      h("div", null, h("label", { "for": "audit-date", text: "日付" }), h("input", { type: "date", id: "audit-date", name: "date", value: text ? "" : day })),
+      h("div", null, h("label", { "for": "audit-q", text: "番号・店舗名（例: AP000001、MP000001、店舗名）" }),
+        h("input", { type: "search", id: "audit-q", name: "q", value: text, size: "28" })),
+      h("div", null, h("label", { "for": "audit-actor", text: "担当者（ユーザー名）" }),
+        h("input", { type: "text", id: "audit-actor", name: "actor", value: actor, size: "14", "class": "mono" })),
       h("button", { type: "submit", text: "表示" }));
     var body;
     if (!data.items.length) body = h("p", { "class": "muted", text: "記録はありません。" });
     else {
       var tbody = h("tbody");
       data.items.forEach(function (e) {
-        var parts = String(e.subject || "").split("#");
-        var target = parts.length === 2 && (parts[0] === "application" || parts[0] === "store") && (parts[0] === "store" || hasRole(READ_APPLICATIONS))
-          ? h("span", null, parts[0] === "store" ? "店舗 " : "申込 ", refLink(parts[0], parts[1]),
-              " ", h("a", { href: link("/audit", { subject: e.subject }), text: "履歴" }))
-          : e.subject;
-        var detail = {};
-        ["before", "after", "detail"].forEach(function (k) { if (e[k]) detail[k] = e[k]; });
-        tbody.appendChild(h("tr", null,
-          h("td", { style: "white-space:nowrap", text: fmt(e.at) + (e.at ? ":" + String(e.at).slice(17, 19) : "") }),
-          h("td", { style: "white-space:nowrap", text: e.user }),
-          h("td", { style: "white-space:nowrap", text: ROLE_LABELS[e.role] || (e.role === "public" ? "申請者" : e.role) }),
-          h("td", { style: "white-space:nowrap", text: AUDIT_ACTIONS[e.action] || e.action }),
-          h("td", { style: "white-space:nowrap" }, target),
-          h("td", null, Object.keys(detail).length ? h("pre", { "class": "detail-json", text: JSON.stringify(detail) }) : "—")));
+        tbody.appendChild(h("tr", { "data-action": e.action },
+          h("td", { "class": "nowrap", text: fmt(e.at) + (e.at ? ":" + String(e.at).slice(17, 19) : "") }),
+          h("td", { "class": "nowrap" }, h("a", { href: link("/audit", { actor: e.user, date: String(e.at || "").slice(0, 10) }), text: e.user })),
+          h("td", { "class": "nowrap", text: ROLE_LABELS[e.role] || (e.role === "public" ? "申請者" : e.role === "system" ? "システム" : e.role) }),
+          h("td", { "class": "nowrap audit-action", title: e.action, text: AUDIT_ACTIONS[e.action] || e.action }),
+          h("td", { "class": "nowrap" }, subjectCell(e)),
+          h("td", null, detailFields(e))));
       });
       body = h("div", { "class": "table-wrap" }, h("table", { id: "audit" },
-        h("thead", null, h("tr", null, ["日時", "利用者", "役割", "操作", "対象", "内容"].map(function (t) { return h("th", { scope: "col", text: t }); }))),
+        h("thead", null, h("tr", null, ["日時", "担当者", "役割", "操作", "対象", "内容"].map(function (t) { return h("th", { scope: "col", text: t }); }))),
         tbody));
     }
+    var what = text ? "「" + text + "」" + (data.matched_by === "name" ? "（店舗名で検索: " + (data.subjects || []).length + " 件の対象）" : "")
+      : day;
     render(h("h1", { text: "監査ログ" }), form,
       h("section", { "class": "card" },
-        h("p", { "class": "muted", style: "margin-top:0", text: (subject ? "対象 " + subject : day) + " の記録: " + data.items.length + " 件" }), body));
+        h("p", { "class": "muted", id: "audit-count", text: what + (actor ? "・担当者 " + actor : "") + " の記録: " + data.items.length + " 件" }), body));
   });
 };
 

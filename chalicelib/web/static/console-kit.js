@@ -1,5 +1,6 @@
 // What every console screen shares: the page, the signed-in member, labels, layout helpers.
 import { CONSOLE, api, append, clear, currentPath, h, logout, pinnedNow, signInUrl } from "./client.js";
+import * as LABELS from "./labels.js";
 import { ACCOUNT_TYPES, APP_STATUSES, DECLARATIONS, OPERATOR, READ_APPLICATIONS, READ_INQUIRIES, READ_SESSIONS, READ_SETTLEMENT, ROLE_LABELS, STORE_STATUSES } from "./labels.js";
 export { ACCOUNT_TYPES, APP_STATUSES, DECLARATIONS, OPERATOR, READ_APPLICATIONS, READ_INQUIRIES, READ_SESSIONS, READ_SETTLEMENT, ROLE_LABELS, STORE_STATUSES };
 
@@ -94,6 +95,8 @@ export function buildHeader() {
     return;
   }
   var items = [];
+  // The prefecture's view (console-overview.js): the overview, and the report library it links to.
+  if (hasRole(LABELS.READ_OVERVIEW || [])) items.push(["overview", "/overview", "概況"]);
   if (hasRole(READ_APPLICATIONS)) items.push(["queue", "/", "審査キュー"]);
   items.push(["stores", "/stores", "店舗"]);
   if (hasRole(READ_SETTLEMENT)) items.push(["usage", "/usage", "利用実績"], ["settlements", "/settlements", "精算"]);
@@ -108,7 +111,7 @@ export function buildHeader() {
   if (hasRole(["admin"])) items.push(["audit", "/audit", "監査ログ"]);
   if (me.stage === "local" && hasRole(OPERATOR)) items.push(["mail", "/mail", "送信メール"]);
   items.forEach(function (it) {
-    var current = PAGE === it[0] || (it[0] === "queue" && PAGE === "application") || (it[0] === "stores" && PAGE === "store") ||
+    var current = PAGE === it[0] || (it[0] === "overview" && (PAGE === "funds" || PAGE === "reports")) || (it[0] === "queue" && PAGE === "application") || (it[0] === "stores" && PAGE === "store") ||
       (it[0] === "sessions" && document.body.hasAttribute("data-sessions"));
     nav.appendChild(h("li", null, h("a", { href: CONSOLE + (it[1] === "/" ? "" : it[1]), text: it[2],
                                            "aria-current": current ? "page" : null })));

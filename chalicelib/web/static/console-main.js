@@ -1,5 +1,5 @@
 // The console's entry: which screen this page is, and the session it needs.
-import { ApiError, CONSOLE, api, currentPath, endSession, endedUrl, requireSession } from "./client.js";
+import { ApiError, CONSOLE, api, currentPath, endSession, endedUrl, requireSession, session } from "./client.js";
 import { PAGE, PAGES, READ_APPLICATIONS, buildHeader, hasRole, me, setMe, showProblem } from "./console-kit.js";
 
 import "./console-login.js";
@@ -10,9 +10,11 @@ import "./console-audit.js";
 import "./console-usage.js";
 import "./console-settlements.js";
 import "./console-kit-register.js";
+import "./console-overview.js";
 import "./console-carried-over.js";
 
 // ---- start ----
+var LANDED_KEY = "miyapo.console.landed";   // sessionStorage: the sign-in (sid) whose landing was the overview
 function start() {
   var page = PAGES[PAGE] ? PAGE : "queue";
   if (page === "login") { PAGES.login(); return; }
@@ -20,6 +22,13 @@ function start() {
   api("me").then(function (who) {
     setMe(who);
     buildHeader();
+    // The prefecture lands on the overview once per sign-in (then 審査キュー opens the queue as asked).
+    var sid = (session() || {}).sid || "-";
+    if (page === "queue" && hasRole(["prefecture"]) && !location.search && sessionStorage.getItem(LANDED_KEY) !== sid) {
+      sessionStorage.setItem(LANDED_KEY, sid);
+      location.replace(CONSOLE + "/overview");
+      return null;
+    }
     if (page === "queue" && !hasRole(READ_APPLICATIONS)) {
       // Each role lands where its work is: accountants on settlement, agents and coordinators
       // on the inquiry log, everyone else on the store master.
