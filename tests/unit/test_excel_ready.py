@@ -28,6 +28,7 @@ from chalicelib.inquiries import reports
 from chalicelib.inquiries.config import DEFAULT_CATEGORIES
 from chalicelib.kernel import sheets
 from chalicelib.kernel.calendars import JST
+from chalicelib.overview import ledger
 from chalicelib.sessions import report_files
 from chalicelib.sessions.model import Session, SurveyAnswer
 from chalicelib.sessions.reports import build_report
@@ -115,6 +116,17 @@ def session_report_files() -> tuple[bytes, bytes]:
     return report_files.files(report, GENERATED)
 
 
+def claim_month() -> dict[str, Any]:
+    return {"month": "2025-06", "status_label": "承認済み", "payment_date": "2025-07-18", "fee_base": 165_001_356,
+            "fee": 825_006, "claim": 165_826_362, "usage": 165_001_356, "paid": 164_709_856, "held": 310_000,
+            "cumulative": 165_001_356, "share_of_plan": "37.18", "transfer_cost": 3_300}
+
+
+def claim_xlsx() -> bytes:
+    """The monthly claim sheet (原資 + 手数料) as overview.service.claim_sheet writes it."""
+    return sheets.to_xlsx([("請求 2025-06", ledger.claim_rows(claim_month(), "0.005", "down"))], GENERATED)
+
+
 #: Every XLSX the system writes, by name.
 WORKBOOKS: dict[str, Callable[[], bytes]] = {
     "statement": statement_xlsx,
@@ -122,6 +134,13 @@ WORKBOOKS: dict[str, Callable[[], bytes]] = {
     "daily_inquiries_weekend": lambda: daily_files(3)[1],
     "monthly_inquiries": lambda: monthly_files()[1],
     "monthly_sessions": lambda: session_report_files()[1],
+    "claim": claim_xlsx,
+}
+
+#: Workbooks still passing figures as text, with what is left to do (their builders are another area's).
+TYPES_TO_FIX = {
+    "claim": "overview/ledger.claim_rows passes 対象月, 支払日 and share_of_plan as text "
+             "(use sheets.Month.of, a date and sheets.Percent)",
 }
 
 #: Every CSV the system writes, by name.
@@ -130,6 +149,7 @@ CSVS: dict[str, Callable[[], bytes]] = {
     "daily_inquiries": lambda: daily_files()[0],
     "monthly_inquiries": lambda: monthly_files()[0],
     "monthly_sessions": lambda: session_report_files()[0],
+    "claim": lambda: sheets.to_csv(ledger.claim_rows(claim_month(), "0.005", "down")),
     "store_kit_handoff": lambda: handoff.handoff_csv([{"store_id": "MP000101", "store_name": "ふるさと物産館"}]),
     "store_kit_shipping": lambda: handoff.shipping_csv([{"store_id": "MP000101", "store_name": "ふるさと物産館",
                                                           "postal_code": "980-0011", "phone": "022-000-0000"}]),
@@ -196,6 +216,11 @@ def all_sheets() -> list[tuple[str, Worksheet]]:
 
 SHEETS = all_sheets()
 SHEET_IDS = [name for name, _ in SHEETS]
+TYPED_SHEETS = [
+    pytest.param(name, sheet, id=name, marks=[pytest.mark.xfail(reason=TYPES_TO_FIX[book], strict=True)]
+                 if (book := name.split("/")[0]) in TYPES_TO_FIX else [])
+    for name, sheet in SHEETS
+]
 
 
 # --- every sheet ---------------------------------------------------------------------------------------------
@@ -210,7 +235,7 @@ def test_the_header_is_bold_frozen_and_repeated_on_every_printed_page(name, shee
     assert sheet.print_title_rows == f"$1:${row}", name
 
 
-@pytest.mark.parametrize("name,sheet", SHEETS, ids=SHEET_IDS)
+@pytest.mark.parametrize("name,sheet", TYPED_SHEETS)
 def test_numbers_are_numbers_and_dates_are_dates_with_their_formats(name, sheet):
     for cell in body(sheet):
         where = f"{name}!{cell.coordinate}={cell.value!r}"
