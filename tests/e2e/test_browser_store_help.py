@@ -30,12 +30,18 @@ def browser() -> Iterator[Any]:
     yield from launch_browser()
 
 
+def call(stack: Stack, method: str, path: str, body: object | None = None, token: str | None = None,
+         headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    """The stack's answer, as JSON of any shape (the tests look into it)."""
+    return stack.request(method, path, body, token=token, headers=headers)
+
+
 def _paid_store(stack: Stack) -> tuple[str, str]:
     name = f"ひかり文具店{uuid.uuid4().hex[:4]}"
-    status, created = stack.request("POST", "/applications", application_body(
+    status, created = call(stack, "POST", "/applications", application_body(
         store_name=name, store_name_kana="ヒカリブングテン", client_token=uuid.uuid4().hex))
     assert status == 201, created
-    status, decided = stack.request("POST", f"/applications/{created['application_id']}/decision", approve_body(),
+    status, decided = call(stack, "POST", f"/applications/{created['application_id']}/decision", approve_body(),
                                     token="screener")
     assert status == 200, decided
     store_id = str(decided["store_id"])
@@ -44,9 +50,9 @@ def _paid_store(stack: Stack) -> tuple[str, str]:
     status, answer = stack.request_bytes("POST", "/usage-imports", csv, token="accountant",
                                          headers={"Content-Type": "text/csv"})
     assert status == 201, answer
-    status, drafted = stack.request("POST", "/settlements/2025-06/draft", {}, token="accountant", headers=JULY_2)
+    status, drafted = call(stack, "POST", "/settlements/2025-06/draft", {}, token="accountant", headers=JULY_2)
     assert status == 200, drafted
-    status, approved = stack.request("POST", "/settlements/2025-06/approve", {}, token="accountant2", headers=JULY_2)
+    status, approved = call(stack, "POST", "/settlements/2025-06/approve", {}, token="accountant2", headers=JULY_2)
     assert status == 200, approved
     return store_id, name
 
@@ -103,5 +109,40 @@ def test_an_agent_looks_up_a_store_sees_payments_and_starts_a_change_a_screener_
         expect(page.locator("#flash")).to_contain_text("承認し、店舗に反映しました")
         screenshot(page, "store-help-screener.png")
 
-    status, store = stack.request("GET", f"/stores/{store_id}", token="screener")
+    status, store = call(stack, "GET", f"/stores/{store_id}", token="screener")
     assert status == 200 and isinstance(store, dict) and store["address"] == NEW_ADDRESS
+
+
+def test_the_store_asks_for_a_change_through_its_mailed_link(browser: Any, own_stack: Stack) -> None:
+    expect = playwright_expect()
+    stack = own_stack
+    status, created = call(stack, "POST", "/applications", application_body(client_token=uuid.uuid4().hex))
+    assert status == 201, created
+    status, decided = call(stack, "POST", f"/applications/{created['application_id']}/decision", approve_body(),
+                                    token="screener")
+    assert status == 200, decided
+    store_id = decided["store_id"]
+    status, sent = call(stack, "POST", f"/stores/{store_id}/change-link", token="agent")
+    assert status == 200, sent
+    status, mail = call(stack, "GET", "/mail", token="admin")
+    assert status == 200 and isinstance(mail, dict)
+    body = next(m["body"] for m in mail["items"] if "登録内容の変更のお手続き" in m["subject"] and store_id in m["subject"])
+    link = body.split("http", 1)[1].split()[0]
+    fragment = link.split("#", 1)[1]
+
+    for page in open_page(browser):
+        page.goto(f"{stack.base}/store-change#{fragment}")
+        expect(page.locator("#store-id")).to_have_text(store_id)
+        assert "#t=" not in page.url  # the token leaves the address bar
+        page.check("#use-phone")
+        page.fill("#f-phone", "12")
+        page.fill("#reason", "電話番号が変わりました")
+        page.locator("#change-form button[type=submit]").click()
+        expect(page.locator("#err-phone")).to_contain_text("電話番号")
+        page.fill("#f-phone", "022-377-9911")
+        page.locator("#change-form button[type=submit]").click()
+        expect(page.locator("#result")).to_contain_text("受付番号 CR")
+
+    status, listed = call(stack, "GET", f"/stores/{store_id}/change-requests", token="screener")
+    assert status == 200 and isinstance(listed, dict)
+    assert listed["items"][0]["source"] == "store" and listed["items"][0]["status"] == "open"

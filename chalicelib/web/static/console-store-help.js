@@ -7,13 +7,15 @@
 //   request the screener entered is decided by someone else).
 // All data goes in as text (client.js h()); nothing here keeps personal data beyond the page.
 import { api, clear, h } from "./client.js";
+import { ACCOUNT_TYPES, STORE_STATUSES } from "./labels.js";
 
 var FIELDS = [
   ["store_name", "店舗名"], ["store_name_kana", "店舗名（フリガナ）"], ["representative", "代表者名"],
   ["postal_code", "郵便番号"], ["address", "住所"], ["phone", "電話番号"], ["email", "メールアドレス"],
   ["bank", "振込口座"]
 ];
-var STORE_STATUS = { active: "利用中", suspended: "利用停止", withdrawn: "退会" };
+var STORE_STATUS = {};
+STORE_STATUSES.forEach(function (s) { STORE_STATUS[s[0]] = s[1]; });
 
 function fmt(iso) {
   if (!iso) return "—";
@@ -54,7 +56,7 @@ function changeForm(store, done) {
   var bank = {
     bank_code: h("input", { type: "text", id: "cr-bank_code", inputmode: "numeric", maxlength: "4", size: "6", autocomplete: "off" }),
     branch_code: h("input", { type: "text", id: "cr-branch_code", inputmode: "numeric", maxlength: "3", size: "5", autocomplete: "off" }),
-    account_type: h("select", { id: "cr-account_type" }, [["1", "普通"], ["2", "当座"], ["4", "貯蓄"], ["9", "その他"]].map(function (t) { return h("option", { value: t[0], text: t[1] }); })),
+    account_type: h("select", { id: "cr-account_type" }, Object.keys(ACCOUNT_TYPES).map(function (k) { return h("option", { value: k, text: ACCOUNT_TYPES[k] }); })),
     account_number: h("input", { type: "text", id: "cr-account_number", inputmode: "numeric", maxlength: "7", size: "9", autocomplete: "off" }),
     holder_kana: h("input", { type: "text", id: "cr-holder_kana", autocomplete: "off" })
   };
@@ -149,6 +151,18 @@ function panel(o, store_id, box) {
       actionsBox));
     document.getElementById("store-panel").focus();
   }, function (err) { clear(box); problem(box, err); });
+}
+
+// The call-center form (console_inquiries.html), prefilled for a call from `store`: caller "store", its id
+// (the form's change handler shows the store's name), the cursor in the summary.
+export function logInquiryFor(store, flash) {
+  var caller = document.querySelector('#f-caller_type input[value="store"]');
+  if (caller) caller.checked = true;
+  var id = document.getElementById("f-store");
+  id.value = store.store_id;
+  id.dispatchEvent(new Event("change"));
+  document.getElementById("f-summary").focus();
+  flash("info", store.store_id + " の問い合わせとして記録します。内容を入力して登録してください。");
 }
 
 export function storeHelp(o) {

@@ -1,7 +1,7 @@
 // The call center's inquiry screen (/console/inquiries): the new-inquiry form, the log, one inquiry, the month.
 import { CONSOLE, api, clear, currentPath, endSession, endedUrl, h, logout, pinnedNow, requireSession, signInUrl } from "./client.js";
 import { ROLE_LABELS } from "./labels.js";
-import { storeHelp } from "./console-store-help.js";
+import { logInquiryFor, storeHelp } from "./console-store-help.js";
 
 "use strict";
 
@@ -160,17 +160,6 @@ function lookupStore() {
   }, function (err) {
     out.textContent = err.status === 404 ? "この店舗IDは登録されていません" : "";
   });
-}
-
-// The store panel's "log an inquiry against this store": the form, prefilled for a call from the store.
-function logForStore(store) {
-  if (!hasRole(["agent"])) return;
-  var caller = document.querySelector('#f-caller_type input[value="store"]');
-  if (caller) caller.checked = true;
-  $("f-store").value = store.store_id;
-  lookupStore();
-  $("f-summary").focus();
-  flash("info", store.store_id + " の問い合わせとして記録します。内容を入力して登録してください。");
 }
 
 // ---- the list ----
@@ -371,7 +360,7 @@ function start() {
       $("layout").style.gridTemplateColumns = "minmax(0, 1fr)";
     }
     $("store-help-slot").appendChild(storeHelp({ canLog: hasRole(["agent"]), canChange: hasRole(["agent", "screener"]),
-      flash: flash, onLogInquiry: logForStore }));
+      flash: flash, onLogInquiry: function (s) { logInquiryFor(s, flash); } }));
     $("layout").hidden = false;
     $("q-date").value = todayJst();
     $("m-month").value = todayJst().slice(0, 7);
