@@ -48,6 +48,7 @@ function fill(d) {
     input.type = "checkbox";
     input.name = item.key;
     input.id = "d-" + item.key;
+    input.setAttribute("aria-describedby", "err-declarations." + item.key);
     label.appendChild(input);
     label.appendChild(document.createTextNode(item.label));
     box.appendChild(label);
