@@ -14,6 +14,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from chalicelib.kernel.cells import safe_row
@@ -130,7 +131,27 @@ def summary_rows(figures: RoundFigures) -> list[tuple[str, Any]]:
         ("保留店舗数", len(figures.held_lines())),
         ("システム手数料率", Rate(figures.fee_rate)),  # 0.005, shown 0.5%
         ("システム手数料（円未満切り捨て）" if figures.fee_rounding == "down" else "システム手数料", figures.fee),
+        ("システム手数料の対象額（この回で初めて計上する利用ポイント）", figures.fee_base),
+        ("うち確定後に取り込まれた過去月の利用分", figures.late_usage_total),
+        ("システム手数料の計算", fee_statement(figures)),
     ]
+
+
+ROUNDING_LABELS = {"down": "円未満切り捨て", "half_up": "円未満四捨五入", "up": "円未満切り上げ"}
+
+
+def rate_label(rate: Decimal) -> str:
+    """0.005 → 0.5% (exact: the Decimal is shifted, never turned into a float)."""
+    return f"{(rate * 100).normalize():f}%"
+
+
+def fee_statement(figures: RoundFigures) -> str:
+    """The fee's base, rate and rounding in one line (the statement, the summary, the report)."""
+    late = (f"（{figures.month} 利用分 {yen(figures.usage_total)} ＋ 確定後に取り込まれた過去月の利用分 "
+            f"{yen(figures.late_usage_total)}）" if figures.late_usage_total else f"（{figures.month} 利用分）")
+    return (f"対象額 {yen(figures.fee_base)}{late} × {rate_label(figures.fee_rate)}、"
+            f"{ROUNDING_LABELS.get(figures.fee_rounding, figures.fee_rounding)} ＝ {yen(figures.fee)}。"
+            "返却分の再払い・手動の調整は対象額に含みません")
 
 
 def summary_json(figures: RoundFigures, extra: Mapping[str, Any]) -> bytes:
@@ -140,7 +161,8 @@ def summary_json(figures: RoundFigures, extra: Mapping[str, Any]) -> bytes:
         "carried_in_total": figures.carried_in_total, "paid_total": figures.paid_total,
         "held_total": figures.held_total, "stores_paid": figures.stores_paid,
         "stores_held": len(figures.held_lines()), "fee": figures.fee, "fee_rate": str(figures.fee_rate),
-        "fee_rounding": figures.fee_rounding, **extra,
+        "fee_rounding": figures.fee_rounding, "fee_base": figures.fee_base,
+        "late_usage_total": figures.late_usage_total, "fee_statement": fee_statement(figures), **extra,
     }
     return json.dumps(body, ensure_ascii=False, indent=2).encode("utf-8")
 

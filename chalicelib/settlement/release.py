@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from chalicelib.adapters.files import FileStore
 from chalicelib.audit.log import Actor, entry
@@ -37,6 +37,20 @@ class ReconciliationFailed(RuntimeError):
     """The transfer file read back does not match the approved round: nothing is released."""
 
 
+class Documents(Protocol):
+    """Where a round's files go (S3's documents bucket; a twin in unit tests)."""
+
+    def put(self, key: str, body: bytes, content_type: str) -> None: ...
+
+    def get(self, key: str) -> bytes | None: ...
+
+
+def documents_store(deps: Deps) -> Documents:
+    """`deps.documents` when the deps carry one (unit tests), else the documents bucket."""
+    found: Documents | None = getattr(deps, "documents", None)
+    return found if found is not None else FileStore(deps.settings.buckets.documents_bucket)
+
+
 def _store(deps: Deps) -> SettlementStore:
     return settlement_store(deps)
 
@@ -52,6 +66,9 @@ def figures_from(item: dict[str, Any], lines: list[dict[str, Any]]) -> RoundFigu
         carried_in_total=int(item["carried_in_total"]), paid_total=int(item["paid_total"]),
         held_total=int(item["held_total"]), stores_paid=int(item["stores_paid"]), fee=int(item["fee"]),
         fee_rate=Decimal(item["fee_rate"]), fee_rounding=item["fee_rounding"],
+        # A round drafted before the fee base existed charged its month's usage only: read as such.
+        late_usage_total=int(item.get("late_usage_total", 0)),
+        fee_base=int(item.get("fee_base", item["usage_total"])),
     )
 
 
@@ -95,7 +112,7 @@ def _payees(deps: Deps, item: dict[str, Any], lines: list[dict[str, Any]], figur
 def _write_files(deps: Deps, item: dict[str, Any], figures: RoundFigures, stores: dict[str, dict[str, Any]],
                  payees: dict[str, documents.Payee], transfer_date: date) -> dict[str, str]:
     month = item["month"]
-    docs = FileStore(deps.settings.buckets.documents_bucket)
+    docs = documents_store(deps)
     names = {sid: (s.get("store_name", ""), s.get("municipality_name", "")) for sid, s in stores.items()}
     line_ending = b"\r\n" if deps.settings.settlement.transfer_line_ending == "crlf" else b""
     files = {
@@ -121,7 +138,7 @@ def _write_files(deps: Deps, item: dict[str, Any], figures: RoundFigures, stores
 def _verify_transfer_file(deps: Deps, key: str, figures: RoundFigures, payees: dict[str, documents.Payee],
                           transfer_date: date) -> None:
     """Read the stored file back with the independent reader and reconcile it with the round."""
-    data = FileStore(deps.settings.buckets.documents_bucket).get(key)
+    data = documents_store(deps).get(key)
     if data is None:
         raise ReconciliationFailed("transfer file missing after write")
     parsed = parse_transfer_file(data)
@@ -204,7 +221,7 @@ def complete(deps: Deps, month: str, now: datetime) -> list[str]:
     transfer_date = date.fromisoformat(item["transfer_date"])
     figures = figures_from(item, lines)
     by_store = {line.store_id: line for line in figures.paid_lines()}
-    docs = FileStore(deps.settings.buckets.documents_bucket)
+    docs = documents_store(deps)
     mail_ids = []
     for line in paid:
         paid_store = stores[line["store_id"]]

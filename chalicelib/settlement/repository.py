@@ -51,14 +51,26 @@ def _line_prefix(version: int) -> str:
     return f"line#v{int(version)}#"
 
 
+LATE_USAGE_PREFIX = "late#"
+
+
 def late_usage_items(import_id: str, late: list[tuple[str, str, int]], now: datetime) -> list[dict[str, Any]]:
-    """Usage of a month already settled is owed all the same: adjustments settled in the next round."""
+    """Usage of a month already settled is owed all the same: adjustments settled in the next round.
+
+    Each names its import (`import_id`): a round counts it only once that import is committed, and
+    whoever uploaded it shaped the round that pays it (chalicelib.settlement.four_eyes)."""
     return [{
-        "pk": ADJUSTMENTS, "sk": f"late#{import_id}#{month}#{store_id}",
-        "adjustment_id": f"late-{import_id}-{month}-{store_id}",
+        "pk": ADJUSTMENTS, "sk": f"{LATE_USAGE_PREFIX}{import_id}#{month}#{store_id}",
+        "adjustment_id": f"late-{import_id}-{month}-{store_id}", "import_id": import_id, "usage_month": month,
         "store_id": store_id, "amount": points, "reason": f"確定後に取り込まれた {month} 利用分",
         "created_by": "system", "created_at": now.isoformat(), "state": "open",
     } for month, store_id, points in late if points != 0]
+
+
+def is_late_usage(adjustment: dict[str, Any]) -> bool:
+    """Late usage (point usage counted for the first time), as opposed to a return's re-payment or a
+    manual correction: only late usage enters a round's fee base."""
+    return str(adjustment.get("sk", "")).startswith(LATE_USAGE_PREFIX)
 
 
 class SettlementStore(Protocol):

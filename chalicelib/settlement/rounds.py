@@ -7,6 +7,12 @@ carried to the next round. Per store and in total, exactly:
     paid + carried_out == usage + adjustments + carried_in
 
 so across rounds nothing is paid twice or forgotten.
+
+The system fee (the prefecture's specification 7(1)ヌ: 原資の0.5%) is charged on the round's fee base:
+the usage of the month plus the late usage first counted in this round (usage of an earlier month
+imported after that month's round was frozen, carried here as an adjustment). Returns, re-payments
+and manual corrections move money but are not new point usage: they never enter the base. So every
+point used is charged the fee exactly once, in the round that first counts it.
 """
 
 from __future__ import annotations
@@ -90,6 +96,17 @@ class RoundFigures:
     fee_rate: Decimal
     fee_rounding: str
     meta: dict[str, str] = field(default_factory=dict)
+    #: Late usage (of earlier, frozen months) this round counts for the first time; part of adjustments_total.
+    late_usage_total: int = 0
+    #: What the fee is charged on: usage_total + late_usage_total (None: derived from those two).
+    fee_base: int = None  # type: ignore[assignment]  # not given: derived in __post_init__
+    #: What the operator's bank charges for this round's transfers (the operator's cost, never a store's);
+    #: None for a round approved before transfer costs were computed.
+    transfer_cost: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.fee_base is None:
+            object.__setattr__(self, "fee_base", self.usage_total + self.late_usage_total)
 
     def paid_lines(self) -> list[Line]:
         return [line for line in self.lines if line.status == "pay"]
@@ -108,11 +125,18 @@ def compute_round(
     fee_rate: Decimal,
     fee_rounding: str = "down",
     ceiling: int | None = None,
+    *,
+    late_usage: Mapping[str, int] | None = None,
 ) -> RoundFigures:
     """One line per store with money due. A line that the bank file could not carry, or that is above
     the per-store ``ceiling`` without a second person's confirmation of that exact amount, is held
-    (never the whole round): the money is carried forward, nothing is lost."""
-    for name, values in (("usage", usage), ("adjustments", adjustments), ("carried_in", carried_in)):
+    (never the whole round): the money is carried forward, nothing is lost.
+
+    ``late_usage`` is the part of ``adjustments`` that is late usage (per store): it enters the fee base;
+    the rest of the adjustments (returns, re-payments, manual corrections) does not."""
+    late_usage = late_usage or {}
+    for name, values in (("usage", usage), ("adjustments", adjustments), ("carried_in", carried_in),
+                         ("late_usage", late_usage)):
         for store_id, value in values.items():
             if isinstance(value, bool) or not isinstance(value, int):
                 raise TypeError(f"{name}[{store_id}] must be int yen")
@@ -129,6 +153,8 @@ def compute_round(
         else:
             lines.append(Line(store_id, u, a, c, paid=0, carried_out=due, status="hold", reason=reason))
     usage_total = sum(usage.values())
+    late_usage_total = sum(late_usage.values())
+    fee_base = usage_total + late_usage_total
     figures = RoundFigures(
         month=month,
         payment_date=payment_date,
@@ -139,10 +165,12 @@ def compute_round(
         paid_total=sum(line.paid for line in lines),
         held_total=sum(line.carried_out for line in lines),
         stores_paid=sum(1 for line in lines if line.status == "pay"),
-        # The system fee is charged on the month's point funds (the usage of the month).
-        fee=apply_rate(usage_total, fee_rate, fee_rounding),
+        # The system fee is charged on the point funds this round counts first (the fee base).
+        fee=apply_rate(fee_base, fee_rate, fee_rounding),
         fee_rate=fee_rate,
         fee_rounding=fee_rounding,
+        late_usage_total=late_usage_total,
+        fee_base=fee_base,
     )
     check_reconciles(figures)
     return figures
@@ -169,3 +197,7 @@ def check_reconciles(figures: RoundFigures) -> None:
     rhs = figures.usage_total + figures.adjustments_total + figures.carried_in_total
     if lhs != rhs:
         raise AssertionError(f"round {figures.month} does not reconcile: {lhs} != {rhs}")
+    if figures.fee_base != figures.usage_total + figures.late_usage_total:
+        raise AssertionError(f"round {figures.month}: fee base is not usage + late usage")
+    if figures.fee != apply_rate(figures.fee_base, figures.fee_rate, figures.fee_rounding):
+        raise AssertionError(f"round {figures.month}: fee is not the rate applied to its base")

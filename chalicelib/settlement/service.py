@@ -16,7 +16,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from chalicelib.adapters.files import FileStore
 from chalicelib.audit.log import SYSTEM, Actor, entry
 from chalicelib.auth.roles import Principal
 from chalicelib.deps import Deps
@@ -25,7 +24,7 @@ from chalicelib.kernel import calendars
 from chalicelib.observability import logger
 from chalicelib.settlement import corrections, four_eyes, release
 from chalicelib.settlement.payees import bank_problem, payment_signature
-from chalicelib.settlement.repository import FROZEN, SettlementStore, settlement_store, store_ledger
+from chalicelib.settlement.repository import FROZEN, SettlementStore, is_late_usage, settlement_store, store_ledger
 from chalicelib.settlement.rounds import HOLD_REASONS, RoundFigures, StoreState, compute_round
 from chalicelib.usage.repository import usage_totals
 
@@ -136,8 +135,11 @@ def draft(deps: Deps, month: str, actor: Actor, now: datetime) -> dict[str, Any]
     uploaders = usage_port.import_uploaders()
     adjustments_list = _open_adjustments(deps, set(uploaders))
     adjustments: dict[str, int] = {}
+    late_usage: dict[str, int] = {}  # the part of the adjustments that is point usage counted first here
     for a in adjustments_list:
         adjustments[a["store_id"]] = adjustments.get(a["store_id"], 0) + int(a["amount"])
+        if is_late_usage(a):
+            late_usage[a["store_id"]] = late_usage.get(a["store_id"], 0) + int(a["amount"])
     carried = _carried_in(deps, month)
     store = _store(deps)
     stores = store_ledger(deps).by_ids(set(usage) | set(adjustments) | set(carried))
@@ -145,7 +147,7 @@ def draft(deps: Deps, month: str, actor: Actor, now: datetime) -> dict[str, Any]
     states = {sid: _state(deps, s, month, confirmed.get(sid)) for sid, s in stores.items()}
     figures = compute_round(month, payment_date(deps, month), usage, adjustments, carried, states,
                             Decimal(deps.settings.settlement.fee_rate), deps.settings.settlement.fee_rounding,
-                            ceiling=deps.settings.settlement.store_payment_ceiling)
+                            ceiling=deps.settings.settlement.store_payment_ceiling, late_usage=late_usage)
     paid_stores = [stores[line.store_id] for line in figures.paid_lines()]
     shaped_by = four_eyes.shapers(drafted_by=actor.user, uploads=[uploaders.get(i, "") for i in imports],
                                   adjustments=adjustments_list, import_uploaders=uploaders, paid_stores=paid_stores)
@@ -153,8 +155,8 @@ def draft(deps: Deps, month: str, actor: Actor, now: datetime) -> dict[str, Any]
     version = int(existing["version"]) + 1 if existing else 1
     store.put_lines(month, version, [{
         "store_id": line.store_id,
-        "usage": line.usage, "adjustments": line.adjustments, "carried_in": line.carried_in,
-        "paid": line.paid, "carried_out": line.carried_out, "status": line.status, "reason": line.reason,
+        "usage": line.usage, "adjustments": line.adjustments, "late_usage": late_usage.get(line.store_id, 0),
+        "carried_in": line.carried_in, "paid": line.paid, "carried_out": line.carried_out, "status": line.status, "reason": line.reason,
         "note": states[line.store_id].bank_problem if line.reason == "bank_invalid" else None,
         "sig": payment_signature(deps.settings.app_secret, stores[line.store_id]) if line.store_id in stores else None,
         "shaped_by": per_line.get(line.store_id, []),
@@ -183,7 +185,8 @@ def _totals(figures: RoundFigures) -> dict[str, Any]:
         "carried_in_total": figures.carried_in_total, "paid_total": figures.paid_total,
         "held_total": figures.held_total, "stores_paid": figures.stores_paid,
         "stores_held": len(figures.held_lines()), "fee": figures.fee, "fee_rate": str(figures.fee_rate),
-        "fee_rounding": figures.fee_rounding,
+        "fee_rounding": figures.fee_rounding, "fee_base": figures.fee_base,
+        "late_usage_total": figures.late_usage_total,
     }
 
 
@@ -199,7 +202,10 @@ def view(deps: Deps, item: dict[str, Any], lines: list[dict[str, Any]] | None = 
         "payment_date": item["payment_date"], "approval_deadline": item.get("approval_deadline"),
         "transfer_date": item.get("transfer_date"),
         "stores_paid": item["stores_paid"], "total_amount": item["paid_total"], "fee": item["fee"],
-        "fee_rate": item["fee_rate"], "usage_total": item["usage_total"],
+        "fee_rate": item["fee_rate"], "fee_rounding": item.get("fee_rounding", "down"),
+        # A round drafted before the fee base existed charged its month's usage only (kept as approved).
+        "fee_base": int(item.get("fee_base", item["usage_total"])),
+        "late_usage_total": int(item.get("late_usage_total", 0)), "usage_total": item["usage_total"],
         "adjustments_total": item["adjustments_total"], "carried_in_total": item["carried_in_total"],
         "held_total": item["held_total"], "held": held,
         "drafted_by": item.get("drafted_by"), "drafted_at": item.get("drafted_at"),
@@ -217,8 +223,9 @@ def get_view(deps: Deps, month: str) -> dict[str, Any]:
 
 def lines_view(deps: Deps, month: str) -> list[dict[str, Any]]:
     item = _require_round(deps, month)
-    return [{k: line.get(k) for k in ("store_id", "usage", "adjustments", "carried_in", "paid", "carried_out",
-                                      "status", "reason", "note")} for line in round_lines(deps, item)]
+    return [{k: line.get(k) for k in ("store_id", "usage", "adjustments", "late_usage", "carried_in", "paid",
+                                      "carried_out", "status", "reason", "note", "transfer_fee")}
+            for line in round_lines(deps, item)]
 
 
 # --- approval ---------------------------------------------------------------------------------------
@@ -322,7 +329,7 @@ def transfer_file_bytes(deps: Deps, month: str, principal: Principal, now: datet
     if item["status"] != "approved" or not key:
         raise Conflict("振込データは承認後にダウンロードできます" if item["status"] != "approved"
                        else "この回は振込対象がありません")
-    data = FileStore(deps.settings.buckets.documents_bucket).get(key)
+    data = release.documents_store(deps).get(key)
     if data is None:
         raise NotFound("振込データが見つかりません")
     deps.audit.append(entry(Actor.of(principal), "settlement.download_transfer_file", f"settlement#{month}", now,
@@ -335,7 +342,7 @@ def document_bytes(deps: Deps, month: str, name: str, principal: Principal, now:
     files = item.get("files") or {}
     if item["status"] != "approved" or name not in ("statement_csv", "statement_xlsx", "summary") or name not in files:
         raise NotFound("その帳票はありません", {"name": "statement_csv, statement_xlsx, summary のいずれかです"})
-    data = FileStore(deps.settings.buckets.documents_bucket).get(files[name])
+    data = release.documents_store(deps).get(files[name])
     if data is None:
         raise NotFound("帳票が見つかりません")
     deps.audit.append(entry(Actor.of(principal), "settlement.download", f"settlement#{month}", now,

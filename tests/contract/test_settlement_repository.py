@@ -9,6 +9,7 @@ import pytest
 
 from chalicelib.audit.log import SYSTEM, AuditLog, entry
 from chalicelib.errors import Conflict
+from chalicelib.settlement.repository import is_late_usage
 
 NOW = datetime(2025, 7, 2, 1, 0, tzinfo=UTC)
 
@@ -185,6 +186,10 @@ def test_adjustments_returns_and_late_usage(settlements):
     assert open_ == {"manual#ADJ000001": ("MP000001", 500), "late#IMP000003#2025-05#MP000002": ("MP000002", 700)}
     late = next(a for a in settlements.adjustments() if a["sk"].startswith("late#"))
     assert late["adjustment_id"] == "late-IMP000003-2025-05-MP000002" and late["created_by"] == "system"
+    # it names its import (counted once that import is committed; its uploader shaped the round) and is
+    # told apart from returns and manual adjustments: only late usage enters a round's fee base
+    assert (late["import_id"], late["usage_month"]) == ("IMP000003", "2025-05")
+    assert [a["sk"] for a in settlements.open_adjustments() if is_late_usage(a)] == ["late#IMP000003#2025-05#MP000002"]
 
 
 def test_ceiling_confirmations_are_per_month(settlements):

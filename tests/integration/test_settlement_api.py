@@ -99,6 +99,7 @@ def test_a_month_is_drafted_approved_by_a_second_accountant_and_paid_to_the_yen(
     assert round_["status"] == "draft" and round_["payment_date"] == "2025-07-18"
     assert round_["stores_paid"] == 3 and round_["total_amount"] == 2000 + 4000 + 300
     assert round_["fee"] == (2000 + 4000 + 300 + 700) * 5 // 1000
+    assert (round_["fee_base"], round_["fee_rate"], round_["fee_rounding"]) == (7000, "0.005", "down")
     assert round_["held"] == [{"store_id": "MP999999", "amount": 700, "reason": "unknown_store",
                                "reason_label": "店舗が登録されていません"}]
     code, _answer = api.call("POST", "/settlements/2025-06/approve", {}, as_="accountant", headers=JULY_2)
@@ -221,6 +222,10 @@ def test_usage_arriving_after_a_round_is_frozen_is_paid_in_the_next_round(api, s
     assert late["late_months"] == ["2025-06"]
     _, july = api.call("POST", "/settlements/2025-07/draft", {}, as_="accountant", headers=AUG_4)
     assert july["adjustments_total"] == 999 and july["total_amount"] == 999
+    # June's late usage is charged the fee once, in July, the round that first counts it
+    assert (july["usage_total"], july["late_usage_total"], july["fee_base"], july["fee"]) == (0, 999, 999, 4)
+    _, june = api.call("GET", "/settlements/2025-06", as_="accountant")
+    assert (june["fee_base"], june["fee"]) == (7000, 35)
 
 
 def test_draft_rules(api, stores):
