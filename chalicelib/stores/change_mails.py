@@ -41,15 +41,20 @@ def change_link(store: dict[str, Any], link: str, days: int) -> tuple[str, str]:
     return subject, body
 
 
+def _link_line(link: str | None) -> str:
+    return f"\n登録内容の変更は、次のページからもお申し出いただけます。\n{link}\n" if link else ""
+
+
 def change_approved(store: dict[str, Any], request_id: str, changes: dict[str, Any], labels: dict[str, str],
-                    bank_changed: bool) -> tuple[str, str]:
+                    bank_changed: bool, link: str | None = None) -> tuple[str, str]:
     subject = f"【みやぎポイント】登録内容を変更しました（店舗ID {store['store_id']}）"
     body = (
         f"{store['store_name']} ご担当者様\n\n"
         f"お申し出（受付番号 {request_id}）のとおり、登録内容を次のとおり変更しました。\n\n"
         + change_lines(changes, labels)
         + ("\n振込口座の変更は、次回の精算のお振り込みから適用されます。\n" if bank_changed else "")
-        + "\nお心当たりがない場合は、至急コールセンターへご連絡ください。"
+        + "\nお心当たりがない場合は、至急コールセンターへご連絡ください。\n"
+        + _link_line(link)
         + store_mail_footer()
     )
     return subject, body
@@ -68,13 +73,14 @@ def email_moved(store: dict[str, Any], request_id: str, new_email: str) -> tuple
     return subject, body
 
 
-def change_rejected(store: dict[str, Any], request_id: str, reason: str) -> tuple[str, str]:
+def change_rejected(store: dict[str, Any], request_id: str, reason: str, link: str | None = None) -> tuple[str, str]:
     subject = f"【みやぎポイント】登録内容の変更のお申し出について（店舗ID {store['store_id']}）"
     body = (
         f"{store['store_name']} ご担当者様\n\n"
         f"お申し出（受付番号 {request_id}）の変更は、次の理由により行いませんでした。\n\n"
         f"{reason}\n\n"
-        "ご不明な点は、コールセンターへお問い合わせください。"
+        "ご不明な点は、コールセンターへお問い合わせください。\n"
+        + _link_line(link)
         + store_mail_footer()
     )
     return subject, body

@@ -309,7 +309,8 @@ def _reject(deps: Deps, item: dict[str, Any], store: dict[str, Any], reason: str
                                 detail={"request_id": request_id, "reason": reason}))
     mail_ids = []
     if store.get("email"):
-        subject, text = change_mails.change_rejected(store, request_id, reason)
+        subject, text = change_mails.change_rejected(store, request_id, reason,
+                                                     change_link(deps, store_id, now))
         mail = Mail(f"store-change-rejected#{request_id}", store["email"], subject, text, "store-change-rejected")
         deps.outbox.add_to(tx, mail, now)
         mail_ids.append(mail.mail_id)
@@ -362,7 +363,7 @@ def _approve(deps: Deps, item: dict[str, Any], store: dict[str, Any], reason: st
                **({"account": mask_account_number(new_bank["account_number"]), "change_id": change_id,
                    "verified": True} if new_bank else {})},
         detail={"request_id": request_id, "fields": fields, "entered_by": item["entered_by"]}))
-    mails = _approval_mails(store, item)
+    mails = _approval_mails(store, item, change_link(deps, store_id, now))
     for mail in mails:
         deps.outbox.add_to(tx, mail, now)
     tx.commit(STALE)
@@ -373,13 +374,13 @@ def _approve(deps: Deps, item: dict[str, Any], store: dict[str, Any], reason: st
             **({"bank_change_id": change_id} if change_id else {})}
 
 
-def _approval_mails(store: dict[str, Any], item: dict[str, Any]) -> list[Mail]:
+def _approval_mails(store: dict[str, Any], item: dict[str, Any], link: str) -> list[Mail]:
     request_id = item["request_id"]
     changes = dict(item["changes"])
     if "municipality_code" in changes:
         changes["municipality_code"] = {"municipality_name": changes.get("municipality_name")}
     shown = {**store, **{k: v for k, v in item["changes"].items() if k == "store_name"}}
-    subject, text = change_mails.change_approved(shown, request_id, changes, FIELD_LABELS, "bank" in changes)
+    subject, text = change_mails.change_approved(shown, request_id, changes, FIELD_LABELS, "bank" in changes, link)
     new_email = changes.get("email")
     old_email = store.get("email")
     mails = []

@@ -103,6 +103,9 @@ def test_an_agent_looks_up_a_store_sees_payments_and_starts_a_change_a_screener_
     for page in open_page(browser, width=1366, accept_dialogs=True):
         _login_as(page, stack, "screener", r"/console$")
         page.goto(f"{stack.base}/console/stores")
+        page.fill("#store-id", name)  # the store list's search: by name
+        page.locator("#store-id").press("Enter")
+        expect(page.locator("#stores")).to_contain_text(store_id)
         card = page.locator("#change-requests article.change-request", has_text=store_id)
         expect(card).to_contain_text(NEW_ADDRESS)
         card.locator("button[data-action=approve]").click()

@@ -9,20 +9,21 @@ PAGES.stores = function () {
   var status = q("status") || "active";
   var apiParams = new URLSearchParams({ status: status });
   if (q("cursor")) apiParams.set("cursor", q("cursor"));
+  if (q("q")) apiParams.set("q", q("q"));   // a search: by name, kana, phone or store id (every status)
   return api("stores?" + apiParams.toString()).then(function (data) {
     var tabs = h("ul", { "class": "tabs", "aria-label": "店舗の状態" });
     STORE_STATUSES.forEach(function (s) {
       tabs.appendChild(h("li", null, h("a", { href: link("/stores", { status: s[0] }), "aria-current": s[0] === status ? "page" : null, text: s[1] })));
     });
-    var idInput = h("input", { type: "text", id: "store-id", name: "store_id", placeholder: "MP000001", autocomplete: "off",
-                               "class": "mono", size: "12", "aria-describedby": "store-id-err" });
+    var idInput = h("input", { type: "text", id: "store-id", name: "store_id", placeholder: "MP000001・店舗名・電話番号", autocomplete: "off",
+                               "class": "mono", size: "28", "aria-describedby": "store-id-err" });
     var idErr = h("p", { "class": "err", id: "store-id-err" });
     var jump = h("form", { "class": "filters", role: "search", onsubmit: function (e) {
       e.preventDefault();
       var v = idInput.value.trim().toUpperCase();
-      if (!/^MP\d{6}$/.test(v)) { idErr.textContent = "店舗IDは MP と6桁の数字です（例: MP000001）"; idInput.setAttribute("aria-invalid", "true"); idInput.focus(); return; }
-      location.href = CONSOLE + "/stores/" + v;
-    } }, h("div", null, h("label", { "for": "store-id", text: "店舗IDで開く" }), idInput, idErr), h("button", { type: "submit", text: "開く" }));
+      if (!v) { idErr.textContent = "店舗名・フリガナ・電話番号・店舗IDのいずれかを入力してください"; idInput.setAttribute("aria-invalid", "true"); idInput.focus(); return; }
+      location.href = /^MP\d{6}$/.test(v) ? CONSOLE + "/stores/" + v : link("/stores", { q: idInput.value.trim() });
+    } }, h("div", null, h("label", { "for": "store-id", text: "店舗を探す（店舗名・フリガナ・電話番号・店舗ID）" }), idInput, idErr), h("button", { type: "submit", text: "開く" }));
     var body;
     if (!data.items.length) body = h("p", { "class": "muted", text: "該当する店舗はありません。" });
     else {
