@@ -58,16 +58,20 @@ def _document(title: str, desc: str, width: int, height: int, body: list[str], n
     )
 
 
+#: Tick steps per decade (as tenths): 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k.
+_STEPS = (10, 12, 15, 20, 25, 30, 40, 50, 60, 80)
+
+
 def _nice_max(value: int) -> int:
-    """A round ceiling for an axis (1, 2, 5 × 10^k) at or above `value`."""
-    if value <= 0:
-        return 1
-    step = 1
+    """A round ceiling for a four-tick axis at or above `value` (4 × a round step; at least 4)."""
+    need = max(1, -(-value // 4))
+    decade = 1
     while True:
-        for m in (1, 2, 5):
-            if step * m >= value:
-                return step * m
-        step *= 10
+        for m in _STEPS:
+            step = m * decade // 10
+            if step >= need and step * 10 == m * decade:
+                return step * 4
+        decade *= 10
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,8 @@ def bar_chart(name: str, title: str, labels: Sequence[str], values: Sequence[int
         for i, v in enumerate(line):
             body.append(f"<circle{_attrs(cx=left + slot * i + slot // 2, cy=top + plot_h - plot_h * max(0, v) // axis_max, r=4, fill=BAR_ALT)}>"
                         f"<title>{escape(f'{labels[i]} {line_label}: {yen(v)}{unit}')}</title></circle>")
+    if not values:
+        body.append(_text(left + plot_w // 2, top + plot_h // 2, "データがありません", size=13, anchor="middle", fill=AXIS))
     legend = []
     if reference:
         y = top + plot_h - plot_h * reference.value // axis_max

@@ -14,7 +14,7 @@ function monthTitle(m) { return m.slice(0, 4) + "年" + Number(m.slice(5, 7)) + 
 function chart(name, title, month, table) {
   var img = h("img", { "class": "chart-img", alt: title + "（数値は下の表にあります）", width: "640", height: "300", "data-chart": name });
   var fig = h("figure", { "class": "chart-card card", id: "chart-" + name },
-    h("h3", { text: title }), img,
+    h("h3", { "class": "visually-hidden", text: title }), img,
     h("details", { "class": "chart-numbers" }, h("summary", { text: "数値を表で見る" }), table));
   api("overview/charts/" + name + ".svg" + (month ? "?month=" + month : ""), { accept: "image/svg+xml", blob: true })
     .then(function (blob) { return blob.text(); })
