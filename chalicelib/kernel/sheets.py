@@ -162,57 +162,65 @@ def add_sheet(workbook: Workbook, title: str, rows: Rows, *, heading: str | None
         first = 2
     # Text is data, never a formula (openpyxl stores any str starting with "=" as one).
     table = [safe_row(row) for row in rows]
-    for offset, row in enumerate(table):
-        for index, value in enumerate(row, start=1):
-            cell = sheet.cell(row=first + offset, column=index, value=_xlsx_value(value))
-            number_format = _number_format(value) if offset else None
-            if number_format:
-                cell.number_format = number_format
     if not table:
         return sheet
-    _style_table(sheet, table, first, total_row=bool(sum_columns) and len(table) > 1)
+    _write_table(sheet, table, first, total_row=bool(sum_columns) and len(table) > 1)
     sheet.freeze_panes = f"A{first + 1}"  # everything above the first line stays in view
     _print_setup(sheet, max(len(row) for row in table), first)
     return sheet
 
 
-def _style_table(sheet: Worksheet, table: list[list[Any]], first: int, total_row: bool) -> None:
-    """Borders, the header's look, a total row set apart, and widths that fit the text."""
+def _write_table(sheet: Worksheet, table: list[list[Any]], first: int, total_row: bool) -> None:
+    """The header and the lines with their formats and borders, a total row set apart, widths that fit."""
+    from copy import copy
+
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
-    thin = Side(style="thin", color="808080")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    last = first + len(table) - 1
     columns = max(len(row) for row in table)
     most_lines = HEADER_LINES if columns <= PORTRAIT_MAX_COLUMNS else WIDE_HEADER_LINES
-    header_lines = 1
-    for index in range(1, columns + 1):
-        data_width = max((display_width(shown_text(row[index - 1])) for row in table[1:] if index <= len(row)),
-                         default=0)
-        header_width = display_width(shown_text(table[0][index - 1])) if index <= len(table[0]) else 0
+    header_lines, wraps = 1, []
+    for index in range(columns):
+        data_width = max((display_width(shown_text(row[index])) for row in table[1:] if index < len(row)), default=0)
+        header_width = display_width(shown_text(table[0][index])) if index < len(table[0]) else 0
         width = max(data_width, math.ceil(header_width / most_lines), MIN_WIDTH - PADDING)
         header_lines = max(header_lines, math.ceil(header_width / width))
-        sheet.column_dimensions[get_column_letter(index)].width = min(width + PADDING, MAX_WIDTH)
-        wrap = data_width + PADDING > MAX_WIDTH
-        for r in range(first + 1, last + 1):
-            cell = sheet.cell(row=r, column=index)
-            cell.border = border
-            if wrap:  # long free text wraps inside the widest column instead of running off the page
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.column_dimensions[get_column_letter(index + 1)].width = min(width + PADDING, MAX_WIDTH)
+        # Long free text wraps inside the widest column instead of running off the page.
+        wraps.append(data_width + PADDING > MAX_WIDTH)
 
-    for cell in sheet[first]:
+    thin = Side(style="thin", color="808080")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    for index, value in enumerate(table[0], start=1):
+        cell = sheet.cell(row=first, column=index, value=_xlsx_value(value))
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
         cell.border = border
         cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
     if header_lines > 1:
         sheet.row_dimensions[first].height = LINE_HEIGHT * header_lines
-    if total_row:
-        above = Border(left=thin, right=thin, top=Side(style="double"), bottom=thin)
-        for cell in sheet[last]:
-            cell.font = Font(bold=True)
-            cell.border = above
+
+    # Setting a style on a cell hashes it (slow for 15,000 store lines): each distinct look is built
+    # once and its style copied to the other cells.
+    looks: dict[tuple[str | None, bool, bool], Any] = {}
+    last = len(table) - 1
+    for offset in range(1, len(table)):
+        is_total = total_row and offset == last
+        for index, value in enumerate(table[offset], start=1):
+            cell = sheet.cell(row=first + offset, column=index, value=_xlsx_value(value))
+            key = (_number_format(value), wraps[index - 1], is_total)
+            if key in looks:
+                cell._style = copy(looks[key])
+                continue
+            if key[0]:
+                cell.number_format = key[0]
+            if key[1]:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            cell.border = border
+            if is_total:
+                cell.font = Font(bold=True)
+                cell.border = Border(left=thin, right=thin, top=Side(style="double"), bottom=thin)
+            looks[key] = copy(cell._style)
 
 
 def _print_setup(sheet: Worksheet, columns: int, header_row: int) -> None:
