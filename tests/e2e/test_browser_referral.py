@@ -96,9 +96,12 @@ def test_refer_judge_as_the_prefecture_and_complete(screener: Any, prefecture: A
     assert len(referred) == 1 and referred[0]["destinations"]["ToAddresses"] == ["prefecture@example.jp"]
     assert QUESTION in referred[0]["body"] and "照会 太郎" not in referred[0]["body"]
 
-    # The prefecture lands on 県への照会 and records its judgement; a reject needs a reason.
+    # The prefecture's 審査キュー opens on 県への照会 (after its sign-in landing on the overview); it records its
+    # judgement there, and a reject needs a reason.
     _login_as(prefecture, stack, "prefecture")
+    prefecture.goto(f"{stack.base}/console")
     expect(prefecture.locator("h1")).to_have_text("県への照会")
+    expect(prefecture.locator("#referred-intro")).to_contain_text("県の判断を記録してください")
     row = prefecture.locator(f"tr[data-application='{application_id}']")
     expect(row).to_contain_text("県に照会中")
     row.locator("a").first.click()
