@@ -110,6 +110,9 @@ class SettlementSettings(Group):
     inline_notice_limit: int = Field(default=300, ge=0)
     #: CRLF after each record (most banks) or none.
     transfer_line_ending: Literal["crlf", "none"] = "crlf"
+    #: The operator's bank fees per transfer (its cost, never a store's) as JSON {"threshold", "same_branch",
+    #: "same_bank", "other_bank": {"below", "at_or_above"}}; empty = the example in settlement/transfer_fees.py.
+    transfer_fee_table_json: str = ""
 
 
 class UsageSettings(Group):

@@ -134,7 +134,12 @@ def summary_rows(figures: RoundFigures) -> list[tuple[str, Any]]:
         ("システム手数料の対象額（この回で初めて計上する利用ポイント）", figures.fee_base),
         ("うち確定後に取り込まれた過去月の利用分", figures.late_usage_total),
         ("システム手数料の計算", fee_statement(figures)),
+        # 7(1)イ: the operator's cost, never deducted from a store (a round from before it was computed has none).
+        *([(TRANSFER_COST_LABEL, figures.transfer_cost)] if figures.transfer_cost is not None else []),
     ]
+
+
+TRANSFER_COST_LABEL = "振込手数料（事務局負担。店舗への支払額からは差し引きません）"
 
 
 ROUNDING_LABELS = {"down": "円未満切り捨て", "half_up": "円未満四捨五入", "up": "円未満切り上げ"}
@@ -162,7 +167,8 @@ def summary_json(figures: RoundFigures, extra: Mapping[str, Any]) -> bytes:
         "held_total": figures.held_total, "stores_paid": figures.stores_paid,
         "stores_held": len(figures.held_lines()), "fee": figures.fee, "fee_rate": str(figures.fee_rate),
         "fee_rounding": figures.fee_rounding, "fee_base": figures.fee_base,
-        "late_usage_total": figures.late_usage_total, "fee_statement": fee_statement(figures), **extra,
+        "late_usage_total": figures.late_usage_total, "fee_statement": fee_statement(figures),
+        "transfer_cost": figures.transfer_cost, "transfer_cost_borne_by": "operator", **extra,
     }
     return json.dumps(body, ensure_ascii=False, indent=2).encode("utf-8")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from chalicelib.kernel.money import yen
@@ -44,12 +45,31 @@ def prefecture_report(view: dict[str, Any], files: dict[str, str]) -> tuple[str,
         f"支払店舗数: {view['stores_paid']:,} 店舗\n"
         f"支払額合計: {yen(view['total_amount'])}\n"
         f"保留・繰越: {len(held)} 店舗 {yen(view['held_total'])}\n"
-        f"システム手数料（{view['fee_rate']}、円未満切り捨て）: {yen(view['fee'])}\n\n"
+        + fee_line(view)
+        + (f"振込手数料（事務局負担。店舗への支払額からは差し引いていません）: {yen(view['transfer_cost'])}\n"
+           if view.get("transfer_cost") is not None else "")
+        + "\n"
         "精算明細（CSV・Excel）は県用フォルダに格納しました:\n"
         + "".join(f"  {name}: {key}\n" for name, key in sorted(files.items()) if key.startswith("prefecture/"))
         + FOOTER
     )
     return subject, body
+
+
+ROUNDING_LABELS = {"down": "円未満切り捨て", "half_up": "円未満四捨五入", "up": "円未満切り上げ"}
+
+
+def _rate(rate: str) -> str:
+    return f"{(Decimal(rate) * 100).normalize():f}%"
+
+
+def fee_line(view: dict[str, Any]) -> str:
+    """The system fee with its base, rate and rounding (7(1)ヌ: 原資の0.5%)."""
+    late = int(view.get("late_usage_total") or 0)
+    base = int(view.get("fee_base", view["usage_total"]))
+    return (f"システム手数料: {yen(view['fee'])}（対象額 {yen(base)} × {_rate(view['fee_rate'])}、"
+            f"{ROUNDING_LABELS.get(view.get('fee_rounding') or 'down', '')}）\n"
+            + (f"  対象額のうち、確定後に取り込まれた過去月の利用分: {yen(late)}\n" if late else ""))
 
 
 def transfer_returned(store: dict[str, Any], month: str, amount: int, reason: str) -> tuple[str, str]:

@@ -69,6 +69,7 @@ def figures_from(item: dict[str, Any], lines: list[dict[str, Any]]) -> RoundFigu
         # A round drafted before the fee base existed charged its month's usage only: read as such.
         late_usage_total=int(item.get("late_usage_total", 0)),
         fee_base=int(item.get("fee_base", item["usage_total"])),
+        transfer_cost=int(item["transfer_cost"]) if item.get("transfer_cost") is not None else None,
     )
 
 

@@ -22,10 +22,10 @@ from chalicelib.deps import Deps
 from chalicelib.errors import Conflict, InvalidInput, NotFound
 from chalicelib.kernel import calendars
 from chalicelib.observability import logger
-from chalicelib.settlement import corrections, four_eyes, release
+from chalicelib.settlement import corrections, four_eyes, release, transfer_fees
 from chalicelib.settlement.payees import bank_problem, payment_signature
 from chalicelib.settlement.repository import FROZEN, SettlementStore, is_late_usage, settlement_store, store_ledger
-from chalicelib.settlement.rounds import HOLD_REASONS, RoundFigures, StoreState, compute_round
+from chalicelib.settlement.rounds import HOLD_REASONS, Line, RoundFigures, StoreState, compute_round
 from chalicelib.usage.repository import usage_totals
 
 
@@ -149,6 +149,7 @@ def draft(deps: Deps, month: str, actor: Actor, now: datetime) -> dict[str, Any]
                             Decimal(deps.settings.settlement.fee_rate), deps.settings.settlement.fee_rounding,
                             ceiling=deps.settings.settlement.store_payment_ceiling, late_usage=late_usage)
     paid_stores = [stores[line.store_id] for line in figures.paid_lines()]
+    fees = transfer_costs(deps, figures.paid_lines(), stores)
     shaped_by = four_eyes.shapers(drafted_by=actor.user, uploads=[uploaders.get(i, "") for i in imports],
                                   adjustments=adjustments_list, import_uploaders=uploaders, paid_stores=paid_stores)
     per_line = _line_shapers(adjustments_list, uploaders, stores)
@@ -160,6 +161,7 @@ def draft(deps: Deps, month: str, actor: Actor, now: datetime) -> dict[str, Any]
         "note": states[line.store_id].bank_problem if line.reason == "bank_invalid" else None,
         "sig": payment_signature(deps.settings.app_secret, stores[line.store_id]) if line.store_id in stores else None,
         "shaped_by": per_line.get(line.store_id, []),
+        "transfer_fee": fees.get(line.store_id, 0),
     } for line in figures.lines])
     item = {
         "month": month, "status": "draft", "version": version,
@@ -167,6 +169,8 @@ def draft(deps: Deps, month: str, actor: Actor, now: datetime) -> dict[str, Any]
         "drafted_by": actor.user, "drafted_at": now.isoformat(), "imports": imports, "shaped_by": shaped_by,
         "adjustment_keys": [a["sk"] for a in adjustments_list],
         **_totals(figures),
+        # The operator's bank fees for these transfers: reported, never deducted from a store (7(1)イ).
+        "transfer_cost": transfer_fees.round_cost(fees.values()),
     }
     tx = store.transaction()
     store.save_draft_in(tx, item, int(existing["version"]) if existing else None)
@@ -177,6 +181,18 @@ def draft(deps: Deps, month: str, actor: Actor, now: datetime) -> dict[str, Any]
     tx.commit("同時に別の操作が行われました。画面を再読み込みしてください")
     logger.info("settlement drafted", extra={"month": month, "version": version, "lines": len(figures.lines)})
     return view(deps, item)
+
+
+def transfer_costs(deps: Deps, paid: list[Line], stores: dict[str, dict[str, Any]]) -> dict[str, int]:
+    """Per paid line, what the operator's bank charges to transfer it (from the requester's account)."""
+    s = deps.settings.settlement
+    try:
+        table = transfer_fees.parse_table(s.transfer_fee_table_json)
+    except transfer_fees.FeeTableInvalid as exc:  # configuration, not input: the operator must fix it
+        raise RuntimeError(f"TRANSFER_FEE_TABLE_JSON: {exc}") from None
+    return {line.store_id: transfer_fees.transfer_fee(
+        table, s.requester_bank_code, s.requester_branch_code, str(stores[line.store_id]["bank"]["bank_code"]),
+        str(stores[line.store_id]["bank"]["branch_code"]), line.paid) for line in paid}
 
 
 def _totals(figures: RoundFigures) -> dict[str, Any]:
@@ -206,6 +222,8 @@ def view(deps: Deps, item: dict[str, Any], lines: list[dict[str, Any]] | None = 
         # A round drafted before the fee base existed charged its month's usage only (kept as approved).
         "fee_base": int(item.get("fee_base", item["usage_total"])),
         "late_usage_total": int(item.get("late_usage_total", 0)), "usage_total": item["usage_total"],
+        # The operator's cost, never deducted from a store (None: drafted before it was computed).
+        "transfer_cost": int(item["transfer_cost"]) if item.get("transfer_cost") is not None else None,
         "adjustments_total": item["adjustments_total"], "carried_in_total": item["carried_in_total"],
         "held_total": item["held_total"], "held": held,
         "drafted_by": item.get("drafted_by"), "drafted_at": item.get("drafted_at"),

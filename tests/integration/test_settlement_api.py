@@ -100,6 +100,8 @@ def test_a_month_is_drafted_approved_by_a_second_accountant_and_paid_to_the_yen(
     assert round_["stores_paid"] == 3 and round_["total_amount"] == 2000 + 4000 + 300
     assert round_["fee"] == (2000 + 4000 + 300 + 700) * 5 // 1000
     assert (round_["fee_base"], round_["fee_rate"], round_["fee_rounding"]) == (7000, "0.005", "down")
+    # three transfers to the operator's own branch (the example table: ¥220 below ¥30,000), its cost
+    assert round_["transfer_cost"] == 3 * 220
     assert round_["held"] == [{"store_id": "MP999999", "amount": 700, "reason": "unknown_store",
                                "reason_label": "店舗が登録されていません"}]
     code, _answer = api.call("POST", "/settlements/2025-06/approve", {}, as_="accountant", headers=JULY_2)
@@ -123,6 +125,7 @@ def test_a_month_is_drafted_approved_by_a_second_accountant_and_paid_to_the_yen(
     assert len(notices) == 3
     report = [m for m in mails if m["destinations"]["ToAddresses"][0] == "prefecture@example.jp"]
     assert len(report) == 1 and "6,300円" in report[0]["body"]
+    assert "振込手数料（事務局負担。店舗への支払額からは差し引いていません）: 660円" in report[0]["body"]
 
     # statement for the prefecture: CSV with BOM whose total equals its lines; XLSX opens
     resp = download(api, "/settlements/2025-06/documents/statement_csv", "prefecture")
