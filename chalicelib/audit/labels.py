@@ -62,6 +62,7 @@ ACTION_LABELS: dict[str, str] = {
     "settlement.confirm_over_ceiling": "上限超過の支払の確認",
     "settlement.download": "精算帳票のダウンロード",
     "settlement.download_transfer_file": "振込データのダウンロード",
+    "settlement.late_notice": "承認遅れのお知らせ",
     # call center
     "inquiry.create": "問い合わせの記録",
     "inquiry.update": "問い合わせの更新",

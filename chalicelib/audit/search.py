@@ -26,7 +26,7 @@ ID_SUBJECTS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
 NAME_MATCHES = 10
 PER_SUBJECT = 200
 DAY_LIMIT = 1000
-_SUBJECT = re.compile(r"[a-z_]+#[A-Za-z0-9._/\-#]+")
+_SUBJECT = re.compile(r"[a-z][a-z_\-]*#\S+")
 _USER = re.compile(r"[A-Za-z0-9._@+\-]{1,128}")
 
 
@@ -61,9 +61,8 @@ def search(deps: Deps, *, subject: str | None = None, q: str | None = None, acto
     if actor is not None and not _USER.fullmatch(actor.strip()):
         raise InvalidInput("担当者の指定が正しくありません", {"actor": "ユーザー名を入力してください"})
     actor = actor.strip() if actor else None
-    text = q or subject
-    if text:
-        subjects, how = subjects_for(deps, text)
+    if q or subject:
+        subjects, how = ([subject], "subject") if subject and not q else subjects_for(deps, q or "")
         items: dict[str, dict[str, Any]] = {}
         for s in subjects:
             for e in deps.audit.by_subject(s, PER_SUBJECT):

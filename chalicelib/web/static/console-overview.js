@@ -78,7 +78,7 @@ function inquiriesSection(d, month) {
     h("a", { href: link("/overview", { month: shiftMonth(i.month, -1) }), text: "← 前月" }), " ",
     h("strong", { text: monthTitle(i.month) }), " ",
     h("a", { href: link("/overview", { month: shiftMonth(i.month, 1) }), text: "翌月 →" }));
-  return h("section", { "aria-labelledby": "inq-h" }, h("h2", { id: "inq-h", text: "コールセンター" }), nav,
+  return h("section", { "aria-labelledby": "inq-h" }, h("h2", { id: "inq-h", text: "問い合わせ" }), nav,
     h("div", { "class": "chart-grid" },
       chart("inquiries-daily", "日別の問い合わせ件数と見込み", month, table("inquiries-daily-table", ["日付", ["件数", "num"]],
         i.days.map(function (r) { return h("tr", null, cells([r.date, r.count])); }))),
