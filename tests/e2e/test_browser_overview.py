@@ -120,3 +120,24 @@ def test_the_prefecture_lands_on_the_overview_and_reads_its_charts_and_numbers(b
         tab.locator("#nav a", has_text="審査キュー").click()
         tab.wait_for_url(re.compile(r"/console$"))
         expect(tab.locator("h1")).not_to_have_text("概況")
+
+
+def test_the_audit_log_reads_in_japanese_with_fields_and_finds_a_store_by_name(browser: Any, own_stack: Stack) -> None:
+    """Issue 12 point 10 (the audit log part); runs after the test above, on the same stack."""
+    expect = playwright_expect()
+    for tab in open_page(browser, width=1366):
+        tab.goto(f"{own_stack.base}/console/login")
+        tab.evaluate("now => sessionStorage.setItem('miyapo_now', now)", NOW)
+        tab.goto(f"{own_stack.base}/console/login?as=admin&next=/console/audit")
+        tab.wait_for_url(re.compile(r"/console/audit$"))
+        tab.fill("#audit-q", "テスト商店")
+        tab.locator("form[role=search] button[type=submit]").click()
+        tab.wait_for_url(re.compile(r"/console/audit\?"))
+        rows = tab.locator("#audit tbody tr[data-action='application.approve']")
+        expect(rows.first).to_be_visible()
+        expect(rows.first.locator("td.audit-action")).to_have_text("申込の承認")
+        expect(tab.locator("#audit .detail-json")).to_have_count(0)
+        # the sign-ins of the day, by actor, with their details as fields
+        tab.goto(f"{own_stack.base}/console/audit?date=2025-08-05&actor=prefecture")
+        expect(tab.locator("#audit-count")).to_contain_text("担当者 prefecture")
+        screenshot(tab, "audit-readable.png")

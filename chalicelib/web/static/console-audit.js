@@ -52,7 +52,7 @@ PAGES.audit = function () {
     var form = h("form", { "class": "filters", method: "get", action: CONSOLE + "/audit", role: "search" },
       h("div", null, h("label", { "for": "audit-date", text: "日付" }), h("input", { type: "date", id: "audit-date", name: "date", value: text ? "" : day })),
       h("div", null, h("label", { "for": "audit-q", text: "番号・店舗名（例: AP000001、MP000001、店舗名）" }),
-        h("input", { type: "search", id: "audit-q", name: "q", value: text, size: "28" })),
+        h("input", { type: "text", id: "audit-q", name: "q", value: text, size: "28" })),
       h("div", null, h("label", { "for": "audit-actor", text: "担当者（ユーザー名）" }),
         h("input", { type: "text", id: "audit-actor", name: "actor", value: actor, size: "14", "class": "mono" })),
       h("button", { type: "submit", text: "表示" }));
