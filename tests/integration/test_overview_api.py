@@ -119,3 +119,16 @@ def test_funds_alerts_are_sent_once_per_threshold(api, approved_june, monkeypatc
     assert again["queued"] == []
     mails = [m for m in api.mail() if "計画の 80%" in m["subject"]]
     assert sorted(m["destinations"]["ToAddresses"][0] for m in mails) == ["prefecture@example.jp", "staff@example.jp"]
+
+
+def test_the_audit_log_is_searched_by_plain_id_and_actor(api, approved_june):
+    code, found = api.call("GET", "/audit?q=2025-06", as_="admin")
+    assert code == 200, found
+    assert found["matched_by"] == "id" and found["subjects"] == ["settlement#2025-06", "funds#2025-06"]
+    assert {"settlement.draft", "settlement.approve"} <= {e["action"] for e in found["items"]}
+    code, mine = api.call("GET", "/audit?q=2025-06&actor=accountant2", as_="admin")
+    assert code == 200 and mine["items"] and {e["user"] for e in mine["items"]} == {"accountant2"}
+    store = approved_june[0]
+    code, by_id = api.call("GET", f"/audit?q={store.lower()}", as_="admin")
+    assert code == 200 and by_id["subjects"] == [f"store#{store}"]
+    assert api.call("GET", "/audit?q=2025-06", as_="prefecture")[0] == 403
