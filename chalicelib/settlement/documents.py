@@ -174,11 +174,15 @@ def summary_json(figures: RoundFigures, extra: Mapping[str, Any]) -> bytes:
 
 
 def payment_notice(line: Line, payee: Payee, figures: RoundFigures, transfer_date: date) -> bytes:
-    """The per-store payment notice (支払通知書) kept with the round."""
+    """The per-store payment notice (支払通知書) kept with the round. A transfer that a late approval moved
+    past the payment date says so, with both dates."""
+    planned = figures.payment_date
+    moved = (f"（振込日は当初予定の{planned.month}月{planned.day}日から{transfer_date.month}月{transfer_date.day}日に"
+             "変更になりました）\n" if transfer_date != planned else "")
     text = (
         f"みやぎポイント 精算金お支払い通知書\n\n"
         f"店舗ID: {line.store_id}\n店舗名: {payee.store_name}\n"
-        f"対象: {figures.month} ご利用分\nお支払日: {transfer_date.strftime('%Y年%m月%d日')}\n\n"
+        f"対象: {figures.month} ご利用分\nお支払日: {transfer_date.strftime('%Y年%m月%d日')}\n{moved}\n"
         f"ご利用ポイント: {line.usage:,} ポイント\n"
         f"調整額: {yen(line.adjustments)}\n前回からの繰越: {yen(line.carried_in)}\n"
         f"お支払額: {yen(line.paid)}（振込手数料は事務局が負担します）\n\n"

@@ -1,4 +1,5 @@
-"""The daily settlement sweep: draft last month's round once its usage is in; warn staff in time."""
+"""The daily settlement sweep: draft last month's round once its usage is in; warn staff in time; once a
+round is past its approval deadline, tell the prefecture and the staff that the transfer will be late."""
 
 from __future__ import annotations
 
@@ -63,5 +64,10 @@ def settlement_sweep(deps: Deps, now: datetime) -> dict[str, Any]:
                 f"{month} 利用分の精算がまだ承認されていません（承認期限 {deadline.isoformat()}）。",
                 f"支払日は {pay.isoformat()} です。金融機関への振込データ送信に間に合うよう、至急承認してください。"], now))
     status = (service.get_round(deps, month) or {}).get("status", "none")
+    # Past the deadline and still not approved: the prefecture and the staff are told, once (point 6 of
+    # issue 12). A month with neither usage nor a round has only the staff's usage warning above.
+    if today > deadline and status != "approved" and (status != "none" or imports):
+        if service.notify_late(deps, month, now):
+            done.append("late-notice")
     return {"month": month, "payment_date": pay.isoformat(), "approval_deadline": deadline.isoformat(),
             "round_status": status, "usage_imports": len(imports), "actions": done}

@@ -233,7 +233,7 @@ def complete(deps: Deps, month: str, now: datetime) -> list[str]:
                                           transfer_date),
                  "text/plain; charset=utf-8")
         if paid_store.get("email"):
-            subject, body = mails.payment_notice(paid_store, line, month, transfer_date)
+            subject, body = mails.payment_notice(paid_store, line, month, transfer_date, figures.payment_date)
             mail = Mail(f"payment-notice#{month}#{line['store_id']}", paid_store["email"], subject, body,
                         "payment-notice")
             deps.outbox.add(mail, now)  # deterministic id: queued once, however often this runs

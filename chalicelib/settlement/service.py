@@ -21,8 +21,9 @@ from chalicelib.auth.roles import Principal
 from chalicelib.deps import Deps
 from chalicelib.errors import Conflict, InvalidInput, NotFound
 from chalicelib.kernel import calendars
+from chalicelib.mail.outbox import Mail
 from chalicelib.observability import logger
-from chalicelib.settlement import corrections, four_eyes, release, transfer_fees
+from chalicelib.settlement import corrections, four_eyes, mails, release, transfer_fees
 from chalicelib.settlement.payees import bank_problem, payment_signature
 from chalicelib.settlement.repository import FROZEN, SettlementStore, is_late_usage, settlement_store, store_ledger
 from chalicelib.settlement.rounds import HOLD_REASONS, Line, RoundFigures, StoreState, compute_round
@@ -249,12 +250,45 @@ def lines_view(deps: Deps, month: str) -> list[dict[str, Any]]:
 # --- approval ---------------------------------------------------------------------------------------
 
 
-def _transfer_date(deps: Deps, month: str, now: datetime) -> date:
-    """The payment date; if that has passed, the next bank business day (a file must carry a valid date)."""
+def transfer_date_on(deps: Deps, month: str, day: date) -> date:
+    """The date the transfer happens if the round is approved on ``day``.
+
+    Approved by the deadline: the payment date. Later, the bank still needs its lead time
+    (`approval_lead_days` bank business days, at least one), so the transfer moves to that many bank
+    business days after the approval — never earlier than the payment date. The stores and the
+    prefecture are told of the change (their notices and report name both dates)."""
     pay = payment_date(deps, month)
-    if now.date() < pay:
+    if day <= approval_deadline(deps, month) and day < pay:
         return pay
-    return calendars.next_bank_business_day(now.date() + timedelta(days=1))
+    moved = day
+    for _ in range(max(deps.settings.settlement.approval_lead_days, 1)):
+        moved = calendars.next_bank_business_day(moved, inclusive=False)
+    return max(pay, moved)
+
+
+def _transfer_date(deps: Deps, month: str, now: datetime) -> date:
+    return transfer_date_on(deps, month, now.date())
+
+
+def notify_late(deps: Deps, month: str, now: datetime) -> list[str]:
+    """The round of ``month`` was not approved by its deadline: tell the prefecture and the staff, once
+    (deterministic mail ids: reruns of the sweep, that day or later, queue nothing more). Answers the
+    ids queued by this call."""
+    item = get_round(deps, month)
+    pay, deadline = payment_date(deps, month), approval_deadline(deps, month)
+    expected = transfer_date_on(deps, month, now.date())
+    subject, body = mails.approval_late(month, pay, deadline, expected, (item or {}).get("status"))
+    queued = []
+    for who, to in (("prefecture", deps.settings.mail.prefecture_mailbox), ("staff", deps.settings.mail.staff_mailbox)):
+        mail = Mail(f"settlement-late#{month}#{who}", to, subject, body, "settlement-late")
+        if deps.outbox.add(mail, now):
+            queued.append(mail.mail_id)
+    if queued:
+        deps.audit.append(entry(SYSTEM, "settlement.late_notice", f"settlement#{month}", now,
+                                detail={"deadline": deadline.isoformat(), "payment_date": pay.isoformat(),
+                                        "expected_transfer_date": expected.isoformat(), "mails": queued}))
+        deps.outbox.deliver(queued, deps.sender, now)
+    return queued
 
 
 def _changed_since_draft(deps: Deps, lines: list[dict[str, Any]]) -> list[str]:

@@ -246,3 +246,24 @@ def test_draft_rules(api, stores):
     assert api.call("POST", "/settlements/2025-06/approve", {}, as_="accountant2", headers=JULY_2)[0] == 409
     api.call("POST", "/settlements/2025-06/draft", {}, as_="accountant", headers=JULY_2)
     assert api.call("POST", "/settlements/2025-06/approve", {}, as_="accountant2", headers=JULY_2)[0] == 200
+
+
+def test_a_late_round_is_told_once_and_its_notices_name_the_actual_transfer_date(api, stores):
+    upload(api, csv_of(june_usage(stores)))
+    api.call("POST", "/settlements/2025-06/draft", {}, as_="accountant", headers=JULY_2)
+    for now in ("2025-07-16T07:00:00+09:00", "2025-07-16T08:00:00+09:00", "2025-07-17T07:00:00+09:00"):
+        code, swept = api.call("POST", "/jobs/settlement-sweep", {"now": now}, as_="accountant")
+        assert code == 200, swept
+        assert ("late-notice" in swept["actions"]) == (now == "2025-07-16T07:00:00+09:00")
+    late = [m for m in api.mail() if "承認期限までに承認されませんでした" in m["subject"]]
+    assert sorted(m["destinations"]["ToAddresses"][0] for m in late) == ["prefecture@example.jp", "staff@example.jp"]
+    code, approved = api.call("POST", "/settlements/2025-06/approve", {}, as_="accountant2",
+                              headers={"X-Miyapo-Now": "2025-07-17T10:00:00+09:00"})
+    assert code == 200 and (approved["transfer_date"], approved["late"]) == ("2025-07-23", True)
+    moved = "振込日は当初予定の7月18日から7月23日に変更になりました"
+    notices = [m for m in api.mail() if "お支払いについて" in m["subject"]]
+    assert len(notices) == 3 and all(moved in m["body"] for m in notices)
+    report = [m for m in api.mail() if "精算報告" in m["subject"]]
+    assert len(report) == 1 and moved in report[0]["body"]
+    assert parse_transfer_file(download(api, "/settlements/2025-06/transfer-file", "accountant").body
+                               ).header.transfer_date == "0723"
