@@ -44,10 +44,9 @@ def all_rounds(deps: Deps) -> list[dict[str, Any]]:
 
 
 def store_statuses() -> list[tuple[str, str]]:
-    from chalicelib.stores.service import STATUSES
-    from chalicelib.stores.views import EXTRA_STATUS_LABELS
+    from chalicelib.stores.views import STATUSES
 
-    return [*STATUSES.items(), *EXTRA_STATUS_LABELS.items()]
+    return list(STATUSES.items())
 
 
 def stores_by_status(deps: Deps, page_size: int = 500) -> dict[str, list[dict[str, Any]]]:

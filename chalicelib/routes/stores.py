@@ -27,7 +27,7 @@ bp = Blueprint(__name__)
 
 READ_STORES = {Role.SCREENER, Role.ACCOUNTANT, Role.AGENT, Role.COORDINATOR, Role.ADMIN, Role.PREFECTURE}
 # Kept literal (not stores.STATUSES) so that routing never loads the service module.
-STORE_STATUSES = {"active", "suspended", "withdrawn"}
+STORE_STATUSES = {"active", "suspended", "withdrawn", "awaiting_reconfirmation"}
 
 
 #: Who may read a store's payments (the call center answers stores' questions about them).

@@ -26,7 +26,7 @@ from chalicelib.observability import logger
 from chalicelib.stores import bank_links, mails, views
 from chalicelib.stores.repository import BankChange
 
-STATUSES = {"active": "利用中", "suspended": "利用停止", "withdrawn": "退会"}
+STATUSES = views.STATUSES
 STALE = "店舗情報が他の担当者により更新されました。画面を再読み込みしてください"
 
 
@@ -42,7 +42,7 @@ def require_store(deps: Deps, store_id: str) -> dict[str, Any]:
     return _store(deps, store_id)
 
 
-SEARCH_STATUSES = ("active", "suspended", "withdrawn")
+SEARCH_STATUSES = tuple(STATUSES)
 _STORE_ID = re.compile(r"^MP\d{6}$")
 
 
@@ -227,7 +227,7 @@ def change_status(deps: Deps, store_id: str, body: dict[str, Any], principal: Pr
                   now: datetime) -> dict[str, Any]:
     status, reason = body.get("status"), body.get("reason")
     errors = {}
-    if not isinstance(status, str) or status not in STATUSES:
+    if not isinstance(status, str) or status not in views.SETTABLE_STATUSES:
         errors["status"] = "active / suspended / withdrawn のいずれかを指定してください"
     if not isinstance(reason, str) or not reason.strip() or len(reason) > 500:
         errors["reason"] = "理由を500文字以内で入力してください"

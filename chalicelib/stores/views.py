@@ -14,8 +14,11 @@ from chalicelib.applications.views import bank_fields, contact_fields, personal_
 from chalicelib.auth.roles import Principal
 from chalicelib.stores import successors
 
-#: Statuses that chalicelib/stores/service.py STATUSES does not name yet (it is another change's file).
-EXTRA_STATUS_LABELS = {"awaiting_reconfirmation": "継続確認待ち"}
+#: Every store status and its label (the console's labels module is generated from this).
+STATUSES = {"active": "利用中", "suspended": "利用停止", "withdrawn": "退会",
+            "awaiting_reconfirmation": "継続確認待ち"}
+#: What staff may set by hand; a carried-over store leaves awaiting_reconfirmation by confirming its pledges.
+SETTABLE_STATUSES = ("active", "suspended", "withdrawn")
 
 __all__ = ["list_row", "personal_fields_shown", "store_view"]
 
@@ -27,9 +30,7 @@ def list_row(store: dict[str, Any]) -> dict[str, Any]:
 
 
 def status_label(status: str) -> str:
-    from chalicelib.stores.service import STATUSES
-
-    return STATUSES.get(status) or EXTRA_STATUS_LABELS.get(status, status)
+    return STATUSES.get(status, status)
 
 
 def bank_master_fields(store: dict[str, Any]) -> dict[str, Any]:
