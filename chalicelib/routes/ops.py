@@ -45,7 +45,7 @@ def local_mail(ctx: Ctx) -> Any:
     return json_response({"items": list(reversed(messages))})
 
 
-@staff_route(bp, "/jobs/{name}", roles={Role.ADMIN, Role.ACCOUNTANT, Role.AGENT, Role.COORDINATOR},
+@staff_route(bp, "/jobs/{name}", roles={Role.ADMIN, Role.ACCOUNTANT, Role.AGENT, Role.COORDINATOR, Role.SCREENER},
              methods=("POST",))
 def run_job(ctx: Ctx, name: str) -> Any:
     """Each job names the roles that may run it by hand (registry.JOB_ROLES); every run is audited."""
