@@ -10,17 +10,16 @@ the same bytes.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from chalicelib.kernel.areas import Area
+from chalicelib.kernel.pdf import GOTHIC, register_japanese_font, wrap
 from chalicelib.sessions.model import WHAT_TO_BRING, Session
 from chalicelib.sessions.reports import jp_when
 
 if TYPE_CHECKING:
-    from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
+    from reportlab.pdfgen.canvas import Canvas
 
-GOTHIC = "HeiseiKakuGo-W5"
 TITLE = "みやぎポイント アプリ相談会"
 TITLE_PT = 30
 BODY_PT = 18
@@ -30,33 +29,10 @@ _GREEN = (0.10, 0.45, 0.30)
 _RED = (0.80, 0.05, 0.05)
 
 
-def _register() -> None:
-    from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont  # type: ignore[import-untyped]
-
-    if GOTHIC not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(GOTHIC))
-
-
-def wrap(text: str, size: float, width: float) -> Iterator[str]:
-    """Lines of `text` no wider than `width` points (Japanese breaks between any two characters)."""
-    from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-untyped]
-
-    for paragraph in text.splitlines() or [""]:
-        line = ""
-        for ch in paragraph:
-            if line and stringWidth(line + ch, GOTHIC, size) > width:
-                yield line
-                line = ch.lstrip()
-            else:
-                line += ch
-        yield line
-
-
 def _qr(canvas: Canvas, url: str, x: float, y: float, size: float) -> None:
-    from reportlab.graphics import renderPDF  # type: ignore[import-untyped]
-    from reportlab.graphics.barcode.qr import QrCodeWidget  # type: ignore[import-untyped]
-    from reportlab.graphics.shapes import Drawing  # type: ignore[import-untyped]
+    from reportlab.graphics import renderPDF
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+    from reportlab.graphics.shapes import Drawing
 
     widget = QrCodeWidget(url, barLevel="M")
     x0, y0, x1, y1 = widget.getBounds()
@@ -160,10 +136,10 @@ def render_flyer(session: Session, area: Area, *, phone: str, survey_url: str, p
                  call_center_hours: str | None = None) -> bytes:
     """The session's flyer as a one-page A4 PDF (the call center's hours: as the public pages print them,
     from the configured call center unless given)."""
-    from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
+    from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen.canvas import Canvas
 
-    _register()
+    register_japanese_font()
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A4, invariant=True, pageCompression=1)
     canvas.setTitle(f"{TITLE}（{area.name}）")

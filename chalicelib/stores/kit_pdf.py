@@ -13,28 +13,17 @@ it); ids and passwords use Courier, where 0/O and 1/l differ. Output is determin
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.applications.terms import SPEC_EXCLUDED_GOODS, SPEC_TOBACCO
+from chalicelib.kernel.pdf import GOTHIC, register_japanese_font, wrap
+
 if TYPE_CHECKING:
     from PIL.Image import Image
-    from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
+    from reportlab.pdfgen.canvas import Canvas
 
-GOTHIC = "HeiseiKakuGo-W5"
 MONO = "Courier-Bold"
-#: 7(1)ニ② of the specification, word for word (tests/unit/test_storekit_files.py checks it against
-#: docs/reference/prefecture-specification-ja.txt).
-SPEC_EXCLUDED_GOODS = (
-    "みやぎポイント利用の対象は、県内に所在する施設の商品・サービス等とする。ただし、有価証券、商品券、ビール券、図書券、"
-    "官製はがき、印紙、プリペイドカード等の換金性の高いもの、①に規定する店舗の営業に係る支払い、その他本事業の趣旨及び目的"
-    "から適切ではないと発注者が判断したものを除く。"
-)
-#: 7(1)ニ② (なお書き): tobacco, word for word.
-SPEC_TOBACCO = (
-    "なお、たばこは、たばこ事業法（昭和５９年法律第６８号）第３６条に係る定価外販売に該当することから、本事業の対象から除外する"
-    "（たばこを販売する施設が、それ以外のサービスのみをポイントの対象として、事業に参加することは差し支えない）。"
-)
 #: ① of 7(1)ニ, which ② refers to, for a reader who has not seen the specification.
 SPEC_NOTE_1 = "①に規定する店舗：風俗営業等の規制及び業務の適正化等に関する法律第２条第５項に該当する店舗"
 CALL_CENTER_HOURS = "毎日 9:00〜17:30（祝日・年末年始を除く）"
@@ -54,32 +43,9 @@ class KitStore:
     store_name: str
 
 
-def _register() -> None:
-    from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont  # type: ignore[import-untyped]
-
-    if GOTHIC not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(GOTHIC))
-
-
-def wrap(text: str, size: float, width: float, font: str = GOTHIC) -> Iterator[str]:
-    """Lines of `text` no wider than `width` points (Japanese breaks between any two characters)."""
-    from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-untyped]
-
-    for paragraph in text.splitlines() or [""]:
-        line = ""
-        for ch in paragraph:
-            if line and stringWidth(line + ch, font, size) > width:
-                yield line
-                line = ch.lstrip()
-            else:
-                line += ch
-        yield line
-
-
 def qr_matrix(payload: str) -> list[list[bool]]:
     """The QR code's modules (True = dark), error correction M, smallest version that holds `payload`."""
-    from reportlab.graphics.barcode import qrencoder  # type: ignore[import-untyped]
+    from reportlab.graphics.barcode import qrencoder
 
     code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
     code.addData(payload)
@@ -105,10 +71,10 @@ def qr_image(payload: str) -> Image:
 
 
 def _new_canvas(buffer: io.BytesIO, title: str, subject: str) -> Canvas:
-    from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
+    from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen.canvas import Canvas
 
-    _register()
+    register_japanese_font()
     canvas = Canvas(buffer, pagesize=A4, invariant=True, pageCompression=1)
     canvas.setTitle(title)
     canvas.setAuthor("みやぎポイント事務局")
@@ -164,7 +130,7 @@ def _rules(c: Canvas, x: float, y: float, width: float, size: float = 10) -> flo
 
 def _mount_sheet(c: Canvas, store: KitStore, payload: str, phone: str) -> None:
     from reportlab.lib.pagesizes import A4
-    from reportlab.lib.utils import ImageReader  # type: ignore[import-untyped]
+    from reportlab.lib.utils import ImageReader
 
     w, h = A4
     _band(c, w, h, 90, "みやぎポイント お支払い用二次元コード", "アプリでこのコードを読み取ってお支払いください", 24)

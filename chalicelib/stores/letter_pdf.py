@@ -24,7 +24,7 @@ from chalicelib.stores.kit_pdf import (
 )
 
 if TYPE_CHECKING:
-    from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
+    from reportlab.pdfgen.canvas import Canvas
 
 
 #: How a store changes its initial password (printed on the letter).
@@ -71,7 +71,7 @@ def render_letters(letters: list[Letter], *, console_url: str, phone: str, issue
 
 def _letter_page(c: Canvas, store: KitStore, *, login_id: str, password: str, console_url: str, phone: str,
                  issued_on: str) -> None:
-    from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
+    from reportlab.lib.pagesizes import A4
 
     w, h = A4
     c.setFillColorRGB(*_DARK)
