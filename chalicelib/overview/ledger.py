@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
@@ -102,27 +103,31 @@ def crossed(used: int, planned: int) -> list[int]:
     return [t for t in THRESHOLDS if planned > 0 and used * 100 >= planned * t]
 
 
-CLAIM_HEADER = ("項目", "金額（円）")
+CLAIM_HEADER = ("項目", "金額（円）・内容")
 
 
 def claim_rows(month: LedgerMonth | dict[str, Any], fee_rate: str, fee_rounding: str) -> list[list[Any]]:
-    """The monthly claim sheet (原資 + 手数料) for the prefecture: rows for CSV and XLSX."""
+    """The monthly claim sheet (原資 + 手数料) for the prefecture: rows for CSV and XLSX, the header first.
+    Figures are typed for the Excel-ready writer (chalicelib/kernel/sheets.py): yen as ints, the month as
+    a `Month`, the payment date as a date, the share of the plan as a `Percent`."""
+    from chalicelib.kernel.sheets import Month, Percent
+
     m = month.to_json() if isinstance(month, LedgerMonth) else month
     rounding = {"down": "切り捨て", "half_up": "四捨五入", "up": "切り上げ"}.get(fee_rounding, fee_rounding)
+    paid_on = date.fromisoformat(m["payment_date"]) if m.get("payment_date") else None
     rows: list[list[Any]] = [
-        ["対象月", m["month"]],
-        ["精算の状態", m["status_label"]],
-        ["支払日", m["payment_date"] or ""],
         list(CLAIM_HEADER),
+        ["対象月", Month.of(m["month"])],
+        ["精算の状態", m["status_label"]],
+        ["支払日", paid_on],
         ["ポイント原資（手数料の基礎）", m["fee_base"]],
         [f"システム手数料（原資の {percent(fee_rate)}、円未満{rounding}）", m["fee"]],
         ["請求額合計（原資 + 手数料）", m["claim"]],
-        [],
         ["参考: 当月取込の利用ポイント", m["usage"]],
         ["参考: 店舗への支払額", m["paid"]],
         ["参考: 保留（翌回以降へ繰越）", m["held"]],
         ["参考: 累計利用ポイント", m["cumulative"]],
-        ["参考: 計画ポイントに対する割合（%）", m["share_of_plan"]],
+        ["参考: 計画ポイントに対する割合（%）", Percent(m["share_of_plan"])],
     ]
     if m.get("transfer_cost") is not None:
         rows.append(["参考: 振込手数料（事業者負担・請求外）", m["transfer_cost"]])

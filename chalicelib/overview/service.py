@@ -52,7 +52,8 @@ def claim_sheet(deps: Deps, month: str | None, fmt: str | None, principal: Princ
     if fmt == "csv":
         data, kind = sheets.to_csv(rows), "text/csv"
     else:
-        data = sheets.to_xlsx([(f"請求 {month}", rows)], now)
+        heading = f"みやぎポイント 原資・手数料の請求（{month[:4]}年{int(month[5:])}月分）"
+        data = sheets.to_xlsx([sheets.Sheet(f"請求 {month}", rows, heading=heading)], now)
         kind = library.CONTENT_TYPES["xlsx"]
     deps.audit.append(entry(Actor.of(principal), "funds.claim_download", f"funds#{month}", now,
                             detail={"format": fmt, "claim": row["claim"], "status": row["status"]}))
