@@ -36,6 +36,7 @@ def test_the_ledger_equals_the_rounds_to_the_yen(api, approved_june):
     assert june["fee_base"] == round_.get("fee_base", round_["usage_total"]) == 7000
     assert book["used_points"] == june["cumulative"] == 7000
     assert june["claim"] == 7000 + 35 and june["share_of_plan"] == "0.00"
+    assert june["transfer_cost"] == round_.get("transfer_cost")  # the operator's cost, stated, never in the claim
     assert all(isinstance(v, int) for k, v in june.items() if k in ("usage", "fee", "fee_base", "paid", "held"))
 
 
