@@ -14,7 +14,7 @@ from chalicelib.applications.screening import CHECKLIST, JUDGEMENT_LABELS, Decis
 from chalicelib.applications.status import Action, Status, next_status
 from chalicelib.applications.validation import ApplicationData, validate_application
 from chalicelib.audit.log import APPLICANT, Actor, entry
-from chalicelib.auth.roles import Principal
+from chalicelib.auth.roles import SEE_CONTACT, Principal
 from chalicelib.deps import Deps
 from chalicelib.errors import Conflict, InvalidInput, NotFound
 from chalicelib.kernel.fingerprints import (
@@ -176,7 +176,20 @@ def get_detail(deps: Deps, principal: Principal, application_id: str, now: datet
     duplicates = find_duplicates(deps, item["data"], own)
     deps.audit.append(entry(Actor.of(principal), "application.view", ref, now,
                             detail={"fields": views.personal_fields_shown(principal)}))
-    return views.detail(item, principal, duplicates)
+    return {**views.detail(item, principal, duplicates), "previous_store": _previous_store(deps, principal, item)}
+
+
+def _previous_store(deps: Deps, principal: Principal, item: dict[str, Any]) -> dict[str, Any] | None:
+    """Whether the previous store number the applicant gave matches a carried-over store; the field
+    differences only for roles that see contact data (the prefecture sees which fields differ)."""
+    from chalicelib.stores.carried_over import match_previous  # the stores area imports applications' rules
+
+    found = match_previous(deps.store_repository, item["data"].get("previous_store_id"), keys=deps.keys,
+                           fields=item["data"])
+    if found and not principal.has_any(SEE_CONTACT):
+        for store in found["stores"]:
+            store["differences"] = [{"field": d["field"], "label": d["label"]} for d in store["differences"]]
+    return found
 
 
 def reveal_bank_account(deps: Deps, principal: Principal, application_id: str, now: datetime) -> dict[str, Any]:

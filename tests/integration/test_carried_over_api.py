@@ -236,3 +236,28 @@ def test_an_unknown_import_is_404(api, path):
     method = "POST" if path.endswith("confirm") else "GET"
     code, answer = api.call(method, path, as_="screener", headers=at())
     assert code == 404 and answer["error"]["message"] == "取込が見つかりません"
+
+
+def test_an_application_naming_a_previous_store_shows_the_screener_the_match_and_what_differs(api):
+    _, stores = confirmed(api)
+    code, made = api.call("POST", "/applications",
+                          application_body(previous_store_id="MP900001", store_name="継続商店一号（新）"))
+    assert code == 201
+    code, seen = api.call("GET", f"/applications/{made['application_id']}", as_="screener")
+    assert code == 200
+    match = seen["previous_store"]
+    assert match["matched"] is True
+    assert [s["store_id"] for s in match["stores"]] == [stores[0]]
+    labels = {d["field"] for d in match["stores"][0]["differences"]}
+    assert "store_name" in labels
+    # The prefecture learns which fields differ, not their values.
+    code, seen = api.call("GET", f"/applications/{made['application_id']}", as_="prefecture")
+    assert code == 200
+    assert all(set(d) == {"field", "label"} for d in seen["previous_store"]["stores"][0]["differences"])
+
+    code, made = api.call("POST", "/applications", application_body(previous_store_id="MP999999"))
+    code, seen = api.call("GET", f"/applications/{made['application_id']}", as_="screener")
+    assert seen["previous_store"]["matched"] is False
+    code, made = api.call("POST", "/applications", application_body())
+    code, seen = api.call("GET", f"/applications/{made['application_id']}", as_="screener")
+    assert seen["previous_store"] is None

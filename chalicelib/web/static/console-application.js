@@ -111,7 +111,8 @@ PAGES.application = function () {
         ["受付日時", fmt(a.submitted_at)],
         ["版", "第" + a.revision + "版" + (a.return_round ? "（差し戻し " + a.return_round + " 回）" : "")],
         a.store_id ? ["店舗ID", refLink("store", a.store_id)] : null,
-        ["昨年度の店舗ID", v("previous_store_id", a.previous_store_id || "")]
+        ["昨年度の店舗ID", v("previous_store_id", a.previous_store_id || "")],
+        a.previous_store ? ["継続店舗の照合", previousStore(a.previous_store)] : null
       ]));
     var store = h("section", { "class": "card", "aria-labelledby": "store-h" },
       h("h2", { id: "store-h", text: "店舗・事業者" }),
@@ -339,4 +340,15 @@ export function history(decisions, total) {
     h("thead", null, h("tr", null, ["日時", "判定", "担当者", "チェックリスト", "理由"].map(function (t) { return h("th", { scope: "col", text: t }); }))),
     tbody)));
   return section;
+}
+
+// The carried-over store(s) the applicant's previous store number matches, and which fields differ.
+function previousStore(p) {
+  var box = h("div", null, h("span", { "class": p.matched ? "" : "hint", text: p.message }));
+  (p.stores || []).forEach(function (s) {
+    var diffs = (s.differences || []).map(function (d) { return d.label; });
+    box.appendChild(h("div", { "class": "hint",
+      text: s.store_id + "（" + s.store_name + "）" + (diffs.length ? " 相違: " + diffs.join("、") : " 相違なし") }));
+  });
+  return box;
 }
