@@ -178,7 +178,8 @@ def draft(deps: Deps, month: str, actor: Actor, now: datetime) -> dict[str, Any]
     deps.audit.add_to(tx, entry(actor, "settlement.draft", f"settlement#{month}", now,
                                 after={"version": version, "paid_total": figures.paid_total,
                                        "held_total": figures.held_total, "stores_paid": figures.stores_paid,
-                                       "shaped_by": shaped_by}))
+                                       "fee_base": figures.fee_base, "fee": figures.fee,
+                                       "transfer_cost": item["transfer_cost"], "shaped_by": shaped_by}))
     tx.commit("同時に別の操作が行われました。画面を再読み込みしてください")
     logger.info("settlement drafted", extra={"month": month, "version": version, "lines": len(figures.lines)})
     return view(deps, item)
