@@ -20,6 +20,11 @@ class Role(StrEnum):
 
 
 ALL_ROLES: frozenset[Role] = frozenset(Role)
+#: How the screens name each role (the console, the local sign-in page; one source).
+ROLE_LABELS: dict[str, str] = {
+    Role.SCREENER: "審査担当", Role.ACCOUNTANT: "経理担当", Role.AGENT: "コールセンター",
+    Role.COORDINATOR: "相談会担当", Role.PREFECTURE: "県職員", Role.ADMIN: "管理者",
+}
 #: Operator staff (everyone but the prefecture's read-only users).
 OPERATOR: frozenset[Role] = ALL_ROLES - {Role.PREFECTURE}
 

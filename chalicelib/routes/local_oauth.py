@@ -15,8 +15,9 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from chalicelib.auth import local_oauth
-from chalicelib.auth.local_users import DEMO_USERS
+from chalicelib.auth.local_users import active_users
 from chalicelib.auth.oauth import ConsoleAuth, console_auth
+from chalicelib.auth.roles import ROLE_LABELS
 from chalicelib.errors import DomainError, NotFound
 from chalicelib.settings import get_settings
 from chalicelib.web import pages
@@ -27,8 +28,6 @@ bp = Blueprint(__name__)
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 MAX_FORM_BYTES = 8192
-ROLE_LABELS = {"screener": "審査担当", "accountant": "経理担当", "agent": "コールセンター", "coordinator": "説明会担当",
-               "prefecture": "県職員（閲覧）", "admin": "管理者"}
 #: What the authorize form carries on from the request (all checked by parse_authorize first).
 CARRIED = ("response_type", "client_id", "redirect_uri", "state", "code_challenge", "code_challenge_method", "scope")
 
@@ -94,7 +93,7 @@ def _picker(request: local_oauth.AuthorizeRequest) -> Response:
     users = "".join(
         f'<li><button type="submit" name="user" value="{html.escape(user)}" data-user="{html.escape(user)}">'
         f'{html.escape(user)}<small>{html.escape(ROLE_LABELS.get(role, role))}</small></button></li>'
-        for user, role in DEMO_USERS.items())
+        for user, role in active_users(Path(get_settings().auth.jwks_source)).items())
     text = str(page).replace("<!--fields-->", fields).replace("<!--users-->", users)
     return html_response(pages.Page(text, page.nonce))
 

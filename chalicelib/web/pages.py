@@ -23,6 +23,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from chalicelib.auth.roles import ROLE_LABELS
 from chalicelib.kernel.areas import all_areas
 
 _DIR = Path(__file__).resolve().parent / "templates"
@@ -44,9 +45,6 @@ def _template(name: str) -> str:
 _INLINE_TAG = re.compile(r"<(script|style)(?=[\s>])", re.IGNORECASE)
 
 
-#: How the screens name each role (the prefecture's users only read).
-ROLE_LABELS = {"screener": "審査担当", "accountant": "経理担当", "agent": "コールセンター",
-               "coordinator": "説明会担当", "prefecture": "県職員（閲覧）", "admin": "管理者"}
 
 
 def _roles_of(path: str) -> list[str]:

@@ -17,7 +17,7 @@ function start() {
     buildHeader();
     if (!hasRole(READ_SESSIONS)) {
       var denied = new ApiError(403, null);
-      denied.message = "相談会の画面は、説明会担当・管理者・県職員のみが使えます";
+      denied.message = "相談会の画面は、相談会担当・管理者・県職員のみが使えます";
       throw denied;
     }
     // The prefecture reads every screen without its forms (console-sessions-kit.canWrite).
