@@ -39,6 +39,7 @@ class Tables(Group):
     """Physical DynamoDB table names (chalicelib/adapters/resources.py defines each table once)."""
 
     applications_table: str
+    privacy_table: str
     stores_table: str
     keys_table: str
     audit_table: str
@@ -51,6 +52,7 @@ class Tables(Group):
     storekit_table: str
     storeimports_table: str
     storechanges_table: str
+    staff_table: str
 
 
 class Buckets(Group):

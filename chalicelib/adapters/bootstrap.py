@@ -75,3 +75,9 @@ def create_all(stage: str, region: str = "ap-northeast-1", page_origin: str | No
                                CORSConfiguration={"CORSRules": upload_cors_rules((page_origin,))})
     ses = aws.client("sesv2")
     ses.create_email_identity(EmailIdentity=MAIL_DOMAIN)
+    if stage == "local":
+        # The demo users' personal-data training records (a reveal needs one for the fiscal year; issue 13).
+        from chalicelib.clock import now_jst
+        from chalicelib.staff.service import seed_local
+
+        seed_local(physical_name(stage, "staff"), now_jst())

@@ -39,6 +39,9 @@ class TableSpec:
 
 
 TABLES: tuple[TableSpec, ...] = (
+    # Data protection (chalicelib/privacy/): pk `disposal#DR000001` is an end-of-contract disposal run: its
+    # dry-run counts, who ran and who executed it, its certificate (counts and staff ids, no personal data).
+    TableSpec("privacy", "PRIVACY_TABLE", pk="pk"),
     # Store applications; the screening queue reads the status index, newest last.
     TableSpec(
         "applications", "APPLICATIONS_TABLE", pk="application_id",
@@ -62,6 +65,8 @@ TABLES: tuple[TableSpec, ...] = (
     TableSpec(
         "outbox", "OUTBOX_TABLE", pk="mail_id",
         indexes=(Index("by_state", "state", "created_at"),), personal_data=True,
+        # A sent mail's address and body expire 30 days after sending (chalicelib/privacy/retention.py).
+        ttl="expires_at",
     ),
     # Usage imports: one item per uploaded export, with its report; listed newest first.
     TableSpec(
@@ -110,6 +115,9 @@ TABLES: tuple[TableSpec, ...] = (
         indexes=(Index("by_store", "store_id", "created_at"), Index("by_status", "status", "created_at")),
         personal_data=True,
     ),
+    # Staff users and their personal-data training (chalicelib/staff/repository.py): pk `user` holds one item
+    # per staff user (e-mail, role, status); pk `training#<fiscal year>` the year's training records by user.
+    TableSpec("staff", "STAFF_TABLE", pk="pk", sk="sk", personal_data=True),
 )
 
 

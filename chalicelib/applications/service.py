@@ -27,6 +27,7 @@ from chalicelib.kernel.signed_links import make_resubmit_token, read_resubmit_to
 from chalicelib.mail import templates
 from chalicelib.mail.outbox import Mail
 from chalicelib.observability import logger
+from chalicelib.staff.service import require_training
 
 DUPLICATE_KINDS = {"phone": "電話番号", "email": "メールアドレス", "bank": "振込口座"}
 
@@ -194,6 +195,7 @@ def _previous_store(deps: Deps, principal: Principal, item: dict[str, Any]) -> d
 
 def reveal_bank_account(deps: Deps, principal: Principal, application_id: str, now: datetime) -> dict[str, Any]:
     item = _load(deps, application_id)
+    require_training(deps, principal, now)  # 別記2 第9: trained staff only (chalicelib/staff)
     deps.audit.append(entry(Actor.of(principal), "application.view_bank_account",
                             f"application#{application_id}", now))
     bank = item["data"]["bank"]

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chalicelib.auth.local_users import DEMO_USERS
+from chalicelib.auth.local_users import active_users
 from chalicelib.auth.oauth import SCOPE, ConsoleAuth
 
 CODE_TTL_SECONDS = 300
@@ -84,6 +84,14 @@ def _one(params: dict[str, list[str]], name: str) -> str | None:
     return values[0] if values else None
 
 
+def _users() -> dict[str, str]:
+    """The local users as the staff screen left them (chalicelib/auth/local_users.py `active_users`)."""
+    from chalicelib.settings import get_settings
+
+    source = get_settings().auth.jwks_source
+    return active_users(None if source.startswith("https://") else Path(source))
+
+
 def parse_authorize(params: dict[str, list[str]], auth: ConsoleAuth) -> AuthorizeRequest:
     """Check an authorization request. Client and redirect URI problems are never redirected (RFC 6749 §4.1.2.1)."""
     if _one(params, "client_id") != auth.client_id:
@@ -106,11 +114,11 @@ def parse_authorize(params: dict[str, list[str]], auth: ConsoleAuth) -> Authoriz
         raise OAuthError("invalid_scope", "scope が正しくありません")
     hint = _one(params, "login_hint")
     return AuthorizeRequest(auth.client_id, auth.redirect_uri, challenge, state, scope,
-                            hint if hint in DEMO_USERS else None)
+                            hint if hint in _users() else None)
 
 
 def issue_code(request: AuthorizeRequest, user: str) -> str:
-    if user not in DEMO_USERS:
+    if user not in _users():
         raise OAuthError("access_denied", "利用者を選んでください")
     code = secrets.token_urlsafe(24)
     now = time.monotonic()
@@ -145,7 +153,10 @@ def redeem(form: dict[str, list[str]], auth: ConsoleAuth, jwks_path: Path, issue
     issuer = LocalIssuer.for_jwks(jwks_path)
     if issuer is None:
         raise OAuthError("temporarily_unavailable", "ローカルの署名鍵がありません（make run で起動してください）")
-    roles = [DEMO_USERS[grant.user]]
+    users = active_users(jwks_path)
+    if grant.user not in users:
+        raise OAuthError("access_denied", "この利用者は無効になっています")
+    roles = [users[grant.user]]
     ttl, client = TOKEN_TTL_SECONDS, auth.client_id
     return {
         "access_token": issuer.token(grant.user, roles, ttl, issuer=issuer_name, client_id=client),

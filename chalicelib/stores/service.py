@@ -23,6 +23,7 @@ from chalicelib.kernel.kana import KanaError, to_katakana_reading, to_zengin_nam
 from chalicelib.kernel.masking import mask_account_number
 from chalicelib.mail.outbox import Mail
 from chalicelib.observability import logger
+from chalicelib.staff.service import require_training
 from chalicelib.stores import bank_links, mails, views
 from chalicelib.stores.repository import BankChange
 
@@ -96,6 +97,7 @@ def get_view(deps: Deps, principal: Principal, store_id: str, now: datetime) -> 
 def reveal_bank_account(deps: Deps, principal: Principal, store_id: str, now: datetime) -> dict[str, Any]:
     """The full account number and holder (for roles in SEE_BANK_ACCOUNT), audited."""
     store = _store(deps, store_id)
+    require_training(deps, principal, now)  # 別記2 第9: trained staff only (chalicelib/staff)
     deps.audit.append(entry(Actor.of(principal), "store.view_bank_account", f"store#{store_id}", now))
     return {"store_id": store_id, "account_number": store["bank"]["account_number"],
             "holder_kana": store["bank"]["holder_kana"]}

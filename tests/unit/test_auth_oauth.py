@@ -9,7 +9,7 @@ from chalicelib.settings import load_settings
 
 BASE_ENV = {
     "APPLICATIONS_TABLE": "a", "STORES_TABLE": "s", "KEYS_TABLE": "k", "AUDIT_TABLE": "au", "OUTBOX_TABLE": "o",
-    "IMPORTS_TABLE": "i", "USAGE_TABLE": "u", "SETTLEMENTS_TABLE": "st", "INQUIRIES_TABLE": "iq", "SESSIONS_TABLE": "ss", "STORECHANGES_TABLE": "sc",
+    "IMPORTS_TABLE": "i", "USAGE_TABLE": "u", "SETTLEMENTS_TABLE": "st", "INQUIRIES_TABLE": "iq", "SESSIONS_TABLE": "ss", "PRIVACY_TABLE": "pv", "STAFF_TABLE": "sf", "STORECHANGES_TABLE": "sc",
     "STOREKIT_TABLE": "sk", "STOREIMPORTS_TABLE": "si",
     "UPLOADS_BUCKET": "up", "DOCUMENTS_BUCKET": "doc", "MAIL_FROM": "noreply@miyagi.example",
     "STAFF_MAILBOX": "staff@miyagi.example", "PREFECTURE_MAILBOX": "pref@miyagi.example", "APP_SECRET": "x" * 32,

@@ -16,6 +16,7 @@ from chalicelib.mail.outbox import Outbox
 from chalicelib.stores import bank_links, service
 from chalicelib.stores.repository import InMemoryStoreRepository
 from tests.fakes import Audit, Counters, make_settings
+from tests.staff_support import trained
 
 JST = timezone(timedelta(hours=9))
 NOW = datetime(2025, 6, 2, 10, 0, tzinfo=JST)
@@ -51,7 +52,7 @@ def deps() -> Any:
     })
     tx.commit()
     return SimpleNamespace(settings=settings, store_repository=repo, keys=Counters(), audit=Audit(),
-                           outbox=Mails(), sender=None)
+                           outbox=Mails(), sender=None, staff_repository=trained(NOW, ALICE))
 
 
 def written(deps: Any, table: str) -> list[dict[str, Any]]:
