@@ -24,6 +24,7 @@ from chalicelib.routes import (
     session_reports,
     sessions,
     settlement,
+    settlement_views,
     store_changes,
     store_kit,
     stores,
@@ -50,7 +51,7 @@ app.register_middleware(http_middleware, "http")
 
 for blueprint in (auth_bp, public.bp, screening.bp, ops.bp, console.bp, local_oauth.bp, settlement.bp, inquiries.bp,
                   stores.bp, sessions.bp, session_reports.bp, store_kit.bp,
-                  store_changes.bp, carried_over.bp, overview.bp):
+                  store_changes.bp, carried_over.bp, overview.bp, settlement_views.bp):
     app.register_blueprint(blueprint)
 
 

@@ -95,7 +95,18 @@ def labels() -> dict[str, Any]:
         "READ_SESSION_REPORTS": _roles_if("/sessions/report"),
         # The prefecture's view (chalicelib/overview) and the readable audit log (chalicelib/audit/labels.py).
         **_overview_labels(),
+        **_settlement_labels(),
     }
+
+
+def _settlement_labels() -> dict[str, Any]:
+    """The settlement screen: why a line is held, how the fee is rounded, who is not one of the four eyes."""
+    from chalicelib.settlement.documents import ROUNDING_LABELS
+    from chalicelib.settlement.four_eyes import NOT_PEOPLE
+    from chalicelib.settlement.rounds import HOLD_REASONS
+
+    return {"HOLD_REASONS": HOLD_REASONS, "FEE_ROUNDINGS": ROUNDING_LABELS,
+            "FOUR_EYES_NOT_PEOPLE": sorted(NOT_PEOPLE)}
 
 
 def _overview_labels() -> dict[str, Any]:

@@ -1,7 +1,12 @@
-// Settlement rounds (精算).
+// Settlement rounds (精算): the month's page, totals and fee, the draft and its four-eyes approval, downloads, adjustments.
+// Holds, per-store lines (with store names), returns and who may approve: console-settlements-lines.js.
 import { CONSOLE, api, append, clear, download, h } from "./client.js";
-import { PAGES, fieldList, fmt, hasRole, link, me, q, refLink, render, setFlash, statusBadge } from "./console-kit.js";
+import { PAGES, fieldList, fmt, hasRole, link, q, refLink, render, setFlash, statusBadge } from "./console-kit.js";
 import { ADJUSTMENT_STATES, DOCUMENTS, ROUND_STATUSES, act, appendAll, clockToday, dateLabel, field, fieldErrors, fold, headRow, monthLabel, numCell, number, shiftMonth, yen } from "./console-forms.js";
+import { approvalBlock, heldSection, linesSection, reloadRound, returnForm } from "./console-settlements-lines.js";
+import { FEE_ROUNDINGS } from "./labels.js";
+
+export { reloadRound };
 
 // ---- 精算 ----
 PAGES.settlements = function () {
@@ -18,20 +23,20 @@ PAGES.settlements = function () {
     api("settlements/adjustments")
   ]).then(function (res) {
     var round = res[0];
-    return (round ? api("settlements/" + month + "/lines") : Promise.resolve({ items: [] })).then(function (lines) {
+    return Promise.all(round ? [
+      api("settlements/" + month + "/lines"),
+      // Names beside the ids; without them (an older API, a failure) the ids still say which store.
+      api("settlements/" + month + "/stores").catch(function () { return {}; })
+    ] : [{ items: [] }, {}]).then(function (found) {
       var adjustments = res[1].items || [];
       render(h("h1", null, "精算 " + monthLabel(month) + " ",
           round ? statusBadge(round.status, ROUND_STATUSES[round.status] || round.status) : statusBadge("none", "未作成")),
         monthPicker(month),
-        round ? roundView(round, lines.items || []) : noRound(month),
+        round ? roundView(round, found[0].items || [], found[1] || {}) : noRound(month),
         adjustmentsSection(adjustments));
     });
   });
 };
-
-export function reloadRound(kind, message) {
-  return PAGES.settlements().then(function () { setFlash(kind, message); });
-}
 
 export function monthPicker(month) {
   var input = h("input", { type: "month", id: "month", name: "month", value: month, required: true });
@@ -71,14 +76,12 @@ export function noRound(month) {
   return section;
 }
 
-export function roundView(r, lines) {
+export function roundView(r, lines, names) {
   var month = r.month;
   var today = clockToday();
   var overdue = r.status !== "approved" && r.approval_deadline && today > r.approval_deadline;
   var approvedLate = r.approved_at && r.approval_deadline && String(r.approved_at).slice(0, 10) > r.approval_deadline;
   var isAccountant = hasRole(["accountant"]);
-  var reasons = {};
-  (r.held || []).forEach(function (x) { reasons[x.reason] = x.reason_label; });
 
   var notice = overdue ? h("div", { "class": "notice", id: "overdue", role: "alert" },
     h("h2", { text: "承認期限（" + dateLabel(r.approval_deadline) + "）を過ぎています" }),
@@ -102,7 +105,6 @@ export function roundView(r, lines) {
   var row = function (label, value, id, cls) {
     return h("tr", { "class": cls }, h("th", { scope: "row", text: label }), h("td", { "class": "num", id: id, text: value }));
   };
-  var feePercent = (Number(r.fee_rate) * 100).toLocaleString("ja-JP", { maximumFractionDigits: 4 }) + "%";
   var totals = h("section", { "class": "card", "aria-labelledby": "totals-h" }, h("h2", { id: "totals-h", text: "合計" }),
     h("table", { "class": "totals", id: "totals" }, h("tbody", null,
       row("当月の利用実績", yen(r.usage_total), "usage-total"),
@@ -110,45 +112,38 @@ export function roundView(r, lines) {
       row("＋ 前回からの繰越", yen(r.carried_in_total), "carried-in-total"),
       row("− 保留（次回へ繰越）", yen(r.held_total), "held-total"),
       row("＝ 支払額の合計", yen(r.total_amount), "total-amount", "grand"),
-      row("支払う店舗数", number(r.stores_paid) + "店舗", "stores-paid"),
-      row("システム利用料（利用実績 × " + feePercent + "）", yen(r.fee), "fee"))),
+      row("支払う店舗数", number(r.stores_paid) + "店舗", "stores-paid"))),
     h("p", { "class": "hint", text: "支払額の合計 ＋ 保留 ＝ 利用実績 ＋ 調整 ＋ 繰越（1円単位で一致します）。" }));
 
-  var held = h("section", { "class": "card", "aria-labelledby": "held-h" }, h("h2", { id: "held-h", text: "保留（" + (r.held || []).length + "店舗）" }));
-  if ((r.held || []).length) {
-    var hb = h("tbody");
-    r.held.forEach(function (x) {
-      var cell = h("td", null, x.reason_label || x.reason, x.note ? h("div", { "class": "hint", text: x.note }) : null);
-      if (x.reason === "over_ceiling" && isAccountant && r.status === "draft") append(cell, ceilingButton(r, x));
-      hb.appendChild(h("tr", { "data-store": x.store_id }, h("td", null, refLink("store", x.store_id)), numCell(x.amount), cell));
-    });
-    appendAll(held, h("p", { "class": "hint", text: "保留した金額は次回の精算に繰り越し、理由が解消されたときに支払います。" }),
-      h("div", { "class": "table-wrap" }, h("table", { id: "held" }, headRow(["店舗ID", ["保留額（円）", "num"], "理由"]), hb)));
-  } else {
-    append(held, h("p", { "class": "muted", style: "margin:0", text: "保留はありません。" }));
-  }
-
-  var sections = [notice, h("div", { "class": "grid2" }, h("div", null, totals), h("div", null, schedule)), held];
+  var sections = [notice, h("div", { "class": "grid2" }, h("div", null, totals, feeSection(r)), h("div", null, schedule)), heldSection(r, names)];
   if (isAccountant) sections.push(roundActions(r));
   if (r.status === "approved") sections.push(downloads(r));
-  sections.push(linesSection(lines, reasons));
-  if (r.status === "approved" && isAccountant) sections.push(returnForm(r, lines));
+  sections.push(linesSection(lines, names));
+  if (r.status === "approved" && isAccountant) sections.push(returnForm(r, lines, names));
   return sections;
 }
 
-// Above the per-store ceiling a second person (one who entered none of that store's inputs) confirms
-// the exact amount; the next draft then pays it.
-export function ceilingButton(r, x) {
-  var button = h("button", { type: "button", "class": "secondary", "data-ceiling": x.store_id, text: "上限超過を確認" });
-  button.addEventListener("click", function () {
-    var reason = window.prompt(x.store_id + " への支払 " + yen(x.amount) + " は上限額を超えています。確認の根拠（請求書・調整の理由など）を入力してください。");
-    if (!reason || !reason.trim()) return;
-    act(button, function () {
-      return api("settlements/" + r.month + "/ceiling-confirmations", { method: "POST", body: { store_id: x.store_id, amount: x.amount, reason: reason.trim() } })
-        .then(function () { return reloadRound("ok", x.store_id + " の上限超過を確認しました。「下書きを再作成」で支払対象になります。"); });
-    }, function (err) { setFlash("error", err.message + Object.keys(err.fields || {}).map(function (k) { return "。" + err.fields[k]; }).join("")); });
-  });
-  return h("div", null, button);
+// The fee and the operator's own cost: what the fee is charged on (the month's usage plus usage imported
+// after its round was approved, each yen once), its rate and rounding; the bank's transfer fees, borne by the
+// operator and never deducted from a store.
+export function feeSection(r) {
+  var row = function (label, value, id, note) {
+    return h("tr", null, h("th", { scope: "row" }, label, note ? h("div", { "class": "hint", text: note }) : null),
+      h("td", { "class": "num", id: id, text: value }));
+  };
+  var late = Number(r.late_usage_total || 0);
+  var percent = (Number(r.fee_rate) * 100).toLocaleString("ja-JP", { maximumFractionDigits: 4 }) + "%";
+  var hasCost = r.transfer_cost !== null && r.transfer_cost !== undefined;
+  return h("section", { "class": "card", id: "fee-card", "aria-labelledby": "fee-h" }, h("h2", { id: "fee-h", text: "システム利用料と振込手数料" }),
+    h("table", { "class": "totals", id: "fee-table" }, h("tbody", null,
+      row("手数料の対象額", yen(r.fee_base !== undefined ? r.fee_base : r.usage_total), "fee-base",
+        late ? "当月の利用実績 " + yen(r.usage_total) + " ＋ 承認後に取り込んだ利用分 " + yen(late) : "当月の利用実績"),
+      row("手数料率", percent, "fee-rate"),
+      row("端数処理", FEE_ROUNDINGS[r.fee_rounding] || r.fee_rounding || "—", "fee-rounding"),
+      row("システム利用料（手数料の対象額 × " + percent + "）", yen(r.fee), "fee"),
+      row("振込手数料（事務局負担）", hasCost ? yen(r.transfer_cost) : "—", "transfer-cost",
+        hasCost ? null : "この回の作成時には計算していません")),
+    h("p", { "class": "hint", text: "利用実績は、最初に計上した精算回で一度だけ手数料の対象になります。振込手数料は事務局が負担し、店舗への支払額からは差し引きません。" })));
 }
 
 export function reopenButton(r) {
@@ -172,7 +167,10 @@ export function roundActions(r) {
     return section;
   }
   var errors = h("div", { id: "approve-errors" });
-  var approve = h("button", { type: "button", "class": "approve", id: "approve", text: r.status === "approving" ? "承認処理を再開" : "承認" });
+  // The drafter and everyone who shaped the round see why they cannot approve, not a button that is refused.
+  var blocked = approvalBlock(r);
+  var approve = h("button", { type: "button", "class": "approve", id: "approve", text: r.status === "approving" ? "承認処理を再開" : "承認",
+    disabled: !!blocked, "aria-describedby": blocked ? blocked.id : null });
   approve.addEventListener("click", function () {
     clear(errors);
     if (r.status === "draft" && !window.confirm(monthLabel(month) + "の精算（支払 " + yen(r.total_amount) + "・" + number(r.stores_paid) +
@@ -191,13 +189,12 @@ export function roundActions(r) {
       problem.focus();
     });
   });
-  var self = me && (r.drafted_by === me.user || (r.shaped_by || []).indexOf(me.user) >= 0);
   var redraft = r.status === "draft" ? draftButton(month, "下書きを再作成", "redraft") : [null, null];
   appendAll(section,
     h("p", { id: "four-eyes", text: "承認は二人で行います。下書きを作成した担当者（" + (r.drafted_by || "—") + "）や、この回の利用実績の取込・調整・返却・口座変更に関わった担当者（" +
       ((r.shaped_by || []).join("、") || "なし") + "）とは別の経理担当者が、内容を確認して承認してください。" +
       "承認すると振込データ・帳票を作成し、各店舗に支払通知を送ります。承認後は変更できません。" }),
-    self && r.status === "draft" ? h("p", { "class": "hint", id: "self-drafted", text: "あなたはこの回の作成・入力に関わったため、承認できません。別の経理担当者に承認を依頼してください。" }) : null,
+    blocked ? h("p", { "class": "notice", id: blocked.id, role: "status", text: blocked.reason }) : null,
     r.status === "draft" ? h("p", { "class": "hint", text: "下書きの作成後に利用実績や調整を登録した場合は、「下書きを再作成」で最新の内容にしてから承認します。" }) : null,
     r.status === "approving" ? h("p", { "class": "hint", text: "承認処理が途中で止まっています。「承認処理を再開」を押すと続きから完了します（二重には振り込みません）。" +
       (r.can_reopen ? "原因を確認する必要がある場合は「下書きに戻す」を使えます。" : "") }) : null,
@@ -228,58 +225,6 @@ export function downloads(r) {
     buttons.length ? h("div", { "class": "actions", style: "margin-top:0" }, buttons) : h("p", { "class": "muted", text: "ダウンロードできるファイルはありません。" }),
     files.transfer_file ? null : h("p", { "class": "hint", text: "この回は振込対象がないため、振込データはありません。" }),
     h("p", { "class": "hint", text: "振込データ・帳票のダウンロードは監査ログに記録されます。" }), note);
-}
-
-export function returnForm(r, lines) {
-  var paid = lines.filter(function (l) { return l.status === "pay"; });
-  var section = h("section", { "class": "card", id: "returns", "aria-labelledby": "returns-h" },
-    h("h2", { id: "returns-h", text: "振込の返却（振込不能・組戻し）を記録" }));
-  if (!paid.length) { append(section, h("p", { "class": "muted", style: "margin:0", text: "この回に振り込んだ店舗はありません。" })); return section; }
-  var storeInput = h("input", { type: "text", name: "store_id", "class": "mono", size: "12", autocomplete: "off", list: "paid-stores", placeholder: "MP000001" });
-  var reason = h("textarea", { name: "reason", rows: "2", maxlength: "500" });
-  var inputs = { store_id: storeInput, reason: reason };
-  var errors = h("div");
-  var button = h("button", { type: "submit", "class": "return", id: "record-return", text: "返却を記録" });
-  var form = h("form", { onsubmit: function (e) {
-    e.preventDefault();
-    var storeId = fold(storeInput.value).toUpperCase();
-    var line = paid.filter(function (l) { return l.store_id === storeId; })[0];
-    if (line && !window.confirm(storeId + " への振込 " + yen(line.paid) + " を返却として記録し、店舗に口座の確認を依頼するメールを送ります。よろしいですか？")) return;
-    fieldErrors(null, inputs, errors);
-    act(button, function () {
-      return api("settlements/" + r.month + "/returns", { method: "POST", body: { store_id: storeId, reason: reason.value.trim() } }).then(function (res) {
-        return reloadRound("ok", res.store_id + " の返却（" + yen(res.amount) + "）を記録しました。口座が修正されるまで保留し、修正後の精算で支払います。");
-      });
-    }, function (err) { fieldErrors(err, inputs, errors); });
-  } },
-    h("p", { "class": "hint", text: "銀行から振込が戻ってきた店舗を記録します。その金額は保留になり、店舗の振込口座を修正した後の精算で改めて支払います。店舗には口座の確認を依頼するメールを送ります。" }),
-    h("datalist", { id: "paid-stores" }, paid.map(function (l) { return h("option", { value: l.store_id, label: yen(l.paid) }); })),
-    h("div", { "class": "form-row" }, field("return-store", "店舗ID", storeInput, "この回に支払った店舗")),
-    field("return-reason", "返却の理由", reason, "例: 口座なし、名義相違（500文字以内）"),
-    errors, h("div", { "class": "actions" }, button));
-  append(section, form);
-  return section;
-}
-
-export function linesSection(lines, reasons) {
-  var section = h("section", { "class": "card", "aria-labelledby": "lines-h" }, h("h2", { id: "lines-h", text: "店舗ごとの明細（" + lines.length + "店舗）" }));
-  if (!lines.length) { append(section, h("p", { "class": "muted", style: "margin:0", text: "明細はありません。" })); return section; }
-  var tbody = h("tbody");
-  var sum = { usage: 0, adjustments: 0, carried_in: 0, paid: 0, carried_out: 0 };
-  lines.forEach(function (l) {
-    Object.keys(sum).forEach(function (k) { sum[k] += Number(l[k] || 0); });
-    tbody.appendChild(h("tr", { "data-store": l.store_id },
-      h("td", null, refLink("store", l.store_id)), numCell(l.usage), numCell(l.adjustments), numCell(l.carried_in),
-      numCell(l.paid), numCell(l.carried_out),
-      h("td", null, l.status === "pay" ? statusBadge("approved", "支払") : statusBadge("suspended", "保留")),
-      h("td", { text: l.reason ? (reasons[l.reason] || l.reason) : "" })));
-  });
-  var foot = h("tfoot", null, h("tr", null, h("th", { scope: "row", text: "合計" }), numCell(sum.usage), numCell(sum.adjustments),
-    numCell(sum.carried_in), numCell(sum.paid), numCell(sum.carried_out), h("td"), h("td")));
-  append(section, h("div", { "class": "table-wrap" }, h("table", { id: "lines" },
-    headRow(["店舗ID", ["利用実績", "num"], ["調整", "num"], ["繰越", "num"], ["支払額", "num"], ["保留額", "num"], "区分", "保留の理由"]),
-    tbody, foot)));
-  return section;
 }
 
 export function adjustmentsSection(items) {

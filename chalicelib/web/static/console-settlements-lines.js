@@ -1,0 +1,127 @@
+// Settlement rounds (精算): who may approve, the stores of a round (names beside ids), holds, lines, returns.
+import { api, append, h } from "./client.js";
+import { PAGES, hasRole, me, refLink, setFlash, statusBadge } from "./console-kit.js";
+import { act, appendAll, field, fieldErrors, fold, headRow, numCell, yen } from "./console-forms.js";
+import { FOUR_EYES_NOT_PEOPLE, HOLD_REASONS } from "./labels.js";
+
+export function reloadRound(kind, message) {
+  return PAGES.settlements().then(function () { setFlash(kind, message); });
+}
+
+// Why the signed-in member may not approve this round, or null. The same rule as the server's
+// (chalicelib/settlement/four_eyes.py check_approver), from the round's drafted_by and shaped_by:
+// the approver is none of the people who shaped it, and a system draft nobody touched waits for a
+// person to draft it again. The server still decides; this only spares the member a refused click.
+export var SELF_INVOLVED = "この精算回の作成・修正に関わったため承認できません。別の経理担当者が承認します";
+export var SYSTEM_ONLY = "システムが作成した下書きのため、まだ承認できません。経理担当者が「下書きを再作成」した後、別の経理担当者が承認します";
+export function approvalBlock(r) {
+  if (!me || r.status === "approved") return null;
+  var involved = (r.shaped_by || []).concat([r.drafted_by || ""]).filter(function (who) {
+    return FOUR_EYES_NOT_PEOPLE.indexOf(who) < 0;
+  });
+  if (r.drafted_by === me.user || involved.indexOf(me.user) >= 0) return { id: "self-drafted", reason: SELF_INVOLVED };
+  if (!involved.length) return { id: "system-drafted", reason: SYSTEM_ONLY };
+  return null;
+}
+
+// The label of a hold reason, from Python (chalicelib/settlement/rounds.py HOLD_REASONS).
+export function holdReason(code, fallback) {
+  return code ? HOLD_REASONS[code] || fallback || code : "";
+}
+
+// A store's name (and municipality) beside its id; a store the master does not know says so.
+export function storeName(names, id) {
+  var s = names[id];
+  if (!s) return h("td", { "class": "store-name muted", text: "（店舗マスタにありません）" });
+  return h("td", { "class": "store-name" }, s.store_name, s.municipality_name ? h("div", { "class": "hint", text: s.municipality_name }) : null);
+}
+function nameOf(names, id) { return names[id] ? id + "（" + names[id].store_name + "）" : id; }
+
+export function heldSection(r, names) {
+  var held = r.held || [];
+  var section = h("section", { "class": "card", "aria-labelledby": "held-h" }, h("h2", { id: "held-h", text: "保留（" + held.length + "店舗）" }));
+  if (!held.length) {
+    append(section, h("p", { "class": "muted", style: "margin:0", text: "保留はありません。" }));
+    return section;
+  }
+  var canConfirm = hasRole(["accountant"]) && r.status === "draft";
+  var body = h("tbody");
+  held.forEach(function (x) {
+    var cell = h("td", null, holdReason(x.reason, x.reason_label), x.note ? h("div", { "class": "hint", text: x.note }) : null);
+    if (x.reason === "over_ceiling" && canConfirm) append(cell, ceilingButton(r, x, names));
+    body.appendChild(h("tr", { "data-store": x.store_id }, h("td", null, refLink("store", x.store_id)), storeName(names, x.store_id),
+      numCell(x.amount), cell));
+  });
+  appendAll(section, h("p", { "class": "hint", text: "保留した金額は次回の精算に繰り越し、理由が解消されたときに支払います。" }),
+    h("div", { "class": "table-wrap" }, h("table", { id: "held" }, headRow(["店舗ID", "店舗名", ["保留額（円）", "num"], "理由"]), body)));
+  return section;
+}
+
+// Above the per-store ceiling a second person (one who entered none of that store's inputs) confirms
+// the exact amount; the next draft then pays it.
+export function ceilingButton(r, x, names) {
+  var button = h("button", { type: "button", "class": "secondary", "data-ceiling": x.store_id, text: "上限超過を確認" });
+  button.addEventListener("click", function () {
+    var reason = window.prompt(nameOf(names, x.store_id) + " への支払 " + yen(x.amount) + " は上限額を超えています。確認の根拠（請求書・調整の理由など）を入力してください。");
+    if (!reason || !reason.trim()) return;
+    act(button, function () {
+      return api("settlements/" + r.month + "/ceiling-confirmations", { method: "POST", body: { store_id: x.store_id, amount: x.amount, reason: reason.trim() } })
+        .then(function () { return reloadRound("ok", x.store_id + " の上限超過を確認しました。「下書きを再作成」で支払対象になります。"); });
+    }, function (err) { setFlash("error", err.message + Object.keys(err.fields || {}).map(function (k) { return "。" + err.fields[k]; }).join("")); });
+  });
+  return h("div", null, button);
+}
+
+export function linesSection(lines, names) {
+  var section = h("section", { "class": "card", "aria-labelledby": "lines-h" }, h("h2", { id: "lines-h", text: "店舗ごとの明細（" + lines.length + "店舗）" }));
+  if (!lines.length) { append(section, h("p", { "class": "muted", style: "margin:0", text: "明細はありません。" })); return section; }
+  var tbody = h("tbody");
+  var sum = { usage: 0, adjustments: 0, carried_in: 0, paid: 0, carried_out: 0 };
+  lines.forEach(function (l) {
+    Object.keys(sum).forEach(function (k) { sum[k] += Number(l[k] || 0); });
+    tbody.appendChild(h("tr", { "data-store": l.store_id },
+      h("td", null, refLink("store", l.store_id)), storeName(names, l.store_id), numCell(l.usage), numCell(l.adjustments),
+      numCell(l.carried_in), numCell(l.paid), numCell(l.carried_out),
+      h("td", null, l.status === "pay" ? statusBadge("approved", "支払") : statusBadge("suspended", "保留")),
+      h("td", { "class": "hold-reason" }, holdReason(l.reason), l.note ? h("div", { "class": "hint", text: l.note }) : null)));
+  });
+  var foot = h("tfoot", null, h("tr", null, h("th", { scope: "row", colspan: "2", text: "合計" }), numCell(sum.usage), numCell(sum.adjustments),
+    numCell(sum.carried_in), numCell(sum.paid), numCell(sum.carried_out), h("td"), h("td")));
+  append(section, h("div", { "class": "table-wrap" }, h("table", { id: "lines" },
+    headRow(["店舗ID", "店舗名", ["利用実績", "num"], ["調整", "num"], ["繰越", "num"], ["支払額", "num"], ["保留額", "num"], "区分", "保留の理由"]),
+    tbody, foot)));
+  return section;
+}
+
+export function returnForm(r, lines, names) {
+  var paid = lines.filter(function (l) { return l.status === "pay"; });
+  var section = h("section", { "class": "card", id: "returns", "aria-labelledby": "returns-h" },
+    h("h2", { id: "returns-h", text: "振込の返却（振込不能・組戻し）を記録" }));
+  if (!paid.length) { append(section, h("p", { "class": "muted", style: "margin:0", text: "この回に振り込んだ店舗はありません。" })); return section; }
+  var storeInput = h("input", { type: "text", name: "store_id", "class": "mono", size: "12", autocomplete: "off", list: "paid-stores", placeholder: "MP000001" });
+  var reason = h("textarea", { name: "reason", rows: "2", maxlength: "500" });
+  var inputs = { store_id: storeInput, reason: reason };
+  var errors = h("div");
+  var button = h("button", { type: "submit", "class": "return", id: "record-return", text: "返却を記録" });
+  var form = h("form", { onsubmit: function (e) {
+    e.preventDefault();
+    var storeId = fold(storeInput.value).toUpperCase();
+    var line = paid.filter(function (l) { return l.store_id === storeId; })[0];
+    if (line && !window.confirm(nameOf(names, storeId) + " への振込 " + yen(line.paid) + " を返却として記録し、店舗に口座の確認を依頼するメールを送ります。よろしいですか？")) return;
+    fieldErrors(null, inputs, errors);
+    act(button, function () {
+      return api("settlements/" + r.month + "/returns", { method: "POST", body: { store_id: storeId, reason: reason.value.trim() } }).then(function (res) {
+        return reloadRound("ok", res.store_id + " の返却（" + yen(res.amount) + "）を記録しました。口座が修正されるまで保留し、修正後の精算で支払います。");
+      });
+    }, function (err) { fieldErrors(err, inputs, errors); });
+  } },
+    h("p", { "class": "hint", text: "銀行から振込が戻ってきた店舗を記録します。その金額は保留になり、店舗の振込口座を修正した後の精算で改めて支払います。店舗には口座の確認を依頼するメールを送ります。" }),
+    h("datalist", { id: "paid-stores" }, paid.map(function (l) {
+      return h("option", { value: l.store_id, label: (names[l.store_id] ? names[l.store_id].store_name + "・" : "") + yen(l.paid) });
+    })),
+    h("div", { "class": "form-row" }, field("return-store", "店舗ID", storeInput, "この回に支払った店舗")),
+    field("return-reason", "返却の理由", reason, "例: 口座なし、名義相違（500文字以内）"),
+    errors, h("div", { "class": "actions" }, button));
+  append(section, form);
+  return section;
+}
