@@ -212,6 +212,18 @@ PROFILES: tuple[Profile, ...] = (
         reads=("settlements",), writes=("outbox",), audit=True, sends_mail=True,
         why="07:30 JST daily: staff and the prefecture told once at 80%, 90% and 100% of the planned points",
     ),
+    Profile(
+        "RetentionSweep", "retention-sweep",
+        # 256 MB: a query of the sent mails created 30+ days ago (a day's mail: hundreds, up to ~15,000 on a
+        # payment-notice day, ~1 KB each, read page by page) and of rejected applications; nothing is held.
+        memory_mb=256,
+        # 300 s: one DeleteItem per due mail (~15,000 on the day a month's notices expire at 5-10 ms ≈ 75-150 s).
+        timeout_s=300,
+        asynchronous=True,
+        writes=("outbox", "applications"),
+        why="03:00 JST daily: removes what the retention table says is due (chalicelib/privacy/retention.py); "
+            "DynamoDB TTL and S3 lifecycle do the rest in the cloud",
+    ),
 )
 
 BY_LOGICAL_ID = {p.logical_id: p for p in PROFILES}

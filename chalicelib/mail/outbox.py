@@ -18,6 +18,15 @@ from chalicelib.observability import logger
 
 #: A send that has not finished within this time is considered failed and may be retried.
 LEASE = timedelta(minutes=5)
+#: A sent mail's address and body are kept this long after sending (chalicelib/privacy/retention.py):
+#: `expires_at` (epoch seconds) is the outbox table's DynamoDB TTL attribute; the retention sweep removes
+#: what is due where there is no TTL (the local stack).
+KEEP_AFTER_SENDING = timedelta(days=30)
+
+
+def expires_at(sent: datetime) -> int:
+    """The TTL of a mail sent at `sent` (DynamoDB TTL: epoch seconds)."""
+    return int((sent + KEEP_AFTER_SENDING).timestamp())
 
 
 @dataclass(frozen=True)
@@ -158,9 +167,11 @@ class Outbox(_Delivery):
 
     def _mark_sent(self, mail_id: str, now: datetime, message_id: str) -> None:
         aws.table(self.table_name).update_item(
-            Key={"mail_id": mail_id}, UpdateExpression="SET #s = :sent, sent_at = :at, message_id = :mid",
+            Key={"mail_id": mail_id},
+            UpdateExpression="SET #s = :sent, sent_at = :at, message_id = :mid, expires_at = :exp",
             ExpressionAttributeNames={"#s": "state"},
-            ExpressionAttributeValues={":sent": "sent", ":at": now.isoformat(), ":mid": message_id},
+            ExpressionAttributeValues={":sent": "sent", ":at": now.isoformat(), ":mid": message_id,
+                                       ":exp": expires_at(now)},
         )
 
 
@@ -208,4 +219,4 @@ class InMemoryOutbox(_Delivery):
 
     def _mark_sent(self, mail_id: str, now: datetime, message_id: str) -> None:
         self.mails.setdefault(mail_id, {"mail_id": mail_id}).update(
-            state="sent", sent_at=now.isoformat(), message_id=message_id)
+            state="sent", sent_at=now.isoformat(), message_id=message_id, expires_at=expires_at(now))
