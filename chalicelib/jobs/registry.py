@@ -34,6 +34,7 @@ JOB_MODULES = (
     "chalicelib.stores.bank_master",
     "chalicelib.overview.jobs",
     "chalicelib.privacy.jobs",
+    "chalicelib.yearend.jobs",
 )
 
 
