@@ -19,12 +19,14 @@ from chalicelib.routes import (
     local_oauth,
     ops,
     overview,
+    privacy_reports,
     public,
     screening,
     session_reports,
     sessions,
     settlement,
     settlement_views,
+    staff,
     store_changes,
     store_kit,
     stores,
@@ -51,7 +53,8 @@ app.register_middleware(http_middleware, "http")
 
 for blueprint in (auth_bp, public.bp, screening.bp, ops.bp, console.bp, local_oauth.bp, settlement.bp, inquiries.bp,
                   stores.bp, sessions.bp, session_reports.bp, store_kit.bp,
-                  store_changes.bp, carried_over.bp, overview.bp, settlement_views.bp):
+                  store_changes.bp, carried_over.bp, overview.bp, settlement_views.bp,
+                  privacy_reports.bp, staff.bp):
     app.register_blueprint(blueprint)
 
 
@@ -120,3 +123,10 @@ def bank_master_check(event: CloudWatchEvent) -> dict[str, Any]:
 @app.schedule(Cron(30, 22, "*", "*", "?", "*"), name="funds_alerts")
 def funds_alerts(event: CloudWatchEvent) -> dict[str, Any]:
     return registry.run("funds-alerts", now_jst())
+
+
+# 08:40 JST (23:40 UTC) every day: a finished month's per-user access report on personal data to the prefecture
+# (S3 and mail) from its first office day after the month, once (chalicelib/privacy/access_report.py).
+@app.schedule(Cron(40, 23, "*", "*", "?", "*"), name="access_report")
+def access_report(event: CloudWatchEvent) -> dict[str, Any]:
+    return registry.run("access-report", now_jst())

@@ -213,6 +213,17 @@ PROFILES: tuple[Profile, ...] = (
         why="07:30 JST daily: staff and the prefecture told once at 80%, 90% and 100% of the planned points",
     ),
     Profile(
+        "AccessReport", "access-report",
+        # 512 MB: a month's audit entries (≤ ~31 day queries, tens of thousands of small items) counted per user,
+        # then a small CSV + XLSX (one row per staff user).
+        memory_mb=512,
+        # 120 s: ≤ 62 audit queries (two months caught up), two S3 puts per month, one transaction, two mails.
+        timeout_s=120,
+        asynchronous=True,
+        writes=("keys", "outbox"), audit=True, bucket_puts=("documents",), sends_mail=True,
+        why="08:40 JST daily: a finished month's per-user access report on personal data to the prefecture, once",
+    ),
+    Profile(
         "RetentionSweep", "retention-sweep",
         # 256 MB: a query of the sent mails created 30+ days ago (a day's mail: hundreds, up to ~15,000 on a
         # payment-notice day, ~1 KB each, read page by page) and of rejected applications; nothing is held.

@@ -93,6 +93,15 @@ ACTION_LABELS: dict[str, str] = {
     "report.download": "報告ファイルのダウンロード",
     # staff and jobs
     "staff.sign_in": "ログイン",
+    "staff.invite": "担当者の招待",
+    "staff.change_role": "担当者の役割の変更",
+    "staff.disable": "担当者の無効化",
+    "staff.record_training": "個人情報保護研修の受講記録",
+    # personal data protection (issue 13)
+    "privacy.incident_export": "漏えい等の調査結果の出力",
+    "privacy.audit_view": "個人情報の操作記録の閲覧（県）",
+    "privacy.access_report": "個人情報アクセス月報の送付",
+    "privacy.access_report_export": "個人情報アクセス月報の出力",
     "job.run": "ジョブの手動実行",
 }
 
@@ -106,7 +115,7 @@ DYNAMIC_ACTIONS: dict[str, tuple[str, ...]] = {
 SUBJECT_KINDS: dict[str, str] = {
     "application": "申込", "store": "店舗", "settlement": "精算", "usage_import": "利用実績の取込",
     "inquiry": "問い合わせ", "session": "相談会", "staff": "担当者", "job": "ジョブ", "funds": "ポイント原資",
-    "report": "報告ファイル", "store_import": "継続店舗リスト", "storekit": "店舗キット", "change": "変更依頼",
+    "report": "報告ファイル", "privacy": "個人情報保護", "store_import": "継続店舗リスト", "storekit": "店舗キット", "change": "変更依頼",
 }
 
 #: The usual keys of before / after / detail; others are shown as they are.

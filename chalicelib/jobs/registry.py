@@ -33,6 +33,7 @@ JOB_MODULES = (
     "chalicelib.sessions.jobs",
     "chalicelib.stores.bank_master",
     "chalicelib.overview.jobs",
+    "chalicelib.privacy.access_jobs",
     "chalicelib.privacy.jobs",
     "chalicelib.yearend.jobs",
 )
