@@ -142,6 +142,18 @@ def console_reports(ctx: Ctx) -> Any:
     return _page("reports")
 
 
+# Personal data protection (issue 13): the incident query and access report (static/console-privacy.js),
+# staff users and the training register (static/console-staff.js).
+@public_route(bp, "/console/privacy")
+def console_privacy(ctx: Ctx) -> Any:
+    return _page("privacy")
+
+
+@public_route(bp, "/console/staff")
+def console_staff(ctx: Ctx) -> Any:
+    return _page("staff")
+
+
 # The consultation sessions (相談会) are a page of their own for the coordinator (templates/console_sessions.html,
 # static/console-sessions*.js), like the call center's; the prefecture reads its coverage and report.
 def _sessions_page(page: str, item: str = "") -> Response:

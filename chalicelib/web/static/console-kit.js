@@ -109,6 +109,9 @@ export function buildHeader() {
   // Carried-over stores (console-carried-over.js): the prefecture's list of last year's stores.
   if (hasRole(["screener", "admin"])) items.push(["carried-over", "/carried-over", "継続店舗"]);
   if (hasRole(["admin"])) items.push(["audit", "/audit", "監査ログ"]);
+  // Personal data protection (console-privacy.js, console-staff.js): incidents and access reports; staff and training.
+  if (hasRole(["admin", "prefecture"])) items.push(["privacy", "/privacy", "個人情報"]);
+  if (hasRole(["admin"])) items.push(["staff", "/staff", "担当者"]);
   if (me.stage === "local" && hasRole(OPERATOR)) items.push(["mail", "/mail", "送信メール"]);
   items.forEach(function (it) {
     var current = PAGE === it[0] || (it[0] === "overview" && (PAGE === "funds" || PAGE === "reports")) || (it[0] === "queue" && PAGE === "application") || (it[0] === "stores" && PAGE === "store") ||

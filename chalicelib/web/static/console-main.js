@@ -12,6 +12,8 @@ import "./console-settlements.js";
 import "./console-kit-register.js";
 import "./console-overview.js";
 import "./console-carried-over.js";
+import "./console-privacy.js";
+import "./console-staff.js";
 
 // ---- start ----
 var LANDED_KEY = "miyapo.console.landed";   // sessionStorage: the sign-in (sid) whose landing was the overview
