@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -432,7 +433,8 @@ LEDGER_SUMS = tuple(range(2, 11))
 
 
 def stable_zip(data: bytes, day: date) -> bytes:
-    """The same zip (an XLSX) with every entry dated `day` at midnight: the bytes no longer depend on the
+    """The same zip (an XLSX) with every entry dated `day` at midnight and the workbook's "modified" stamp
+    (openpyxl sets it to the clock when saving) equal to its "created" one: the bytes no longer depend on the
     second it was written."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -440,8 +442,17 @@ def stable_zip(data: bytes, day: date) -> bytes:
             fixed = zipfile.ZipInfo(info.filename, date_time=(day.year, day.month, day.day, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = info.external_attr
-            dst.writestr(fixed, src.read(info.filename))
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                created = _CREATED.search(body)
+                if created:
+                    body = _MODIFIED.sub(b"\\g<1>" + created.group(1) + b"\\g<2>", body)
+            dst.writestr(fixed, body)
     return out.getvalue()
+
+
+_CREATED = re.compile(rb"<dcterms:created[^>]*>([^<]*)</dcterms:created>")
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 
 @dataclass(frozen=True)

@@ -143,7 +143,7 @@ def test_the_pack_reconciles_with_every_monthly_file_already_sent(api, year):
         code, round_ = api.call("GET", f"/settlements/{month}", as_="prefecture")
         assert code == 200
         lines = table(s3(f"prefecture/settlements/{month}/statement-{month}.csv"))
-        paid_column = [k for k in lines[0] if "支払額" in k][0]
+        paid_column = next(k for k in lines[0] if "支払額" in k)
         statement_totals.append(num(lines[-1][paid_column]))
         assert num(row["支払額合計（円）"]) == round_["total_amount"] == statement_totals[-1]
         assert num(row["手数料（円）"]) == round_["fee"] and num(row["支払店舗数"]) == round_["stores_paid"]
