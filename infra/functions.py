@@ -54,6 +54,9 @@ class Profile:
     bucket_puts: tuple[str, ...] = ()
     #: sends e-mail through the SES identity
     sends_mail: bool = False
+    #: runs the end-of-contract disposal (chalicelib/privacy/disposal.py, two admins): Scan of the data tables,
+    #: listing and deleting object versions, also under the settlement prefixes the bucket policy protects
+    disposes: bool = False
     #: what invokes it and why it needs what it has
     why: str = ""
 
@@ -71,6 +74,7 @@ PROFILES: tuple[Profile, ...] = (
         timeout_s=29,
         asynchronous=False,
         writes=ALL_DATA_TABLES, audit=True, bucket_reads=ALL_BUCKETS, bucket_puts=ALL_BUCKETS, sends_mail=True,
+        disposes=True,
         why="every staff and public route and POST /jobs/{name}",
     ),
     Profile(

@@ -45,6 +45,7 @@ from constructs import Construct
 
 from chalicelib.adapters.resources import BUCKETS, TABLES, TableSpec, origin_of, physical_name, upload_cors_rules
 from chalicelib.auth.roles import Role
+from chalicelib.privacy.retention import lifecycle_rules, protected_prefixes
 from infra.config import DeployConfig
 from infra.functions import BY_LOGICAL_ID, PROFILES, Profile, chalice_logical_id
 
@@ -66,6 +67,14 @@ AUDIT_FORBIDDEN = (
     "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem",
     "dynamodb:PartiQLUpdate", "dynamodb:PartiQLDelete", "dynamodb:DeleteTable", "dynamodb:UpdateTable",
 )
+#: The end-of-contract disposal (two admins, chalicelib/privacy/disposal.py): every item of a data table and
+#: every object version, deleted or anonymized. Only the API handler has it (Profile.disposes).
+DISPOSAL_TABLE_ACTIONS = ("dynamodb:Scan",)
+DISPOSAL_OBJECT_ACTIONS = ("s3:DeleteObject", "s3:DeleteObjectVersion")
+DISPOSAL_BUCKET_ACTIONS = ("s3:ListBucketVersions",)
+#: Deleting a settlement document or any of its versions before its period ends (7(1)チ, SPEC §6.3): refused
+#: by the bucket policy to every principal but the disposal's role.
+PROTECTED_DELETE_ACTIONS = ("s3:DeleteObject", "s3:DeleteObjectVersion")
 #: What a function needs of the data key: DynamoDB and S3 (SSE-KMS) reads and writes, SQS sends.
 KEY_ACTIONS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey")
 
@@ -122,6 +131,7 @@ class MiyapoStack(cdk.Stack):
 
         #: logical id -> role, one per function (created before packaging: the stage config names one)
         self.roles = {p.logical_id: self._function_role(p) for p in PROFILES}
+        self._protect_settlement_documents()
         self.chalice = Chalice(self, "ChaliceApp", source_dir=str(ROOT), stage_config=self._stage_config())
         self.functions = self._chalice_functions()
         unknown = sorted(set(self.functions) - set(BY_LOGICAL_ID))
@@ -246,6 +256,16 @@ class MiyapoStack(cdk.Stack):
             server_access_logs_bucket=self.access_log_bucket,
             server_access_logs_prefix=f"{name}/",
             cors=self._upload_cors() if browser_uploads else None,
+            # The retention table (chalicelib/privacy/retention.py): per prefix with a time limit, the current
+            # version and replaced/deleted versions expire after the kind's period.
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id=rule["id"], prefix=rule["prefix"], expiration=cdk.Duration.days(rule["expiration_days"]),
+                    noncurrent_version_expiration=cdk.Duration.days(rule["noncurrent_days"]),
+                    abort_incomplete_multipart_upload_after=cdk.Duration.days(7),
+                )
+                for rule in lifecycle_rules(name)
+            ] or None,
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
         if event_bridge:
@@ -255,6 +275,29 @@ class MiyapoStack(cdk.Stack):
             assert isinstance(cfn, s3.CfnBucket)
             cfn.add_property_override("NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled", True)
         return bucket
+
+    def _protect_settlement_documents(self) -> None:
+        """Settlement documents (transfer files, notices, statements: 7(1)チ, SPEC §6.3) cannot be deleted early.
+
+        Instead of S3 Object Lock, which must be enabled when a bucket is created (the deployed documents
+        bucket would be replaced, and it is RETAIN with a fixed name) and whose default retention covers a
+        whole bucket (this one also holds flyers and reports with other periods): versioning (an overwrite
+        keeps the old version), a lifecycle rule that removes a version only after the settlement period, and
+        a bucket policy that denies deleting any object or version under these prefixes to every principal —
+        administrators included — except the API handler's role, which deletes them only in an
+        end-of-contract disposal executed by a second admin (chalicelib/privacy/disposal.py).
+        """
+        disposer = self.roles[next(p.logical_id for p in PROFILES if p.disposes)]
+        for name, bucket in self.buckets.items():
+            prefixes = protected_prefixes(name)
+            if not prefixes:
+                continue
+            bucket.add_to_resource_policy(iam.PolicyStatement(
+                sid="KeepSettlementDocuments", effect=iam.Effect.DENY, principals=[iam.AnyPrincipal()],
+                actions=list(PROTECTED_DELETE_ACTIONS),
+                resources=[bucket.arn_for_objects(f"{prefix}*") for prefix in prefixes],
+                conditions={"ArnNotEquals": {"aws:PrincipalArn": disposer.role_arn}},
+            ))
 
     # --- staff sign-in ---------------------------------------------------------------------------
 
@@ -384,6 +427,15 @@ class MiyapoStack(cdk.Stack):
             self._acknowledge(role, f"AwsSolutions-IAM5[Resource::<{self._logical_id(bucket)}.Arn>/*]",
                               f"Object keys in the {name} bucket are made by the app (per import, month or "
                               f"report); only {', '.join(actions)} on this one bucket, never DeleteObject.")
+        if profile.disposes:
+            data = [n for n in self.tables if n != AUDIT_TABLE]
+            role.add_to_policy(iam.PolicyStatement(
+                actions=list(DISPOSAL_TABLE_ACTIONS), resources=[self.tables[n].table_arn for n in data]))
+            role.add_to_policy(iam.PolicyStatement(
+                actions=list(DISPOSAL_BUCKET_ACTIONS), resources=[b.bucket_arn for b in self.buckets.values()]))
+            for bucket in self.buckets.values():
+                role.add_to_policy(iam.PolicyStatement(actions=list(DISPOSAL_OBJECT_ACTIONS),
+                                                       resources=[bucket.arn_for_objects("*")]))
         if profile.sends_mail:
             role.add_to_policy(iam.PolicyStatement(
                 actions=["ses:SendEmail"],
