@@ -36,6 +36,8 @@ def _login(tab: Any, stack: Stack, user: str, page: str) -> None:
 
 def test_an_admin_runs_an_incident_query_and_downloads_the_csv(browser: Any, stack: Stack, tmp_path: Path) -> None:
     expect = playwright_expect()
+    answer: Any
+    revealed: Any
     status, answer = stack.request("POST", "/applications", application_body(), headers={"X-Miyapo-Now": NOW})
     assert status == 201, answer
     status, revealed = stack.request("GET", f"/applications/{answer['application_id']}/bank-account", token="screener",
