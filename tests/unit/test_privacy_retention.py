@@ -178,3 +178,10 @@ def test_the_sweep_removes_mails_30_days_after_sending_and_reports_counts_only()
     ])
     assert sweep(store, NOW, local=True) == {"removed": {"outbox": 2}, "total": 2}
     assert store.deleted == ["a", "c"]
+
+
+def test_docs_retention_lists_every_kind() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "retention.md").read_text(encoding="utf-8")
+    assert not [r.kind for r in retention.RETENTION if f"`{r.kind}`" not in text]
