@@ -44,10 +44,10 @@ def _store(stack: Stack, name: str) -> str:
     status, created = stack.request("POST", "/applications", application_body(store_name=name,
                                                                               client_token=uuid.uuid4().hex),
                                     headers=before_june)
-    assert status == 201, created
+    assert status == 201 and isinstance(created, dict), created
     status, decided = stack.request("POST", f"/applications/{created['application_id']}/decision", approve_body(),
                                     token="screener", headers=before_june)
-    assert status == 200, decided
+    assert status == 200 and isinstance(decided, dict), decided
     return str(decided["store_id"])
 
 
