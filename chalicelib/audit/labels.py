@@ -102,6 +102,9 @@ ACTION_LABELS: dict[str, str] = {
     "privacy.audit_view": "個人情報の操作記録の閲覧（県）",
     "privacy.access_report": "個人情報アクセス月報の送付",
     "privacy.access_report_export": "個人情報アクセス月報の出力",
+    "privacy.disposal_dry_run": "個人情報の廃棄（ドライラン）",
+    "privacy.disposal_execute": "個人情報の廃棄の実行（二人目の管理者）",
+    "privacy.disposal_certificate": "廃棄証明書の出力",
     "job.run": "ジョブの手動実行",
 }
 
@@ -115,7 +118,7 @@ DYNAMIC_ACTIONS: dict[str, tuple[str, ...]] = {
 SUBJECT_KINDS: dict[str, str] = {
     "application": "申込", "store": "店舗", "settlement": "精算", "usage_import": "利用実績の取込",
     "inquiry": "問い合わせ", "session": "相談会", "staff": "担当者", "job": "ジョブ", "funds": "ポイント原資",
-    "report": "報告ファイル", "privacy": "個人情報保護", "store_import": "継続店舗リスト", "storekit": "店舗キット", "change": "変更依頼",
+    "report": "報告ファイル", "privacy": "個人情報保護", "disposal": "個人情報の廃棄", "store_import": "継続店舗リスト", "storekit": "店舗キット", "change": "変更依頼",
 }
 
 #: The usual keys of before / after / detail; others are shown as they are.
