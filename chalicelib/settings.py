@@ -172,6 +172,29 @@ class StoreSettings(Group):
     store_console_url: str = "https://console.miyapo.example.jp/"
 
 
+class ProgramSettings(Group):
+    """The program's calendar (docs/SPEC.md §2): configuration, not code — the program repeats yearly.
+
+    Defaults from the prefecture's specification, 6 実施スケジュール: ポイント利用可能期間 令和７年５月２８日（水）
+    から令和８年２月２８日（土）まで (2025-05-28 … 2026-02-28, JST, inclusive); ポイント精算期間 令和７年６月から
+    令和８年３月まで（１０回）, i.e. the usage months 2025-05 … 2026-02, each paid the month after. The call-center
+    period (コールセンター開設期間) is `settings.call_center.call_center_service_start/_end`, the session period
+    (相談会開催期間) `settings.sessions.session_period_start/_end`: not repeated here.
+    """
+
+    points_usable_start: date = date(2025, 5, 28)
+    points_usable_end: date = date(2026, 2, 28)
+    #: The first and last usage month a settlement round pays (YYYY-MM).
+    settlement_first_month: str = Field(default="2025-05", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    settlement_last_month: str = Field(default="2026-02", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+
+    def model_post_init(self, context: Any, /) -> None:
+        if self.points_usable_start > self.points_usable_end:
+            raise SettingsError("POINTS_USABLE_START must not be after POINTS_USABLE_END")
+        if self.settlement_first_month > self.settlement_last_month:
+            raise SettingsError("SETTLEMENT_FIRST_MONTH must not be after SETTLEMENT_LAST_MONTH")
+
+
 class Settings(Group):
     stage: str
     #: Base URL of the public pages, used in e-mailed links (no trailing slash).
@@ -194,6 +217,7 @@ class Settings(Group):
     call_center: CallCenterSettings = CallCenterSettings()
     sessions: SessionSettings = SessionSettings()
     stores: StoreSettings = StoreSettings()
+    program: ProgramSettings = ProgramSettings()
 
     @property
     def is_local(self) -> bool:

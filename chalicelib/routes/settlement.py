@@ -169,6 +169,13 @@ def reopen_settlement(ctx: Ctx, month: str) -> Any:
     return json_response(settlement.reopen(get_deps(), month, ctx.json_body(), ctx.staff, ctx.now))
 
 
+@staff_route(bp, "/settlements/{month}/holds/{store_id}/clear", roles=ACCOUNTING, methods=("POST",))
+def clear_settlement_hold(ctx: Ctx, month: str, store_id: str) -> Any:
+    """An accountant who shaped nothing in the store's line clears its hold (usage dated before the
+    store became active), with a reason: `{"reason"}`; audited; the next draft pays the amount cleared."""
+    return json_response(settlement.clear_hold(get_deps(), month, store_id, ctx.json_body(), ctx.staff, ctx.now), 201)
+
+
 @staff_route(bp, "/settlements/{month}/ceiling-confirmations", roles=ACCOUNTING | {Role.ADMIN}, methods=("POST",))
 def confirm_over_ceiling(ctx: Ctx, month: str) -> Any:
     """A second person confirms one store's amount above the per-store ceiling."""

@@ -1,5 +1,6 @@
-"""Inputs to a round besides usage: returned transfers, adjustments, and the second person's
-confirmation of an amount above the per-store ceiling. Each records who entered it: that person
+"""Inputs to a round besides usage: returned transfers, adjustments, the second person's
+confirmation of an amount above the per-store ceiling, and the clearing of a hold a person must look
+at (usage dated before the store became active). Each records who entered it: that person
 shaped the round that pays it and cannot approve that round (chalicelib.settlement.four_eyes)."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from chalicelib.kernel.money import yen
 from chalicelib.mail.outbox import Mail
 from chalicelib.settlement import mails
 from chalicelib.settlement.repository import SettlementStore, settlement_store, store_ledger
+from chalicelib.settlement.rounds import CLEARABLE_HOLDS, HOLD_REASONS
 
 
 def _store(deps: Deps) -> SettlementStore:
@@ -148,3 +150,50 @@ def confirm_over_ceiling(deps: Deps, month: str, body: dict[str, Any], principal
 
 def ceiling_confirmations(deps: Deps, month: str) -> dict[str, int]:
     return _store(deps).ceiling_confirmations(month)
+
+
+def _clearances_key(month: str, reason: str) -> str:
+    # Kept beside the ceiling confirmations, one partition per round and hold reason
+    # (`ceiling#YYYY-MM#hold#usage_before_active` / store): the same item shape (store, amount, who, why).
+    return f"{month}#hold#{reason}"
+
+
+def hold_clearances(deps: Deps, month: str, reason: str) -> dict[str, int]:
+    """Per store, the amount a person cleared of a ``reason`` hold in this round."""
+    return _store(deps).ceiling_confirmations(_clearances_key(month, reason))
+
+
+def clear_hold(deps: Deps, month: str, store_id: str, body: dict[str, Any], principal: Principal, now: datetime,
+               line: dict[str, Any] | None, line_shapers: list[str]) -> dict[str, Any]:
+    """Clear one store's hold in one round, with a reason: the shape of ``confirm_over_ceiling``.
+
+    The clearance names the held amount: if the amount changes on a re-draft, it is held again. The
+    person who clears must not be one who entered that store's inputs (four eyes)."""
+    errors: dict[str, str] = {}
+    reason = _text(errors, body, "reason", "解除の理由（確認した内容）を500文字以内で入力してください")
+    _unknown(errors, body, {"reason"})
+    if errors:
+        raise InvalidInput("入力内容に誤りがあります", errors)
+    if line is None or line.get("status") != "hold":
+        raise InvalidInput("この店舗はこの回で保留になっていません", {"store_id": "保留中の店舗を指定してください"})
+    held_for = str(line.get("reason") or "")
+    if held_for not in CLEARABLE_HOLDS:
+        what = HOLD_REASONS.get(held_for, held_for)
+        raise InvalidInput(f"この保留（{what}）はここでは解除できません",
+                           {"store_id": "原因（口座・店舗の状態など）を直してから下書きを作り直してください"
+                            if held_for != "over_ceiling" else "上限額超過は「上限額の確認」で確認してください"})
+    if principal.user in line_shapers:
+        raise Forbidden("この店舗の調整・口座変更などを入力した担当者は、保留を解除できません",
+                        {"cleared_by": "別の担当者が解除してください"})
+    amount = int(line["carried_out"])
+    repo = _store(deps)
+    tx = repo.transaction()
+    repo.confirm_ceiling_in(tx, _clearances_key(month, held_for), store_id, {
+        "store_id": store_id, "amount": amount, "reason": reason, "hold_reason": held_for,
+        "confirmed_by": principal.user, "confirmed_at": now.isoformat()})
+    deps.audit.add_to(tx, entry(Actor.of(principal), "settlement.clear_hold", f"settlement#{month}", now,
+                                detail={"store_id": store_id, "amount": amount, "hold_reason": held_for,
+                                        "reason": reason}))
+    tx.commit()
+    return {"month": month, "store_id": store_id, "amount": amount, "hold_reason": held_for,
+            "cleared_by": principal.user, "next": "下書きを作り直すと、この金額で支払対象になります"}

@@ -1,5 +1,8 @@
 """The daily settlement sweep: draft last month's round once its usage is in; warn staff in time; once a
-round is past its approval deadline, tell the prefecture and the staff that the transfer will be late."""
+round is past its approval deadline, tell the prefecture and the staff that the transfer will be late.
+
+Outside the settlement period (settings.program: the usage months settlement_first_month …
+settlement_last_month) the sweep is quiet: no point is used before the first month, none after the last."""
 
 from __future__ import annotations
 
@@ -42,6 +45,11 @@ def settlement_sweep(deps: Deps, now: datetime) -> dict[str, Any]:
     pay = service.payment_date(deps, month)
     deadline = service.approval_deadline(deps, month)
     done: list[str] = []
+    program = deps.settings.program
+    if not program.settlement_first_month <= month <= program.settlement_last_month:
+        return {"month": month, "payment_date": pay.isoformat(), "approval_deadline": deadline.isoformat(),
+                "round_status": (service.get_round(deps, month) or {}).get("status", "none"), "usage_imports": 0,
+                "actions": [], "outside_settlement_period": True}
     round_item = service.get_round(deps, month)
     _, imports = usage_for_month(deps, month)
     if round_item is None and imports:

@@ -34,7 +34,10 @@ HOLD_REASONS = {
     "bank_invalid": "振込口座の情報が振込データに書けません（口座の修正が必要です）",
     "over_transfer_limit": "振込データの金額欄（10桁）を超える金額です",
     "over_ceiling": "1店舗あたりの上限額を超えています（二人目の担当者の確認が必要です）",
+    "usage_before_active": "参加承認日より前の利用が含まれています",
 }
+#: Holds a person clears for one round (the amount they cleared): `POST /settlements/{m}/holds/{store}/clear`.
+CLEARABLE_HOLDS = ("usage_before_active",)
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,10 @@ class StoreState:
     bank_problem: str | None = None
     #: An amount above the per-store ceiling that a second person confirmed for this round.
     ceiling_confirmed: int | None = None
+    #: The round counts usage dated before the store became active (this month's, or carried in from a
+    #: round that held it for that): held until a person clears that exact amount.
+    usage_before_active: bool = False
+    usage_before_active_cleared: int | None = None
 
     def hold_reason(self) -> str | None:
         if not self.exists:
@@ -147,7 +154,8 @@ def compute_round(
             continue
         due = u + a + c
         state = states.get(store_id, StoreState(store_id, exists=False))
-        reason = state.hold_reason() or _amount_hold(due, ceiling, state.ceiling_confirmed)
+        reason = (state.hold_reason() or _early_usage_hold(due, state)
+                  or _amount_hold(due, ceiling, state.ceiling_confirmed))
         if reason is None:
             lines.append(Line(store_id, u, a, c, paid=due, carried_out=0, status="pay", reason=None))
         else:
@@ -174,6 +182,12 @@ def compute_round(
     )
     check_reconciles(figures)
     return figures
+
+
+def _early_usage_hold(due: int, state: StoreState) -> str | None:
+    if state.usage_before_active and state.usage_before_active_cleared != due:
+        return "usage_before_active"
+    return None
 
 
 def _amount_hold(due: int, ceiling: int | None, confirmed: int | None) -> str | None:

@@ -78,18 +78,48 @@ def _open_adjustments(deps: Deps, committed: set[str]) -> list[dict[str, Any]]:
 
 def _carried_in(deps: Deps, month: str) -> dict[str, int]:
     """What the previous approved round held and carried forward."""
+    return {sid: amount for sid, (amount, _) in _carried_lines(deps, month).items()}
+
+
+def _carried_lines(deps: Deps, month: str) -> dict[str, tuple[int, str | None]]:
+    """Per store, what the previous round held and carried forward, and why it held it."""
     previous = get_round(deps, _previous_month(month))
     if previous is None:
         return {}
-    return {line["store_id"]: int(line["carried_out"]) for line in round_lines(deps, previous)
+    return {line["store_id"]: (int(line["carried_out"]), line.get("reason")) for line in round_lines(deps, previous)
             if int(line["carried_out"]) != 0}
 
 
-def _state(deps: Deps, store: dict[str, Any], month: str, confirmed: int | None) -> StoreState:
+def active_since(store: dict[str, Any]) -> str | None:
+    """The day (JST, YYYY-MM-DD) a store became active: its approval or, for a store carried over from
+    last year, its reconfirmation ("9999-12-31" while it awaits it: nothing counts yet). None when the
+    store records neither (nothing to compare with)."""
+    if store.get("carried_over_import"):
+        at = store.get("reconfirmed_at")
+        if not at:
+            return "9999-12-31"
+    else:
+        at = store.get("approved_at") or store.get("created_at")
+    if not at:
+        return None
+    moment = datetime.fromisoformat(str(at))
+    return (moment if moment.tzinfo else moment.replace(tzinfo=calendars.JST)).astimezone(calendars.JST).date().isoformat()
+
+
+def _usage_before_active(store: dict[str, Any], first_day: str | None, carried_early: bool) -> bool:
+    if carried_early:  # held for it last round and not cleared: still held
+        return True
+    since = active_since(store)
+    return bool(first_day and since and first_day < since)
+
+
+def _state(deps: Deps, store: dict[str, Any], month: str, confirmed: int | None, *, early: bool = False,
+           early_cleared: int | None = None) -> StoreState:
     return StoreState(
         store["store_id"], exists=True, bank_verified=bool(store.get("bank_verified")),
         suspended=store.get("status") == "suspended", transfer_returned=bool(store.get("transfer_returned")),
         bank_problem=bank_problem(store, month, deps.settings.settlement.transfer_kind), ceiling_confirmed=confirmed,
+        usage_before_active=early, usage_before_active_cleared=early_cleared,
     )
 
 
@@ -141,11 +171,17 @@ def draft(deps: Deps, month: str, actor: Actor, now: datetime) -> dict[str, Any]
         adjustments[a["store_id"]] = adjustments.get(a["store_id"], 0) + int(a["amount"])
         if is_late_usage(a):
             late_usage[a["store_id"]] = late_usage.get(a["store_id"], 0) + int(a["amount"])
-    carried = _carried_in(deps, month)
+    carried_lines = _carried_lines(deps, month)
+    carried = {sid: amount for sid, (amount, _) in carried_lines.items()}
     store = _store(deps)
     stores = store_ledger(deps).by_ids(set(usage) | set(adjustments) | set(carried))
     confirmed = corrections.ceiling_confirmations(deps, month)
-    states = {sid: _state(deps, s, month, confirmed.get(sid)) for sid, s in stores.items()}
+    # Usage dated before a store became active is held, never paid unasked, until a person clears it.
+    first_days = usage_port.first_days(month)
+    cleared = corrections.hold_clearances(deps, month, "usage_before_active")
+    states = {sid: _state(deps, s, month, confirmed.get(sid), early_cleared=cleared.get(sid), early=_usage_before_active(
+        s, first_days.get(sid), carried_lines.get(sid, (0, None))[1] == "usage_before_active"))
+        for sid, s in stores.items()}
     figures = compute_round(month, payment_date(deps, month), usage, adjustments, carried, states,
                             Decimal(deps.settings.settlement.fee_rate), deps.settings.settlement.fee_rounding,
                             ceiling=deps.settings.settlement.store_payment_ceiling, late_usage=late_usage)
@@ -159,7 +195,9 @@ def draft(deps: Deps, month: str, actor: Actor, now: datetime) -> dict[str, Any]
         "store_id": line.store_id,
         "usage": line.usage, "adjustments": line.adjustments, "late_usage": late_usage.get(line.store_id, 0),
         "carried_in": line.carried_in, "paid": line.paid, "carried_out": line.carried_out, "status": line.status, "reason": line.reason,
-        "note": states[line.store_id].bank_problem if line.reason == "bank_invalid" else None,
+        "note": (states[line.store_id].bank_problem if line.reason == "bank_invalid"
+                 else _early_note(stores[line.store_id], first_days.get(line.store_id))
+                 if line.reason == "usage_before_active" else None),
         "sig": payment_signature(deps.settings.app_secret, stores[line.store_id]) if line.store_id in stores else None,
         "shaped_by": per_line.get(line.store_id, []),
         "transfer_fee": fees.get(line.store_id, 0),
@@ -183,6 +221,16 @@ def draft(deps: Deps, month: str, actor: Actor, now: datetime) -> dict[str, Any]
     tx.commit("同時に別の操作が行われました。画面を再読み込みしてください")
     logger.info("settlement drafted", extra={"month": month, "version": version, "lines": len(figures.lines)})
     return view(deps, item)
+
+
+def _early_note(store: dict[str, Any], first_day: str | None) -> str:
+    since = active_since(store)
+    if since == "9999-12-31":
+        return "前年度からの継続確認がまだ済んでいません"
+    parts = [f"参加承認日 {since}"] if since else []
+    if first_day:
+        parts.append(f"最初の利用日 {first_day}")
+    return "、".join(parts) or "前回の精算で保留した利用分を含みます"
 
 
 def transfer_costs(deps: Deps, paid: list[Line], stores: dict[str, dict[str, Any]]) -> dict[str, int]:
@@ -360,6 +408,17 @@ def reopen(deps: Deps, month: str, body: dict[str, Any], principal: Principal, n
                                 after={"status": "draft"}, detail={"reason": reason.strip()}))
     tx.commit("この精算の状態が変わりました。画面を再読み込みしてください")
     return get_view(deps, month)
+
+
+def clear_hold(deps: Deps, month: str, store_id: str, body: dict[str, Any], principal: Principal,
+               now: datetime) -> dict[str, Any]:
+    """A person who shaped nothing in the store's line clears its hold (usage before the store became
+    active) for the held amount; the next draft pays it."""
+    item = _require_round(deps, month)
+    if item["status"] != "draft":
+        raise Conflict("下書きの精算でのみ保留を解除できます")
+    line = next((x for x in round_lines(deps, item) if x["store_id"] == store_id), None)
+    return corrections.clear_hold(deps, month, store_id, body, principal, now, line, (line or {}).get("shaped_by", []))
 
 
 def confirm_over_ceiling(deps: Deps, month: str, body: dict[str, Any], principal: Principal,

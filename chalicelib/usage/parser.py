@@ -9,7 +9,10 @@ extra or reordered columns are fine. A file that is not such an export raises ``
 a message staff can act on; a bad line is rejected with a Japanese reason and the rest is counted.
 
 Points are int (1 point = ¥1, docs/SPEC.md §5.2). A 取消 row subtracts its points from the month of its
-*own* 取引日時; naive times are JST (docs/SPEC.md §5.1).
+*own* 取引日時; naive times are JST (docs/SPEC.md §5.1). Given the points' usable period (settings.program),
+a row dated outside it is rejected with the period in its reason. For each usage month and store the
+result names the first day (JST) of its accepted rows: the settlement holds a store's line whose usage
+starts before the store became active.
 
 Speed: a month is about a million rows, and the import runs in a 512 MB Lambda. The file is decoded
 as a stream (never one big str) and read 512 rows at a time. A chunk whose rows are all well-formed
@@ -30,8 +33,8 @@ import sys
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Container, Sequence, Sized
-from dataclasses import dataclass, fields
-from datetime import UTC, datetime, timedelta, timezone
+from dataclasses import dataclass, field, fields
+from datetime import UTC, date, datetime, timedelta, timezone
 from itertools import compress, islice, repeat
 from operator import add, is_not, itemgetter, mul, not_
 from typing import TYPE_CHECKING, Any, TextIO
@@ -141,6 +144,8 @@ class ImportResult:
     new_txn_ids: list[str]  # accepted txn ids, in file order
     months: list[str]  # sorted months with accepted rows
     encoding: str = "utf-8"  # how the file was decoded: utf-8, utf-8-sig (BOM) or cp932
+    #: (month, store id) -> the first day (JST, YYYY-MM-DD) of its accepted rows
+    first_days: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def store_totals(self, month: str) -> dict[str, int]:
         """Net points per store for one usage month."""
@@ -290,30 +295,59 @@ class _Rules:
     the reasons a row is rejected.
     """
 
-    def __init__(self, mapping: ColumnMapping) -> None:
+    def __init__(self, mapping: ColumnMapping, usable: tuple[date, date] | None = None) -> None:
         self.mapping = mapping
+        self.usable = usable
         self.clocks = _clocks()
+        # Only dates inside the usable period enter these caches: a miss sends the row to the rules.
         self.days: dict[str, str] = {}  # date part of a naive 'YYYY-MM-DD HH:MM:SS' -> its month (JST)
-        self.other_times: dict[str, str] = {}  # any other accepted 取引日時 -> its month
+        self.iso_days: dict[str, str] = {}  # the same date part -> its day, YYYY-MM-DD (JST)
+        self.other_times: dict[str, tuple[str, str]] = {}  # any other accepted 取引日時 -> (month, day)
         self.months: dict[str, str] = {}  # one str object per month
         self.stores: dict[str, str] = {}  # valid store id -> one interned copy, the key of the totals
         self.points: dict[str, int] = {}
         self.signs = {mapping.use_label: 1, mapping.cancel_label: -1}
 
     def month(self, at: str) -> str | None:
-        month = self.days.get(at[:10]) if at[10:] in self.clocks else self.other_times.get(at)
-        if month is not None:
-            return month
+        """The usage month of an accepted 取引日時 inside the usable period, else None."""
+        found = self.when(at)
+        return None if found is None else found[0]
+
+    def day(self, at: str) -> str:
+        """The day (JST, YYYY-MM-DD) of a 取引日時 ``month`` accepted."""
+        found = self.iso_days.get(at[:10]) if at[10:] in self.clocks else None
+        return found if found is not None else self.when(at)[1]  # type: ignore[index]
+
+    def when(self, at: str) -> tuple[str, str] | None:
+        if at[10:] in self.clocks:
+            month = self.days.get(at[:10])
+            if month is not None:
+                return month, self.iso_days[at[:10]]
+        else:
+            cached = self.other_times.get(at)
+            if cached is not None:
+                return cached
         moment = parse_usage_time(at)
-        if moment is None:
+        if moment is None or not self.in_period(moment.date()):
             return None
         month = f"{moment.year:04d}-{moment.month:02d}"
         month = self.months.setdefault(month, month)
+        day = moment.date().isoformat()
         if at[10:] in self.clocks:  # naive date + ' HH:MM:SS': the date alone decides the month
             self.days[at[:10]] = month
+            self.iso_days[at[:10]] = day
         elif len(self.other_times) < _TIMES_CACHE_LIMIT:
-            self.other_times[at] = month
-        return month
+            self.other_times[at] = (month, day)
+        return month, day
+
+    def in_period(self, day: date) -> bool:
+        return self.usable is None or self.usable[0] <= day <= self.usable[1]
+
+    def outside_period(self) -> str:
+        assert self.usable is not None
+        start, end = self.usable
+        return (f"ポイント利用期間（{start.year}年{start.month}月{start.day}日〜{end.year}年{end.month}月{end.day}日）"
+                "外の利用日です")
 
     def store(self, store: str) -> str | None:
         sid = self.stores.get(store)
@@ -337,7 +371,11 @@ class _Rules:
         month, sid, value, sign = self.month(at), self.store(store), self.point(points), self.signs.get(kind)
         problems = []
         if month is None:
-            problems.append(f"取引日時を読めません（例: 2025-06-01 10:30:00）: {_show(at)}" if at else "取引日時が空です")
+            moment = parse_usage_time(at) if at else None
+            if moment is not None:  # readable, so outside the usable period
+                problems.append(f"{self.outside_period()}: {_show(at)}")
+            else:
+                problems.append(f"取引日時を読めません（例: 2025-06-01 10:30:00）: {_show(at)}" if at else "取引日時が空です")
         if sid is None:
             problems.append(f"店舗IDの形式が正しくありません（MP と数字6桁）: {_show(store)}" if store else "店舗IDが空です")
         if value is None:
@@ -466,6 +504,10 @@ class _Scan:
         # (its hash is cached), not by (month, store) tuples that would be built and hashed per row.
         self.totals: dict[str, defaultdict[str, int]] = {}
         self.counts: dict[str, Counter[str]] = {}
+        # Per usage month, per store: the first day of its accepted rows; and an upper bound of those
+        # days (a chunk of one day at or after it can only add stores, never move a first day).
+        self.first: dict[str, dict[str, str]] = {}
+        self.first_mark: dict[str, str] = {}
         self.names: dict[str, str] = {}
         self.rejected: list[RejectedLine] = []
         self.rows = 0
@@ -495,7 +537,27 @@ class _Scan:
     def _month(self, month: str) -> tuple[defaultdict[str, int], Counter[str]]:
         if month not in self.totals:
             self.totals[month], self.counts[month] = defaultdict(int), Counter()
+            self.first[month] = {}
         return self.totals[month], self.counts[month]
+
+    def _first_days(self, month: str, sids: list[str], days: list[str]) -> None:
+        """Keep each store's first day in ``month`` (the month's totals exist already)."""
+        first, mark = self.first[month], self.first_mark.get(month, "")
+        day = days[0]
+        if day >= mark and days.count(day) == len(days):
+            # One day, not before any first day kept: only stores new to the month get it (the usual
+            # chunk of an export in time order).
+            new = set(sids).difference(first)
+            if new:
+                first.update(dict.fromkeys(new, day))
+                self.first_mark[month] = day
+            return
+        for sid, day in zip(sids, days, strict=True):
+            if day < first.get(sid, "~"):
+                first[sid] = day
+                if day > mark:
+                    mark = day
+        self.first_mark[month] = mark
 
     def _reject(self, line: int, reason: str) -> None:
         self.rejected.append(RejectedLine(line, reason))
@@ -544,6 +606,10 @@ class _Scan:
             totals[sid] += net
             counts[sid] += 1
             self.names[sid] = name
+            day = self.rules.day(at)
+            if day < self.first[month].get(sid, "~"):
+                self.first[month][sid] = day
+                self.first_mark[month] = max(self.first_mark.get(month, ""), day)
 
     # --- column by column: the same rules, at C speed -------------------------------------------
 
@@ -556,8 +622,9 @@ class _Scan:
         if "" in ids or any(map(str.isspace, ids)):
             return False
         rules = self.rules
+        parts = list(map(_DATE, ats))
         looked_up = (
-            list(map(rules.days.get, map(_DATE, ats))),
+            list(map(rules.days.get, parts)),
             list(map(rules.clocks.__contains__, map(_CLOCK, ats))),
             list(map(rules.stores.get, raw_stores)),
             list(map(rules.points.get, raw_points)),
@@ -567,13 +634,18 @@ class _Scan:
         missed = None in months or False in clocks or None in sids or None in points or None in signs
         if missed and not rules.fill(ats, raw_stores, raw_points, kinds, looked_up):
             return False
+        days = list(map(rules.iso_days.get, parts))
+        if missed:  # a time in another form than the console's: its own day (an offset may move it)
+            for i in set(_indexes(days, None)).union(_indexes(clocks, False)):
+                days[i] = rules.day(ats[i])
         nets = list(map(mul, signs, points))
         fingerprints = list(map(add, map(hash, zip(ats, sids, nets, strict=True)), repeat(_DISTINCT)))
         self.rows += len(chunk)
         kept = self._first_occurrences(ids, fingerprints, chunk, first_line, exact)
         if kept is not None:
-            months, sids, names, nets = (list(compress(column, kept)) for column in (months, sids, names, nets))
-        self._add(months, sids, names, nets)
+            months, sids, names, nets, days = (list(compress(column, kept))
+                                               for column in (months, sids, names, nets, days))
+        self._add(months, sids, names, nets, days)
         return True
 
     def _first_occurrences(self, ids: list[str], fingerprints: list[int], chunk: list[list[str]], first_line: int,
@@ -601,25 +673,28 @@ class _Scan:
                 self._repeat(lines[positions[i]], stored[i] == fingerprints[i])
         return kept or None
 
-    def _add(self, months: list[str], sids: list[str], names: list[str], nets: list[int]) -> None:
+    def _add(self, months: list[str], sids: list[str], names: list[str], nets: list[int], days: list[str]) -> None:
         if not sids:
             return
         self.names.update(zip(sids, names, strict=True))
         if months.count(months[0]) != len(months):  # a chunk across a month boundary: rare
-            for sid, month, net in zip(sids, months, nets, strict=True):
+            for sid, month, net, day in zip(sids, months, nets, days, strict=True):
                 totals, counts = self._month(month)
                 totals[sid] += net
                 counts[sid] += 1
+                self._first_days(month, [sid], [day])
             return
         totals, counts = self._month(months[0])
         counts.update(sids)
         for sid, net in zip(sids, nets, strict=True):  # the one Python loop: a scatter-add
             totals[sid] += net
+        self._first_days(months[0], sids, days)
 
 
-def _read(stream: TextIO, known: Container[str], mapping: ColumnMapping, encoding: str) -> ImportResult:
+def _read(stream: TextIO, known: Container[str], mapping: ColumnMapping, encoding: str,
+          usable: tuple[date, date] | None) -> ImportResult:
     header_line, ncols, positions = _read_header(stream, mapping)
-    scan = _Scan(ncols, positions, known, _Rules(mapping))
+    scan = _Scan(ncols, positions, known, _Rules(mapping, usable))
     scan.run(csv.reader(stream), header_line)
     keys = sorted((month, store) for month, counts in scan.counts.items() for store in counts)
     return ImportResult(
@@ -633,6 +708,7 @@ def _read(stream: TextIO, known: Container[str], mapping: ColumnMapping, encodin
         new_txn_ids=list(scan.seen),
         months=sorted({month for month, _ in keys}),
         encoding=encoding,
+        first_days={(month, store): scan.first[month][store] for month, store in keys},
     )
 
 
@@ -640,8 +716,11 @@ def parse_usage_export(
     data: bytes,
     known_txn_ids: Container[str] = frozenset(),
     mapping: ColumnMapping = ColumnMapping(),
+    usable_period: tuple[date, date] | None = None,
 ) -> ImportResult:
     """Read one export. ``known_txn_ids``: ids counted by earlier imports (they are duplicates here).
+    ``usable_period``: the first and last day (JST, inclusive) points can be used; a row dated outside
+    it is rejected (None: no such check).
 
     Raises ``NotAnExport`` when the file is empty, binary, undecodable or lacks a mapped column.
     Unknown or not-approved stores are counted like any other: the caller decides about them.
@@ -652,7 +731,7 @@ def parse_usage_export(
         # Streamed: a decoded million-row str would be ~150 MB (kanji make it 2 bytes per char).
         with io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="") as stream:
             try:
-                return _read(stream, known_txn_ids, mapping, encoding)
+                return _read(stream, known_txn_ids, mapping, encoding, usable_period)
             except UnicodeDecodeError:
                 continue  # valid UTF-8 at the start only: read the whole file again as CP932
     raise _undecodable(data, encodings)

@@ -201,6 +201,17 @@ class UsageTotals:
                 used.add(row["import_id"])
         return totals, sorted(used)
 
+    def first_days(self, month: str) -> dict[str, str]:
+        """Per store, the first day (JST, YYYY-MM-DD) of its committed usage in a month (imports made
+        before first days were recorded name none)."""
+        committed = {i["import_id"] for i in self.store.committed_imports()}
+        first: dict[str, str] = {}
+        for row in self.store.month_totals(month):
+            day = row.get("first_day")
+            if row["import_id"] in committed and day and day < first.get(row["store_id"], "~"):
+                first[row["store_id"]] = str(day)
+        return first
+
     def import_uploaders(self) -> dict[str, str]:
         """Who uploaded each committed import (they shaped the rounds that count it)."""
         return {i["import_id"]: str(i.get("uploaded_by") or "") for i in self.store.committed_imports()}

@@ -32,7 +32,7 @@ import random
 import time
 import uuid
 from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from chalicelib.adapters.files import FileStore
@@ -97,6 +97,12 @@ def _uploads(deps: Deps) -> FileStore:
 def _mapping(deps: Deps) -> ColumnMapping:
     raw = deps.settings.usage.usage_columns_json
     return ColumnMapping(**json.loads(raw)) if raw else ColumnMapping()
+
+
+def usable_period(deps: Deps) -> tuple[date, date]:
+    """The days (JST, inclusive) points can be used (settings.program): rows dated outside are rejected."""
+    program = deps.settings.program
+    return program.points_usable_start, program.points_usable_end
 
 
 def _register(deps: Deps, principal: Principal, now: datetime, status: str, extra: dict[str, Any]) -> str:
@@ -406,7 +412,7 @@ def _process_locked(deps: Deps, item: dict[str, Any], owner: str, now: datetime)
         return _commit_same_file(deps, item, original, owner, now)
     mapping = _mapping(deps)
     try:
-        first = parse_usage_export(data, frozenset(), mapping)
+        first = parse_usage_export(data, frozenset(), mapping, usable_period(deps))
     except NotAnExport as exc:
         return _reject_whole(deps, import_id, exc.message, now)
     known = _known_ids(deps, committed, first.months, import_id)
@@ -415,7 +421,7 @@ def _process_locked(deps: Deps, item: dict[str, Any], owner: str, now: datetime)
     repeats = not known.isdisjoint(first.new_txn_ids)
     if repeats:
         del first  # one parse's result in memory at a time
-    result = parse_usage_export(data, known, mapping) if repeats else first
+    result = parse_usage_export(data, known, mapping, usable_period(deps)) if repeats else first
     del data, known
     settled = settled_months(deps)
     frozen = settled.frozen_months(result.months)
@@ -438,7 +444,9 @@ def _process_locked(deps: Deps, item: dict[str, Any], owner: str, now: datetime)
             continue
         usage_items.append({"month": month, "key": f"{store_id}#{import_id}", "store_id": store_id,
                             "import_id": import_id, "points": points,
-                            "rows": result.counts.get((month, store_id), 0)})
+                            "rows": result.counts.get((month, store_id), 0),
+                            # The settlement holds a line whose usage starts before the store became active.
+                            "first_day": result.first_days[month, store_id]})
     batch_put(usage_store(deps), usage_items)
     settled.add_late_usage(import_id, late, now)
     _set_status(deps, import_id, "committed", {"finished_at": now.isoformat()})

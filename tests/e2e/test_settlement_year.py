@@ -27,14 +27,21 @@ def _next_month_day(month: str, day: int) -> str:
     return f"{y}-{m:02d}-{day:02d}T10:00:00+09:00"
 
 
+def _day(month: str, day: int) -> str:
+    """A day of the month on which points could be used: May's usage starts on the 28th (2025-05-28)."""
+    return f"{month}-{ {10: 28, 15: 29, 20: 30}[day] if month == '2025-05' else day:02d}"
+
+
 def test_a_whole_year_of_rounds(own_stack):
     stack = own_stack
     rng = random.Random(20250401)
     stores = []
+    # The stores are approved before points can be used (usage dated before a store's approval is held).
+    may_20 = {"X-Miyapo-Now": "2025-05-20T10:00:00+09:00"}
     for _ in range(5):
-        _, answer = stack.request("POST", "/applications", application_body())
+        _, answer = stack.request("POST", "/applications", application_body(), headers=may_20)
         _, decided = stack.request("POST", f"/applications/{answer['application_id']}/decision", approve_body(),
-                                   token="screener")
+                                   token="screener", headers=may_20)
         stores.append(decided["store_id"])
     paid_by_store = dict.fromkeys(stores, 0)
     used_by_store = dict.fromkeys(stores, 0)
@@ -47,13 +54,13 @@ def test_a_whole_year_of_rounds(own_stack):
             for _ in range(rng.randint(1, 4)):
                 txn += 1
                 points = rng.randint(100, 5000)
-                rows.append(f"Y{txn:07d},{month}-15 12:00:00,{store},店,{points},利用")
+                rows.append(f"Y{txn:07d},{_day(month, 15)} 12:00:00,{store},店,{points},利用")
                 used_by_store[store] += points
             if rng.random() < 0.4:
                 txn += 1
-                rows.append(f"Y{txn:07d},{month}-20 12:00:00,{store},店,50,取消")
+                rows.append(f"Y{txn:07d},{_day(month, 20)} 12:00:00,{store},店,50,取消")
                 used_by_store[store] -= 50
-        rows.append(f"Y{txn + 1:07d},{month}-10 10:00:00,MP999999,未登録店,123,利用")
+        rows.append(f"Y{txn + 1:07d},{_day(month, 10)} 10:00:00,MP999999,未登録店,123,利用")
         txn += 1
         # each export overlaps the previous one: those rows must count as duplicates
         text = "取引ID,取引日時,店舗ID,店舗名,利用ポイント,取引区分\n" + "\n".join(previous_rows + rows) + "\n"

@@ -10,18 +10,21 @@ import pytest
 from chalicelib.settlement.zengin_reader import parse_transfer_file
 from tests.factories import application_body, approve_body
 
+MAY_20 = {"X-Miyapo-Now": "2025-05-20T10:00:00+09:00"}
 JULY_2 = {"X-Miyapo-Now": "2025-07-02T10:00:00+09:00"}
 AUG_4 = {"X-Miyapo-Now": "2025-08-04T10:00:00+09:00"}
 HEADER = "取引ID,取引日時,店舗ID,店舗名,利用ポイント,取引区分\n"
 
 
 def make_stores(api, n: int) -> list[str]:
+    """Stores approved before points can be used (2025-05-28), as the program's first stores are: usage
+    dated before a store's approval is held (issue 12, point 5)."""
     ids = []
     for _ in range(n):
-        code, answer = api.call("POST", "/applications", application_body())
+        code, answer = api.call("POST", "/applications", application_body(), headers=MAY_20)
         assert code == 201
         code, decided = api.call("POST", f"/applications/{answer['application_id']}/decision", approve_body(),
-                                 as_="screener")
+                                 as_="screener", headers=MAY_20)
         ids.append(decided["store_id"])
     return ids
 

@@ -12,7 +12,7 @@ from chalicelib.usage import service as usage
 from tests.fakes import with_setting
 
 CSV = "取引ID,取引日時,店舗ID,店舗名,利用ポイント,取引区分\n" + "".join(
-    f"L{i:06d},2031-02-0{1 + i % 9} 12:00:00,MP990001,未登録店,{100 + i},利用\n" for i in range(12))
+    f"L{i:06d},2026-02-0{1 + i % 9} 12:00:00,MP990001,未登録店,{100 + i},利用\n" for i in range(12))
 LOCK_KEY = {"pk": "lock", "sk": "usage-import"}
 
 

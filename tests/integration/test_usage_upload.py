@@ -25,7 +25,7 @@ HEADER = "取引ID,取引日時,店舗ID,店舗名,利用ポイント,取引区�
 CONSOLE_ORIGIN = "http://127.0.0.1:8000"  # PUBLIC_BASE_URL of the tests' local environment
 
 
-def export(rows: int, tag: str = "U", month: str = "2031-03", store: str = "MP990002") -> bytes:
+def export(rows: int, tag: str = "U", month: str = "2025-09", store: str = "MP990002") -> bytes:
     lines = [f"{tag}{i:06d},{month}-{1 + i % 28:02d} 12:00:00,{store},未登録店,{100 + i % 50},利用\n" for i in range(rows)]
     return (HEADER + "".join(lines)).encode("utf-8")
 
@@ -68,7 +68,7 @@ def post_body(api: Any, data: bytes, as_: str = "accountant") -> tuple[int, Any]
 
 
 def test_the_console_gets_a_presigned_post_for_exactly_its_import_key(api, deps):
-    g = grant(api, {"filename": "usage-2031-03.csv", "size": 1234})
+    g = grant(api, {"filename": "usage-2025-09.csv", "size": 1234})
     assert g["import_id"].startswith("IMP") and g["key"] == f"usage/{g['import_id']}.csv"
     assert g["method"] == "POST" and g["file_field"] == "file" and g["max_bytes"] == usage.MAX_UPLOAD_BYTES
     # Locally the browser posts to the local AWS (path style), the origin the page's CSP allows.
@@ -83,7 +83,7 @@ def test_the_console_gets_a_presigned_post_for_exactly_its_import_key(api, deps)
         timedelta(seconds=usage.UPLOAD_URL_SECONDS)
     code, item = api.call("GET", f"/usage-imports/{g['import_id']}", as_="accountant")
     assert code == 200 and item["status"] == "awaiting_upload" and item["upload_expired"] is False
-    assert item["filename"] == "usage-2031-03.csv" and item["size"] == 1234
+    assert item["filename"] == "usage-2025-09.csv" and item["size"] == 1234
     # Asking for an upload is audited (who, when, how big).
     logged = deps.audit.by_subject(f"import#{g['import_id']}")
     assert [e["action"] for e in logged] == ["usage_import.upload_url"]
@@ -239,14 +239,14 @@ def count_parses(monkeypatch) -> list[int]:
 
 
 def test_the_same_file_keeps_its_rejected_lines_and_adds_no_usage(api, deps, monkeypatch):
-    rows = export(6, tag="W", month="2031-07").decode().splitlines(keepends=True)
-    data = "".join([*rows, rows[1], "W999999,2031-07-02 12:00:00,MP990002,店,abc,利用\n"]).encode()
+    rows = export(6, tag="W", month="2025-10").decode().splitlines(keepends=True)
+    data = "".join([*rows, rows[1], "W999999,2025-10-02 12:00:00,MP990002,店,abc,利用\n"]).encode()
     code, first = post_body(api, data)
     original = api.call("GET", f"/usage-imports/{first['import_id']}", as_="accountant")[1]
     assert (original["accepted"], original["duplicates"], original["rejected_count"]) == (6, 1, 1)
     usage_before = aws.table(deps.settings.tables.usage_table).query(
         KeyConditionExpression="#m = :m", ExpressionAttributeNames={"#m": "month"},
-        ExpressionAttributeValues={":m": "2031-07"})["Items"]
+        ExpressionAttributeValues={":m": "2025-10"})["Items"]
     parses = count_parses(monkeypatch)
     code, second = post_body(api, data)
     assert code == 201 and second["same_file_as"] == first["import_id"]
@@ -257,7 +257,7 @@ def test_the_same_file_keeps_its_rejected_lines_and_adds_no_usage(api, deps, mon
     assert again["months"] == [] and again["points_by_month"] == {}
     usage_after = aws.table(deps.settings.tables.usage_table).query(
         KeyConditionExpression="#m = :m", ExpressionAttributeNames={"#m": "month"},
-        ExpressionAttributeValues={":m": "2031-07"})["Items"]
+        ExpressionAttributeValues={":m": "2025-10"})["Items"]
     assert usage_after == usage_before
     logged = deps.audit.by_subject(f"import#{second['import_id']}")
     assert any(e["action"] == "usage_import.commit" and e["after"]["same_file_as"] == first["import_id"]
@@ -282,8 +282,8 @@ def test_the_same_file_read_with_another_column_mapping_is_read_again(api, deps,
 
 
 def test_a_report_with_thousands_of_lines_keeps_its_lists_in_s3_and_answers_them_whole(api, deps):
-    bad = [f"R{i:06d},2031-04-05 10:00:00,MP{i:06d},店,abc,利用\n" for i in range(6_000)]
-    unknown = [f"K{i:06d},2031-04-05 10:00:00,MP{500000 + i:06d},未登録{i},10,利用\n" for i in range(3_000)]
+    bad = [f"R{i:06d},2025-11-05 10:00:00,MP{i:06d},店,abc,利用\n" for i in range(6_000)]
+    unknown = [f"K{i:06d},2025-11-05 10:00:00,MP{500000 + i:06d},未登録{i},10,利用\n" for i in range(3_000)]
     data = (HEADER + "".join(bad) + "".join(unknown)).encode("utf-8")
     report = upload_and_import(api, deps, data)
     assert report["status"] == "committed"
@@ -305,7 +305,7 @@ def test_a_report_with_thousands_of_lines_keeps_its_lists_in_s3_and_answers_them
 
 def test_report_lists_are_bounded_and_their_counts_stay_exact(api, deps, monkeypatch):
     monkeypatch.setattr(usage, "REPORT_LIST_ITEMS", 100)
-    bad = "".join(f"B{i:06d},2031-04-05 10:00:00,MP000001,店,-,利用\n" for i in range(300))
+    bad = "".join(f"B{i:06d},2025-11-05 10:00:00,MP000001,店,-,利用\n" for i in range(300))
     report = upload_and_import(api, deps, (HEADER + bad).encode())
     assert report["rejected_count"] == 300 and len(report["rejected"]) == 100
     monkeypatch.setattr(usage, "REPORT_LIST_ITEMS", 20_000)

@@ -111,7 +111,7 @@ def test_the_pump_runs_on_its_own_thread_until_stopped(deps):
 def test_the_local_stacks_pump_imports_an_upload_without_a_manual_step(api, deps):
     # What scripts/local_stack.py starts: the uploads bucket's usage/ → the app's import handler.
     data = ("取引ID,取引日時,店舗ID,店舗名,利用ポイント,取引区分\n"
-            "P000001,2031-05-01 10:00:00,MP990003,未登録店,100,利用\n").encode()
+            "P000001,2026-01-01 10:00:00,MP990003,未登録店,100,利用\n").encode()
     code, g = api.call("POST", "/usage-imports/uploads", {"size": len(data)}, as_="accountant")
     assert code == 201
     stop = threading.Event()
