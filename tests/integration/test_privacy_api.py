@@ -47,12 +47,16 @@ def test_the_sweep_removes_a_mail_30_days_after_sending_and_nothing_else(api, de
     before = {t: len(scan(deps, t)) for t in ("applications", "stores", "outbox", "keys", "settlements")}
     docs_before = len(versions(deps, "documents")) + len(versions(deps, "uploads"))
     assert api.call("POST", "/jobs/retention-sweep", {"now": "2025-07-01T09:00:00+09:00"}, as_="accountant")[0] == 403
-    code, report = api.call("POST", "/jobs/retention-sweep", {"now": "2025-07-01T11:00:00+09:00"}, as_="admin")
+    now = datetime.fromisoformat("2025-07-01T11:00:00+09:00")
+    due = {m["mail_id"] for m in scan(deps, "outbox") if "expires_at" in m and int(m["expires_at"]) <= now.timestamp()}
+    assert "old" in due and "recent" not in due
+    code, report = api.call("POST", "/jobs/retention-sweep", {"now": now.isoformat()}, as_="admin")
     assert code == 200, report
-    assert report["removed"] == {"outbox": 1} and report["total"] == 1
+    assert report["removed"] == {"outbox": len(due)} and report["total"] == len(due)
     assert deps.outbox.get("old") is None and deps.outbox.get("recent") is not None
+    assert not due & {m["mail_id"] for m in scan(deps, "outbox")}
     after = {t: len(scan(deps, t)) for t in before}
-    assert after == {**before, "outbox": before["outbox"] - 1}
+    assert after == {**before, "outbox": before["outbox"] - len(due)}
     assert len(versions(deps, "documents")) + len(versions(deps, "uploads")) == docs_before
     # Counts only: the report names no address, subject or body.
     assert "someone@example.jp" not in str(report) and "本文" not in str(report)
