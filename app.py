@@ -19,6 +19,7 @@ from chalicelib.routes import (
     local_oauth,
     ops,
     overview,
+    privacy,
     privacy_reports,
     public,
     screening,
@@ -53,7 +54,7 @@ app.register_middleware(http_middleware, "http")
 
 for blueprint in (auth_bp, public.bp, screening.bp, ops.bp, console.bp, local_oauth.bp, settlement.bp, inquiries.bp,
                   stores.bp, sessions.bp, session_reports.bp, store_kit.bp,
-                  store_changes.bp, carried_over.bp, overview.bp, settlement_views.bp,
+                  store_changes.bp, carried_over.bp, overview.bp, privacy.bp, settlement_views.bp,
                   privacy_reports.bp, staff.bp):
     app.register_blueprint(blueprint)
 
@@ -123,6 +124,13 @@ def bank_master_check(event: CloudWatchEvent) -> dict[str, Any]:
 @app.schedule(Cron(30, 22, "*", "*", "?", "*"), name="funds_alerts")
 def funds_alerts(event: CloudWatchEvent) -> dict[str, Any]:
     return registry.run("funds-alerts", now_jst())
+
+
+# 03:00 JST (18:00 UTC) every day: what the retention table says is due (chalicelib/privacy/jobs.py): sent mails
+# 30 days after sending, rejected applications a year after the decision; counts only.
+@app.schedule(Cron(0, 18, "*", "*", "?", "*"), name="retention_sweep")
+def retention_sweep(event: CloudWatchEvent) -> dict[str, Any]:
+    return registry.run("retention-sweep", now_jst())
 
 
 # 08:40 JST (23:40 UTC) every day: a finished month's per-user access report on personal data to the prefecture
