@@ -49,6 +49,7 @@ export function heldSection(r, names) {
   held.forEach(function (x) {
     var cell = h("td", null, holdReason(x.reason, x.reason_label), x.note ? h("div", { "class": "hint", text: x.note }) : null);
     if (x.reason === "over_ceiling" && canConfirm) append(cell, ceilingButton(r, x, names));
+    if (CLEARABLE_HOLDS.indexOf(x.reason) >= 0 && canConfirm) append(cell, clearHoldButton(r, x, names));
     body.appendChild(h("tr", { "data-store": x.store_id }, h("td", null, refLink("store", x.store_id)), storeName(names, x.store_id),
       numCell(x.amount), cell));
   });
@@ -67,6 +68,22 @@ export function ceilingButton(r, x, names) {
     act(button, function () {
       return api("settlements/" + r.month + "/ceiling-confirmations", { method: "POST", body: { store_id: x.store_id, amount: x.amount, reason: reason.trim() } })
         .then(function () { return reloadRound("ok", x.store_id + " の上限超過を確認しました。「下書きを再作成」で支払対象になります。"); });
+    }, function (err) { setFlash("error", err.message + Object.keys(err.fields || {}).map(function (k) { return "。" + err.fields[k]; }).join("")); });
+  });
+  return h("div", null, button);
+}
+
+// Holds a person clears after looking (chalicelib/settlement/rounds.py CLEARABLE_HOLDS): usage dated before the
+// store became active. Someone who entered none of the store's inputs clears it with a reason; the next draft pays.
+export var CLEARABLE_HOLDS = ["usage_before_active"];
+export function clearHoldButton(r, x, names) {
+  var button = h("button", { type: "button", "class": "secondary", "data-clear": x.store_id, text: "確認して保留を解除" });
+  button.addEventListener("click", function () {
+    var reason = window.prompt(nameOf(names, x.store_id) + " の " + yen(x.amount) + " は参加承認日より前の利用を含むため保留しています。支払ってよいことを確認した内容を入力してください。");
+    if (!reason || !reason.trim()) return;
+    act(button, function () {
+      return api("settlements/" + r.month + "/holds/" + encodeURIComponent(x.store_id) + "/clear", { method: "POST", body: { reason: reason.trim() } })
+        .then(function (res) { return reloadRound("ok", x.store_id + " の保留（" + yen(res.amount) + "）を解除しました。「下書きを再作成」で支払対象になります。"); });
     }, function (err) { setFlash("error", err.message + Object.keys(err.fields || {}).map(function (k) { return "。" + err.fields[k]; }).join("")); });
   });
   return h("div", null, button);
