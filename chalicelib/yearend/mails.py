@@ -9,14 +9,16 @@ from typing import Any
 def pack_mail(index: dict[str, Any], bucket: str) -> tuple[str, str]:
     t = index["totals"]
     version = f"（第{index['version']}版）" if index["version"] > 1 else ""
-    subject = f"【みやぎポイント】{index['label']} 完了報告データをお送りします{version}"
+    interim = "" if index.get("final", True) else "（中間集計）"
+    subject = f"【みやぎポイント】{index['label']} 完了報告データ{interim}をお送りします{version}"
     lines = [
         "宮城県 デジタルみやぎ推進課 御中",
         "",
         "みやぎポイント事務局です。",
         f"{index['label']}（{index['period']['first']}〜{index['period']['last']}）の業務完了報告の電子データを作成し、"
         "下記の場所に格納しました。",
-        f"（集計日: {index['as_of']}）",
+        f"（集計日: {index['as_of']}）" + ("" if index.get("final", True) else
+                                           "　年度の途中の集計です。年度終了後に確定版をお送りします。"),
         "",
         "■ 主な数値",
         f"  精算: {t['rounds']} 回（承認済み {t['rounds_approved']} 回）、店舗への支払額合計 {t['paid_total']:,} 円",

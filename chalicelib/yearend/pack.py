@@ -115,6 +115,11 @@ class YearData:
     def day(self) -> date:
         return self.as_of.date()
 
+    @property
+    def final(self) -> bool:
+        """Built after the year ended (an earlier pack is an interim one)."""
+        return self.day > last_day(self.fiscal_year)
+
 
 @dataclass(frozen=True)
 class PackFile:
@@ -204,6 +209,7 @@ def overview_rows(data: YearData) -> Rows:
         ["対象期間（開始）", date(year, 4, 1)],
         ["対象期間（終了）", date(year + 1, 3, 31)],
         ["集計日", data.day],
+        ["区分", "確定（年度終了後の集計）" if data.final else "中間集計（年度途中）"],
         ["精算の回数", t["rounds"]],
         ["うち承認済み", t["rounds_approved"]],
         ["支払店舗数（延べ）", t["stores_paid"]],
@@ -507,7 +513,7 @@ def index_of(data: YearData, files: Iterable[PackFile], version: int) -> dict[st
     return {
         "fiscal_year": data.fiscal_year, "label": fiscal_label(data.fiscal_year), "version": version,
         "prefix": prefix, "period": {"first": f"{data.fiscal_year}-04-01", "last": f"{data.fiscal_year + 1}-03-31"},
-        "as_of": data.day.isoformat(), "totals": totals(data),
+        "as_of": data.day.isoformat(), "final": data.final, "totals": totals(data),
         "files": [{"name": f.name, "key": prefix + f.name, "title": f.title, "format": f.format,
                    "size": len(f.body), "sha256": sha256(f.body)} for f in files],
     }

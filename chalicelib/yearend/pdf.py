@@ -31,6 +31,10 @@ def _styles() -> dict[str, Any]:
     }
 
 
+def _reported(n: int | None) -> str | int:
+    return "未報告" if n is None else n
+
+
 def _yen(n: int | None) -> str:
     return "—" if n is None else f"{n:,}"
 
@@ -96,7 +100,7 @@ def report_pdf(data: YearData, version: int = 1) -> bytes:
     label = pack.fiscal_label(data.fiscal_year)
     y = data.fiscal_year
     story: list[Any] = [
-        Paragraph(f"みやぎポイント {label} 業務完了報告（データ編）", st["title"]),
+        Paragraph(f"みやぎポイント {label} 業務完了報告（データ編）" + ("" if data.final else "　中間集計"), st["title"]),
         Paragraph(f"対象期間: {y}年4月1日〜{y + 1}年3月31日　集計日: {data.day:%Y年%m月%d日}"
                   + (f"　第{version}版" if version > 1 else ""), st["body"]),
         Paragraph("本書の数値は、各月に県へお送りした精算報告・問い合わせ報告・相談会報告と同じ記録から集計しています。"
@@ -133,7 +137,7 @@ def report_pdf(data: YearData, version: int = 1) -> bytes:
     story.append(bar_chart(f"月別の問い合わせ件数（月間見込み {data.forecast_monthly:,} 件）",
                            [m.month for m in inquiries], [m.total for m in inquiries], "件"))
     story.append(_table([["対象月", "受付件数", "月報で報告した件数", "エスカレーション", "受付時間外"]]
-                        + [[m.month, m.total, data.inquiry_reported.get(m.month), m.escalated, m.outside_hours]
+                        + [[m.month, m.total, _reported(data.inquiry_reported.get(m.month)), m.escalated, m.outside_hours]
                            for m in inquiries]
                         + [["合計", t["inquiries"], sum(v or 0 for v in data.inquiry_reported.values()),
                             sum(m.escalated for m in inquiries), sum(m.outside_hours for m in inquiries)]]))

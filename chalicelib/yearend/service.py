@@ -6,6 +6,8 @@ claims the year (the keys table, `yearend#<year>` / `v<n>`, holding the index), 
 under a deterministic id and writes the audit entry. A run that fails midway leaves nothing claimed and the
 next run completes it; a run that finds the year claimed, or loses the claim to a concurrent run, answers
 the claimed index and sends nothing. `force` (an admin's rebuild) claims the next version, in its own folder.
+A pack built while its year is still running is marked interim (中間集計); the first run after the year ends
+builds the final version the same way, so a mid-year run never stands in for the completion report.
 
 Other areas are read through their public functions only:
 - rounds: `settlement.repository.settlement_store` (`latest_round_before`, `get_round`, `round_lines`), their
@@ -260,7 +262,8 @@ def _latest(marks: Marks, year: int) -> tuple[int, dict[str, Any] | None]:
 def _answer(mark: dict[str, Any], created: bool) -> dict[str, Any]:
     index = mark["index"]
     keys = [f["key"] for f in index["files"]] + [index["prefix"] + "index.json", index["prefix"] + "index.csv"]
-    return {"fiscal_year": index["fiscal_year"], "version": index["version"], "created": created,
+    return {"fiscal_year": index["fiscal_year"], "version": index["version"], "final": index.get("final", True),
+            "created": created,
             "delivered_at": mark.get("at"), "mail_id": mark.get("mail_id"), "files": keys, "index": index}
 
 
@@ -268,11 +271,15 @@ def year_end_pack(deps: Deps, now: datetime, *, year: int | None = None, force: 
                   actor: Actor = SYSTEM) -> dict[str, Any]:
     """Build and deliver the pack of `year` (default: the year containing `now` minus one month) once:
     `{fiscal_year, version, created, files: [keys], index}`. A rerun answers the claimed index and sends
-    nothing; `force` builds the next version into its own folder (`prefecture/year-end/<year>/v2/`)."""
+    nothing; `force` builds the next version into its own folder (`prefecture/year-end/<year>/v2/`). A pack
+    built before the year ended is an interim one: the first run after the year builds the final version."""
     year = fiscal_year(now, year)
     p = ports(deps)
     latest, mark = _latest(p.marks, year)
-    if mark is not None and not force:
+    # An interim pack (built before the year ended) is answered until the year is over; the first run after
+    # it builds the final version. A final pack is answered for good.
+    year_over = to_jst(now).date() > pack.last_day(year)
+    if mark is not None and not force and (mark["index"].get("final", True) or not year_over):
         return _answer(mark, created=False)
     version = latest + 1
     data = year_data(deps, year, now)

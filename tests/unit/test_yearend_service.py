@@ -192,3 +192,18 @@ def test_the_job_is_registered_for_admins_and_accountants():
 
     assert "year-end-pack" in registry.names()
     assert registry.JOB_ROLES["year-end-pack"] == frozenset({Role.ADMIN, Role.ACCOUNTANT})
+
+
+def test_a_pack_built_mid_year_is_interim_and_the_first_run_after_the_year_builds_the_final(deps):
+    august = datetime(2025, 8, 12, 9, tzinfo=JST)
+    interim = service.year_end_pack(deps, august)
+    assert (interim["fiscal_year"], interim["version"], interim["final"]) == (2025, 1, False)
+    assert interim["index"]["totals"]["rounds"] == 2  # what exists so far: June, and February already drafted
+    assert "中間集計" in deps.sender.sent[0].subject
+    assert service.year_end_pack(deps, datetime(2026, 3, 31, 23, tzinfo=JST))["created"] is False
+    final = service.year_end_pack(deps, NOW)
+    assert (final["version"], final["final"], final["created"]) == (2, True, True)
+    assert all(k.startswith("prefecture/year-end/2025/v2/") for k in final["files"])
+    assert "中間集計" not in deps.sender.sent[1].subject
+    again = service.year_end_pack(deps, datetime(2026, 4, 28, 9, tzinfo=JST))
+    assert (again["version"], again["created"]) == (2, False) and len(deps.sender.sent) == 2
