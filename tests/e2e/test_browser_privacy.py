@@ -82,3 +82,18 @@ def test_an_admin_records_a_staff_members_training(browser: Any, stack: Stack) -
         tab.click("#tr-save")
         expect(tab.locator("#tr-date-err")).to_contain_text("受講日")
         screenshot(tab, "staff-training.png")
+
+
+def test_the_prefecture_reads_the_personal_data_audit_entries(browser: Any, stack: Stack) -> None:
+    expect = playwright_expect()
+    status, answer = stack.request("POST", "/applications", application_body(), headers={"X-Miyapo-Now": NOW})
+    assert status == 201, answer
+    app_id = answer["application_id"] if isinstance(answer, dict) else ""
+    assert stack.request("GET", f"/applications/{app_id}/bank-account", token="screener",
+                         headers={"X-Miyapo-Now": NOW})[0] == 200
+    for tab in open_page(browser, width=1366):
+        _login(tab, stack, "prefecture", "privacy")
+        tab.select_option("#pa-kind", "reveal")
+        tab.click("#pa-run")
+        expect(tab.locator("#privacy-audit-table")).to_contain_text(f"application#{app_id}")
+        expect(tab.locator("#privacy-audit-table")).to_contain_text("申込の口座番号表示")

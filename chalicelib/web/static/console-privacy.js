@@ -129,8 +129,37 @@ function accessSection() {
     field("access-month", "対象月", input), out);
 }
 
+function auditSection() {
+  var today = clockToday();
+  var inputs = { from: h("input", { type: "date", value: today }), to: h("input", { type: "date", value: today }),
+                 kind: select([["", "すべて"], ["view", "閲覧"], ["reveal", "口座番号の表示"], ["export", "出力・ダウンロード"], ["import", "取込"]]
+                   .concat(KIND_OPTIONS.slice(1)), "") };
+  var box = h("div");
+  var out = h("div", { id: "privacy-audit-out", "aria-live": "polite" });
+  var button = h("button", { type: "submit", id: "pa-run", text: "表示" });
+  var form = h("form", { "class": "filters", novalidate: "" }, field("pa-from", "開始日", inputs.from), field("pa-to", "終了日", inputs.to),
+    field("pa-kind", "種類", inputs.kind), button);
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    fieldErrors(null, inputs, box);
+    var qs = new URLSearchParams({ from: inputs.from.value, to: inputs.to.value });
+    if (inputs.kind.value) qs.set("kind", inputs.kind.value);
+    api("privacy/audit?" + qs.toString()).then(function (r) {
+      out.replaceChildren(h("p", { "class": "muted", text: r.items.length + " 件" }),
+        r.items.length ? table("privacy-audit-table", ["日時", "担当者", "役割", "操作", "対象", "情報の種類"], r.items.map(function (i) {
+          return h("tr", null, h("td", { text: fmt(i.at) }), h("td", { text: i.user }), h("td", { text: i.role }),
+            h("td", { text: i.action_label }), h("td", { text: i.subject }), h("td", { text: i.kind_label }));
+        })) : null);
+    }, function (err) { if (err.status === 422) fieldErrors(err, inputs, box); else setFlash("error", err.message); });
+  });
+  return h("section", { "class": "card", "aria-labelledby": "pa-h" },
+    h("h2", { id: "pa-h", text: "個人情報の操作記録（監査ログ）" }),
+    h("p", { "class": "hint", text: "個人情報の閲覧・表示・出力・取込だけを表示します（31日以内）。この閲覧も記録されます。" }),
+    box, form, out);
+}
+
 PAGES.privacy = function () {
   document.title = "個人情報 | 事務局コンソール";
-  render(h("h1", { text: "個人情報の保護" }), incidentSection(), accessSection());
+  render(h("h1", { text: "個人情報の保護" }), incidentSection(), accessSection(), auditSection());
   return Promise.resolve();
 };
