@@ -63,6 +63,8 @@ ACTION_LABELS: dict[str, str] = {
     "settlement.download": "精算帳票のダウンロード",
     "settlement.download_transfer_file": "振込データのダウンロード",
     "settlement.late_notice": "承認遅れのお知らせ",
+    "settlement.clear_hold": "保留の確認・解除",
+    "yearend.pack": "完了報告データの送付",
     # call center
     "inquiry.create": "問い合わせの記録",
     "inquiry.update": "問い合わせの更新",
@@ -118,7 +120,7 @@ DYNAMIC_ACTIONS: dict[str, tuple[str, ...]] = {
 SUBJECT_KINDS: dict[str, str] = {
     "application": "申込", "store": "店舗", "settlement": "精算", "usage_import": "利用実績の取込",
     "inquiry": "問い合わせ", "session": "相談会", "staff": "担当者", "job": "ジョブ", "funds": "ポイント原資",
-    "report": "報告ファイル", "privacy": "個人情報保護", "disposal": "個人情報の廃棄", "store_import": "継続店舗リスト", "storekit": "店舗キット", "change": "変更依頼",
+    "report": "報告ファイル", "privacy": "個人情報保護", "disposal": "個人情報の廃棄", "store_import": "継続店舗リスト", "storekit": "店舗キット", "change": "変更依頼", "yearend": "完了報告データ",
 }
 
 #: The usual keys of before / after / detail; others are shown as they are.
