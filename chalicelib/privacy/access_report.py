@@ -27,7 +27,7 @@ from chalicelib.inquiries.repository import commit_or_yield
 from chalicelib.kernel.calendars import month_range, next_office_day, parse_month, to_jst
 from chalicelib.mail.outbox import Mail
 from chalicelib.observability import logger
-from chalicelib.privacy.incident import DAY_LIMIT, KINDS, PERSONAL_ACTIONS, VERBS
+from chalicelib.privacy.incident import KINDS, PERSONAL_ACTIONS, VERBS, day_entries
 
 REPORT_PREFIX = "prefecture/access-reports/"
 REPORT_MAIL = "access-report#"
@@ -107,7 +107,7 @@ def month_entries(deps: Deps, month: str) -> list[dict[str, Any]]:
     first, last = month_range(month)
     found: list[dict[str, Any]] = []
     for day in _days(first, last):
-        found += [e for e in deps.audit.by_day(day, DAY_LIMIT) if e.get("action") in PERSONAL_ACTIONS]
+        found += [e for e in day_entries(deps, day) if e.get("action") in PERSONAL_ACTIONS]
     return found
 
 
@@ -265,7 +265,7 @@ def audit_entries(deps: Deps, principal: Principal, start: date, end: date, kind
         raise InvalidInput("種類の指定が正しくありません", {"kind": "、".join([*KINDS, *VERBS]) + " のいずれかです"})
     items: list[dict[str, Any]] = []
     for day in _days(start, end):
-        for e in deps.audit.by_day(day, DAY_LIMIT):
+        for e in day_entries(deps, day):
             touch = PERSONAL_ACTIONS.get(str(e.get("action")))
             if touch is None or (kind and kind not in (touch.kind, touch.verb)):
                 continue

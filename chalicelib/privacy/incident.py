@@ -279,6 +279,21 @@ def _locations(deps: Deps) -> tuple[dict[str, str], dict[str, str]]:
     return tables, buckets
 
 
+def day_entries(deps: Deps, day: str) -> list[dict[str, Any]]:
+    """Every entry of a JST day. The log's `by_day` answers one page (DynamoDB stops a Query at 1 MB, a few
+    thousand entries); an incident or a monthly count must not miss the rest, so the DynamoDB log is read
+    page by page here (a Query on its key, as `by_day` does)."""
+    from chalicelib.audit.log import AuditLog
+
+    if type(deps.audit) is AuditLog:
+        from chalicelib.adapters import aws
+        from chalicelib.adapters.dynamo import query_all
+
+        return query_all(aws.table(deps.audit.table_name), KeyConditionExpression="#d = :d",
+                         ExpressionAttributeNames={"#d": "day"}, ExpressionAttributeValues={":d": day})
+    return deps.audit.by_day(day, DAY_LIMIT)
+
+
 def matching_entries(deps: Deps, q: IncidentQuery) -> list[dict[str, Any]]:
     store_subjects: set[str] = set()
     if q.store_id:
@@ -288,7 +303,7 @@ def matching_entries(deps: Deps, q: IncidentQuery) -> list[dict[str, Any]]:
             store_subjects.add(f"application#{store['application_id']}")
     found: list[dict[str, Any]] = []
     for day in days_of(q.start, q.end):
-        found += [e for e in deps.audit.by_day(day, DAY_LIMIT) if matches(e, q, store_subjects)]
+        found += [e for e in day_entries(deps, day) if matches(e, q, store_subjects)]
     return found
 
 
