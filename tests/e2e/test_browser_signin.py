@@ -154,8 +154,9 @@ def test_an_idle_session_ends_in_every_tab_while_activity_in_any_tab_keeps_it(ta
 def test_an_expired_token_ends_the_session(tabs: Tabs, stack: Stack) -> None:
     expect = playwright_expect()
     page = tabs.open()
+    # The prefecture lands on the overview (/console, then /console/overview): wait for where it settles.
     page.goto(f"{stack.base}/console/login?as=prefecture")
-    page.wait_for_url(re.compile(r"/console$"))
+    page.wait_for_url(re.compile(r"/console/overview$"))
     expect(page.locator("#who")).to_contain_text("prefecture")
     page.evaluate("""key => {
       const s = JSON.parse(localStorage.getItem(key));
