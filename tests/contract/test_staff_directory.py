@@ -17,8 +17,6 @@ from chalicelib.staff.directory import CognitoDirectory, LocalDirectory, StaffDi
 def directory(request: pytest.FixtureRequest, tmp_path: Path) -> StaffDirectory:
     if request.param == "local":
         return LocalDirectory(tmp_path / "jwks.json")
-    # moto's cognito-idp needs joserfc, which requirements-dev.txt does not install (yet): skipped without it.
-    pytest.importorskip("joserfc", reason="moto's cognito-idp needs joserfc (not in requirements-dev.txt)")
     request.getfixturevalue("deps")  # moto's server, reset
     from chalicelib.adapters import aws
 
