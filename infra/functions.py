@@ -57,6 +57,8 @@ class Profile:
     #: runs the end-of-contract disposal (chalicelib/privacy/disposal.py, two admins): Scan of the data tables,
     #: listing and deleting object versions, also under the settlement prefixes the bucket policy protects
     disposes: bool = False
+    #: manages the staff users and their groups in the Cognito user pool (the admin's staff screen)
+    manages_staff: bool = False
     #: what invokes it and why it needs what it has
     why: str = ""
 
@@ -75,6 +77,7 @@ PROFILES: tuple[Profile, ...] = (
         asynchronous=False,
         writes=ALL_DATA_TABLES, audit=True, bucket_reads=ALL_BUCKETS, bucket_puts=ALL_BUCKETS, sends_mail=True,
         disposes=True,
+        manages_staff=True,
         why="every staff and public route and POST /jobs/{name}",
     ),
     Profile(

@@ -72,6 +72,12 @@ AUDIT_FORBIDDEN = (
 DISPOSAL_TABLE_ACTIONS = ("dynamodb:Scan",)
 DISPOSAL_OBJECT_ACTIONS = ("s3:DeleteObject", "s3:DeleteObjectVersion")
 DISPOSAL_BUCKET_ACTIONS = ("s3:ListBucketVersions",)
+#: The admin's staff screen (chalicelib/staff/directory.py CognitoDirectory): invite, change group, disable, sign out.
+STAFF_DIRECTORY_ACTIONS = (
+    "cognito-idp:AdminCreateUser", "cognito-idp:AdminAddUserToGroup", "cognito-idp:AdminRemoveUserFromGroup",
+    "cognito-idp:AdminDisableUser", "cognito-idp:AdminUserGlobalSignOut", "cognito-idp:ListUsers",
+    "cognito-idp:ListGroups", "cognito-idp:ListUsersInGroup",
+)
 #: Deleting a settlement document or any of its versions before its period ends (7(1)チ, SPEC §6.3): refused
 #: by the bucket policy to every principal but the disposal's role.
 PROTECTED_DELETE_ACTIONS = ("s3:DeleteObject", "s3:DeleteObjectVersion")
@@ -436,6 +442,9 @@ class MiyapoStack(cdk.Stack):
             for bucket in self.buckets.values():
                 role.add_to_policy(iam.PolicyStatement(actions=list(DISPOSAL_OBJECT_ACTIONS),
                                                        resources=[bucket.arn_for_objects("*")]))
+        if profile.manages_staff:
+            role.add_to_policy(iam.PolicyStatement(actions=list(STAFF_DIRECTORY_ACTIONS),
+                                                   resources=[self.user_pool.user_pool_arn]))
         if profile.sends_mail:
             role.add_to_policy(iam.PolicyStatement(
                 actions=["ses:SendEmail"],

@@ -89,3 +89,20 @@ def test_only_the_disposal_role_scans_tables_or_deletes_objects(template, profil
         assert "s3:BypassGovernanceRetention" not in allowed
     else:
         assert not disposal & set(allowed), profile.logical_id
+
+
+@pytest.mark.parametrize("profile", PROFILES, ids=lambda p: p.logical_id)
+def test_only_the_api_handler_manages_staff_users_and_only_in_the_staff_pool(template, profile):
+    role = next(iter(refs(functions(template)[profile.logical_id]["Properties"]["Role"])))
+    cognito = [st for st in _statements(template, role) if st["Effect"] == "Allow"
+               and any(a.startswith("cognito-idp:") for a in _actions(st))]
+    if not profile.manages_staff:
+        assert cognito == [], profile.logical_id
+        return
+    assert {"cognito-idp:AdminCreateUser", "cognito-idp:AdminDisableUser", "cognito-idp:AdminAddUserToGroup",
+            "cognito-idp:AdminRemoveUserFromGroup", "cognito-idp:AdminUserGlobalSignOut",
+            "cognito-idp:ListUsers"} <= {a for st in cognito for a in _actions(st)}
+    pools = set(of_type(template, "AWS::Cognito::UserPool"))
+    for st in cognito:
+        resources = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
+        assert all(refs(r) <= pools and refs(r) for r in resources), st
