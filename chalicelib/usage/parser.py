@@ -316,7 +316,11 @@ class _Rules:
     def day(self, at: str) -> str:
         """The day (JST, YYYY-MM-DD) of a 取引日時 ``month`` accepted."""
         found = self.iso_days.get(at[:10]) if at[10:] in self.clocks else None
-        return found if found is not None else self.when(at)[1]  # type: ignore[index]
+        if found is None:
+            when = self.when(at)
+            assert when is not None, "only the day of an accepted 取引日時 is asked for"
+            found = when[1]
+        return found
 
     def when(self, at: str) -> tuple[str, str] | None:
         if at[10:] in self.clocks:
@@ -540,23 +544,25 @@ class _Scan:
             self.first[month] = {}
         return self.totals[month], self.counts[month]
 
-    def _first_days(self, month: str, sids: list[str], days: list[str]) -> None:
-        """Keep each store's first day in ``month`` (the month's totals exist already)."""
+    def _first_days(self, month: str, sids: list[str], days: list[str] | None, day: str = "") -> None:
+        """Keep each store's first day in ``month`` (the month's totals exist already): per row its day
+        (``days``), or when ``days`` is None one ``day`` for every row."""
         first, mark = self.first[month], self.first_mark.get(month, "")
-        day = days[0]
-        if day >= mark and days.count(day) == len(days):
+        if days is not None and days.count(days[0]) == len(days):
+            day, days = days[0], None
+        if days is None and day >= mark:
             # One day, not before any first day kept: only stores new to the month get it (the usual
-            # chunk of an export in time order).
-            new = set(sids).difference(first)
-            if new:
-                first.update(dict.fromkeys(new, day))
+            # chunk of an export in time order). The month's counts already hold this chunk's stores:
+            # as many first days as counted stores means none is new.
+            if len(first) != len(self.counts[month]):
+                first.update(dict.fromkeys(set(sids).difference(first), day))
                 self.first_mark[month] = day
             return
-        for sid, day in zip(sids, days, strict=True):
-            if day < first.get(sid, "~"):
-                first[sid] = day
-                if day > mark:
-                    mark = day
+        for sid, row_day in zip(sids, repeat(day) if days is None else days, strict=False):
+            if row_day < first.get(sid, "~"):
+                first[sid] = row_day
+                if row_day > mark:
+                    mark = row_day
         self.first_mark[month] = mark
 
     def _reject(self, line: int, reason: str) -> None:
@@ -634,18 +640,24 @@ class _Scan:
         missed = None in months or False in clocks or None in sids or None in points or None in signs
         if missed and not rules.fill(ats, raw_stores, raw_points, kinds, looked_up):
             return False
-        days = list(map(rules.iso_days.get, parts))
-        if missed:  # a time in another form than the console's: its own day (an offset may move it)
+        days: list[str] | None = None
+        day = ""
+        if parts.count(parts[0]) == len(parts) and False not in clocks:
+            day = rules.iso_days[parts[0]]  # one day in the console's form: the usual chunk
+        else:
+            days = list(map(rules.iso_days.get, parts))
             for i in set(_indexes(days, None)).union(_indexes(clocks, False)):
+                # a time in another form than the console's: its own day (an offset may move it)
                 days[i] = rules.day(ats[i])
         nets = list(map(mul, signs, points))
         fingerprints = list(map(add, map(hash, zip(ats, sids, nets, strict=True)), repeat(_DISTINCT)))
         self.rows += len(chunk)
         kept = self._first_occurrences(ids, fingerprints, chunk, first_line, exact)
         if kept is not None:
-            months, sids, names, nets, days = (list(compress(column, kept))
-                                               for column in (months, sids, names, nets, days))
-        self._add(months, sids, names, nets, days)
+            months, sids, names, nets = (list(compress(column, kept)) for column in (months, sids, names, nets))
+            if days is not None:
+                days = list(compress(days, kept))
+        self._add(months, sids, names, nets, days, day)
         return True
 
     def _first_occurrences(self, ids: list[str], fingerprints: list[int], chunk: list[list[str]], first_line: int,
@@ -673,22 +685,25 @@ class _Scan:
                 self._repeat(lines[positions[i]], stored[i] == fingerprints[i])
         return kept or None
 
-    def _add(self, months: list[str], sids: list[str], names: list[str], nets: list[int], days: list[str]) -> None:
+    def _add(self, months: list[str], sids: list[str], names: list[str], nets: list[int], days: list[str] | None,
+             day: str) -> None:
+        """Count a chunk's rows: per row its day (``days``), or one ``day`` for them all."""
         if not sids:
             return
         self.names.update(zip(sids, names, strict=True))
         if months.count(months[0]) != len(months):  # a chunk across a month boundary: rare
-            for sid, month, net, day in zip(sids, months, nets, days, strict=True):
+            for sid, month, net, row_day in zip(sids, months, nets, repeat(day) if days is None else days,
+                                                strict=False):
                 totals, counts = self._month(month)
                 totals[sid] += net
                 counts[sid] += 1
-                self._first_days(month, [sid], [day])
+                self._first_days(month, [sid], [row_day])
             return
         totals, counts = self._month(months[0])
         counts.update(sids)
         for sid, net in zip(sids, nets, strict=True):  # the one Python loop: a scatter-add
             totals[sid] += net
-        self._first_days(months[0], sids, days)
+        self._first_days(months[0], sids, days, day)
 
 
 def _read(stream: TextIO, known: Container[str], mapping: ColumnMapping, encoding: str,
