@@ -10,7 +10,7 @@ from typing import Any
 
 from chalicelib.settlement.zengin_reader import parse_transfer_file
 from tests.factories import GENERATED, application_body, approve_body
-from tests.integration.test_settlement_api import AUG_4, JULY_2, csv_of, download, june_usage, upload
+from tests.integration.test_settlement_api import AUG_4, JULY_2, MAY_20, csv_of, download, june_usage, upload
 
 NEW_PHONE = "022-377-4410"
 NEW_EMAIL = "changed.shop@example.com"
@@ -18,10 +18,12 @@ GENERATED.update({NEW_PHONE, "0223774410", NEW_EMAIL, "3141592", "ﾐﾔｷﾞ �
 
 
 def make_store(api: Any, **overrides: Any) -> str:
-    code, created = api.call("POST", "/applications", application_body(**overrides))
+    # Approved before points can be used (as test_settlement_api.make_stores): June's usage of a store
+    # approved later would be held as usage before its approval.
+    code, created = api.call("POST", "/applications", application_body(**overrides), headers=MAY_20)
     assert code == 201, created
     code, decided = api.call("POST", f"/applications/{created['application_id']}/decision", approve_body(),
-                             as_="screener")
+                             as_="screener", headers=MAY_20)
     assert code == 200, decided
     return str(decided["store_id"])
 
