@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.audit.log import Actor, entry
-from chalicelib.auth.roles import Principal, Role
+from chalicelib.auth.roles import ROLE_LABELS, Principal
 from chalicelib.deps import Deps
 from chalicelib.errors import Forbidden, InvalidInput, NotFound
 from chalicelib.kernel.calendars import to_jst
@@ -24,10 +24,9 @@ from chalicelib.staff.directory import CognitoDirectory, LocalDirectory, StaffDi
 from chalicelib.staff.fiscal import fiscal_label, fiscal_range, fiscal_year
 from chalicelib.staff.repository import DynamoStaffRepository, StaffRepository
 
-ROLE_NAMES: dict[str, str] = {
-    Role.SCREENER: "審査担当", Role.ACCOUNTANT: "経理担当", Role.AGENT: "コールセンター",
-    Role.COORDINATOR: "相談会担当", Role.PREFECTURE: "県職員（閲覧）", Role.ADMIN: "管理者",
-}
+ROLE_NAMES: dict[str, str] = ROLE_LABELS
+#: A staff account's state as the staff screen names it (enabled or not).
+ACCOUNT_STATES: dict[bool, str] = {True: "有効", False: "無効"}
 USER_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,31}")
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 MAX_COURSE = 100
@@ -82,6 +81,7 @@ def list_staff(deps: Deps, now: datetime) -> dict[str, Any]:
         rows.append({
             "user": name, "role": role, "role_label": ROLE_NAMES.get(str(role), str(role or "（なし）")),
             "enabled": bool(info.get("enabled", True)), "email": info.get("email") or mine.get("email"),
+            "state_label": ACCOUNT_STATES[bool(info.get("enabled", True))],
             "trained": name in trained, "invited_by": mine.get("invited_by"), "updated_at": mine.get("updated_at"),
             "version": mine.get("version", 0),
         })

@@ -37,7 +37,7 @@ function usersSection(d) {
       }, function (err) { setFlash("error", err.message); });
     });
     return h("tr", { "data-user": u.user }, h("th", { scope: "row", text: u.user }), h("td", null, select),
-      h("td", { text: u.enabled ? "有効" : "無効" }), h("td", { text: u.trained ? "受講済み" : "未受講", "class": u.trained ? null : "warn" }),
+      h("td", { text: u.state_label }), h("td", { text: u.trained ? "受講済み" : "未受講", "class": u.trained ? null : "warn" }),
       h("td", { text: u.email || "—" }), h("td", null, change, " ", disable));
   });
   return h("section", { "class": "card", "aria-labelledby": "users-h" }, h("h2", { id: "users-h", text: "担当者と役割" }),
