@@ -38,11 +38,13 @@ def call(stack: Stack, method: str, path: str, body: object | None = None, token
 
 def _paid_store(stack: Stack) -> tuple[str, str]:
     name = f"ひかり文具店{uuid.uuid4().hex[:4]}"
+    # Approved before June: June's usage of a store approved later is held as usage before its approval.
+    before_june = {"X-Miyapo-Now": "2025-05-20T10:00:00+09:00"}
     status, created = call(stack, "POST", "/applications", application_body(
-        store_name=name, store_name_kana="ヒカリブングテン", client_token=uuid.uuid4().hex))
+        store_name=name, store_name_kana="ヒカリブングテン", client_token=uuid.uuid4().hex), headers=before_june)
     assert status == 201, created
     status, decided = call(stack, "POST", f"/applications/{created['application_id']}/decision", approve_body(),
-                                    token="screener")
+                                    token="screener", headers=before_june)
     assert status == 200, decided
     store_id = str(decided["store_id"])
     csv = ("取引ID,取引日時,店舗ID,店舗名,利用ポイント,取引区分\n"
