@@ -123,7 +123,7 @@ def _usage_file(rows: int) -> bytes:
     tag = uuid.uuid4().hex[:8].upper()
     lines = ["取引ID,取引日時,店舗ID,店舗名,利用ポイント,取引区分"]
     # A month no other test imports, for stores nobody registered: the file touches no round.
-    lines += [f"C{tag}{i:05d},2031-01-{1 + i % 28:02d} 12:00:00,MP99{i % 7:04d},未登録店,{100 + i},利用"
+    lines += [f"C{tag}{i:05d},2026-01-{1 + i % 28:02d} 12:00:00,MP99{i % 7:04d},未登録店,{100 + i},利用"
               for i in range(rows)]
     return ("\n".join(lines) + "\n").encode("utf-8")
 

@@ -23,7 +23,7 @@ HEADER = "取引ID,取引日時,店舗ID,店舗名,利用ポイント,取引区�
 def _export(rows: int) -> bytes:
     tag = uuid.uuid4().hex[:8].upper()
     # A month no other test settles, for stores nobody registered: the file touches no round.
-    return (HEADER + "".join(f"E{tag}{i:07d},2032-01-{1 + i % 28:02d} 09:30:00,MP98{i % 300:04d},未登録店,{1 + i % 999},利用\n"
+    return (HEADER + "".join(f"E{tag}{i:07d},2026-02-{1 + i % 28:02d} 09:30:00,MP98{i % 300:04d},未登録店,{1 + i % 999},利用\n"
                              for i in range(rows))).encode("utf-8")
 
 
