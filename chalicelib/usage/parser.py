@@ -628,9 +628,8 @@ class _Scan:
         if "" in ids or any(map(str.isspace, ids)):
             return False
         rules = self.rules
-        parts = list(map(_DATE, ats))
         looked_up = (
-            list(map(rules.days.get, parts)),
+            list(map(rules.days.get, map(_DATE, ats))),
             list(map(rules.clocks.__contains__, map(_CLOCK, ats))),
             list(map(rules.stores.get, raw_stores)),
             list(map(rules.points.get, raw_points)),
@@ -642,10 +641,11 @@ class _Scan:
             return False
         days: list[str] | None = None
         day = ""
-        if parts.count(parts[0]) == len(parts) and False not in clocks:
-            day = rules.iso_days[parts[0]]  # one day in the console's form: the usual chunk
+        first, last = min(ats)[:10], max(ats)[:10]
+        if first == last and False not in clocks:
+            day = rules.iso_days[first]  # one day in the console's form: the usual chunk
         else:
-            days = list(map(rules.iso_days.get, parts))
+            days = list(map(rules.iso_days.get, map(_DATE, ats)))
             for i in set(_indexes(days, None)).union(_indexes(clocks, False)):
                 # a time in another form than the console's: its own day (an offset may move it)
                 days[i] = rules.day(ats[i])
