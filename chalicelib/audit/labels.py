@@ -108,6 +108,8 @@ ACTION_LABELS: dict[str, str] = {
     "privacy.disposal_execute": "個人情報の廃棄の実行（二人目の管理者）",
     "privacy.disposal_certificate": "廃棄証明書の出力",
     "job.run": "ジョブの手動実行",
+    # the audit log itself
+    "audit.export": "監査ログのCSV出力",
 }
 
 #: Actions whose name the code builds from a variable (`f"application.{decision.action}"`): their parts.
@@ -121,6 +123,17 @@ SUBJECT_KINDS: dict[str, str] = {
     "application": "申込", "store": "店舗", "settlement": "精算", "usage_import": "利用実績の取込",
     "inquiry": "問い合わせ", "session": "相談会", "staff": "担当者", "job": "ジョブ", "funds": "ポイント原資",
     "report": "報告ファイル", "privacy": "個人情報保護", "disposal": "個人情報の廃棄", "store_import": "継続店舗リスト", "storekit": "店舗キット", "change": "変更依頼", "yearend": "完了報告データ",
+    "audit": "監査ログ",
+}
+
+#: The kinds of action the audit log filters by (`kind=`): personal data (chalicelib/privacy/incident.py
+#: PERSONAL_ACTIONS) or an area, the part of the action's name before the dot.
+PERSONAL_KIND = "personal"
+ACTION_KINDS: dict[str, str] = {
+    PERSONAL_KIND: "個人情報の閲覧・出力・取込", "application": "申込", "store": "店舗", "store_import": "継続店舗リスト",
+    "storekit": "店舗キット", "usage_import": "利用実績の取込", "settlement": "精算", "yearend": "完了報告データ",
+    "inquiry": "問い合わせ", "session": "相談会", "funds": "ポイント原資", "report": "報告ファイル",
+    "staff": "担当者", "privacy": "個人情報保護", "job": "ジョブ", "audit": "監査ログ",
 }
 
 #: The usual keys of before / after / detail; others are shown as they are.
@@ -143,6 +156,8 @@ FIELD_LABELS: dict[str, str] = {
     "caller_type": "相談者の区分", "summary": "概要", "answer": "回答", "session_id": "相談会番号",
     "attendees": "参加者数", "venue": "会場", "area_code": "地域", "starts_at": "開始", "ends_at": "終了",
     "usage_total": "利用ポイント", "fee": "手数料", "transfer_date": "振込日",
+    "date": "日付", "from": "開始日", "to": "終了日", "subject": "対象", "q": "検索語", "actor": "担当者",
+    "kind": "種類", "scope": "範囲",
 }
 
 SECTION_LABELS: dict[str, str] = {"before": "変更前", "after": "変更後", "detail": "内容"}

@@ -1,6 +1,7 @@
 """Finding entries of the audit log (issue 12 point 10): by a plain id (AP000001, MP000001, SS000001,
 IQ000001, IMP000001, a month), by a subject as stored (`application#AP000001`), by a store's name (its
-store and application entries), and by actor (the user, on the chosen day). Reads only the log's own
+store and application entries), by actor (the user, on the chosen day) and by kind (personal data, or the
+action's area: chalicelib/audit/labels.py ACTION_KINDS; issue 13 point 7). Reads only the log's own
 queries (by day, by subject) and the stores area's search."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import re
 import unicodedata
 from typing import Any
 
+from chalicelib.audit.labels import ACTION_KINDS, PERSONAL_KIND
 from chalicelib.deps import Deps
 from chalicelib.errors import InvalidInput
 from chalicelib.kernel import calendars
@@ -28,6 +30,37 @@ PER_SUBJECT = 200
 DAY_LIMIT = 1000
 _SUBJECT = re.compile(r"[a-z][a-z_\-]*#\S+")
 _USER = re.compile(r"[A-Za-z0-9._@+\-]{1,128}")
+
+
+def check_kind(kind: str | None) -> str | None:
+    """A `kind=` filter as given (None when empty); an unknown one is a 422 naming the choices."""
+    kind = (kind or "").strip() or None
+    if kind is not None and kind not in ACTION_KINDS:
+        raise InvalidInput("種類の指定が正しくありません", {"kind": "一覧から種類を選んでください"})
+    return kind
+
+
+def of_kind(e: dict[str, Any], kind: str | None) -> bool:
+    """Whether an entry is of a kind: a personal-data action, or an action of that area."""
+    if kind is None:
+        return True
+    action = str(e.get("action") or "")
+    if kind == PERSONAL_KIND:
+        from chalicelib.privacy.incident import PERSONAL_ACTIONS
+
+        return action in PERSONAL_ACTIONS
+    return action.split(".", 1)[0] == kind
+
+
+def kinds() -> list[dict[str, str]]:
+    """The kind filter's choices, for the screen's select."""
+    return [{"value": k, "label": v} for k, v in ACTION_KINDS.items()]
+
+
+def check_actor(actor: str | None) -> str | None:
+    if actor is not None and actor.strip() and not _USER.fullmatch(actor.strip()):
+        raise InvalidInput("担当者の指定が正しくありません", {"actor": "ユーザー名を入力してください"})
+    return actor.strip() if actor and actor.strip() else None
 
 
 def subjects_for(deps: Deps, query: str) -> tuple[list[str], str]:
@@ -55,12 +88,19 @@ def subjects_for(deps: Deps, query: str) -> tuple[list[str], str]:
 
 
 def search(deps: Deps, *, subject: str | None = None, q: str | None = None, actor: str | None = None,
-           day: str | None = None, today: str) -> dict[str, Any]:
-    """Entries newest first: `{"items", "matched_by", "subjects", "date"}`. With `q` (or `subject`) the
-    entries of what it names; with `actor` alone that user's entries of `day`; both: the first, by that user."""
-    if actor is not None and not _USER.fullmatch(actor.strip()):
-        raise InvalidInput("担当者の指定が正しくありません", {"actor": "ユーザー名を入力してください"})
-    actor = actor.strip() if actor else None
+           day: str | None = None, today: str, kind: str | None = None) -> dict[str, Any]:
+    """Entries newest first: `{"items", "matched_by", "subjects", "date", "kind", "kinds"}`. With `q` (or
+    `subject`) the entries of what it names; with `actor` alone that user's entries of `day`; both: the
+    first, by that user; `kind` keeps the entries of that kind."""
+    actor = check_actor(actor)
+    kind = check_kind(kind)
+    found = _search(deps, subject=subject, q=q, actor=actor, day=day, today=today)
+    found["items"] = [e for e in found["items"] if of_kind(e, kind)]
+    return {**found, "kind": kind, "kinds": kinds()}
+
+
+def _search(deps: Deps, *, subject: str | None, q: str | None, actor: str | None, day: str | None,
+            today: str) -> dict[str, Any]:
     if q or subject:
         subjects, how = ([subject], "subject") if subject and not q else subjects_for(deps, q or "")
         items: dict[str, dict[str, Any]] = {}

@@ -88,3 +88,16 @@ def privacy_audit(ctx: Ctx) -> Any:
     end = _day(ctx.query("to") or ctx.query("from"), "to")
     kind = ctx.query("kind") or None
     return json_response(access_report.audit_entries(get_deps(), ctx.staff, start, end, kind, ctx.now))
+
+
+@staff_route(bp, "/privacy/audit/export", roles=READ)
+def privacy_audit_export(ctx: Ctx) -> Any:
+    """The audit log's personal-data actions as CSV (chalicelib/audit/export.py), `from`/`to` (31 days at
+    most) and `actor`; the export is itself audited."""
+    from chalicelib.audit import export
+
+    params = {k: ctx.query(k) for k in ("date", "from", "to", "actor", "kind")}
+    f = export.parse_filter(params, ctx.now.date(), personal_only=True)
+    body = export.export(get_deps(), ctx.staff, f, ctx.now, scope="privacy")
+    span = f"{f.start}_{f.end}"
+    return _file(body, f"audit-personal-{span}.csv", f"個人情報の操作記録_{span}.csv")
