@@ -38,11 +38,13 @@ class ExportFilter:
     q: str | None = None
     actor: str | None = None
     kind: str | None = None
+    #: the prefecture's narrower kind: a kind of personal data or a verb (chalicelib/privacy/incident.py)
+    touch: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         found = {"from": self.start.isoformat() if self.start else None,
                  "to": self.end.isoformat() if self.end else None,
-                 "subject": self.subject, "q": self.q, "actor": self.actor, "kind": self.kind}
+                 "subject": self.subject, "q": self.q, "actor": self.actor, "kind": self.kind, "touch": self.touch}
         return {k: v for k, v in found.items() if v is not None}
 
 
@@ -57,11 +59,19 @@ def parse_filter(params: dict[str, str | None], today: date, *, personal_only: b
     """The query's filter: `date` (one day) or `from`/`to` (at most MAX_DAYS days), or `subject`/`q`; with
     `actor` and `kind`. The prefecture (`personal_only`) has days only and the personal-data kind."""
     actor = search.check_actor(params.get("actor"))
-    kind = search.check_kind(params.get("kind"))
+    touch: str | None = None
     if personal_only:
-        if kind not in (None, PERSONAL_KIND):
-            raise InvalidInput("種類の指定が正しくありません", {"kind": "個人情報の操作のみ出力できます"})
-        kind = PERSONAL_KIND
+        from chalicelib.privacy.incident import KINDS, VERBS
+
+        # As `GET /privacy/audit`: a kind of personal data (bank_account, …) or a verb (view, reveal, …).
+        touch = (params.get("kind") or "").strip() or None
+        if touch == PERSONAL_KIND:
+            touch = None
+        if touch is not None and touch not in KINDS and touch not in VERBS:
+            raise InvalidInput("種類の指定が正しくありません", {"kind": "、".join([*KINDS, *VERBS]) + " のいずれかです"})
+        kind: str | None = PERSONAL_KIND
+    else:
+        kind = search.check_kind(params.get("kind"))
     subject = None if personal_only else (params.get("subject") or "").strip() or None
     q = None if personal_only else (params.get("q") or "").strip() or None
     if subject or q:
@@ -77,7 +87,7 @@ def parse_filter(params: dict[str, str | None], today: date, *, personal_only: b
         raise InvalidInput("期間を確認してください", {"to": "終了日は開始日以降にしてください"})
     if (end - start).days >= MAX_DAYS:
         raise InvalidInput("期間が長すぎます", {"to": f"出力できるのは{MAX_DAYS}日以内です"})
-    return ExportFilter(start=start, end=end, actor=actor, kind=kind)
+    return ExportFilter(start=start, end=end, actor=actor, kind=kind, touch=touch)
 
 
 def entries(deps: Deps, f: ExportFilter) -> list[dict[str, Any]]:
@@ -96,11 +106,21 @@ def entries(deps: Deps, f: ExportFilter) -> list[dict[str, Any]]:
         assert f.start is not None and f.end is not None
         for i in range((f.end - f.start).days + 1):
             found += day_entries(deps, (f.start + timedelta(days=i)).isoformat())
-    kept = [e for e in found if (f.actor is None or e.get("user") == f.actor) and search.of_kind(e, f.kind)]
+    kept = [e for e in found if (f.actor is None or e.get("user") == f.actor) and search.of_kind(e, f.kind)
+            and _touches(e, f.touch)]
     if len(kept) > MAX_ROWS:
         raise InvalidInput("出力する件数が多すぎます",
                            {"rows": f"{MAX_ROWS:,}件以内になるよう期間・担当者・種類で絞り込んでください"})
     return sorted(kept, key=lambda e: str(e["entry_id"]), reverse=True)
+
+
+def _touches(e: dict[str, Any], touch: str | None) -> bool:
+    if touch is None:
+        return True
+    from chalicelib.privacy.incident import PERSONAL_ACTIONS
+
+    t = PERSONAL_ACTIONS.get(str(e.get("action")))
+    return t is not None and touch in (t.kind, t.verb)
 
 
 # --- rendering ----------------------------------------------------------------------------------------

@@ -157,7 +157,7 @@ FIELD_LABELS: dict[str, str] = {
     "attendees": "参加者数", "venue": "会場", "area_code": "地域", "starts_at": "開始", "ends_at": "終了",
     "usage_total": "利用ポイント", "fee": "手数料", "transfer_date": "振込日",
     "date": "日付", "from": "開始日", "to": "終了日", "subject": "対象", "q": "検索語", "actor": "担当者",
-    "kind": "種類", "scope": "範囲",
+    "kind": "種類", "scope": "範囲", "touch": "情報の種類・操作",
 }
 
 SECTION_LABELS: dict[str, str] = {"before": "変更前", "after": "変更後", "detail": "内容"}
