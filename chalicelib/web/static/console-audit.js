@@ -1,7 +1,7 @@
-// The audit log (readable: actions in Japanese, details as fields, search by id, name or actor) and
-// (locally) the sent mail. Labels come from chalicelib/audit/labels.py through labels.js.
-import { CONSOLE, api, h } from "./client.js";
-import { PAGES, READ_APPLICATIONS, ROLE_LABELS, fmt, hasRole, link, q, refLink, render, todayJst } from "./console-kit.js";
+// The audit log (readable: actions in Japanese, details as fields, search by id, name, actor or kind; a
+// CSV download of what is shown, itself audited) and (locally) the sent mail. Labels come from chalicelib/audit/labels.py through labels.js.
+import { CONSOLE, api, download, h } from "./client.js";
+import { PAGES, READ_APPLICATIONS, ROLE_LABELS, fmt, hasRole, link, q, refLink, render, setFlash, todayJst } from "./console-kit.js";
 import { AUDIT_ACTIONS, AUDIT_FIELDS, AUDIT_SECTIONS, AUDIT_SUBJECTS } from "./labels.js";
 
 function valueText(v) {
@@ -44,17 +44,34 @@ PAGES.audit = function () {
   document.title = "監査ログ | 事務局コンソール";
   var text = q("q") || q("subject") || "";
   var actor = q("actor") || "";
+  var kind = q("kind") || "";
   var day = q("date") || todayJst();
   var params = new URLSearchParams();
   if (text) params.set("q", text); else params.set("date", day);
   if (actor) params.set("actor", actor);
+  if (kind) params.set("kind", kind);
   return api("audit?" + params.toString()).then(function (data) {
+    var kindSelect = h("select", { id: "audit-kind", name: "kind" }, h("option", { value: "", text: "すべて" }));
+    (data.kinds || []).forEach(function (k) {
+      var opt = h("option", { value: k.value, text: k.label });
+      if (k.value === kind) opt.selected = true;
+      kindSelect.appendChild(opt);
+    });
+    var note = h("p", { "class": "hint", id: "audit-export-note", role: "status" });
+    var exportButton = h("button", { type: "button", id: "audit-export", text: "CSVをダウンロード", onclick: function () {
+      exportButton.disabled = true;
+      download("audit/export?" + params.toString(), "audit.csv").then(function (name) {
+        note.textContent = name + " をダウンロードしました（ダウンロードは監査ログに記録されます）。";
+      }, function (err) { setFlash("error", err.message || "ダウンロードできませんでした"); })
+        .then(function () { exportButton.disabled = false; });
+    } });
     var form = h("form", { "class": "filters", method: "get", action: CONSOLE + "/audit", role: "search" },
       h("div", null, h("label", { "for": "audit-date", text: "日付" }), h("input", { type: "date", id: "audit-date", name: "date", value: text ? "" : day })),
       h("div", null, h("label", { "for": "audit-q", text: "番号・店舗名（例: AP000001、MP000001、店舗名）" }),
         h("input", { type: "text", id: "audit-q", name: "q", value: text, size: "28" })),
       h("div", null, h("label", { "for": "audit-actor", text: "担当者（ユーザー名）" }),
         h("input", { type: "text", id: "audit-actor", name: "actor", value: actor, size: "14", "class": "mono" })),
+      h("div", null, h("label", { "for": "audit-kind", text: "種類" }), kindSelect),
       h("button", { type: "submit", text: "表示" }));
     var body;
     if (!data.items.length) body = h("p", { "class": "muted", text: "記録はありません。" });
@@ -77,7 +94,10 @@ PAGES.audit = function () {
       : day;
     render(h("h1", { text: "監査ログ" }), form,
       h("section", { "class": "card" },
-        h("p", { "class": "muted", id: "audit-count", text: what + (actor ? "・担当者 " + actor : "") + " の記録: " + data.items.length + " 件" }), body));
+        h("p", { "class": "muted", id: "audit-count", text: what + (actor ? "・担当者 " + actor : "") +
+          (kind ? "・種類 " + ((data.kinds || []).filter(function (k) { return k.value === kind; }).map(function (k) { return k.label; })[0] || kind) : "") +
+          " の記録: " + data.items.length + " 件" }),
+        h("div", { "class": "actions" }, exportButton), note, body));
   });
 };
 
