@@ -17,7 +17,9 @@ from chalice import Blueprint, Response
 
 from chalicelib.audit.log import Actor, entry
 from chalicelib.auth import oauth
+from chalicelib.auth.roles import ROLE_LABELS, Role
 from chalicelib.deps import get_deps
+from chalicelib.errors import NotFound
 from chalicelib.observability import logger
 from chalicelib.settings import get_settings
 from chalicelib.web import pages
@@ -77,6 +79,16 @@ def console_queue(ctx: Ctx) -> Any:
 @public_route(bp, "/console/login")
 def console_login(ctx: Ctx) -> Any:
     return _page("login")
+
+
+@public_route(bp, "/console/tour")
+def console_tour(ctx: Ctx) -> Any:
+    """The local stage's guided first visit: what each role does, with a demo login to each of its screens
+    (templates/console_tour.html). 404 elsewhere: the demo users exist only locally."""
+    if not get_settings().is_local:
+        raise NotFound("見つかりません")
+    labels = {f"label_{role.value}": ROLE_LABELS[role] for role in Role}
+    return html_response(pages.render("console_tour.html", **labels))
 
 
 @public_route(bp, "/console/applications/{application_id}")
