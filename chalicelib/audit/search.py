@@ -94,13 +94,13 @@ def search(deps: Deps, *, subject: str | None = None, q: str | None = None, acto
     first, by that user; `kind` keeps the entries of that kind."""
     actor = check_actor(actor)
     kind = check_kind(kind)
-    found = _search(deps, subject=subject, q=q, actor=actor, day=day, today=today)
+    found = _search(deps, subject=subject, q=q, actor=actor, day=day, today=today, wide=kind is not None)
     found["items"] = [e for e in found["items"] if of_kind(e, kind)]
     return {**found, "kind": kind, "kinds": kinds()}
 
 
 def _search(deps: Deps, *, subject: str | None, q: str | None, actor: str | None, day: str | None,
-            today: str) -> dict[str, Any]:
+            today: str, wide: bool) -> dict[str, Any]:
     if q or subject:
         subjects, how = ([subject], "subject") if subject and not q else subjects_for(deps, q or "")
         items: dict[str, dict[str, Any]] = {}
@@ -116,7 +116,8 @@ def _search(deps: Deps, *, subject: str | None, q: str | None, actor: str | None
         calendars.parse_day(day)
     except (TypeError, ValueError):
         raise InvalidInput("日付の形式が正しくありません", {"date": "YYYY-MM-DD で指定してください"}) from None
-    entries = deps.audit.by_day(day, DAY_LIMIT if actor else 200)
+    # Filtered (by actor or kind) after reading: read more of the day so the few that match are found.
+    entries = deps.audit.by_day(day, DAY_LIMIT if actor or wide else 200)
     if actor:
         entries = [e for e in entries if e.get("user") == actor]
     return {"items": entries, "matched_by": "actor" if actor else "day", "subjects": [], "date": day}
