@@ -5,17 +5,28 @@ DynamoDB applies each call atomically: scripts/local_aws.py), creates the tables
 identity from the same definitions infra/ uses, writes `.local/tokens.json` (a token per demo
 user), optionally seeds demo applications, and serves the app with Chalice's local server on
 127.0.0.1:$APP_PORT. Ctrl-C or SIGTERM stops both; nothing keeps a port.
+
+A quiet start (issue 15, point 4): on a terminal, the access logs (moto's, the app server's — the local
+events pump alone asks moto every second) and the app's INFO logs go to `.local/aws.log` and
+`.local/app.log`; the terminal shows a few progress lines, then one banner, then only warnings and
+errors. `STACK_LOGS=terminal` keeps everything on the terminal, as it is by default when the output is
+not a terminal (a pipe or a file: CI, the e2e tests, whose log checks read that output);
+`STACK_LOGS=files` asks for the files in any case.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import logging
 import os
 import signal
 import sys
 import threading
+import unicodedata
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from scripts import localenv
 from scripts.local_aws import LocalAws
@@ -24,16 +35,87 @@ from scripts.local_events import LocalEventPump
 BANNER = """
 ==============================================================
  miyapo-ops ローカル環境 / local stack
-   申込フォーム (public form):  {base}/apply
-   スタッフ画面 (staff console): {base}/console
-   ローカルAWS (moto):           {aws}
- デモログイン (demo logins) — each link signs in as that user through the local
- stand-in for Cognito's hosted login (code + PKCE; {base}/console/login lets you pick):
+   はじめての方へ (guided tour): {base}/console/tour
+   申込フォーム (public form):   {base}/apply
+   スタッフ画面 (staff console):  {base}/console
+   送信メール (sent mail):        {base}/console/mail  (as admin)
+   ローカルAWS (moto):            {aws}
+ デモログイン (demo logins), one per role — each link signs in as that user through the local
+ stand-in for Cognito's hosted login ({base}/console/login lets you pick any user):
 {logins}
+   second users for the four-eyes steps: {second}
    bearer tokens for scripts: {tokens}
+{logs}
  Ctrl-C で停止 / Ctrl-C stops everything.
 ==============================================================
 """
+
+#: The first demo user of each role (the banner's one link per role), in the order the tour shows them.
+ROLE_USERS = ("screener", "accountant", "agent", "coordinator", "prefecture", "admin")
+
+
+def _pad(text: str, width: int) -> str:
+    """`text` padded to `width` terminal columns (a Japanese character takes two)."""
+    columns = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(1, width - columns)
+
+
+def _progress(text: str) -> None:
+    sys.stdout.write(f"  … {text}\n")
+    sys.stdout.flush()
+
+
+def _logs_to_files() -> bool:
+    choice = os.environ.get("STACK_LOGS", "").strip().lower()
+    if choice in ("files", "terminal"):
+        return choice == "files"
+    return sys.stdout.isatty()
+
+
+def _quiet_logging(state: Path) -> tuple[Path, Path]:
+    """Access logs and the app's INFO logs to files under `state`; warnings and errors stay on stderr."""
+    from chalicelib.observability import logger as app_logger
+
+    aws_log, app_log = state / "aws.log", state / "app.log"
+    for path in (aws_log, app_log):  # a fresh pair of logs per start; then appended to by each handler
+        path.write_text("", encoding="utf-8")
+    terminal = logging.StreamHandler(sys.stderr)
+    terminal.setLevel(logging.WARNING)
+    # moto's server logs each request through werkzeug's logger (and adds a terminal handler of its own
+    # unless the logger has one).
+    werkzeug = logging.getLogger("werkzeug")
+    werkzeug.setLevel(logging.INFO)
+    werkzeug.propagate = False
+    werkzeug.addHandler(logging.FileHandler(aws_log, encoding="utf-8"))
+    werkzeug.addHandler(terminal)
+    # The app's structured logs: everything to the file, warnings and errors on the terminal as before.
+    shown = app_logger.registered_handler
+    to_file = logging.FileHandler(app_log, encoding="utf-8")
+    to_file.setFormatter(shown.formatter)
+    shown.setLevel(logging.WARNING)
+    app_logger.addHandler(to_file)
+    _access_log.addHandler(logging.FileHandler(app_log, encoding="utf-8"))
+    _access_log.addHandler(terminal)
+    _access_log.setLevel(logging.INFO)
+    _access_log.propagate = False
+    return aws_log, app_log
+
+
+#: The app server's access log (Chalice's handler writes it to stderr itself): see _quiet_logging.
+_access_log = logging.getLogger("miyapo.local.access")
+
+
+def _quiet_handler() -> type:
+    from chalice.local import ChaliceRequestHandler
+
+    class QuietRequestHandler(ChaliceRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            _access_log.info("%s - - [%s] %s", self.address_string(), self.log_date_time_string(), format % args)
+
+        def log_error(self, format: str, *args: Any) -> None:
+            _access_log.error("%s - - [%s] %s", self.address_string(), self.log_date_time_string(), format % args)
+
+    return QuietRequestHandler
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:
@@ -67,12 +149,18 @@ def main() -> int:
 
     from chalicelib.adapters.bootstrap import create_all
     from chalicelib.auth.local_issuer import LocalIssuer
+    from chalicelib.auth.local_users import DEMO_USERS
+    from chalicelib.auth.roles import ROLE_LABELS, Role
 
+    quiet = _logs_to_files()
+    log_files = _quiet_logging(state) if quiet else None
+    _progress(f"starting the local AWS (moto) on 127.0.0.1:{aws_port}")
     # moto answers one request at a time, as DynamoDB applies each call atomically (scripts.local_aws).
     moto = LocalAws(aws_port).start()
     server = None
     stopping = threading.Event()
     try:
+        _progress("creating the tables, buckets and the SES identity")
         create_all(localenv.STAGE)
         issuer = LocalIssuer.load_or_create(state)
         issuer.write_jwks(Path(env["JWKS_SOURCE"]))
@@ -83,12 +171,17 @@ def main() -> int:
         if os.environ.get("SEED", "1") != "0":
             from scripts.seed import seed_demo
 
+            _progress("seeding the demo applications and inquiries (SEED=0 skips)")
             seed_demo()
 
         from chalice.cli import CLIFactory, create_local_server
 
+        _progress(f"starting the app on 127.0.0.1:{app_port}")
         factory = CLIFactory(str(localenv.ROOT), environ=os.environ)
         server = create_local_server(factory, "127.0.0.1", app_port, localenv.STAGE)
+        if quiet:
+            wrapped = server._wrapped_handler
+            server.server.RequestHandlerClass = functools.partial(_quiet_handler(), *wrapped.args, **wrapped.keywords)
         # A long-running server has no cold start to save: import every route's services and the
         # jobs now, before any request thread or the mail sweeper can race over a first import.
         from chalicelib.jobs import registry
@@ -100,13 +193,17 @@ def main() -> int:
         if sweep_every > 0:
             threading.Thread(target=_mail_sweeper, args=(stopping, sweep_every), daemon=True).start()
         base = f"http://127.0.0.1:{app_port}"
-        logins = "\n".join(f"     {user:<12} {base}/console/login?as={user}" for user in tokens)
-        sys.stdout.write(BANNER.format(base=base, aws=env["AWS_ENDPOINT_URL"], logins=logins,
-                                       tokens=tokens_file))
+        logins = "\n".join(f"     {_pad(ROLE_LABELS[Role(DEMO_USERS[user])], 16)}{user:<12} {base}/console/login?as={user}"
+                           for user in ROLE_USERS if user in tokens)
+        second = ", ".join(user for user in tokens if user not in ROLE_USERS)
+        logs = (f"   ログ (logs): {log_files[0]} (local AWS), {log_files[1]} (app); errors show here"
+                if log_files else "   ログ (logs): on this terminal (STACK_LOGS=files sends them to .local/*.log)")
+        sys.stdout.write(BANNER.format(base=base, aws=env["AWS_ENDPOINT_URL"], logins=logins, second=second,
+                                       tokens=tokens_file, logs=logs))
         sys.stdout.write(f"READY {base}\n")
         sys.stdout.flush()
         LocalEventPump.for_usage_imports(stop=stopping).start()  # S3 → EventBridge → usage import, emulated
-        server.serve_forever()
+        server.server.serve_forever()  # not server.serve_forever(): that prints "Serving on" after the banner
     except KeyboardInterrupt:
         pass
     finally:

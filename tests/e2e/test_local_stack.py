@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -101,3 +102,50 @@ def test_sigterm_stops_cleanly_and_frees_both_ports(tmp_path):
             process.kill()
         log.close()
     assert not _port_open(app_port) and not _port_open(aws_port)
+
+
+def test_a_quiet_start_shows_progress_and_one_banner_and_sends_access_logs_to_files(tmp_path):
+    """Issue 15, point 4: with the logs in `.local/*.log` (a terminal's default; STACK_LOGS=files here, as
+    the output is a file), the output is progress lines, one banner with a login link per role, the tour,
+    mail and the log files — and no access log, even while the events pump polls moto every second."""
+    from chalicelib.auth.roles import ROLE_LABELS
+
+    aws_port, app_port = free_port(), free_port()
+    env = {**os.environ, "AWS_PORT": str(aws_port), "APP_PORT": str(app_port), "SEED": "0",
+           "PYTHONUNBUFFERED": "1", "STACK_LOGS": "files"}
+    out_path = tmp_path / "stack.out"
+    out = out_path.open("wb")
+    process = subprocess.Popen([sys.executable, "-m", "scripts.local_stack"], cwd=ROOT, env=env,
+                               stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.time() + 60
+        while not (_port_open(app_port) and "READY " in out_path.read_text()):
+            assert process.poll() is None, out_path.read_text()
+            assert time.time() < deadline, "stack did not start"
+            time.sleep(0.3)
+        base = f"http://127.0.0.1:{app_port}"
+        for path in ("/apply", "/console/tour", "/health"):
+            with urllib.request.urlopen(base + path, timeout=10) as resp:
+                assert resp.status == 200
+        time.sleep(2.5)  # the events pump has polled moto a few times
+        output = out_path.read_text()
+        app_log = (ROOT / ".local" / "app.log").read_text()
+        aws_log = (ROOT / ".local" / "aws.log").read_text()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            assert process.wait(timeout=15) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+            out.close()
+    lines = output.splitlines()
+    assert lines[0].startswith("  … ") and output.count("miyapo-ops ローカル環境") == 1
+    assert f"{base}/console/tour" in output and f"{base}/console/mail" in output
+    assert ".local/aws.log" in output and ".local/app.log" in output
+    for user in ("screener", "accountant", "agent", "coordinator", "prefecture", "admin"):
+        assert f"{base}/console/login?as={user}" in output
+    assert all(label in output for label in ROLE_LABELS.values())
+    assert " HTTP/1.1" not in output and '"level":"INFO"' not in output, output
+    assert '"GET /console/tour HTTP/1.1" 200' in app_log
+    assert "list-type=2&prefix=usage/" in aws_log  # the events pump's polling, off the terminal
