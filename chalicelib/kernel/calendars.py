@@ -17,13 +17,13 @@ business day, so callers convert with `to_jst(dt).date()` first.
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
-
-import jpholiday
 
 __all__ = [
     "FIRST_SUPPORTED_DAY",
@@ -55,9 +55,16 @@ __all__ = [
 
 JST = ZoneInfo("Asia/Tokyo")
 
-# A private instance: jpholiday's module-level functions share a global registry that any import can
-# extend with `jpholiday.register(...)`; our calendars must only ever see the statutory holidays.
-_HOLIDAYS = jpholiday.JPHoliday()
+
+
+@functools.cache
+def _holidays() -> Any:
+    """A private instance: jpholiday's module-level functions share a global registry that any import can
+    extend with `jpholiday.register(...)`; our calendars must only ever see the statutory holidays.
+    Imported on first use (~7 ms), not at every cold start: most requests never consult a calendar."""
+    import jpholiday
+
+    return jpholiday.JPHoliday()
 
 # Real closures last about ten days at most (year-end next to a weekend, Golden Week); the bound turns a
 # broken rule or a misconfigured period into an error instead of an endless loop.
@@ -123,7 +130,7 @@ def _is_weekend(d: date) -> bool:
 
 def is_national_holiday(d: date) -> bool:
     """国民の祝日, 振替休日 and 国民の休日 (jpholiday); NOT the year-end closures, which are not holidays."""
-    return _HOLIDAYS.is_holiday(_as_date(d))
+    return bool(_holidays().is_holiday(_as_date(d)))
 
 
 # --- bank calendar ---------------------------------------------------------------------------------

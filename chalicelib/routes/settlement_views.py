@@ -21,20 +21,21 @@ from chalice import Blueprint
 from chalicelib.deps import get_deps
 from chalicelib.kernel.lazy import lazy_module
 from chalicelib.routes.settlement import READ_SETTLEMENT
-from chalicelib.stores.views import list_row
 from chalicelib.web.http import Ctx, json_response, staff_route
 
 if TYPE_CHECKING:
     from chalicelib.settlement import service as settlement
+    from chalicelib.stores import views as store_views
 else:
     settlement = lazy_module("chalicelib.settlement.service")
+    store_views = lazy_module("chalicelib.stores.views")
 
 bp = Blueprint(__name__)
 
 
 def store_names(stores: dict[str, dict[str, Any]]) -> dict[str, dict[str, str]]:
     """The public name and municipality of each store, by id (from the store list's row)."""
-    rows = {store_id: list_row(store) for store_id, store in stores.items()}
+    rows = {store_id: store_views.list_row(store) for store_id, store in stores.items()}
     return {store_id: {"store_name": row["store_name"], "municipality_name": row["municipality_name"]}
             for store_id, row in sorted(rows.items())}
 
