@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from datetime import time
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.applications.terms import SPEC_EXCLUDED_GOODS, SPEC_TOBACCO
@@ -26,7 +27,16 @@ if TYPE_CHECKING:
 MONO = "Courier-Bold"
 #: ① of 7(1)ニ, which ② refers to, for a reader who has not seen the specification.
 SPEC_NOTE_1 = "①に規定する店舗：風俗営業等の規制及び業務の適正化等に関する法律第２条第５項に該当する店舗"
-CALL_CENTER_HOURS = "毎日 9:00〜17:30（祝日・年末年始を除く）"
+
+
+def call_center_hours(opens: time, closes: time) -> str:
+    """The call center's days and hours as printed (reference/calendars-and-rules.md: every day, Saturdays
+    and Sundays included; closed on national holidays and 29 Dec – 3 Jan); the hours come from settings."""
+    return f"毎日 {opens.hour}:{opens.minute:02d}〜{closes.hour}:{closes.minute:02d}（祝日・年末年始を除く）"
+
+
+#: The hours printed when a caller passes none (the settings' defaults).
+CALL_CENTER_HOURS = call_center_hours(time(9, 0), time(17, 30))
 FOOTER = "みやぎポイント事務局（宮城県 委託事業）"
 
 _GREEN = (0.10, 0.45, 0.30)
@@ -128,7 +138,7 @@ def _rules(c: Canvas, x: float, y: float, width: float, size: float = 10) -> flo
     return y - height
 
 
-def _mount_sheet(c: Canvas, store: KitStore, payload: str, phone: str) -> None:
+def _mount_sheet(c: Canvas, store: KitStore, payload: str, phone: str, hours: str) -> None:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.utils import ImageReader
 
@@ -158,7 +168,7 @@ def _mount_sheet(c: Canvas, store: KitStore, payload: str, phone: str) -> None:
         c.drawCentredString(w / 2, ty, line)
         ty -= 16
     _rules(c, 40, ty - 4, w - 80)
-    _footer(c, w, f"{FOOTER}  お問い合わせ: コールセンター {phone}（{CALL_CENTER_HOURS}）")
+    _footer(c, w, f"{FOOTER}  お問い合わせ: コールセンター {phone}（{hours}）")
 
 
 def _poster(c: Canvas, store: KitStore, phone: str) -> None:
@@ -197,7 +207,7 @@ def _poster(c: Canvas, store: KitStore, phone: str) -> None:
     c.drawCentredString(w / 2, 50, f"{FOOTER}  店舗ID {store.store_id}")
 
 
-def _flyer(c: Canvas, store: KitStore, phone: str) -> None:
+def _flyer(c: Canvas, store: KitStore, phone: str, hours: str) -> None:
     from reportlab.lib.pagesizes import A4
 
     w, h = A4
@@ -230,26 +240,27 @@ def _flyer(c: Canvas, store: KitStore, phone: str) -> None:
     c.setFont(GOTHIC, 24)
     c.drawString(62, y - 36, f"☎ {phone}")
     c.setFont(GOTHIC, 12)
-    c.drawString(62, y - 58, CALL_CENTER_HOURS)
+    c.drawString(62, y - 58, hours)
     _footer(c, w, f"{FOOTER}  店舗ID {store.store_id}")
 
 
-def render_kit(store: KitStore, qr_payload: str, *, phone: str) -> bytes:
+def render_kit(store: KitStore, qr_payload: str, *, phone: str, hours: str = CALL_CENTER_HOURS) -> bytes:
     """The kit: page 1 the QR mount sheet, page 2 the poster, page 3 the flyer (A4 each)."""
-    return render_kits([(store, qr_payload)], phone=phone,
+    return render_kits([(store, qr_payload)], phone=phone, hours=hours,
                        title=f"みやぎポイント 店舗キット（{store.store_id}）", subject=f"店舗キット {store.store_id}")
 
 
-def render_kits(kits: list[tuple[KitStore, str]], *, phone: str, title: str, subject: str) -> bytes:
+def render_kits(kits: list[tuple[KitStore, str]], *, phone: str, title: str, subject: str,
+                hours: str = CALL_CENTER_HOURS) -> bytes:
     """Several stores' kits in one PDF, three pages each (a batch printed in one go)."""
     buffer = io.BytesIO()
     c = _new_canvas(buffer, title, subject)
     for store, qr_payload in kits:
-        _mount_sheet(c, store, qr_payload, phone)
+        _mount_sheet(c, store, qr_payload, phone, hours)
         c.showPage()
         _poster(c, store, phone)
         c.showPage()
-        _flyer(c, store, phone)
+        _flyer(c, store, phone, hours)
         c.showPage()
     c.save()
     return buffer.getvalue()

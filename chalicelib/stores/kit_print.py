@@ -47,6 +47,11 @@ def console_url(deps: Deps) -> str:
     return deps.settings.stores.store_console_url
 
 
+def _hours(deps: Deps) -> str:
+    cc = deps.settings.call_center
+    return kit_pdf.call_center_hours(cc.call_center_open, cc.call_center_close)
+
+
 def jp_date(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
@@ -83,7 +88,8 @@ def credentials_letter(deps: Deps, store_id: str, principal: Principal, now: dat
             from None
     pdf = letter_pdf.render_letter(kit_pdf.kit_store(store), login_id=str(record.get("login_id", "")),
                                 password=password, console_url=console_url(deps),
-                                phone=deps.settings.call_center.call_center_phone, issued_on=jp_date(now.date()))
+                                phone=deps.settings.call_center.call_center_phone, issued_on=jp_date(now.date()),
+                                hours=_hours(deps))
     del password
     issues = list(record.get("credentials_issues", []))
     issues.append({"at": now.isoformat(), "by": principal.user, "how": "letter", "batch_id": record.get("batch_id")})
@@ -145,7 +151,8 @@ def batch_letters(deps: Deps, batch_id: str, principal: Principal, now: datetime
         raise Conflict("他の担当者が先に通知書を印刷しました。画面を再読み込みしてください")
     pdf = letter_pdf.render_letters(letters, console_url=console_url(deps),
                                  phone=deps.settings.call_center.call_center_phone, issued_on=jp_date(now.date()),
-                                 title=f"管理コンソール ログイン情報のお知らせ（{batch_id}）", subject=f"ID通知書 {batch_id}")
+                                 hours=_hours(deps), title=f"管理コンソール ログイン情報のお知らせ（{batch_id}）",
+                                 subject=f"ID通知書 {batch_id}")
     logger.info("storekit credentials letters printed", extra={"batch_id": batch_id, "letters": len(letters)})
     return f"credentials-{batch_id}.pdf", pdf, max(0, len(ready) - len(letters))
 
@@ -164,7 +171,7 @@ def batch_kits(deps: Deps, batch_id: str, principal: Principal, now: datetime, i
     if not chosen:
         raise Conflict("このバッチに印刷できるキットはありません（回答待ちか、すべて発送済みです）")
     chosen = chosen[:MAX_KITS]
-    pdf = kit_pdf.render_kits(chosen, phone=deps.settings.call_center.call_center_phone,
+    pdf = kit_pdf.render_kits(chosen, phone=deps.settings.call_center.call_center_phone, hours=_hours(deps),
                               title=f"みやぎポイント 店舗キット（{batch_id}）", subject=f"店舗キット {batch_id}")
     deps.audit.append(entry(Actor.of(principal), "storekit.print_kits", f"storekit-batch#{batch_id}", now,
                             detail={"stores": [k.store_id for k, _ in chosen]}))
@@ -201,7 +208,7 @@ def kit_file(deps: Deps, store_id: str, principal: Principal, now: datetime,
     if not record or not record.get("qr_payload"):
         raise Conflict("アプリ事業者からの回答（決済用二次元コード）がまだ取り込まれていないため、キットを作成できません")
     pdf = kit_pdf.render_kit(kit_pdf.kit_store(store), str(record["qr_payload"]),
-                             phone=deps.settings.call_center.call_center_phone)
+                             phone=deps.settings.call_center.call_center_phone, hours=_hours(deps))
     deps.audit.append(entry(Actor.of(principal), "storekit.print_kit", f"store#{store_id}", now,
                             detail={"pages": 3}))
     return f"kit-{store_id}.pdf", pdf

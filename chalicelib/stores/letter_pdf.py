@@ -49,28 +49,28 @@ class Letter:
 
 
 def render_letter(store: KitStore, *, login_id: str, password: str, console_url: str, phone: str,
-                  issued_on: str) -> bytes:
+                  issued_on: str, hours: str = CALL_CENTER_HOURS) -> bytes:
     """The credentials letter: one A4 page for one store."""
     return render_letters([Letter(store, login_id, password)], console_url=console_url, phone=phone,
-                          issued_on=issued_on, title=f"管理コンソール ログイン情報のお知らせ（{store.store_id}）",
+                          issued_on=issued_on, hours=hours, title=f"管理コンソール ログイン情報のお知らせ（{store.store_id}）",
                           subject=f"ID通知書 {store.store_id}")
 
 
 def render_letters(letters: list[Letter], *, console_url: str, phone: str, issued_on: str, title: str,
-                   subject: str) -> bytes:
+                   subject: str, hours: str = CALL_CENTER_HOURS) -> bytes:
     """Several stores' letters in one PDF, one page each."""
     buffer = io.BytesIO()
     c = _new_canvas(buffer, title, subject)
     for letter in letters:
         _letter_page(c, letter.store, login_id=letter.login_id, password=letter.password, console_url=console_url,
-                     phone=phone, issued_on=issued_on)
+                     phone=phone, issued_on=issued_on, hours=hours)
         c.showPage()
     c.save()
     return buffer.getvalue()
 
 
 def _letter_page(c: Canvas, store: KitStore, *, login_id: str, password: str, console_url: str, phone: str,
-                 issued_on: str) -> None:
+                 issued_on: str, hours: str) -> None:
     from reportlab.lib.pagesizes import A4
 
     w, h = A4
@@ -125,5 +125,5 @@ def _letter_page(c: Canvas, store: KitStore, *, login_id: str, password: str, co
     c.setFont(GOTHIC, 20)
     c.drawString(62, y - 30, f"☎ {phone}")
     c.setFont(GOTHIC, 11)
-    c.drawString(62, y - 50, CALL_CENTER_HOURS)
+    c.drawString(62, y - 50, hours)
     _footer(c, w, FOOTER)
