@@ -66,6 +66,18 @@ class Mail(Group):
     prefecture_mailbox: str
 
 
+class Crypto(Group):
+    """Per-field envelope encryption of personal data (chalicelib/kernel/field_crypto.py, issue 13).
+
+    `field_key_id`: the customer-managed KMS key (id, ARN or `alias/...`) whose data keys seal personal
+    fields before they reach DynamoDB. Empty: fields are stored as they are (unit tests with twins).
+    """
+
+    field_key_id: str = ""
+    #: Seconds one data key seals new values before a fresh one is asked of KMS.
+    field_key_seconds: int = Field(default=300, gt=0)
+
+
 class StaffAuth(Group):
     """Staff sign-in: Cognito's hosted login, authorization code + PKCE (chalicelib/auth/oauth.py)."""
 
@@ -218,6 +230,7 @@ class Settings(Group):
     sessions: SessionSettings = SessionSettings()
     stores: StoreSettings = StoreSettings()
     program: ProgramSettings = ProgramSettings()
+    crypto: Crypto = Crypto()
 
     @property
     def is_local(self) -> bool:

@@ -24,7 +24,7 @@ def test_a_variable_lands_in_its_group():
     assert str(settings.settlement.fee_rate) == "0.01"
     assert settings.sessions.session_min_lead_days == 30
     assert settings.call_center.call_center_phone == "022-000-0000"
-    assert set(GROUPS) == {"tables", "buckets", "mail", "auth", "settlement", "usage", "call_center", "sessions", "stores", "program"}
+    assert set(GROUPS) == {"tables", "buckets", "mail", "auth", "settlement", "usage", "call_center", "sessions", "stores", "program", "crypto"}
 
 
 @pytest.mark.parametrize(("var", "value"), [
