@@ -18,6 +18,7 @@ from chalicelib.inquiries import mails, reports, rules
 from chalicelib.inquiries.config import DAILY_PREFIX, MONTHLY_PREFIX, call_center_hours, categories
 from chalicelib.inquiries.repository import InquiryPorts, commit_or_yield, ports, stamp
 from chalicelib.kernel.calendars import is_call_center_day, month_range, to_jst
+from chalicelib.mail.delivery import send_with_earlier
 from chalicelib.mail.outbox import Mail
 from chalicelib.observability import logger
 
@@ -25,11 +26,6 @@ DAILY_MAIL = "inquiry-daily-report#"
 MONTHLY_MAIL = "inquiry-monthly-report#"
 CSV = "text/csv; charset=utf-8"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _retry_pending(deps: Deps, prefix: str, already: list[str], now: datetime) -> dict[str, int]:
-    retry = [m for m in deps.outbox.pending_ids() if m.startswith(prefix) and m not in already]
-    return {"retried": len(retry), **deps.outbox.deliver(already + retry, deps.sender, now)}
 
 
 # --- daily report --------------------------------------------------------------------------------------
@@ -98,7 +94,7 @@ def daily_report_sweep(deps: Deps, now: datetime) -> dict[str, Any]:
     today = to_jst(now).date()
     first_day = p.marks.day("from")
     if first_day is None:
-        return {"delivered": [], "files": [], **_retry_pending(deps, DAILY_MAIL, [], now)}
+        return {"delivered": [], "files": [], **send_with_earlier(deps, DAILY_MAIL, [], now)}
     delivered: list[str] = []
     mail_ids: list[str] = []
     for delivery_day in rules.delivery_days_due(rules.first_delivery_day(first_day), p.marks.day("last"), today):
@@ -112,7 +108,7 @@ def daily_report_sweep(deps: Deps, now: datetime) -> dict[str, Any]:
             mail_ids.append(mail.mail_id)
         p.marks.advance_last(delivery_day)
     files = [f"{DAILY_PREFIX}{d}.{ext}" for d in delivered for ext in ("csv", "xlsx")]
-    return {"delivered": delivered, "files": files, **_retry_pending(deps, DAILY_MAIL, mail_ids, now)}
+    return {"delivered": delivered, "files": files, **send_with_earlier(deps, DAILY_MAIL, mail_ids, now)}
 
 
 # --- monthly summary -----------------------------------------------------------------------------------
@@ -179,4 +175,4 @@ def monthly_report_sweep(deps: Deps, now: datetime) -> dict[str, Any]:
                 delivered.append(month)
                 mail_ids += [m.mail_id for m in sent]
     files = [f"{MONTHLY_PREFIX}{m}.{ext}" for m in delivered for ext in ("csv", "xlsx")]
-    return {"delivered": delivered, "files": files, **_retry_pending(deps, MONTHLY_MAIL, mail_ids, now)}
+    return {"delivered": delivered, "files": files, **send_with_earlier(deps, MONTHLY_MAIL, mail_ids, now)}

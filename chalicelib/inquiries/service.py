@@ -38,6 +38,7 @@ from chalicelib.inquiries.validation import (
     validate_new,
 )
 from chalicelib.kernel.calendars import to_jst
+from chalicelib.mail.delivery import send_with_earlier
 from chalicelib.mail.outbox import Mail
 from chalicelib.observability import logger
 
@@ -327,9 +328,7 @@ def send_due_escalations(deps: Deps, now: datetime) -> dict[str, Any]:
         if not commit_or_yield(tx):
             continue  # another run (or a prefecture answer) took it first
         queued.append(mail.mail_id)
-    retry = [m for m in deps.outbox.pending_ids() if m.startswith(ESCALATION_MAIL) and m not in queued]
-    counts = deps.outbox.deliver(queued + retry, deps.sender, now)
-    return {"due": len(due), "queued": len(queued), "retried": len(retry), **counts}
+    return {"due": len(due), "queued": len(queued), **send_with_earlier(deps, ESCALATION_MAIL, queued, now)}
 
 
 # --- the prefecture's answer and the closing -----------------------------------------------------------

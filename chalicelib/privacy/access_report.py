@@ -25,6 +25,7 @@ from chalicelib.deps import Deps
 from chalicelib.errors import InvalidInput
 from chalicelib.inquiries.repository import commit_or_yield
 from chalicelib.kernel.calendars import month_range, next_office_day, parse_month, to_jst
+from chalicelib.mail.delivery import send_with_earlier
 from chalicelib.mail.outbox import Mail
 from chalicelib.observability import logger
 from chalicelib.privacy.incident import KINDS, PERSONAL_ACTIONS, VERBS, day_entries
@@ -247,9 +248,8 @@ def report_sweep(deps: Deps, now: datetime) -> dict[str, Any]:
         if sent:
             delivered.append(month)
             mail_ids += [m.mail_id for m in sent]
-    retry = [m for m in deps.outbox.pending_ids() if m.startswith(REPORT_MAIL) and m not in mail_ids]
     return {"delivered": delivered, "files": [f"{REPORT_PREFIX}{m}.{x}" for m in delivered for x in ("csv", "xlsx")],
-            "retried": len(retry), **deps.outbox.deliver(mail_ids + retry, deps.sender, now)}
+            **send_with_earlier(deps, REPORT_MAIL, mail_ids, now)}
 
 
 # --- the prefecture's view of the audit log -------------------------------------------------------------

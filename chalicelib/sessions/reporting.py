@@ -25,6 +25,7 @@ from chalicelib.errors import InvalidInput
 from chalicelib.inquiries.repository import commit_or_yield
 from chalicelib.kernel.areas import find_area
 from chalicelib.kernel.calendars import month_range, next_office_day, to_jst
+from chalicelib.mail.delivery import send_with_earlier
 from chalicelib.mail.outbox import Mail
 from chalicelib.observability import logger
 from chalicelib.sessions import mails, report_files
@@ -112,11 +113,6 @@ def ports(deps: Deps) -> SessionPorts:
 
 def _stamp(now: datetime) -> str:
     return now.isoformat(timespec="seconds")
-
-
-def _retry_pending(deps: Deps, prefix: str, already: list[str], now: datetime) -> dict[str, int]:
-    retry = [m for m in deps.outbox.pending_ids() if m.startswith(prefix) and m not in already]
-    return {"retried": len(retry), **deps.outbox.deliver(already + retry, deps.sender, now)}
 
 
 # --- the monthly report ----------------------------------------------------------------------------
@@ -233,7 +229,7 @@ def report_sweep(deps: Deps, now: datetime) -> dict[str, Any]:
             delivered.append(month)
             mail_ids += [m.mail_id for m in sent]
     files = [f"{REPORT_PREFIX}{m}.{ext}" for m in delivered for ext in ("csv", "xlsx")]
-    return {"delivered": delivered, "files": files, **_retry_pending(deps, REPORT_MAIL, mail_ids, now)}
+    return {"delivered": delivered, "files": files, **send_with_earlier(deps, REPORT_MAIL, mail_ids, now)}
 
 
 # --- coverage warnings -----------------------------------------------------------------------------
@@ -248,13 +244,13 @@ def coverage_warning_sweep(deps: Deps, now: datetime) -> dict[str, Any]:
     today = to_jst(now).date()
     key = f"warning#{today.isoformat()}"
     if p.marks.delivered(key):
-        return {"sent_today": True, "missing": [], "crowding": [], **_retry_pending(deps, WARNING_MAIL, [], now)}
+        return {"sent_today": True, "missing": [], "crowding": [], **send_with_earlier(deps, WARNING_MAIL, [], now)}
     board = coverage_of(deps, today)
     missing = [a for a in (find_area(code) for code in board.needs_warning) if a is not None]
     crowded = [c.message for c in board.crowding]
     result: dict[str, Any] = {"sent_today": False, "missing": [a.code for a in missing], "crowding": crowded}
     if not missing and not crowded:
-        return {**result, **_retry_pending(deps, WARNING_MAIL, [], now)}
+        return {**result, **send_with_earlier(deps, WARNING_MAIL, [], now)}
     subject, body = mails.coverage_warnings(today, board.period_end, missing, crowded,
                                             f"{deps.settings.public_base_url.rstrip('/')}/console/sessions")
     mail = Mail(f"{WARNING_MAIL}{today.isoformat()}", deps.settings.mail.staff_mailbox, subject, body,
@@ -265,7 +261,7 @@ def coverage_warning_sweep(deps: Deps, now: datetime) -> dict[str, Any]:
     deps.audit.add_to(tx, entry(SYSTEM, "session.coverage_warning", f"session-coverage#{today.isoformat()}", now,
                                 detail={"missing": result["missing"], "crowding": crowded}))
     sent = [mail.mail_id] if commit_or_yield(tx) else []
-    return {**result, "sent_today": bool(sent), **_retry_pending(deps, WARNING_MAIL, sent, now)}
+    return {**result, "sent_today": bool(sent), **send_with_earlier(deps, WARNING_MAIL, sent, now)}
 
 
 # --- announcements to stores -----------------------------------------------------------------------
