@@ -60,15 +60,16 @@ class LocalEventPump:
     def for_usage_imports(cls, every_seconds: float = 1.0, stop: threading.Event | None = None) -> LocalEventPump:
         """The pump of the local stack: the uploads bucket's `usage/` objects → the usage import handler.
         `stop`: an event that stops the pump when set (the local stack's own)."""
-        from chalicelib.clock import now_jst
+        from chalicelib.clock import stage_now
         from chalicelib.deps import get_deps
         from chalicelib.usage import events, service
 
         deps = get_deps()
 
         def usage_import(event: dict[str, Any]) -> Any:
-            # What app.py's `usage_import` does with the event (minus Chalice's event object).
-            return events.on_object_created(get_deps(), event["detail"], now_jst())
+            # What app.py's `usage_import` does with the event (minus Chalice's event object), at the local
+            # stack's clock: the demo clock when one runs (chalicelib/clock.py), like the upload's request.
+            return events.on_object_created(get_deps(), event["detail"], stage_now(deps.settings.is_local))
 
         pump = cls(deps.settings.buckets.uploads_bucket, usage_import, prefix=service.UPLOAD_PREFIX,
                    every_seconds=every_seconds)

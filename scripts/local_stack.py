@@ -12,6 +12,13 @@ events pump alone asks moto every second) and the app's INFO logs go to `.local/
 errors. `STACK_LOGS=terminal` keeps everything on the terminal, as it is by default when the output is
 not a terminal (a pipe or a file: CI, the e2e tests, whose log checks read that output);
 `STACK_LOGS=files` asks for the files in any case.
+
+A demo clock (issue 15, point 1): the stack runs inside the configured program year, on the default demo
+day (chalicelib/clock.py `default_demo_start`: FY2025 → Fri 2025-11-14 10:00 JST) moving on with real
+time, so the call center is open and a settlement round is due whatever the real date. `DEMO_NOW=2025-10-15`
+(or `…T14:30`, `…T14:30+09:00`) starts it elsewhere, `DEMO_NOW=off` runs on the real clock; a value it cannot
+read stops the start with what to write. Requests without `X-Miyapo-Now`, the mail sweep and the usage
+import pump all read this clock; `POST /jobs/{name}` without a `now` too.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from chalicelib import clock
 from scripts import localenv
 from scripts.local_aws import LocalAws
 from scripts.local_events import LocalEventPump
@@ -40,6 +48,7 @@ BANNER = """
    スタッフ画面 (staff console):  {base}/console
    送信メール (sent mail):        {base}/console/mail  (as admin)
    ローカルAWS (moto):            {aws}
+{clock}
  デモログイン (demo logins), one per role — each link signs in as that user through the local
  stand-in for Cognito's hosted login ({base}/console/login lets you pick any user):
 {logins}
@@ -58,6 +67,37 @@ def _pad(text: str, width: int) -> str:
     """`text` padded to `width` terminal columns (a Japanese character takes two)."""
     columns = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
     return text + " " * max(1, width - columns)
+
+
+WEEKDAYS = "月火水木金土日"
+
+
+def _day_label(when: Any) -> str:
+    """2025年11月14日(金) 10:00 (JST)."""
+    return f"{when.year}年{when.month}月{when.day}日({WEEKDAYS[when.weekday()]}) {when:%H:%M}"
+
+
+def _clock_lines(demo: clock.DemoClock | None) -> str:
+    """The banner's lines about the clock: which day it is and how to change it."""
+    if demo is None:
+        state = f"   時計 (clock): 実時間 (real clock, DEMO_NOW=off) — 今 {_day_label(clock.now_jst())}"
+    else:
+        why = "DEMO_NOW" if demo.origin == "DEMO_NOW" else "the program year's default demo day"
+        state = (f"   デモの日時 (demo clock):       {_day_label(demo.start)} から実時間で進みます"
+                 f" ({why}; moves on with real time)")
+    return (state + "\n"
+            "     変更 (change): DEMO_NOW=2025-10-15T10:00+09:00 make run · 実時間 (real clock): DEMO_NOW=off make run\n"
+            "     画面ごと (per browser tab): the date control at the top of the console pages")
+
+
+def _demo_clock() -> clock.DemoClock | None:
+    """The clock DEMO_NOW asks for (parsed once, here); SystemExit with what to write when it cannot be read."""
+    from chalicelib.settings import get_settings
+
+    try:
+        return clock.demo_clock_from_env(os.environ.get("DEMO_NOW"), get_settings())
+    except clock.DemoClockError as exc:
+        raise SystemExit(f"local stack not started: {exc}") from None
 
 
 def _progress(text: str) -> None:
@@ -129,12 +169,11 @@ def _mail_sweeper(stop: threading.Event, every_seconds: float) -> None:
     sweeps (settlement, escalations, daily report) run on demand with a chosen `now`
     (`POST /jobs/{name}`), so a demo or a test with a pinned clock is never overtaken by real time.
     """
-    from chalicelib.clock import now_jst
     from chalicelib.jobs import registry
 
     while not stop.wait(every_seconds):
         try:
-            registry.run("mail-sweep", now_jst())
+            registry.run("mail-sweep", clock.stage_now(is_local=True))
         except Exception as exc:  # keep sweeping; the next run retries
             sys.stderr.write(f"mail sweep failed: {type(exc).__name__}\n")
 
@@ -146,6 +185,9 @@ def main() -> int:
     env = localenv.local_environment(state, aws_port, app_port)
     localenv.apply(env)
     signal.signal(signal.SIGTERM, _stop)
+    # Before anything runs: a DEMO_NOW the stack cannot read stops it here, and the seed, the schedules
+    # and every request without X-Miyapo-Now see the same clock from the start.
+    demo = clock.start_demo_clock(_demo_clock())
 
     from chalicelib.adapters.bootstrap import create_all
     from chalicelib.auth.local_issuer import LocalIssuer
@@ -198,8 +240,8 @@ def main() -> int:
         second = ", ".join(user for user in tokens if user not in ROLE_USERS)
         logs = (f"   ログ (logs): {log_files[0]} (local AWS), {log_files[1]} (app); errors show here"
                 if log_files else "   ログ (logs): on this terminal (STACK_LOGS=files sends them to .local/*.log)")
-        sys.stdout.write(BANNER.format(base=base, aws=env["AWS_ENDPOINT_URL"], logins=logins, second=second,
-                                       tokens=tokens_file, logs=logs))
+        sys.stdout.write(BANNER.format(base=base, aws=env["AWS_ENDPOINT_URL"], clock=_clock_lines(demo),
+                                       logins=logins, second=second, tokens=tokens_file, logs=logs))
         sys.stdout.write(f"READY {base}\n")
         sys.stdout.flush()
         LocalEventPump.for_usage_imports(stop=stopping).start()  # S3 → EventBridge → usage import, emulated

@@ -75,11 +75,15 @@ class Stack:
             return exc.code, exc.read()
 
 
-def start_stack(log_path: Path):
-    """Start `python -m scripts.local_stack` on free ports; yields a Stack, stops it with SIGTERM."""
+def start_stack(log_path: Path, demo_now: str = "off"):
+    """Start `python -m scripts.local_stack` on free ports; yields a Stack, stops it with SIGTERM.
+
+    `demo_now`: the stack's DEMO_NOW. The tests' stacks run on the real clock (`off`) and pin the clock per
+    request where a day matters; tests of the demo clock itself (test_demo_clock*.py) pass "" (the default
+    demo day) or a time."""
     aws_port, app_port = free_port(), free_port()
     env = {**os.environ, "AWS_PORT": str(aws_port), "APP_PORT": str(app_port), "SEED": "0",
-           "PYTHONUNBUFFERED": "1", "MAIL_SWEEP_SECONDS": "2"}
+           "PYTHONUNBUFFERED": "1", "MAIL_SWEEP_SECONDS": "2", "DEMO_NOW": demo_now}
     log_path.parent.mkdir(exist_ok=True)
     log = log_path.open("wb")
     process = subprocess.Popen([sys.executable, "-m", "scripts.local_stack"], cwd=ROOT, env=env,
