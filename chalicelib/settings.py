@@ -1,9 +1,17 @@
-"""The settings of a process: nested frozen models, loaded once from the environment.
+"""The settings of a process: nested frozen groups, loaded once from the environment.
 
 Each group is a small frozen model; every field's environment variable is its name in upper case
 (`settings.settlement.fee_rate` ← `FEE_RATE`), so there is no hand-kept map to drift, and a name
 used twice is refused when this module is imported. Closed choices are `Literal`s: an unknown
 `TRANSFER_LINE_ENDING` is an error at cold start, not a file without line endings.
+
+The groups are validated by pydantic-core, the engine under pydantic's models, from a schema built
+here out of the annotations and `Field` bounds: the same coercion, bounds, patterns, `Literal`
+choices and error records (`loc`, `type`, `msg`) as a pydantic model, without importing pydantic's
+model machinery (~35 ms of the API function's cold start, issue 14). Frozen like a frozen model:
+assigning a field raises pydantic's `ValidationError`; `model_copy(update=...)` and `model_fields`
+work as on a model. tests/unit/test_settings_engine.py checks each field's validation against a
+pydantic model built from the same declarations.
 
 The one secret (`APP_SECRET`) comes either from the environment (the local stack) or from the
 secret store behind `SecretSource` (in the cloud infra/ passes `APP_SECRET_ARN`).
@@ -14,13 +22,16 @@ from __future__ import annotations
 import functools
 import ipaddress
 import os
+import types
+import typing
 from collections.abc import Callable, Mapping
 from datetime import date, time
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, dataclass_transform
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import PydanticUndefined, SchemaValidator, ValidationError
+from pydantic_core import core_schema as cs
 
 LOCAL_STAGE = "local"
 
@@ -29,10 +40,133 @@ class SettingsError(RuntimeError):
     pass
 
 
-class Group(BaseModel):
+class FieldInfo:
+    """One setting's declaration: its default (`PydanticUndefined`: required), bounds and pattern."""
+
+    def __init__(self, default: Any = PydanticUndefined, *, gt: Any = None, ge: Any = None, le: Any = None,
+                 pattern: str | None = None, repr: bool = True) -> None:
+        self.default = default
+        self.bounds = {k: v for k, v in (("gt", gt), ("ge", ge), ("le", le)) if v is not None}
+        self.pattern = pattern
+        self.repr = repr
+        self.annotation: Any = None  # set when its group is defined
+
+    def is_required(self) -> bool:
+        return self.default is PydanticUndefined
+
+
+def Field(default: Any = PydanticUndefined, *, gt: Any = None, ge: Any = None, le: Any = None,
+          pattern: str | None = None, repr: bool = True) -> Any:
+    """A setting with bounds, a pattern or hidden from `repr` (pydantic's `Field`, the keywords used here)."""
+    return FieldInfo(default, gt=gt, ge=ge, le=le, pattern=pattern, repr=repr)
+
+
+@dataclass_transform(kw_only_default=True, frozen_default=True, field_specifiers=(Field, FieldInfo))
+class Group:
     """A frozen group of settings; unknown fields are refused."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_fields: ClassVar[dict[str, FieldInfo]] = {}
+    _schema: ClassVar[cs.CoreSchema]
+    _validator: ClassVar[SchemaValidator]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        fields: dict[str, FieldInfo] = {}
+        for name, annotation in typing.get_type_hints(cls).items():
+            if name.startswith("_") or typing.get_origin(annotation) is ClassVar:
+                continue
+            declared = cls.__dict__.get(name, PydanticUndefined)
+            info = declared if isinstance(declared, FieldInfo) else FieldInfo(declared)
+            info.annotation = annotation
+            fields[name] = info
+            if name in cls.__dict__:
+                delattr(cls, name)  # the value lives on each instance, as on a model
+        cls.model_fields = fields
+        cls._schema = cs.typed_dict_schema(
+            {name: cs.typed_dict_field(_field_schema(info), required=info.is_required())
+             for name, info in fields.items()},
+            extra_behavior="forbid", config=cs.CoreConfig(title=cls.__name__))
+        cls._validator = SchemaValidator(cls._schema)
+
+    def __init__(self, **data: Any) -> None:
+        self._fill(self._validator.validate_python(data))
+
+    @classmethod
+    def _from_validated(cls, values: dict[str, Any]) -> typing.Self:
+        group = cls.__new__(cls)
+        group._fill(values)
+        return group
+
+    def _fill(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
+        self.check()
+
+    def check(self) -> None:
+        """Rules across fields, after the fields are validated (raise SettingsError)."""
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None) -> typing.Self:
+        """A copy with `update` applied, unvalidated (as pydantic's `model_copy`)."""
+        copy = type(self).__new__(type(self))
+        copy.__dict__.update(self.__dict__)
+        copy.__dict__.update(update or {})
+        return copy
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise ValidationError.from_exception_data(
+            type(self).__name__, [{"type": "frozen_instance", "loc": (name,), "input": value}])
+
+    def __delattr__(self, name: str) -> None:
+        raise ValidationError.from_exception_data(
+            type(self).__name__, [{"type": "frozen_instance", "loc": (name,), "input": None}])
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(self.__dict__.get(name) for name in self.model_fields)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other._values() == self._values()
+
+    def __hash__(self) -> int:
+        return hash((type(self), self._values()))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={self.__dict__.get(name)!r}" for name, info in self.model_fields.items() if info.repr)
+        return f"{type(self).__name__}({shown})"
+
+
+def _field_schema(info: FieldInfo) -> cs.CoreSchema:
+    schema = _type_schema(info.annotation, info)
+    if info.is_required():
+        return schema
+    return cs.with_default_schema(schema, default=info.default)
+
+
+def _type_schema(kind: Any, info: FieldInfo) -> cs.CoreSchema:
+    """The core schema pydantic generates for these annotations (lax mode, as a model validates)."""
+    args = typing.get_args(kind)
+    if isinstance(kind, types.UnionType) and type(None) in args:
+        (inner,) = [a for a in args if a is not type(None)]
+        return cs.nullable_schema(_type_schema(inner, info))
+    if typing.get_origin(kind) is Literal:
+        return cs.literal_schema(list(args))
+    if isinstance(kind, type) and issubclass(kind, Group):
+        group = kind
+
+        def build(value: Any, handler: cs.ValidatorFunctionWrapHandler) -> Any:
+            # An instance passes as it is (a model field does not revalidate instances either).
+            return value if isinstance(value, group) else group._from_validated(handler(value))
+
+        return cs.no_info_wrap_validator_function(build, group._schema)
+    if kind is str:
+        return cs.str_schema(pattern=info.pattern)
+    if kind is int:
+        return cs.int_schema(**info.bounds)
+    if kind is Decimal:
+        return cs.decimal_schema(**info.bounds)
+    if kind is date:
+        return cs.date_schema()
+    if kind is time:
+        return cs.time_schema()
+    raise TypeError(f"no settings schema for {kind!r}")
 
 
 class Tables(Group):
@@ -200,7 +334,7 @@ class ProgramSettings(Group):
     settlement_first_month: str = Field(default="2025-05", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
     settlement_last_month: str = Field(default="2026-02", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
 
-    def model_post_init(self, context: Any, /) -> None:
+    def check(self) -> None:
         if self.points_usable_start > self.points_usable_end:
             raise SettingsError("POINTS_USABLE_START must not be after POINTS_USABLE_END")
         if self.settlement_first_month > self.settlement_last_month:
