@@ -20,6 +20,7 @@ secret store behind `SecretSource` (in the cloud infra/ passes `APP_SECRET_ARN`)
 # No `from __future__ import annotations` here: the groups read their annotations when they are defined, and
 # evaluated ones cost nothing, while string annotations would be compiled one by one at every cold start.
 import functools
+import inspect
 import ipaddress
 import os
 import types
@@ -72,7 +73,10 @@ class Group:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         fields: dict[str, FieldInfo] = {}
-        for name, annotation in typing.get_type_hints(cls).items():
+        annotations: dict[str, Any] = {}
+        for klass in reversed(cls.__mro__):  # evaluated already (no __future__ import); get_type_hints costs more
+            annotations.update(inspect.get_annotations(klass))
+        for name, annotation in annotations.items():
             if name.startswith("_") or typing.get_origin(annotation) is ClassVar:
                 continue
             declared = cls.__dict__.get(name, PydanticUndefined)
