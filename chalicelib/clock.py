@@ -85,6 +85,15 @@ DEMO_OFF = frozenset({"off", "real", "0", "false", "no"})
 DEMO_TIME = time(10, 0)
 
 
+_WEEKDAYS = "月火水木金土日"
+
+
+def day_label(when: datetime) -> str:
+    """How the banners show a time: 2025年11月14日(金) 10:00 (JST)."""
+    local = when.astimezone(JST)
+    return f"{local.year}年{local.month}月{local.day}日({_WEEKDAYS[local.weekday()]}) {local:%H:%M}"
+
+
 class DemoClockError(ValueError):
     """A `DEMO_NOW` the local stack cannot run on; the message says what to write instead."""
 

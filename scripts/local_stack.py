@@ -69,21 +69,13 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(1, width - columns)
 
 
-WEEKDAYS = "月火水木金土日"
-
-
-def _day_label(when: Any) -> str:
-    """2025年11月14日(金) 10:00 (JST)."""
-    return f"{when.year}年{when.month}月{when.day}日({WEEKDAYS[when.weekday()]}) {when:%H:%M}"
-
-
 def _clock_lines(demo: clock.DemoClock | None) -> str:
     """The banner's lines about the clock: which day it is and how to change it."""
     if demo is None:
-        state = f"   時計 (clock): 実時間 (real clock, DEMO_NOW=off) — 今 {_day_label(clock.now_jst())}"
+        state = f"   時計 (clock): 実時間 (real clock, DEMO_NOW=off) — 今 {clock.day_label(clock.now_jst())}"
     else:
         why = "DEMO_NOW" if demo.origin == "DEMO_NOW" else "the program year's default demo day"
-        state = (f"   デモの日時 (demo clock):       {_day_label(demo.start)} から実時間で進みます"
+        state = (f"   デモの日時 (demo clock):       {clock.day_label(demo.start)} から実時間で進みます"
                  f" ({why}; moves on with real time)")
     return (state + "\n"
             "     変更 (change): DEMO_NOW=2025-10-15T10:00+09:00 make run · 実時間 (real clock): DEMO_NOW=off make run\n"

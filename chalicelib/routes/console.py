@@ -88,7 +88,22 @@ def console_tour(ctx: Ctx) -> Any:
     if not get_settings().is_local:
         raise NotFound("見つかりません")
     labels = {f"label_{role.value}": ROLE_LABELS[role] for role in Role}
-    return html_response(pages.render("console_tour.html", **labels))
+    return html_response(pages.render("console_tour.html", clock_note=_clock_note(), **labels))
+
+
+def _clock_note() -> str:
+    """The tour's word on the local stack's clock (chalicelib/clock.py): which day it is and how to change it."""
+    from chalicelib import clock
+
+    demo = clock.demo_clock()
+    change = ("事務局コンソールの各画面の上部の欄で、タブごとに日時を変えられます。起動時に "
+              "DEMO_NOW=2025-10-15T10:00+09:00 make run とすると別の日時から、DEMO_NOW=off make run とすると実時間で動きます。")
+    if demo is None:
+        return f"この環境は実時間で動いています（今 {clock.day_label(clock.now_jst())}）。" + change
+    return (f"この環境の日時はデモの時計です：事業年度の中の {clock.day_label(demo.start)} から実時間で進みます"
+            f"（今 {clock.day_label(demo.now())}）。"
+            + ("コールセンターの受付時間内で、前月分の精算が承認を待つ時期の平日です。" if demo.origin == "default" else "")
+            + change)
 
 
 @public_route(bp, "/console/applications/{application_id}")

@@ -182,14 +182,36 @@ class Page(str):
         return page
 
 
+def clock_state() -> dict[str, Any] | None:
+    """The local stack's clock as the pages state it (static/client.js, static/demo-clock.js): its source
+    ("demo" or "real"), now, and the demo clock's start. None outside the local stage: no other stage has a
+    clock to state (they run on the real one)."""
+    from chalicelib import clock
+    from chalicelib.settings import get_settings
+
+    if not get_settings().is_local:
+        return None
+    demo = clock.demo_clock()
+    return {"source": "demo" if demo else "real", "now": clock.stage_now(is_local=True).isoformat(),
+            "start": demo.start.isoformat() if demo else None}
+
+
+def _clock_meta() -> str:
+    state = clock_state()
+    if state is None:
+        return ""
+    return f'<meta name="miyapo-clock" content="{html.escape(json.dumps(state))}">\n'
+
+
 def render(name: str, **values: Any) -> Page:
     """Fill `{{static}}` (the assets' prefix), `{{areas_json}}`, `{{areas_options}}` and any `{{key}}` given (HTML-escaped), with a fresh nonce
-    on every <script>/<style>."""
+    on every <script>/<style>; in the local stage the head states the stack's clock (`clock_state`)."""
     nonce = secrets.token_urlsafe(18)
     text = _INLINE_TAG.sub(lambda m: f'<{m.group(1)} nonce="{nonce}"', _template(name))
     options = "\n".join(
         f'<option value="{a.code}">{html.escape(a.name)}</option>' for a in all_areas()
     )
+    text = text.replace("</head>", _clock_meta() + "</head>", 1)
     text = text.replace("{{static}}", static_prefix(_route_path()))
     text = text.replace("{{areas_options}}", options)
     text = text.replace("{{areas_json}}", html.escape(json.dumps(areas_payload(), ensure_ascii=False)))

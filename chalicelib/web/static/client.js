@@ -262,11 +262,47 @@ export function ApiError(status, body) {
   this.fields = err.fields || {};
 }
 
-// A pinned clock for demos and tests: when sessionStorage has "miyapo_now" (ISO 8601 with an offset,
-// e.g. 2025-07-02T10:00:00+09:00), every API call sends it as X-Miyapo-Now. Only the local stage
-// honours that header (chalicelib/clock.py); every other stage ignores it and uses the real time.
+// The clock the screens follow, as the server does (chalicelib/clock.py):
+// 1. this tab's pin: when sessionStorage has "miyapo_now" (ISO 8601 with an offset, e.g.
+//    2025-07-02T10:00:00+09:00), every API call sends it as X-Miyapo-Now; "real" pins the real time
+//    (the tab sends the browser's time, for a look at the real day while the stack runs a demo clock);
+// 2. else the local stack's demo clock, which the page states in <meta name="miyapo-clock"> (local stage
+//    only: chalicelib/web/pages.py), moving on from the page's load as the server's does;
+// 3. else the real clock.
+// Only the local stage honours the header and has the meta; every other stage uses the real time.
+// The banner with its control is static/demo-clock.js.
 export var NOW_KEY = "miyapo_now";
-export function pinnedNow() { try { return sessionStorage.getItem(NOW_KEY); } catch (e) { return null; } }
+export var REAL_PIN = "real";
+var LOADED_AT = Date.now();
+export var STACK_CLOCK = (function () {
+  var meta = document.querySelector('meta[name="miyapo-clock"]');
+  if (!meta) return null;
+  try {
+    var c = JSON.parse(meta.getAttribute("content") || "null");
+    return c && !isNaN(Date.parse(c.now)) ? c : null;
+  } catch (e) { return null; }
+})();
+export function storedPin() { try { return sessionStorage.getItem(NOW_KEY); } catch (e) { return null; } }
+export function setPin(value) {
+  try {
+    if (value) sessionStorage.setItem(NOW_KEY, value); else sessionStorage.removeItem(NOW_KEY);
+  } catch (e) { /* storage disabled: the tab keeps the stack's clock */ }
+}
+// An ISO 8601 time in JST (+09:00), to the second.
+export function isoJst(ms) { return new Date(ms + 9 * 3600 * 1000).toISOString().slice(0, 19) + "+09:00"; }
+export function pinnedNow() {
+  var pin = storedPin();
+  return pin === REAL_PIN ? isoJst(Date.now()) : pin;
+}
+// The stack's clock without this tab's pin: the demo clock when the page states one, else the real time.
+export function stackNowMs() {
+  if (STACK_CLOCK && STACK_CLOCK.source === "demo") return Date.parse(STACK_CLOCK.now) + (Date.now() - LOADED_AT);
+  return Date.now();
+}
+export function clockNowMs() {
+  var pinned = pinnedNow(), t = pinned ? Date.parse(pinned) : NaN;
+  return isNaN(t) ? stackNowMs() : t;
+}
 
 export function requestHeaders(options, accept) {
   var headers = { "Accept": accept };

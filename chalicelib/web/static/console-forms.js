@@ -1,5 +1,5 @@
 // Settlement labels and form helpers shared by the usage, settlement and store screens.
-import { ApiError, append, clear, h, pinnedNow } from "./client.js";
+import { ApiError, append, clear, clockNowMs, h } from "./client.js";
 import { setFlash, showProblem } from "./console-kit.js";
 
 // ---- settlement: usage imports, rounds, returns, adjustments; store bank/status changes ----
@@ -17,12 +17,10 @@ export var DOCUMENTS = [
 
 export function number(n) { return n === null || n === undefined ? "—" : Number(n).toLocaleString("ja-JP"); }
 export function yen(n) { return n === null || n === undefined ? "—" : number(n) + "円"; }
-// Today in JST by the console's clock: the pinned one (miyapo_now) when set, so the screens agree with the server.
+// Today in JST by the console's clock (client.js clockNowMs: the tab's pin, the stack's demo clock, or the
+// real one), so the screens agree with the server.
 export function clockToday() {
-  var pinned = pinnedNow();
-  var d = pinned ? new Date(pinned) : new Date();
-  if (isNaN(d.getTime())) d = new Date();
-  return new Date(d.getTime() + 9 * 3600 * 1000).toISOString().slice(0, 10);
+  return new Date(clockNowMs() + 9 * 3600 * 1000).toISOString().slice(0, 10);
 }
 export function shiftMonth(month, delta) {
   var y = Number(month.slice(0, 4)), m = Number(month.slice(5, 7)) - 1 + delta;

@@ -1,5 +1,5 @@
 // What every console screen shares: the page, the signed-in member, labels, layout helpers.
-import { CONSOLE, api, append, clear, currentPath, h, logout, pinnedNow, signInUrl } from "./client.js";
+import { CONSOLE, REAL_PIN, api, append, clear, clockNowMs, currentPath, h, logout, pinnedNow, signInUrl, storedPin } from "./client.js";
 import * as LABELS from "./labels.js";
 import { ACCOUNT_TYPES, APP_STATUSES, DECLARATIONS, OPERATOR, READ_APPLICATIONS, READ_INQUIRIES, READ_SESSIONS, READ_SETTLEMENT, ROLE_LABELS, STORE_STATUSES } from "./labels.js";
 export { ACCOUNT_TYPES, APP_STATUSES, DECLARATIONS, OPERATOR, READ_APPLICATIONS, READ_INQUIRIES, READ_SESSIONS, READ_SETTLEMENT, ROLE_LABELS, STORE_STATUSES };
@@ -35,7 +35,7 @@ export function fmt(iso) {
   return m ? m[1] + "/" + m[2] + "/" + m[3] + " " + m[4] + ":" + m[5] : String(iso);
 }
 export function todayJst() {
-  var d = new Date(Date.now() + 9 * 3600 * 1000);
+  var d = new Date(clockNowMs() + 9 * 3600 * 1000);
   return d.toISOString().slice(0, 10);
 }
 export function q(name) { return new URLSearchParams(location.search).get(name); }
@@ -123,7 +123,8 @@ export function buildHeader() {
   append(who, [
     me.stage === "local" ? h("span", { "class": "stage", text: "ローカル環境" }) : null,
     me.stage === "local" && pinnedNow() ? h("span", { "class": "stage", id: "pinned-clock",
-      title: "sessionStorage の miyapo_now で時刻を固定しています", text: "時刻固定 " + fmt(pinnedNow()) }) : null,
+      title: "このタブの日時を固定しています（画面上部の欄で変更・解除）",
+      text: storedPin() === REAL_PIN ? "実時間" : "時刻固定 " + fmt(pinnedNow()) }) : null,
     h("span", null, h("span", { "class": "visually-hidden", text: "ログイン中: " }), me.user + "（" + roles + "）"),
     h("button", { type: "button", id: "logout", onclick: function () { logout("logout"); }, text: "ログアウト" })
   ]);

@@ -1,6 +1,7 @@
 // The console's entry: which screen this page is, and the session it needs.
 import { ApiError, CONSOLE, api, currentPath, endSession, endedUrl, requireSession, session } from "./client.js";
 import { PAGE, PAGES, READ_APPLICATIONS, buildHeader, hasRole, me, setMe, showProblem } from "./console-kit.js";
+import "./demo-clock.js";
 
 import "./console-login.js";
 import "./console-queue.js";

@@ -3,6 +3,7 @@
 // attendance, survey entry, changes), coverage (the 39 areas), report (the month, with charts).
 import { ApiError, api, currentPath, endSession, endedUrl, requireSession } from "./client.js";
 import { PAGE, PAGES, READ_SESSIONS, buildHeader, hasRole, me, setMe, showProblem } from "./console-kit.js";
+import "./demo-clock.js";
 
 import "./console-sessions-list.js";
 import "./console-sessions-detail.js";

@@ -1,7 +1,8 @@
 // The call center's inquiry screen (/console/inquiries): the new-inquiry form, the log, one inquiry, the month.
-import { CONSOLE, api, clear, currentPath, endSession, endedUrl, h, logout, pinnedNow, requireSession, signInUrl } from "./client.js";
+import { CONSOLE, REAL_PIN, api, clear, clockNowMs, currentPath, endSession, endedUrl, h, logout, pinnedNow, requireSession, signInUrl, storedPin } from "./client.js";
 import { ROLE_LABELS } from "./labels.js";
 import { logInquiryFor, storeHelp } from "./console-store-help.js";
+import "./demo-clock.js";
 
 "use strict";
 
@@ -15,13 +16,10 @@ function flash(kind, message) {
 }
 function hasRole(roles) { return !!me && me.roles.some(function (r) { return roles.indexOf(r) >= 0; }); }
 function pad(n) { return (n < 10 ? "0" : "") + n; }
-// A pinned clock for demos and tests, as on the console: when sessionStorage has "miyapo_now" (ISO 8601
-// with an offset, e.g. 2025-06-07T18:40:00+09:00), every API call sends it as X-Miyapo-Now and the form's
-// "now" (受付日時, today's list, this month) follows it. Only the local stage honours the header.
-function nowMs() {
-  var pinned = pinnedNow(), t = pinned ? Date.parse(pinned) : NaN;
-  return isNaN(t) ? Date.now() : t;
-}
+// The console's clock (client.js clockNowMs): a tab's pin (sessionStorage "miyapo_now", sent as X-Miyapo-Now),
+// else the local stack's demo clock, else the real one; the form's "now" (受付日時, today's list, this month)
+// follows it. Only the local stage honours the pin and runs a demo clock.
+function nowMs() { return clockNowMs(); }
 function nowJst() { return new Date(nowMs() + 9 * 3600 * 1000).toISOString(); }
 function todayJst() { return nowJst().slice(0, 10); }
 function fmt(iso) {
@@ -341,7 +339,8 @@ function start() {
     clear(who);
     if (me.stage === "local") who.appendChild(h("span", { "class": "stage", text: "ローカル環境" }));
     if (me.stage === "local" && pinnedNow()) who.appendChild(h("span", { "class": "stage", id: "pinned-clock",
-      title: "sessionStorage の miyapo_now で時刻を固定しています", text: "時刻固定 " + fmt(pinnedNow()) }));
+      title: "このタブの日時を固定しています（画面上部の欄で変更・解除）",
+      text: storedPin() === REAL_PIN ? "実時間" : "時刻固定 " + fmt(pinnedNow()) }));
     who.appendChild(h("span", { text: me.user + "（" + me.roles.map(function (x) { return ROLE_LABELS[x] || x; }).join("・") + "）" }));
     who.appendChild(h("button", { type: "button", id: "logout", text: "ログアウト", onclick: function () { logout("logout"); } }));
     radios("f-channel", "channel", opts.channels, "phone");
