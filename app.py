@@ -9,7 +9,6 @@ from chalice.app import CloudWatchEvent
 
 from chalicelib.clock import now_jst
 from chalicelib.deps import get_deps
-from chalicelib.jobs import registry
 from chalicelib.kernel.lazy import lazy_module
 from chalicelib.observability import logger
 from chalicelib.routes import (
@@ -38,8 +37,10 @@ from chalicelib.web.middleware import http_middleware
 # Services: type checkers and editors follow the imports; at run time each module is imported on first
 # use (kernel/lazy.py: one cold start does not import every area; thread-safe).
 if TYPE_CHECKING:
+    from chalicelib.jobs import registry
     from chalicelib.usage import events as usage_events
 else:
+    registry = lazy_module("chalicelib.jobs.registry")  # the scheduled functions' jobs, never a request's
     usage_events = lazy_module("chalicelib.usage.events")
 
 app = Chalice(app_name="miyapo-ops", configure_logs=False)

@@ -10,18 +10,24 @@ from __future__ import annotations
 import html
 import urllib.parse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.auth import local_oauth
 from chalicelib.auth.local_users import active_users
 from chalicelib.auth.oauth import ConsoleAuth, console_auth
 from chalicelib.auth.roles import ROLE_LABELS
 from chalicelib.errors import DomainError, NotFound
+from chalicelib.kernel.lazy import lazy_module
 from chalicelib.settings import get_settings
 from chalicelib.web import pages
 from chalicelib.web.http import Ctx, error_response, html_response, json_response, public_route
+
+# Only the local stack serves these routes (404 elsewhere): the cloud's cold start never imports the stand-in.
+if TYPE_CHECKING:
+    from chalicelib.auth import local_oauth
+else:
+    local_oauth = lazy_module("chalicelib.auth.local_oauth")
 
 bp = Blueprint(__name__)
 

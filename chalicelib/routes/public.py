@@ -10,7 +10,6 @@ from chalice import Blueprint
 from chalicelib.applications import terms
 from chalicelib.deps import get_deps
 from chalicelib.errors import InvalidInput, NotFound
-from chalicelib.kernel import banks
 from chalicelib.kernel.input_errors import parse_json_object
 from chalicelib.kernel.lazy import lazy_module
 from chalicelib.mail.templates import call_center_hours
@@ -22,9 +21,11 @@ from chalicelib.web.http import Ctx, html_response, json_response, public_route
 # use (kernel/lazy.py: one cold start does not import every area; thread-safe).
 if TYPE_CHECKING:
     from chalicelib.applications import kana_check, service
+    from chalicelib.kernel import banks
 else:
     service = lazy_module("chalicelib.applications.service")
     kana_check = lazy_module("chalicelib.applications.kana_check")
+    banks = lazy_module("chalicelib.kernel.banks")  # the bank master: only the lookups read it
 
 bp = Blueprint(__name__)
 
