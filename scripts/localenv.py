@@ -14,6 +14,7 @@ from chalicelib.adapters.resources import environment_for
 
 ROOT = Path(__file__).resolve().parent.parent
 STAGE = "local"
+FIELD_KEY_ALIAS = "alias/miyapo-local-fields"
 
 
 def chalice_stage_env() -> dict[str, str]:
@@ -41,6 +42,8 @@ def local_environment(state_dir: Path, aws_port: int, app_port: int) -> dict[str
         "APP_SECRET": secret_file.read_text(encoding="utf-8").strip(),
         "JWKS_SOURCE": str(state_dir / "jwks.json"),
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{app_port}",
+        # moto's KMS key for personal fields, created by chalicelib.adapters.bootstrap (issue 13)
+        "FIELD_KEY_ID": FIELD_KEY_ALIAS,
     })
     return env
 

@@ -75,6 +75,12 @@ def create_all(stage: str, region: str = "ap-northeast-1", page_origin: str | No
                                CORSConfiguration={"CORSRules": upload_cors_rules((page_origin,))})
     ses = aws.client("sesv2")
     ses.create_email_identity(EmailIdentity=MAIL_DOMAIN)
+    # The customer-managed key whose data keys seal personal fields (FIELD_KEY_ID, an alias; issue 13).
+    field_key = os.environ.get("FIELD_KEY_ID", "")
+    if field_key.startswith("alias/"):
+        from chalicelib.adapters.kms import create_field_key
+
+        create_field_key(field_key)
     if stage == "local":
         # The demo users' personal-data training records (a reveal needs one for the fiscal year; issue 13).
         from chalicelib.clock import now_jst

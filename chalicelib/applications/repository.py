@@ -20,15 +20,18 @@ from botocore.exceptions import ClientError
 from chalicelib.adapters import aws
 from chalicelib.adapters.dynamo import MemoryTx, Transaction, Tx, _clean, plain
 from chalicelib.kernel.cursors import decode_cursor, encode_cursor
+from chalicelib.kernel.field_crypto import PERSONAL, FieldCipher, open_tree
 
 
 class ItemTable:
     """A table keyed by one id attribute with a `by_status` index."""
 
-    def __init__(self, table_name: str, id_attr: str, status_sort: str) -> None:
+    def __init__(self, table_name: str, id_attr: str, status_sort: str, cipher: FieldCipher | None = None) -> None:
         self.table_name = table_name
         self.id_attr = id_attr
         self.status_sort = status_sort
+        #: opens the sealed personal fields of what is read (chalicelib/kernel/field_crypto.py)
+        self.cipher = cipher
 
     def get(self, item_id: str) -> dict[str, Any] | None:
         try:
@@ -37,7 +40,7 @@ class ItemTable:
             if exc.response["Error"]["Code"] == "ValidationException":
                 return None
             raise
-        return plain(item) if item else None
+        return open_tree(self.cipher, plain(item)) if item else None
 
     def list_by_status(self, status: str, limit: int, cursor: str | None, newest_first: bool = False, *,
                        secret: str) -> tuple[list[dict[str, Any]], str | None]:
@@ -54,7 +57,8 @@ class ItemTable:
         if start:
             kwargs["ExclusiveStartKey"] = start
         page = aws.table(self.table_name).query(**kwargs)
-        return [plain(i) for i in page.get("Items", [])], encode_cursor(secret, scope, plain(page.get("LastEvaluatedKey")))
+        return ([open_tree(self.cipher, plain(i)) for i in page.get("Items", [])],
+                encode_cursor(secret, scope, plain(page.get("LastEvaluatedKey"))))
 
 
 
@@ -115,9 +119,11 @@ class ApplicationRepository(Protocol):
 class DynamoApplicationRepository:
     """The applications table (key `application_id`, index `by_status` sorted by submitted_at)."""
 
-    def __init__(self, table_name: str) -> None:
+    def __init__(self, table_name: str, cipher: FieldCipher | None = None) -> None:
         self.table_name = table_name
-        self._items = ItemTable(table_name, "application_id", "submitted_at")
+        #: seals the personal fields written (None: stored as they are)
+        self.cipher = cipher
+        self._items = ItemTable(table_name, "application_id", "submitted_at", cipher)
 
     def new_tx(self) -> Tx:
         return Tx()
@@ -130,12 +136,13 @@ class DynamoApplicationRepository:
         return self._items.list_by_status(status, limit, cursor, secret=secret)
 
     def create(self, tx: Transaction, application: dict[str, Any]) -> None:
-        tx.put(self.table_name, application, condition="attribute_not_exists(application_id)")
+        tx.put(self.table_name, PERSONAL.seal(self.cipher, application),
+               condition="attribute_not_exists(application_id)")
 
     def record_decision(self, tx: Transaction, application_id: str, expected_status: str, expected_revision: int,
                         decision: DecisionRecord) -> None:
         values: dict[str, Any] = {":new": decision.new_status, ":old": expected_status, ":rev": expected_revision,
-                                  ":d": [decision.record], ":at": decision.at, ":checks": decision.checks}
+                                  ":d": [PERSONAL.seal(self.cipher, decision.record)], ":at": decision.at, ":checks": decision.checks}
         sets = ["#s = :new", "updated_at = :at", "decisions = list_append(decisions, :d)", "checks = :checks"]
         if decision.store_id is not None:
             sets.append("store_id = :sid")
@@ -155,7 +162,7 @@ class DynamoApplicationRepository:
             "submitted_at = :at, updated_at = :at",
             condition="#s = :old AND revision = :rev AND return_round = :rnd",
             names={"#s": "status", "#d": "data"},
-            values={":new": r.new_status, ":rev2": r.revision, ":data": r.data, ":w": r.warnings,
+            values={":new": r.new_status, ":rev2": r.revision, ":data": PERSONAL.seal(self.cipher, r.data), ":w": r.warnings,
                     ":dup": r.duplicates, ":at": r.at, ":old": expected_status, ":rev": expected_revision,
                     ":rnd": return_round},
         )

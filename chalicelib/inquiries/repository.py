@@ -24,6 +24,7 @@ from chalicelib.deps import Deps
 from chalicelib.errors import Conflict
 from chalicelib.inquiries.config import OPEN_STATUSES
 from chalicelib.kernel.cursors import decode_cursor, encode_cursor
+from chalicelib.kernel.field_crypto import INQUIRY, FieldCipher, open_tree
 
 Page = tuple[list[dict[str, Any]], str | None]
 
@@ -103,10 +104,15 @@ class ReportMarkStore(Protocol):
 class InquiryTable:
     """The DynamoDB adapter of InquiryRepository (the inquiries table and its four indexes)."""
 
-    def __init__(self, table_name: str, cursor_secret: str | None = None) -> None:
+    def __init__(self, table_name: str, cursor_secret: str | None = None, cipher: FieldCipher | None = None) -> None:
         self.table_name = table_name
         #: signs the staff log's page cursors (required only by the paged lists)
         self.cursor_secret = cursor_secret
+        #: seals the caller's name and phone written and opens them on read (None: stored as they are)
+        self.cipher = cipher
+
+    def _open(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [open_tree(self.cipher, i) for i in items] if self.cipher else items
 
     def _table(self) -> Any:
         return aws.table(self.table_name)
@@ -121,10 +127,10 @@ class InquiryTable:
             if exc.response["Error"]["Code"] == "ValidationException":
                 return None
             raise
-        return plain(item) if item else None
+        return open_tree(self.cipher, plain(item)) if item else None
 
     def put_in(self, tx: Transaction, item: dict[str, Any]) -> None:
-        tx.put(self.table_name, item, condition="attribute_not_exists(inquiry_id)")
+        tx.put(self.table_name, INQUIRY.seal(self.cipher, item), condition="attribute_not_exists(inquiry_id)")
 
     def update_in(self, tx: Transaction, inquiry_id: str, *, set_values: dict[str, Any], remove: tuple[str, ...] = (),
                   expect: dict[str, Any]) -> None:
@@ -133,7 +139,7 @@ class InquiryTable:
         values: dict[str, Any] = {}
         sets: list[str] = []
         removes: list[str] = []
-        for i, (attr, value) in enumerate(set_values.items()):
+        for i, (attr, value) in enumerate(INQUIRY.seal(self.cipher, set_values).items()):
             names[f"#s{i}"] = attr
             if value is None:
                 removes.append(f"#s{i}")
@@ -172,7 +178,7 @@ class InquiryTable:
         if start:
             kwargs["ExclusiveStartKey"] = start
         page = self._table().query(**kwargs)
-        return ([plain(i) for i in page.get("Items", [])],
+        return (self._open([plain(i) for i in page.get("Items", [])]),
                 encode_cursor(self.cursor_secret, scope, plain(page.get("LastEvaluatedKey"))))
 
     @staticmethod
@@ -205,12 +211,12 @@ class InquiryTable:
     # --- reports and sweeps (bounded by design: a day, a month, the open items) -----------------------
 
     def day_items(self, day: date) -> list[dict[str, Any]]:
-        return query_all(self._table(), IndexName="by_month",
-                         KeyConditionExpression=Key("month").eq(day.isoformat()[:7])
-                         & Key("received_at").begins_with(day.isoformat()))
+        return self._open(query_all(self._table(), IndexName="by_month",
+                                    KeyConditionExpression=Key("month").eq(day.isoformat()[:7])
+                                    & Key("received_at").begins_with(day.isoformat())))
 
     def month_items(self, month: str) -> list[dict[str, Any]]:
-        return query_all(self._table(), IndexName="by_month", KeyConditionExpression=Key("month").eq(month))
+        return self._open(query_all(self._table(), IndexName="by_month", KeyConditionExpression=Key("month").eq(month)))
 
     def count_between(self, month: str, first: date, last: date) -> int:
         """How many inquiries of `month` were received from `first` to `last` (inclusive days)."""
@@ -229,12 +235,13 @@ class InquiryTable:
         items: list[dict[str, Any]] = []
         for status in OPEN_STATUSES:
             items += query_all(self._table(), IndexName="by_status", KeyConditionExpression=Key("status").eq(status))
-        return sorted(items, key=lambda i: i["received_at"])
+        return sorted(self._open(items), key=lambda i: i["received_at"])
 
     def due_notices(self, now: datetime) -> list[dict[str, Any]]:
         """Escalations queued for the prefecture whose notice is due at `now`."""
-        return query_all(self._table(), IndexName="by_notice",
-                         KeyConditionExpression=Key("notice_state").eq("queued") & Key("notice_due").lte(stamp(now)))
+        return self._open(query_all(self._table(), IndexName="by_notice",
+                                    KeyConditionExpression=Key("notice_state").eq("queued")
+                                    & Key("notice_due").lte(stamp(now))))
 
 
 class ReportMarks:
@@ -433,7 +440,8 @@ class InquiryPorts:
 def ports(deps: Deps) -> InquiryPorts:
     """The call center's adapters over the shared deps (cheap objects; clients are cached in adapters.aws)."""
     return InquiryPorts(
-        inquiries=InquiryTable(deps.settings.tables.inquiries_table, deps.settings.app_secret),
+        inquiries=InquiryTable(deps.settings.tables.inquiries_table, deps.settings.app_secret,
+                               getattr(deps, "cipher", None)),
         marks=ReportMarks(deps.settings.tables.keys_table),
         files=FileStore(deps.settings.buckets.documents_bucket),
     )

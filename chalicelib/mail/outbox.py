@@ -14,6 +14,7 @@ from chalicelib.adapters import aws
 from chalicelib.adapters.dynamo import MemoryTx, Transaction, _clean, conflict_on_condition, plain
 from chalicelib.clock import now_jst
 from chalicelib.errors import Conflict
+from chalicelib.kernel.field_crypto import OUTBOX, FieldCipher, open_tree
 from chalicelib.observability import logger
 
 #: A send that has not finished within this time is considered failed and may be retried.
@@ -105,17 +106,22 @@ class _Delivery:
 class Outbox(_Delivery):
     """The DynamoDB adapter of MailOutbox (key `mail_id`, index `by_state` sorted by created_at)."""
 
-    def __init__(self, table_name: str) -> None:
+    def __init__(self, table_name: str, cipher: FieldCipher | None = None) -> None:
         self.table_name = table_name
+        #: seals the address and the body while the mail waits and after it is sent (None: stored as they are)
+        self.cipher = cipher
+
+    def _sealed(self, mail: Mail, now: datetime) -> dict[str, Any]:
+        return OUTBOX.seal(self.cipher, _queued(mail, now))
 
     def add_to(self, tx: Transaction, mail: Mail, now: datetime) -> None:
-        tx.put(self.table_name, _queued(mail, now), condition="attribute_not_exists(mail_id)")
+        tx.put(self.table_name, self._sealed(mail, now), condition="attribute_not_exists(mail_id)")
 
     def add(self, mail: Mail, now: datetime) -> bool:
         """Queue a mail on its own (not part of a change); False if it was queued before."""
         try:
             with conflict_on_condition():
-                aws.table(self.table_name).put_item(Item=_queued(mail, now),
+                aws.table(self.table_name).put_item(Item=self._sealed(mail, now),
                                                     ConditionExpression="attribute_not_exists(mail_id)")
         except Conflict:
             return False
@@ -123,7 +129,7 @@ class Outbox(_Delivery):
 
     def get(self, mail_id: str) -> dict[str, Any] | None:
         item = aws.table(self.table_name).get_item(Key={"mail_id": mail_id}).get("Item")
-        return plain(item) if item else None
+        return open_tree(self.cipher, plain(item)) if item else None
 
     def _in_state(self, state: str, limit: int) -> list[str]:
         page = aws.table(self.table_name).query(
@@ -157,7 +163,7 @@ class Outbox(_Delivery):
                 )
         except Conflict:
             return None
-        return plain(result["Attributes"])
+        return open_tree(self.cipher, plain(result["Attributes"]))
 
     def _back_to_pending(self, mail_id: str) -> None:
         aws.table(self.table_name).update_item(

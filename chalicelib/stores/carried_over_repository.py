@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.adapters import aws
 from chalicelib.adapters.dynamo import MemoryTx, Transaction, Tx, batch_get, plain
+from chalicelib.kernel.field_crypto import PERSONAL, FieldCipher, open_tree
 
 if TYPE_CHECKING:
     from chalicelib.deps import Deps
@@ -80,16 +81,18 @@ class CarriedOverRepository(Protocol):
 class DynamoCarriedOverRepository:
     """The `storeimports` table, and the stores table for the re-confirmation."""
 
-    def __init__(self, table_name: str, stores_table: str) -> None:
+    def __init__(self, table_name: str, stores_table: str, cipher: FieldCipher | None = None) -> None:
         self.table_name = table_name
         self.stores_table = stores_table
+        #: seals the personal fields of imported rows and re-confirmed stores (None: stored as they are)
+        self.cipher = cipher
 
     def new_tx(self) -> Tx:
         return Tx()
 
     def _get(self, pk: str) -> dict[str, Any] | None:
         found = aws.table(self.table_name).get_item(Key={"pk": pk}, ConsistentRead=True).get("Item")
-        return plain(found) if found else None
+        return open_tree(self.cipher, plain(found)) if found else None
 
     def get(self, import_id: str) -> dict[str, Any] | None:
         record = self._get(_import_key(import_id))
@@ -98,7 +101,7 @@ class DynamoCarriedOverRepository:
         keys = [_chunk_key(import_id, n) for n in range(int(record.get("chunks", 0)))]
         found = batch_get(self.table_name, "pk", keys)
         rows = [row for key in keys for row in found.get(key, {}).get("rows", [])]
-        return {**{k: v for k, v in record.items() if k != "pk"}, "rows": rows}
+        return {**{k: v for k, v in record.items() if k != "pk"}, "rows": open_tree(self.cipher, rows)}
 
     def by_digest(self, digest: str) -> str | None:
         found = self._get(_digest_key(digest))
@@ -110,7 +113,8 @@ class DynamoCarriedOverRepository:
         new = "attribute_not_exists(pk)"
         tx.put(self.table_name, {**record, "pk": _import_key(import_id), "chunks": len(chunks)}, condition=new)
         for n, chunk in enumerate(chunks):
-            tx.put(self.table_name, {"pk": _chunk_key(import_id, n), "rows": chunk}, condition=new)
+            tx.put(self.table_name, {"pk": _chunk_key(import_id, n), "rows": PERSONAL.seal(self.cipher, chunk)},
+                   condition=new)
         tx.put(self.table_name, {"pk": _digest_key(record["digest"]), "import_id": import_id}, condition=new)
 
     def mark_confirmed(self, tx: Transaction, import_id: str, expected_version: int, stores: list[str],
@@ -126,7 +130,7 @@ class DynamoCarriedOverRepository:
                                   ":awaiting": AWAITING}
         names = {"#s": "status"}
         sets = ["#s = :active", "reconfirmed_at = :at", "updated_at = :at", "version = version + :one"]
-        for n, (name, value) in enumerate(sorted(changes.items())):
+        for n, (name, value) in enumerate(sorted(PERSONAL.seal(self.cipher, changes).items())):
             names[f"#f{n}"] = name
             values[f":f{n}"] = value
             sets.append(f"#f{n} = :f{n}")
@@ -211,8 +215,8 @@ class InMemoryCarriedOverRepository:
 
 
 @functools.cache
-def _dynamo(table_name: str, stores_table: str) -> DynamoCarriedOverRepository:
-    return DynamoCarriedOverRepository(table_name, stores_table)
+def _dynamo(table_name: str, stores_table: str, cipher: FieldCipher | None) -> DynamoCarriedOverRepository:
+    return DynamoCarriedOverRepository(table_name, stores_table, cipher)
 
 
 def carried_over_repository(deps: Deps) -> CarriedOverRepository:
@@ -221,4 +225,5 @@ def carried_over_repository(deps: Deps) -> CarriedOverRepository:
     found = getattr(deps, "carried_over_repository", None)
     if found is not None:
         return found
-    return _dynamo(deps.settings.tables.storeimports_table, deps.settings.tables.stores_table)
+    return _dynamo(deps.settings.tables.storeimports_table, deps.settings.tables.stores_table,
+                   getattr(deps, "cipher", None))

@@ -21,6 +21,7 @@ from boto3.dynamodb.conditions import Key
 
 from chalicelib.adapters import aws
 from chalicelib.adapters.dynamo import MemoryTx, Transaction, Tx, plain
+from chalicelib.kernel.field_crypto import PERSONAL, FieldCipher, open_tree
 
 if TYPE_CHECKING:
     from chalicelib.deps import Deps
@@ -57,8 +58,10 @@ class StoreChangeRepository(Protocol):
 class DynamoStoreChangeRepository:
     """The `storechanges` table (key `request_id`; indexes `by_store`, `by_status` on created_at)."""
 
-    def __init__(self, table_name: str) -> None:
+    def __init__(self, table_name: str, cipher: FieldCipher | None = None) -> None:
         self.table_name = table_name
+        #: seals the personal values of `changes`/`before` and opens them on read (None: stored as they are)
+        self.cipher = cipher
 
     def _table(self) -> Any:
         return aws.table(self.table_name)
@@ -68,14 +71,16 @@ class DynamoStoreChangeRepository:
 
     def get(self, request_id: str) -> dict[str, Any] | None:
         item = self._table().get_item(Key={"request_id": request_id}, ConsistentRead=True).get("Item")
-        return plain(item) if item else None
+        return open_tree(self.cipher, plain(item)) if item else None
 
     def create_in(self, tx: Transaction, item: dict[str, Any]) -> None:
-        tx.put(self.table_name, {**item, "status": OPEN}, condition="attribute_not_exists(request_id)")
+        tx.put(self.table_name, PERSONAL.seal(self.cipher, {**item, "status": OPEN}),
+               condition="attribute_not_exists(request_id)")
 
     def decide_in(self, tx: Transaction, request_id: str, status: str, decision: dict[str, Any],
                   history_entry: dict[str, Any]) -> None:
         names = {"#s": "status", **{f"#d{i}": k for i, k in enumerate(decision)}}
+        decision, history_entry = PERSONAL.seal(self.cipher, decision), PERSONAL.seal(self.cipher, history_entry)
         values = {":s": status, ":open": OPEN, ":h": [history_entry],
                   **{f":d{i}": v for i, v in enumerate(decision.values())}}
         sets = "".join(f", #d{i} = :d{i}" for i in range(len(decision)))
@@ -86,7 +91,7 @@ class DynamoStoreChangeRepository:
     def _query(self, index: str, key: Any, limit: int, forward: bool) -> list[dict[str, Any]]:
         page = self._table().query(IndexName=index, KeyConditionExpression=key, Limit=limit,
                                    ScanIndexForward=forward)
-        return [plain(i) for i in page.get("Items", [])]
+        return [open_tree(self.cipher, plain(i)) for i in page.get("Items", [])]
 
     def list_by_store(self, store_id: str, limit: int = 50) -> list[dict[str, Any]]:
         return self._query("by_store", Key("store_id").eq(store_id), limit, False)
@@ -145,4 +150,4 @@ def store_change_repository(deps: Deps) -> StoreChangeRepository:
     found = getattr(deps, "store_change_repository", None)
     if found is not None:
         return found
-    return DynamoStoreChangeRepository(deps.settings.tables.storechanges_table)
+    return DynamoStoreChangeRepository(deps.settings.tables.storechanges_table, getattr(deps, "cipher", None))

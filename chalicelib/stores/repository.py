@@ -24,6 +24,7 @@ from chalicelib.adapters import aws
 from chalicelib.adapters.dynamo import MemoryTx, Transaction, Tx, batch_get, plain
 from chalicelib.applications.repository import ItemTable
 from chalicelib.kernel.cursors import decode_cursor, encode_cursor
+from chalicelib.kernel.field_crypto import PERSONAL, FieldCipher, open_tree
 
 
 @dataclass(frozen=True)
@@ -123,9 +124,11 @@ class StoreRepository(Protocol):
 class DynamoStoreRepository:
     """The stores table (key `store_id`, index `by_status` sorted by store id)."""
 
-    def __init__(self, table_name: str) -> None:
+    def __init__(self, table_name: str, cipher: FieldCipher | None = None) -> None:
         self.table_name = table_name
-        self._items = ItemTable(table_name, "store_id", "store_id")
+        #: seals the personal fields written and opens those read (None: stored as they are)
+        self.cipher = cipher
+        self._items = ItemTable(table_name, "store_id", "store_id", cipher)
 
     def new_tx(self) -> Tx:
         return Tx()
@@ -138,7 +141,7 @@ class DynamoStoreRepository:
         return self._items.list_by_status(status, limit, cursor, secret=secret)
 
     def create(self, tx: Transaction, store: dict[str, Any]) -> None:
-        tx.put(self.table_name, store, condition="attribute_not_exists(store_id)")
+        tx.put(self.table_name, PERSONAL.seal(self.cipher, store), condition="attribute_not_exists(store_id)")
 
     def change_bank(self, tx: Transaction, store_id: str, expected_version: int, change: BankChange) -> None:
         tx.update(self.table_name, {"store_id": store_id},
@@ -146,7 +149,7 @@ class DynamoStoreRepository:
                   "bank_changed_by = :by, bank_changed_at = :at, updated_at = :at, version = version + :one "
                   "REMOVE transfer_returned, bank_confirmed_by, bank_confirmed_at, bank_change_disputed",
                   condition="version = :v",
-                  values={":b": change.bank, ":t": True, ":f": False, ":c": change.change_id,
+                  values={":b": PERSONAL.seal(self.cipher, change.bank), ":t": True, ":f": False, ":c": change.change_id,
                           ":by": change.changed_by, ":at": change.at, ":one": 1, ":v": expected_version})
 
     def confirm_bank(self, tx: Transaction, store_id: str, expected_version: int, change_id: str, by: str,
@@ -172,6 +175,7 @@ class DynamoStoreRepository:
                          log_entry: dict[str, Any], bank: BankChange | None = None,
                          confirmed_by: str | None = None) -> None:
         sets, remove = changed_attributes(fields, log_entry, bank, confirmed_by)
+        sets, log_entry = PERSONAL.seal(self.cipher, sets), PERSONAL.seal(self.cipher, log_entry)
         names = {f"#a{i}": k for i, k in enumerate(sets)}
         values: dict[str, Any] = {f":a{i}": v for i, v in enumerate(sets.values())}
         values.update({":log": [log_entry], ":empty": [], ":one": 1, ":v": expected_version})
@@ -192,14 +196,15 @@ class DynamoStoreRepository:
         found: list[dict[str, Any]] = []
         for _ in range(SEARCH_PAGES):
             page = aws.table(self.table_name).query(**kwargs)
-            found.extend(plain(i) for i in page.get("Items", []))
+            found.extend(open_tree(self.cipher, plain(i)) for i in page.get("Items", []))
             if len(found) >= limit or "LastEvaluatedKey" not in page:
                 break
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         return found[:limit]
 
     def by_ids(self, store_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-        return batch_get(self.table_name, "store_id", list(store_ids))
+        found = batch_get(self.table_name, "store_id", list(store_ids))
+        return {k: open_tree(self.cipher, v) for k, v in found.items()} if self.cipher else found
 
     def mark_transfer_returned_in(self, tx: Transaction, store_id: str, month: str, at: str) -> None:
         tx.update(self.table_name, {"store_id": store_id}, "SET transfer_returned = :m, updated_at = :at",
