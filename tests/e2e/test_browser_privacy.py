@@ -52,7 +52,7 @@ def test_an_admin_runs_an_incident_query_and_downloads_the_csv(browser: Any, sta
         result = tab.locator("#incident-result")
         expect(result).to_be_visible()
         expect(tab.locator("#inc-kinds")).to_contain_text("口座情報")
-        expect(tab.locator("#inc-encrypted")).to_have_text("なし")
+        expect(tab.locator("#inc-encrypted")).to_have_text("あり")  # applications: sealed per field
         expect(tab.locator("#inc-accessed tr[data-user=screener]")).to_be_visible()
         screenshot(tab, "privacy-incident.png")
         with tab.expect_download() as info:

@@ -41,7 +41,8 @@ def test_the_incident_query_names_kinds_persons_records_and_who(api):
         assert code == 200, found
         assert "bank_account" in found["kinds"] and "contact" in found["kinds"]
         assert found["persons"] == 1 and found["records"] == 2
-        assert found["encrypted"] is False and found["encryption"]["at_rest"] is True
+        # the application's contact and bank account are sealed per field in the applications table
+        assert found["encrypted"] is True and found["encryption"]["at_rest"] is True
         assert [w["user"] for w in found["accessed_by"]] == ["screener"]
         assert any(s["name"] == "applications" for s in found["stored_in"])
         assert number not in str(found)
@@ -63,7 +64,7 @@ def test_the_incident_report_files_are_audited(api):
                                headers={"Authorization": f"Bearer {api.tokens['admin']}", "Accept": "*/*"}).body.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     items = {r[0]: r[1] for r in rows if len(r) == 2}
-    assert items["人数"].startswith("1人") and items["暗号化の有無"].startswith("なし")
+    assert items["人数"].startswith("1人") and items["暗号化の有無"].startswith("あり")
     assert "口座情報" in items["漏えい等の対象（個人情報の種類）"] and "screener" in items["アクセス者"]
     _, audit = api.call("GET", "/audit?subject=privacy%23incident", as_="admin")
     assert {e["detail"]["format"] for e in audit["items"]} == {"csv", "xlsx", "pdf"}

@@ -52,7 +52,11 @@ def test_incident_counts_each_record_once_and_adds_batch_rows_as_an_upper_bound(
     assert found["kinds"] == ["bank_account", "contact"]
     assert found["persons_single"] == 2 and found["persons"] == 42
     assert found["records"] == 3 + 40 and found["exact"] is False
+    # the transfer file and the settlement records are not sealed per field: not reported as encrypted
     assert found["encrypted"] is False and found["encryption"]["at_rest"] is True
+    assert found["encryption"]["field_level"] is True
+    assert found["encryption"]["plain_where"] == ["settlements", "documents"]
+    assert found["encryption"]["field_level_where"] == ["applications", "stores"]
     assert [(w["user"], w["count"]) for w in found["accessed_by"]] == [("screener", 4), ("accountant", 1)]
     assert {s["name"] for s in found["stored_in"]} == {"stores", "applications", "settlements", "documents"}
 
@@ -96,7 +100,12 @@ def test_the_report_files_carry_the_first_report_items_and_no_personal_data():
     result = {"query": incident.IncidentQuery(NOW, NOW + timedelta(hours=1)).to_json(),
               **incident.summarize([e])}
     items = dict(incident.report_lines(result, NOW))
-    assert items["人数"] == "1人" and items["暗号化の有無"].startswith("なし") and "screener" in items["アクセス者"]
+    # a store's bank account lives sealed in the stores table only: encrypted
+    assert result["encrypted"] is True
+    assert items["人数"] == "1人" and items["暗号化の有無"].startswith("あり") and "screener" in items["アクセス者"]
+    exported = {**result, **incident.summarize([e, entry(ACCOUNTANT, "settlement.download_transfer_file",
+                                                          "settlement#2026-09", at(2), detail={"stores": 3})])}
+    assert dict(incident.report_lines(exported, NOW))["暗号化の有無"].startswith("なし")
     assert incident.csv_file(result, NOW).startswith(b"\xef\xbb\xbf")
     assert incident.xlsx_file(result, NOW).startswith(b"PK")
     assert incident.pdf_file(result, NOW).startswith(b"%PDF")
