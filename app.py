@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from chalice import Chalice, ConvertToMiddleware, Cron, Rate
+from chalice import Chalice, Cron, Rate
 from chalice.app import CloudWatchEvent
 
 from chalicelib.clock import now_jst
 from chalicelib.deps import get_deps
 from chalicelib.kernel.lazy import lazy_module
-from chalicelib.observability import logger
+from chalicelib.observability import lambda_context
 from chalicelib.routes import (
     carried_over,
     console,
@@ -49,7 +49,8 @@ app.api.binary_types.extend([
     "text/csv", "application/octet-stream", "application/vnd.ms-excel", "text/plain",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/pdf",
 ])
-app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_state=True)))
+# Powertools' inject_lambda_context around every invocation (built on the first: chalicelib/observability.py).
+app.register_middleware(lambda_context)
 # Correlation id, log keys and the security headers of every answer (chalicelib/web/middleware.py).
 app.register_middleware(http_middleware, "http")
 
