@@ -28,7 +28,7 @@ JST = timezone(timedelta(hours=9))
 def repo(kind: str, request: pytest.FixtureRequest) -> InquiryRepository:
     if kind == "dynamo":
         real: Any = request.getfixturevalue("deps")
-        return InquiryTable(real.settings.tables.inquiries_table, SECRET)
+        return InquiryTable(real.settings.tables.inquiries_table, SECRET, real.cipher)  # sealing, as deployed
     return InMemoryInquiryRepository(SECRET)
 
 

@@ -19,7 +19,7 @@ NOW = datetime(2025, 6, 2, 10, 0, tzinfo=JST)
 def outbox(kind: str, request: pytest.FixtureRequest) -> MailOutbox:
     if kind == "dynamo":
         real: Any = request.getfixturevalue("deps")
-        return Outbox(real.settings.tables.outbox_table)
+        return Outbox(real.settings.tables.outbox_table, real.cipher)  # sealing, as deployed
     return InMemoryOutbox()
 
 
