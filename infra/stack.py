@@ -83,6 +83,11 @@ STAFF_DIRECTORY_ACTIONS = (
 PROTECTED_DELETE_ACTIONS = ("s3:DeleteObject", "s3:DeleteObjectVersion")
 #: What a function needs of the data key: DynamoDB and S3 (SSE-KMS) reads and writes, SQS sends.
 KEY_ACTIONS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey")
+#: What a function needs of the field key (chalicelib/adapters/kms.py): a data key to seal personal fields,
+#: and unwrapping one to open them. Nothing else (no Encrypt: values are never sent to KMS).
+FIELD_KEY_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
+#: The tables whose items carry sealed personal fields (chalicelib/privacy/incident.py SEALED_TABLES).
+SEALED_TABLES = frozenset({"applications", "stores", "storechanges", "storeimports", "inquiries", "outbox"})
 
 # --- the edge -------------------------------------------------------------------------------------
 #: Stage-wide API Gateway throttle. Staff are tens of people; the public form sees ~15,000 stores
@@ -113,6 +118,13 @@ class MiyapoStack(cdk.Stack):
         self.key = kms.Key(
             self, "DataKey", alias=f"alias/{self.prefix}-data", enable_key_rotation=True,
             description="miyapo-ops: data at rest (tables, buckets, app secret, failure queues)",
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        # A key of its own for personal fields (issue 13): its grants name exactly the functions that read or
+        # write sealed tables, and its CloudTrail events are the field decryptions.
+        self.field_key = kms.Key(
+            self, "FieldKey", alias=f"alias/{self.prefix}-fields", enable_key_rotation=True,
+            description="miyapo-ops: per-field envelope encryption of personal data (data keys only)",
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
         self.tables = {spec.name: self._table(spec) for spec in TABLES}
@@ -454,9 +466,17 @@ class MiyapoStack(cdk.Stack):
             self._acknowledge(role, f"AwsSolutions-IAM5[Resource::{self._nag_arn('ses', 'identity/*')}]",
                               "SES authorizes the recipient identities too while the account is in the "
                               "sandbox; the sender is pinned to the mail domain by the ses:FromAddress condition.")
-        if profile.reads or profile.writes or profile.audit or objects or profile.asynchronous:
-            role.add_to_policy(iam.PolicyStatement(actions=list(KEY_ACTIONS), resources=[self.key.key_arn]))
+        self._grant_keys(role, profile, uses_data_key=bool(
+            profile.reads or profile.writes or profile.audit or objects or profile.asynchronous))
         return role
+
+    def _grant_keys(self, role: iam.Role, profile: Profile, *, uses_data_key: bool) -> None:
+        if uses_data_key:
+            role.add_to_policy(iam.PolicyStatement(actions=list(KEY_ACTIONS), resources=[self.key.key_arn]))
+        # Sealing and opening personal fields: only the functions that read or write a sealed table.
+        if SEALED_TABLES & {*profile.reads, *profile.writes} or profile.disposes:
+            role.add_to_policy(iam.PolicyStatement(actions=list(FIELD_KEY_ACTIONS),
+                                                   resources=[self.field_key.key_arn]))
 
     # --- the Chalice app -------------------------------------------------------------------------
 
@@ -473,6 +493,8 @@ class MiyapoStack(cdk.Stack):
             "PUBLIC_BASE_URL": config.public_base_url,
             # The secret itself never goes into the environment; the functions resolve the ARN.
             "APP_SECRET_ARN": self.secret.secret_arn,
+            # chalicelib/settings.py Crypto.field_key_id: the key whose data keys seal personal fields
+            "FIELD_KEY_ID": self.field_key.key_arn,
             "JWKS_SOURCE": f"{self.user_pool.user_pool_provider_url}/.well-known/jwks.json",
             "JWT_ISSUER": self.user_pool.user_pool_provider_url,
             # Cognito ID tokens carry the app client id as `aud`; access tokens carry it as `client_id`.
