@@ -17,6 +17,9 @@ from typing import Any
 
 from chalicelib.kernel.field_crypto import DataKey, EnvelopeCipher
 
+#: Bound to every data key: a wrapped key unwraps only for this purpose, and CloudTrail names it.
+ENCRYPTION_CONTEXT = {"app": "miyapo-ops", "purpose": "personal-fields"}
+
 
 class KmsKeySource:
     def __init__(self, key_id: str, *, max_age: float = 300.0, max_uses: int = 10_000, cache_size: int = 64,
@@ -48,7 +51,8 @@ class KmsKeySource:
                 if now - born < self.max_age and uses < self.max_uses:
                     self._current = (key, born, uses + 1)
                     return key
-            answer = self._kms().generate_data_key(KeyId=self.key_id, KeySpec="AES_256")
+            answer = self._kms().generate_data_key(KeyId=self.key_id, KeySpec="AES_256",
+                                                 EncryptionContext=ENCRYPTION_CONTEXT)
             self.calls += 1
             key = DataKey(plaintext=answer["Plaintext"], wrapped=answer["CiphertextBlob"])
             self._current = (key, now, 1)
@@ -62,7 +66,8 @@ class KmsKeySource:
             if hit is not None and now - hit[1] < self.max_age:
                 self._unwrapped.move_to_end(wrapped)
                 return hit[0]
-            plaintext: bytes = self._kms().decrypt(CiphertextBlob=wrapped)["Plaintext"]
+            plaintext: bytes = self._kms().decrypt(CiphertextBlob=wrapped,
+                                                           EncryptionContext=ENCRYPTION_CONTEXT)["Plaintext"]
             self.calls += 1
             self._remember(wrapped, plaintext, now)
             return plaintext

@@ -92,6 +92,28 @@ def test_no_submitted_personal_value_is_stored_in_plaintext_and_the_api_still_an
     assert any(k.startswith("dynamodb:") and "storechanges" in k for k in dump), "the scan read no change request"
     assert any("enc:v1:" in text for text in dump.values())
     assert _leaks(dump) == {}
+    _a_wrapped_key_unwraps_only_with_its_encryption_context(api.aws, dump)
+
+
+def _a_wrapped_key_unwraps_only_with_its_encryption_context(endpoint: str, dump: dict[str, str]) -> None:
+    import re
+
+    import boto3
+    from botocore.exceptions import ClientError
+
+    from chalicelib.adapters.kms import ENCRYPTION_CONTEXT
+    from chalicelib.kernel.field_crypto import _unb64
+
+    token = next(m.group(0) for text in dump.values() for m in [re.search(r"enc:v1:[^\"]+", text)] if m)
+    wrapped = _unb64(token.split(":")[3])
+    kms = boto3.client("kms", endpoint_url=endpoint, region_name="ap-northeast-1")
+    assert len(kms.decrypt(CiphertextBlob=wrapped, EncryptionContext=ENCRYPTION_CONTEXT)["Plaintext"]) == 32
+    try:
+        kms.decrypt(CiphertextBlob=wrapped)
+    except ClientError as exc:
+        assert exc.response["Error"]["Code"] == "InvalidCiphertextException"
+    else:
+        raise AssertionError("a data key unwrapped without its encryption context")
 
 
 #: The bank's transfer file (全銀 format) must be byte-exact for the bank and carries the account number

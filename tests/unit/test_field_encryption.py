@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from chalicelib.adapters.kms import KmsKeySource
+from chalicelib.adapters.kms import ENCRYPTION_CONTEXT, KmsKeySource
 from chalicelib.kernel.field_crypto import (
     INQUIRY,
     PERSONAL,
@@ -27,12 +27,14 @@ class FakeKms:
         self.master = os.urandom(32)
         self.calls: list[str] = []
 
-    def generate_data_key(self, KeyId: str, KeySpec: str) -> dict[str, bytes]:
+    def generate_data_key(self, KeyId: str, KeySpec: str, EncryptionContext: dict[str, str]) -> dict[str, bytes]:
+        assert EncryptionContext == ENCRYPTION_CONTEXT
         self.calls.append("generate")
         plain = os.urandom(32)
         return {"Plaintext": plain, "CiphertextBlob": b"wrapped:" + bytes(a ^ b for a, b in zip(plain, self.master, strict=True))}
 
-    def decrypt(self, CiphertextBlob: bytes) -> dict[str, bytes]:
+    def decrypt(self, CiphertextBlob: bytes, EncryptionContext: dict[str, str]) -> dict[str, bytes]:
+        assert EncryptionContext == ENCRYPTION_CONTEXT
         self.calls.append("decrypt")
         body = CiphertextBlob.removeprefix(b"wrapped:")
         return {"Plaintext": bytes(a ^ b for a, b in zip(body, self.master, strict=True))}
