@@ -157,9 +157,10 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 def _mail_sweeper(stop: threading.Event, every_seconds: float) -> None:
     """The local stand-in for the 5-minute EventBridge schedule of the mail sweep.
 
-    Only the mail sweep runs on its own: it sends what is pending and nothing else. Time-based
-    sweeps (settlement, escalations, daily report) run on demand with a chosen `now`
-    (`POST /jobs/{name}`), so a demo or a test with a pinned clock is never overtaken by real time.
+    Only the mail sweep runs on its own, at the stack's clock (the demo clock when one runs): it sends
+    what is pending and nothing else. Time-based sweeps (settlement, escalations, daily report) run on
+    demand (`POST /jobs/{name}`), at the stack's clock or a chosen `now`, so a demo or a test with a
+    pinned clock is never overtaken by real time.
     """
     from chalicelib.jobs import registry
 
