@@ -459,7 +459,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="60 and 300 stores (a minute or so)")
     parser.add_argument("--stores", type=int, default=1500, help="the larger measured size (default 1500)")
     parser.add_argument("--small", type=int, default=300, help="the smaller measured size (default 300)")
-    args = parser.parse_args(argv)
+    args, _ = parser.parse_known_args(argv)  # `python -m bench` hands every benchmark the same arguments
     if args.quick:
         args.stores, args.small = 300, 60
     if not 0 < args.small < args.stores:
