@@ -9,12 +9,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
+import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
 
 from tests.e2e.conftest import ROOT, STACK_LOG, Stack, start_stack
+from tests.s3_form import post_form
 
 pytestmark = pytest.mark.e2e
 
@@ -78,6 +81,30 @@ def test_daily_report_delivers_on_the_demo_clock_without_a_chosen_now(demo_stack
     # Idempotent: run again on the same clock, nothing is delivered twice.
     status, again = demo_stack.request("POST", "/jobs/daily-report", token="agent")
     assert status == 200 and isinstance(again, dict) and again["delivered"] == [], again
+
+
+def test_an_upload_is_imported_by_the_local_event_pump_on_the_demo_clock(demo_stack: Stack) -> None:
+    """The local stand-in for S3 → EventBridge (scripts/local_events.py) imports at the stack's clock."""
+    tag = uuid.uuid4().hex[:8].upper()
+    # October 2025 usage of stores nobody registered: the file touches no round.
+    data = ("取引ID,取引日時,店舗ID,店舗名,利用ポイント,取引区分\n" + "".join(
+        f"D{tag}{i:05d},2025-10-{1 + i % 28:02d} 09:30:00,MP97{i:04d},未登録店,{100 + i},利用\n"
+        for i in range(20))).encode("utf-8")
+    status, grant = demo_stack.request("POST", "/usage-imports/uploads",
+                                       {"filename": "usage-2025-10.csv", "size": len(data)}, token="accountant")
+    assert status == 201 and isinstance(grant, dict), grant
+    status, _headers, body = post_form(grant, data, origin=demo_stack.base)
+    assert status == 204, body
+    deadline = time.monotonic() + 30
+    while True:
+        status, report = demo_stack.request("GET", f"/usage-imports/{grant['import_id']}", token="accountant")
+        assert status == 200 and isinstance(report, dict), report
+        if report["status"] in ("committed", "rejected") or time.monotonic() > deadline:
+            break
+        time.sleep(0.25)
+    assert report["status"] == "committed", report
+    assert report["created_at"].startswith("2025-11-14T10:"), report  # the upload's request
+    assert report["finished_at"].startswith("2025-11-14T10:"), report  # the pump's import
 
 
 @pytest.mark.parametrize("value", ["tomorrow", "2025-10-15T10:00+25:00"])
