@@ -9,6 +9,7 @@ message that says what to write.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
@@ -82,13 +83,14 @@ def test_the_stack_s_own_work_follows_the_demo_clock(demo_running):
 
 
 def test_the_demo_clock_moves_on_with_real_time():
-    demo = DemoClock(datetime(2025, 11, 14, 10, 0, tzinfo=JST), started_at=0.0)
-    # started_at 0 on the monotonic clock: the machine has been up for a while, so time has passed.
-    assert demo.now() > demo.start
-    fresh = DemoClock(demo.start)
+    start = datetime(2025, 11, 14, 10, 0, tzinfo=JST)
+    # Started an hour ago (on the monotonic clock): it reads an hour past its start.
+    demo = DemoClock(start, started_at=time.monotonic() - 3600)
+    assert start + timedelta(minutes=59) < demo.now() < start + timedelta(minutes=61)
+    assert demo.now().tzinfo == JST
+    fresh = DemoClock(start)
     first = fresh.now()
-    assert first >= demo.start and fresh.now() >= first
-    assert fresh.now().tzinfo == JST
+    assert start <= first < start + timedelta(seconds=5) and fresh.now() >= first
 
 
 # --- DEMO_NOW ----------------------------------------------------------------------------------------
