@@ -9,8 +9,11 @@ counted); then, counted, through the services exactly as the functions call them
 1. **import** — a month's usage export (~33 rows per store, UTF-8 with BOM: ~50,000 rows at 1,500 stores)
    registered (`usage.create_import`) and imported (`usage.process_import`: dedupe, totals, commit);
 2. **draft** — the month's settlement round drafted by one accountant (`settlement.draft`);
-3. **approval** — approved by a second (`settlement.approve`: lines, transfer file, statements, notices);
-4. **inquiries** — 20 call-center inquiries logged (`inquiries.log_inquiry`), scaled to the seed's volume.
+3. **approval** — approved by a second (`settlement.approve`: lines, transfer file, statements; the stores'
+   payment notices too when the round pays at most `INLINE_NOTICE_LIMIT` stores (setting, default 300));
+4. **notices** — the mail sweep (`mail-sweep` job) run until the outbox is empty: a larger round's notices
+   are queued for it, so approval + notices is the same work at every size;
+5. **inquiries** — 20 call-center inquiries logged (`inquiries.log_inquiry`), scaled to the seed's volume.
 
 Counting: a botocore `before-call` / `after-call` hook on the app's DynamoDB client (chalicelib/adapters/aws.py:
 every repository goes through it) counts each call by operation and stage, adds `ReturnConsumedCapacity=TOTAL`
@@ -69,7 +72,7 @@ ROWS_PER_STORE = 33  # ~50,000 usage rows a month at 1,500 stores (the seed's sc
 INQUIRIES_PER_STORE_MONTH = 12_000 / 1_500 / 12  # 12,000 inquiries a year at 1,500 stores
 INQUIRY_SAMPLE = 20
 TARGET_STORES = (1_500, 15_000)
-STAGES = ("import", "draft", "approval", "inquiries")
+STAGES = ("import", "draft", "approval", "notices", "inquiries")
 HEADER = ("取引ID", "取引日時", "店舗ID", "店舗名", "利用ポイント", "取引区分")
 
 _CAPACITY_OPS = {"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem",
@@ -295,6 +298,7 @@ def measure(stores: int) -> tuple[dict[tuple[str, str], Tally], dict[str, float]
     from chalicelib.auth.roles import Principal, Role
     from chalicelib.deps import get_deps
     from chalicelib.inquiries import service as inquiries
+    from chalicelib.jobs import registry
     from chalicelib.settlement import service as settlement
     from chalicelib.usage import service as usage
 
@@ -344,6 +348,17 @@ def measure(stores: int) -> tuple[dict[tuple[str, str], Tally], dict[str, float]
     if round_.get("status") != "approved":
         raise RuntimeError(f"the round was not approved: {round_.get('status')}")
     seconds["stores_paid"] = float(approved.get("stores_paid") or 0)
+
+    def sweep_until_sent() -> int:
+        sent = 0
+        for _ in range(10 + stores // 50):  # a bound: the sweep takes ~100 mails at a time
+            result = registry.run("mail-sweep", _jst("2025-07-07T15:05:00"), deps)
+            sent += int(result.get("sent") or 0)
+            if not result.get("pending") and not result.get("rounds_completed"):
+                return sent
+        raise RuntimeError("the mail sweep did not empty the outbox")
+
+    seconds["notices_sent"] = float(stage("notices", sweep_until_sent))
     stage("inquiries", lambda: [inquiries.log_inquiry(deps, agent, _inquiry(i), _jst(f"{MONTH}-10T10:30:00"))
                                 for i in range(INQUIRY_SAMPLE)])
     return dict(counter.tallies), seconds
@@ -415,7 +430,7 @@ def _monthly(per_stage: dict[str, Tally], stores: int) -> tuple[float, float, fl
     """(RRU, WRU, USD) of a month: one import, one draft, one approval, the month's inquiries."""
     inquiries_per_month = INQUIRIES_PER_STORE_MONTH * stores
     rru = wru = 0.0
-    for stage in ("import", "draft", "approval"):
+    for stage in ("import", "draft", "approval", "notices"):
         rru += per_stage[stage].rru
         wru += per_stage[stage].wru
     rru += per_stage["inquiries"].rru / INQUIRY_SAMPLE * inquiries_per_month
@@ -431,13 +446,14 @@ def run(stores: int, small: int) -> int:
         tallies, seconds = measure(n)
         _print_stage_table(f"DynamoDB calls and capacity, {n} stores (measured; month {MONTH}, "
                            f"{n * ROWS_PER_STORE:,} usage rows, {seconds['stores_paid']:.0f} stores paid, "
+                           f"{seconds['notices_sent']:.0f} mails sent by the sweep, "
                            f"{INQUIRY_SAMPLE} inquiries)", tallies, seconds)
         measured[n] = _stage_totals(tallies)
     print(f"\nmonthly on-demand cost, ap-northeast-1, USD {USD_PER_MILLION_RRU}/M RRU and USD "
           f"{USD_PER_MILLION_WRU}/M WRU (as of {PRICES_AS_OF})")
-    print("a month = one usage import, one draft, one approval, and the inquiries of 12,000 a year per 1,500 "
-          "stores; requests only (no storage, backups, streams)")
-    print(f"{'stores':>8}  {'how':<34}{'import':>14}{'draft':>14}{'approval':>14}{'inq/month':>11}"
+    print("a month = one usage import, one draft, one approval with its notices, and the inquiries of 12,000 a "
+          "year per 1,500 stores; requests only (no storage, backups, streams)")
+    print(f"{'stores':>8}  {'how':<34}{'import':>14}{'draft':>14}{'approval+notices':>18}{'inq/month':>11}"
           f"{'RRU':>12}{'WRU':>12}{'USD/month':>11}")
     for target in sorted({*TARGET_STORES, small, stores}):
         if target in measured:
@@ -446,8 +462,9 @@ def run(stores: int, small: int) -> int:
             per_stage = _at_scale(measured[small], measured[stores], small, stores, target)
             how = f"extrapolated from {small} and {stores}"
         rru, wru, usd = _monthly(per_stage, target)
-        cells = [f"{per_stage[s].calls:,} calls" for s in ("import", "draft", "approval")]
-        print(f"{target:>8,}  {how:<34}{cells[0]:>14}{cells[1]:>14}{cells[2]:>14}"
+        cells = [f"{per_stage[s].calls:,} calls" for s in ("import", "draft")]
+        cells.append(f"{per_stage['approval'].calls + per_stage['notices'].calls:,} calls")
+        print(f"{target:>8,}  {how:<34}{cells[0]:>14}{cells[1]:>14}{cells[2]:>18}"
               f"{round(INQUIRIES_PER_STORE_MONTH * target):>11,}{rru:>12,.0f}{wru:>12,.0f}{usd:>11.4f}")
     print(f"(run took {time.perf_counter() - started:.0f} s; moto's ConsumedCapacity is a constant per call, "
           "shown only as a check; RRU/WRU computed from item sizes, see the module docstring)")
@@ -456,9 +473,9 @@ def run(stores: int, small: int) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.dynamo_cost", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="60 and 300 stores (a minute or so)")
+    parser.add_argument("--quick", action="store_true", help="60 and 300 stores (about a minute)")
     parser.add_argument("--stores", type=int, default=1500, help="the larger measured size (default 1500)")
-    parser.add_argument("--small", type=int, default=300, help="the smaller measured size (default 300)")
+    parser.add_argument("--small", type=int, default=500, help="the smaller measured size (default 500)")
     args, _ = parser.parse_known_args(argv)  # `python -m bench` hands every benchmark the same arguments
     if args.quick:
         args.stores, args.small = 300, 60
