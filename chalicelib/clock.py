@@ -94,6 +94,18 @@ def day_label(when: datetime) -> str:
     return f"{local.year}年{local.month}月{local.day}日({_WEEKDAYS[local.weekday()]}) {local:%H:%M}"
 
 
+def outside_program_year(when: datetime, settings: Settings) -> str | None:
+    """What a newcomer should know when `when` is outside the call center's service period (the program
+    year), in Japanese; None inside it. Outside it every new inquiry is 時間外 and no daily report is due."""
+    cc = settings.call_center
+    day = when.astimezone(JST).date()
+    if cc.call_center_service_start <= day <= cc.call_center_service_end:
+        return None
+    return (f"{day.year}年{day.month}月{day.day}日は事業年度（コールセンター開設期間 "
+            f"{cc.call_center_service_start:%Y-%m-%d}〜{cc.call_center_service_end:%Y-%m-%d}）の外です。"
+            "新しい問い合わせはすべて時間外になり、日次報告は届きません。")
+
+
 class DemoClockError(ValueError):
     """A `DEMO_NOW` the local stack cannot run on; the message says what to write instead."""
 

@@ -70,7 +70,12 @@ def _pad(text: str, width: int) -> str:
 
 
 def _clock_lines(demo: clock.DemoClock | None) -> str:
-    """The banner's lines about the clock: which day it is and how to change it."""
+    """The banner's lines about the clock: which day it is, how to change it, and a word when that day is
+    outside the program year (the newcomer's puzzle of issue 15: everything 時間外, no daily report)."""
+    from chalicelib.settings import get_settings
+
+    note = clock.outside_program_year(demo.start if demo else clock.now_jst(), get_settings())
+    warning = f"\n     注意 (outside the program year): {note}" if note else ""
     if demo is None:
         state = f"   時計 (clock): 実時間 (real clock, DEMO_NOW=off) — 今 {clock.day_label(clock.now_jst())}"
     else:
@@ -79,7 +84,7 @@ def _clock_lines(demo: clock.DemoClock | None) -> str:
                  f" ({why}; moves on with real time)")
     return (state + "\n"
             "     変更 (change): DEMO_NOW=2025-10-15T10:00+09:00 make run · 実時間 (real clock): DEMO_NOW=off make run\n"
-            "     画面ごと (per browser tab): the date control at the top of the console pages")
+            "     画面ごと (per browser tab): the date control at the top of the console pages" + warning)
 
 
 def _demo_clock() -> clock.DemoClock | None:

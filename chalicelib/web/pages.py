@@ -184,7 +184,7 @@ class Page(str):
 
 def clock_state() -> dict[str, Any] | None:
     """The local stack's clock as the pages state it (static/client.js, static/demo-clock.js): its source
-    ("demo" or "real"), now, and the demo clock's start. None outside the local stage: no other stage has a
+    ("demo" or "real"), now, the demo clock's start, and a note when now is outside the program year. None outside the local stage: no other stage has a
     clock to state (they run on the real one)."""
     from chalicelib import clock
     from chalicelib.settings import get_settings
@@ -192,8 +192,10 @@ def clock_state() -> dict[str, Any] | None:
     if not get_settings().is_local:
         return None
     demo = clock.demo_clock()
-    return {"source": "demo" if demo else "real", "now": clock.stage_now(is_local=True).isoformat(),
-            "start": demo.start.isoformat() if demo else None}
+    now = clock.stage_now(is_local=True)
+    return {"source": "demo" if demo else "real", "now": now.isoformat(),
+            "start": demo.start.isoformat() if demo else None,
+            "note": clock.outside_program_year(now, get_settings())}
 
 
 def _clock_meta() -> str:

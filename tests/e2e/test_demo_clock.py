@@ -6,7 +6,10 @@ A DEMO_NOW the stack cannot read stops the start with what to write instead.
 
 from __future__ import annotations
 
+import html
+import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -105,6 +108,23 @@ def test_an_upload_is_imported_by_the_local_event_pump_on_the_demo_clock(demo_st
     assert report["status"] == "committed", report
     assert report["created_at"].startswith("2025-11-14T10:"), report  # the upload's request
     assert report["finished_at"].startswith("2025-11-14T10:"), report  # the pump's import
+
+
+def test_a_day_outside_the_program_year_is_named_as_such() -> None:
+    """A stack whose day is outside the program year (DEMO_NOW=off in late 2026, as in the issue; here DEMO_NOW
+    names such a day, to be independent of the real date): the banner and the pages say why every inquiry is
+    時間外 and no daily report comes."""
+    for stack in start_stack(STACK_LOG.with_name("test-stack-demo-clock-outside.log"), demo_now="2026-11-30"):
+        banner = stack.log_path.read_text(encoding="utf-8", errors="replace")
+        assert "デモの日時 (demo clock):       2026年11月30日(月) 10:00" in banner
+        assert "注意 (outside the program year): 2026年11月30日は事業年度" in banner
+        assert "時間外" in banner
+        status, page = stack.request("GET", "/console")
+        assert status == 200 and isinstance(page, str)
+        meta = re.search(r'<meta name="miyapo-clock" content="([^"]*)">', page)
+        assert meta, page[:500]
+        stated = json.loads(html.unescape(meta.group(1)))
+        assert stated["source"] == "demo" and "事業年度（コールセンター開設期間 2025-04-01〜2026-03-25）の外" in stated["note"]
 
 
 @pytest.mark.parametrize("value", ["tomorrow", "2025-10-15T10:00+25:00"])

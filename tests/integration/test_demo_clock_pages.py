@@ -10,7 +10,7 @@ import html
 import json
 import re
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -67,6 +67,7 @@ def test_the_pages_state_the_demo_clock(api: Any, demo: DemoClock, path: str) ->
     assert stated is not None and stated["source"] == "demo", page[:400]
     assert stated["start"] == DEMO_DAY.isoformat()
     assert stated["now"].startswith("2025-11-14T10:0")
+    assert stated["note"] is None  # inside the program year
 
 
 def test_on_the_real_clock_the_pages_say_so(api: Any, real_clock: None) -> None:
@@ -76,6 +77,8 @@ def test_on_the_real_clock_the_pages_say_so(api: Any, real_clock: None) -> None:
     stated = _stated_clock(page)
     assert stated is not None and stated["source"] == "real" and stated["start"] is None
     assert before <= datetime.fromisoformat(stated["now"]) <= datetime.now(JST)
+    # The real day is outside FY2025 on this machine's calendar (late 2026) or not: the note says which.
+    assert (stated["note"] is None) == (date(2025, 4, 1) <= before.date() <= date(2026, 3, 25))
 
 
 def test_the_tour_names_the_demo_day_and_how_to_change_it(api: Any, demo: DemoClock) -> None:

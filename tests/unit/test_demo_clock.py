@@ -179,3 +179,24 @@ def test_the_default_day_moves_with_the_payment_rules(local):
     later = with_setting(local, "settlement.approval_lead_days", 0)
     # Approved on the payment day itself (Thu 20 Nov 2025): the office day before is Wed 19 Nov.
     assert clock.default_demo_start(later) == datetime(2025, 11, 19, 10, 0, tzinfo=JST)
+
+
+# --- outside the program year ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("when", "outside"), [
+    (datetime(2025, 4, 1, 0, 0, tzinfo=JST), False),
+    (datetime(2025, 11, 14, 10, 0, tzinfo=JST), False),
+    (datetime(2026, 3, 25, 23, 59, tzinfo=JST), False),
+    (datetime(2026, 3, 26, 0, 0, tzinfo=JST), True),
+    (datetime(2026, 11, 30, 10, 0, tzinfo=JST), True),  # the "today"
+    (datetime(2025, 3, 31, 23, 59, tzinfo=JST), True),
+])
+def test_a_day_outside_the_program_year_gets_a_note_that_says_why_nothing_works(local, when, outside):
+    note = clock.outside_program_year(when, local)
+    if not outside:
+        assert note is None
+    else:
+        assert note is not None
+        assert f"{when.year}年{when.month}月{when.day}日" in note and "2025-04-01〜2026-03-25" in note
+        assert "時間外" in note and "日次報告" in note

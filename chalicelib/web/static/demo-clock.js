@@ -61,8 +61,13 @@ function render() {
     pin !== REAL_PIN && (demo || pin) ? h("button", { type: "button", id: "demo-clock-real", text: "実時間に戻す",
       onclick: function () { choose(demo ? REAL_PIN : null); } }) : null,
     problem);
+  // The stack's day outside the program year (everything 時間外, no daily report): say so, unless this tab
+  // has a day of its own.
+  var outside = !pin && STACK_CLOCK.note ? h("p", { "class": "demo-clock-outside", id: "demo-clock-outside", role: "note",
+                                                    text: "注意: " + STACK_CLOCK.note }) : null;
   var banner = h("section", { "class": "demo-clock", id: "demo-clock", "aria-label": "デモの日時" },
     h("p", { "class": "demo-clock-now" }, text[0], day, " ", h("span", { "class": "demo-clock-note", text: text[1] })),
+    outside,
     h("p", { "class": "demo-clock-how" }, "変更: 下の欄（このタブだけ）、または起動時に ",
       h("code", { text: HOW })),
     form);
