@@ -1,19 +1,23 @@
 """Settlement benchmark (issue 3, docs/SPEC.md §6.1): a month of usage, imported and paid, against DuckDB.
 
-    python -m bench.settlement [--rows 1000000] [--stores 15000] [--runs 3] [--seed N] [--keep DIR]
+    python -m bench.settlement [--rows 1000000] [--stores 15000] [--runs 3] [--seed N] [--keep DIR] [--cp932]
 
 Generates (seeded, in a temporary directory) a console export as it would arrive: a million rows for
 15,000 stores with a Zipf-like skew, ~2% cancellations, ~1% re-exported (duplicated) rows, a few
 overlapping rows of the previous month and a handful of broken lines. Then, in one process:
 
 - ours: read the file, ``parse_usage_export``, per-store amounts for the month, the Zengin 総合振込
-  file (``build_transfer_file``) and the statement CSV (UTF-8 with BOM) — the path a Lambda runs;
+  file (``build_transfer_file``) and the statement CSV (UTF-8 with BOM) — the path a Lambda runs —
+  twice: with the engine (DuckDB, chalicelib/usage/engine.py: "after", issue 14) and with the
+  pure-Python reader (``engine="python"``: "before");
 - DuckDB: the same CSV aggregated in SQL with the same rules (valid lines, first row per 取引ID).
 
-Prints one table: median seconds of each, the ratio, our peak memory (measured in a fresh
-subprocess so DuckDB's allocations don't count) and whether the targets hold — ≤1.5x DuckDB
-(issue 3), ≤3x (docs/SPEC.md §6.1), peak < 512 MB — and whether both totals equal each other and the
-generator's own ledger, per month and store, to the point.
+The file is read as generated (UTF-8 with BOM) and, with ``--cp932``, also as CP932 (the same rows
+transcoded). Prints one table per encoding: median seconds of each, the ratios, each path's peak
+memory (measured in a fresh subprocess so DuckDB's allocations don't count) and whether the targets
+hold — ≤1.5x DuckDB (issues 3 and 14), ≤3x (docs/SPEC.md §6.1), peak < 256 MB (issue 14) — and
+whether the totals equal each other and the generator's own ledger, per month and store, to the
+point, and both of our paths give the same import result.
 
 Timing is wall-clock on whatever machine runs it; DuckDB uses all its threads, we use one.
 """
@@ -48,7 +52,8 @@ from chalicelib.usage.parser import ImportResult, parse_usage_export
 MONTH = "2025-06"
 TARGET_RATIO_ISSUE = 1.5
 TARGET_RATIO_SPEC = 3.0
-TARGET_PEAK_MB = 512
+TARGET_PEAK_MB = 256
+ENGINES = ("auto", "python")  # after (the engine), before (the pure-Python reader)
 HEADER = ("取引ID", "取引日時", "店舗ID", "店舗名", "利用ポイント", "取引区分")
 
 REQUESTER = Requester(
@@ -190,9 +195,9 @@ def build_statement(month: str, result: ImportResult, amounts: dict[str, int]) -
     return out.getvalue().encode("utf-8-sig")
 
 
-def our_path(path: Path, month: str = MONTH) -> dict[str, Any]:
+def our_path(path: Path, month: str = MONTH, engine: str = "auto") -> dict[str, Any]:
     """Import + aggregation + files, as the Lambda would run them on one export."""
-    result = parse_usage_export(path.read_bytes())
+    result = parse_usage_export(path.read_bytes(), engine=engine)
     amounts = result.store_totals(month)
     transfers = [_transfer(store_id, amount) for store_id, amount in sorted(amounts.items()) if amount > 0]
     zengin = build_transfer_file(REQUESTER, payment_date(month), transfers)
@@ -243,7 +248,9 @@ def _duckdb_version_and_threads() -> tuple[str, int]:
     import duckdb
 
     with duckdb.connect() as con:
-        return duckdb.__version__, int(con.execute("SELECT current_setting('threads')").fetchone()[0])
+        row = con.execute("SELECT current_setting('threads')").fetchone()
+        assert row is not None
+        return duckdb.__version__, int(row[0])
 
 
 # --- measuring ----------------------------------------------------------------------------------
@@ -267,21 +274,24 @@ def _peak_rss_mb() -> float:
     return int(kib) / 1024
 
 
-def measure_memory(path: Path, month: str) -> dict[str, float]:
+def measure_memory(path: Path, month: str, engine: str = "auto") -> dict[str, float]:
     """Run our path twice in this (fresh) process: once plain for the peak RSS, once traced."""
+    if engine != "python":
+        import duckdb  # noqa: F401  # loaded by the import path: its size is part of the baseline
     baseline_mb = _peak_rss_mb()
-    our_path(path, month)
+    our_path(path, month, engine)
     gc.collect()
     peak_rss_mb = _peak_rss_mb()
     tracemalloc.start()
-    our_path(path, month)
+    our_path(path, month, engine)
     _, traced_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return {"peak_rss_mb": peak_rss_mb, "baseline_rss_mb": baseline_mb, "tracemalloc_peak_mb": traced_peak / 2**20}
 
 
-def _memory_in_subprocess(path: Path, month: str) -> dict[str, float]:
-    command = [sys.executable, "-m", "bench.settlement", "--measure-memory", str(path), "--month", month]
+def _memory_in_subprocess(path: Path, month: str, engine: str) -> dict[str, float]:
+    command = [sys.executable, "-m", "bench.settlement", "--measure-memory", str(path), "--month", month,
+               "--engine", engine]
     root = Path(__file__).resolve().parent.parent
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
     done = subprocess.run(command, check=True, capture_output=True, text=True, cwd=root, env=env)
@@ -296,60 +306,93 @@ def _yes(flag: bool) -> str:
     return "yes" if flag else "NO"
 
 
-def run(rows: int, stores: int, runs: int, seed: int, keep: Path | None, month: str = MONTH) -> bool:
+def _cp932_copy(path: Path) -> Path:
+    """The same export as Excel on a Japanese PC would save it: CP932, no BOM."""
+    target = path.with_name(path.stem + "-cp932.csv")
+    target.write_bytes(path.read_bytes().decode("utf-8-sig").encode("cp932"))
+    return target
+
+
+def _compare(path: Path, label: str, runs: int, month: str, generated: Generated, stores: int,
+             extra: list[tuple[str, str, str]]) -> bool:
+    seconds: dict[str, list[float]] = {engine: [] for engine in (*ENGINES, "duckdb", "duckdb1")}
+    ours: dict[str, dict[str, Any]] = {}
+    duck: dict[tuple[str, str], int] = {}
+    duck_file = path if label == "UTF-8" else generated.path  # DuckDB reads UTF-8 only: its own copy
+    for _ in range(runs):  # interleaved, so a noisy neighbour hurts all alike
+        for engine in ENGINES:
+            took, ours[engine] = _timed(lambda engine=engine: our_path(path, month, engine))  # type: ignore[misc]
+            seconds[engine].append(took)
+        took, duck = _timed(lambda: duckdb_path(duck_file))
+        seconds["duckdb"].append(took)
+        took, _ = _timed(lambda: duckdb_path(duck_file, threads=1))
+        seconds["duckdb1"].append(took)
+    memory = {engine: _memory_in_subprocess(path, month, engine) for engine in ENGINES}
+    version, threads = _duckdb_version_and_threads()
+    median = {name: statistics.median(values) for name, values in seconds.items()}
+    after, before = ours["auto"]["result"], ours["python"]["result"]
+    same = after == before and ours["auto"]["zengin"] == ours["python"]["zengin"] and \
+        ours["auto"]["statement"] == ours["python"]["statement"]
+    reconciled = reconcile(after, duck, generated.truth) and reconcile(before, duck, generated.truth)
+    ratio = {engine: median[engine] / median["duckdb"] for engine in ENGINES}
+    peak = {engine: max(memory[engine]["peak_rss_mb"], memory[engine]["tracemalloc_peak_mb"]) for engine in ENGINES}
+    size_mb = path.stat().st_size / 2**20
+    result = after
+
+    def times(name: str) -> str:
+        return " ".join(f"{s:.2f}" for s in seconds[name])
+
+    table = [
+        ("rows (data lines)", f"{result.rows:,}", ""),
+        ("stores", f"{len({s for _, s in result.totals}):,} of {stores:,}", ""),
+        ("file", f"{size_mb:,.1f} MB {label}", f"read as {result.encoding}"),
+        *extra,
+        ("accepted / duplicates / rejected", f"{result.accepted:,} / {result.duplicates:,} / {len(result.rejected)}",
+         f"expected dup {generated.duplicates:,}, rejected {generated.broken}"),
+        ("payees / paid", f"{ours['auto']['payees']:,} / ¥{ours['auto']['paid']:,}",
+         f"zengin {len(ours['auto']['zengin']):,} B, statement {len(ours['auto']['statement']):,} B"),
+        (f"DuckDB {version}, {threads} threads (s)", f"{median['duckdb']:.2f}", times("duckdb")),
+        ("before: pure Python (s)", f"{median['python']:.2f}", times("python")),
+        ("before: ratio / DuckDB", f"{ratio['python']:.2f}x", ""),
+        ("before: peak RSS (MB)", f"{memory['python']['peak_rss_mb']:.0f}",
+         f"tracemalloc {memory['python']['tracemalloc_peak_mb']:.0f} MB, "
+         f"{memory['python']['baseline_rss_mb']:.0f} MB after imports"),
+        ("after: engine (s)", f"{median['auto']:.2f}", times("auto")),
+        ("after: ratio / DuckDB", f"{ratio['auto']:.2f}x", "the targets below are against this"),
+        ("after: peak RSS (MB)", f"{memory['auto']['peak_rss_mb']:.0f}",
+         f"tracemalloc {memory['auto']['tracemalloc_peak_mb']:.0f} MB, "
+         f"{memory['auto']['baseline_rss_mb']:.0f} MB after imports (duckdb included)"),
+        ("DuckDB, 1 thread (s)", f"{median['duckdb1']:.2f}",
+         f"after / it {median['auto'] / median['duckdb1']:.2f}x — a 512 MB Lambda has less than one vCPU"),
+        (f"after ≤ {TARGET_RATIO_ISSUE}x DuckDB (issues 3, 14)", _yes(ratio["auto"] <= TARGET_RATIO_ISSUE), ""),
+        (f"after ≤ {TARGET_RATIO_SPEC:.0f}x DuckDB (SPEC §6.1)", _yes(ratio["auto"] <= TARGET_RATIO_SPEC), ""),
+        (f"after peak < {TARGET_PEAK_MB} MB (issue 14)", _yes(peak["auto"] < TARGET_PEAK_MB), ""),
+        ("before and after give the same result", _yes(same), "report, totals, names, ids, files"),
+        ("totals reconcile", _yes(reconciled), "ours (both) = DuckDB = generator, per month and store"),
+    ]
+    width = max(len(name) for name, _, _ in table)
+    value_width = max(len(value) for _, value, _ in table)
+    print(f"settlement benchmark — usage month {month}, {label}")
+    for name, value, note in table:
+        print(f"  {name:<{width}}  {value:>{value_width}}  {note}".rstrip())
+    print(f"totals reconcile: {'yes' if reconciled and same else 'no'}")
+    return reconciled and same
+
+
+def run(rows: int, stores: int, runs: int, seed: int, keep: Path | None, month: str = MONTH,
+        cp932: bool = False) -> bool:
     with tempfile.TemporaryDirectory(prefix="bench-settlement-") as tmp:
         directory = keep or Path(tmp)
         directory.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
         generated = generate(directory, rows, stores, seed, month)
         generation_s = time.perf_counter() - started
-        ours_s: list[float] = []
-        duck_s: list[float] = []
-        duck1_s: list[float] = []
-        ours = duck = None
-        for _ in range(runs):  # interleaved, so a noisy neighbour hurts all alike
-            seconds, ours = _timed(lambda: our_path(generated.path, month))
-            ours_s.append(seconds)
-            seconds, duck = _timed(lambda: duckdb_path(generated.path))
-            duck_s.append(seconds)
-            seconds, _ = _timed(lambda: duckdb_path(generated.path, threads=1))
-            duck1_s.append(seconds)
-        memory = _memory_in_subprocess(generated.path, month)
-        version, threads = _duckdb_version_and_threads()
-        size_mb = generated.path.stat().st_size / 2**20
-    result: ImportResult = ours["result"]
-    ours_median, duck_median = statistics.median(ours_s), statistics.median(duck_s)
-    ratio = ours_median / duck_median
-    reconciled = reconcile(result, duck, generated.truth)
-    peak = max(memory["peak_rss_mb"], memory["tracemalloc_peak_mb"])
-    table = [
-        ("rows (data lines)", f"{result.rows:,}", ""),
-        ("stores", f"{len({s for _, s in result.totals}):,} of {stores:,}", ""),
-        ("file", f"{size_mb:,.1f} MB UTF-8 (BOM, CRLF)", f"generated in {generation_s:.1f} s, seed {seed}"),
-        ("accepted / duplicates / rejected", f"{result.accepted:,} / {result.duplicates:,} / {len(result.rejected)}",
-         f"expected dup {generated.duplicates:,}, rejected {generated.broken}"),
-        ("payees / paid", f"{ours['payees']:,} / ¥{ours['paid']:,}",
-         f"zengin {len(ours['zengin']):,} B, statement {len(ours['statement']):,} B"),
-        (f"ours, median of {runs} (s)", f"{ours_median:.2f}", " ".join(f"{s:.2f}" for s in ours_s)),
-        (f"DuckDB {version}, {threads} threads (s)", f"{duck_median:.2f}", " ".join(f"{s:.2f}" for s in duck_s)),
-        ("ratio ours / DuckDB", f"{ratio:.2f}x", "the targets below are against this"),
-        ("DuckDB, 1 thread (s)", f"{statistics.median(duck1_s):.2f}",
-         f"ratio {ours_median / statistics.median(duck1_s):.2f}x — a 512 MB Lambda has less than one vCPU"),
-        ("peak RSS, ours (MB)", f"{memory['peak_rss_mb']:.0f}",
-         f"fresh subprocess, whole process ({memory['baseline_rss_mb']:.0f} MB after imports)"),
-        ("tracemalloc peak, ours (MB)", f"{memory['tracemalloc_peak_mb']:.0f}", "Python allocations only"),
-        (f"≤ {TARGET_RATIO_ISSUE}x DuckDB (issue 3)", _yes(ratio <= TARGET_RATIO_ISSUE), ""),
-        (f"≤ {TARGET_RATIO_SPEC:.0f}x DuckDB (SPEC §6.1)", _yes(ratio <= TARGET_RATIO_SPEC), ""),
-        (f"peak < {TARGET_PEAK_MB} MB", _yes(peak < TARGET_PEAK_MB), ""),
-        ("totals reconcile", _yes(reconciled), "ours = DuckDB = generator, per month and store"),
-    ]
-    width = max(len(name) for name, _, _ in table)
-    value_width = max(len(value) for _, value, _ in table)
-    print(f"settlement benchmark — usage month {month}")
-    for name, value, note in table:
-        print(f"  {name:<{width}}  {value:>{value_width}}  {note}".rstrip())
-    print(f"totals reconcile: {'yes' if reconciled else 'no'}")
-    return reconciled
+        extra = [("generated", f"{generation_s:.1f} s", f"seed {seed}, BOM, CRLF")]
+        ok = _compare(generated.path, "UTF-8", runs, month, generated, stores, extra)
+        if cp932:
+            print()
+            ok = _compare(_cp932_copy(generated.path), "CP932", runs, month, generated, stores, []) and ok
+    return ok
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -360,14 +403,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=20250601)
     parser.add_argument("--month", default=MONTH)
     parser.add_argument("--keep", type=Path, help="write the generated CSV here instead of a temporary directory")
+    parser.add_argument("--cp932", action="store_true", help="also read the same rows as a CP932 file")
+    parser.add_argument("--engine", default="auto", choices=ENGINES, help=argparse.SUPPRESS)  # --measure-memory's
     parser.add_argument("--measure-memory", type=Path, help=argparse.SUPPRESS)  # the subprocess's entry
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
     if args.measure_memory:
-        print(json.dumps(measure_memory(args.measure_memory, args.month)))
+        print(json.dumps(measure_memory(args.measure_memory, args.month, args.engine)))
         return 0
-    return 0 if run(args.rows, args.stores, args.runs, args.seed, args.keep, args.month) else 1
+    return 0 if run(args.rows, args.stores, args.runs, args.seed, args.keep, args.month, args.cp932) else 1
 
 
 if __name__ == "__main__":

@@ -20,6 +20,9 @@ and valid is taken column by column with map/zip (loops in C), looking values up
 was already validated (dates, times of day, store ids, point strings): regexes and datetime
 arithmetic only run on a cache miss. Any other chunk is read row by row. Both paths apply the same
 rules; the tests hold them to one reference model.
+
+By default (``engine="auto"``) a file is first offered to DuckDB (engine.py, imported lazily): it takes
+the files it can prove it reads exactly as this module does, and leaves every other to this reader.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import re
 import sys
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Container, Sequence, Sized
+from collections.abc import Container, Iterator, Sequence, Sized
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta, timezone
 from itertools import compress, islice, repeat
@@ -129,6 +132,51 @@ class RejectedLine:
     reason: str  # Japanese, for staff
 
 
+class TxnIds(Sequence[str]):
+    """Accepted transaction ids in file order, kept as the UTF-8 lines the engine wrote (split into
+    str objects only when someone looks at them: the ledger stores the lines as they are)."""
+
+    __slots__ = ("_ids", "_lines")
+
+    def __init__(self, lines: bytes) -> None:
+        self._lines = lines  # one id a line, each line ended by b"\n"
+        self._ids: list[str] | None = None
+
+    def lines(self) -> bytes:
+        return self._lines
+
+    def _list(self) -> list[str]:
+        if self._ids is None:
+            self._ids = self._lines.decode("utf-8").split("\n")[:-1]
+        return self._ids
+
+    def __len__(self) -> int:
+        return self._lines.count(b"\n")
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._list()[index]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._list())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, TxnIds):
+            return self._lines == other._lines
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return self._list() == list(other)
+        return NotImplemented
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"TxnIds({len(self)} ids)"
+
+
+def txn_id_lines(ids: Sequence[str]) -> bytes:
+    """The ids one a line (UTF-8, no final line break): what the ledger keeps of an import."""
+    return ids.lines()[:-1] if isinstance(ids, TxnIds) else "\n".join(ids).encode("utf-8")
+
+
 @dataclass(frozen=True)
 class ImportResult:
     """What one export says. Invariants: ``rows == accepted + duplicates + len(rejected)``, and the
@@ -141,7 +189,7 @@ class ImportResult:
     totals: dict[tuple[str, str], int]  # (usage month YYYY-MM in JST, store id) -> net points
     counts: dict[tuple[str, str], int]  # (month, store id) -> accepted rows
     store_names: dict[str, str]  # store id -> last name seen on an accepted row
-    new_txn_ids: list[str]  # accepted txn ids, in file order
+    new_txn_ids: Sequence[str]  # accepted txn ids, in file order (a list, or TxnIds from the engine)
     months: list[str]  # sorted months with accepted rows
     encoding: str = "utf-8"  # how the file was decoded: utf-8, utf-8-sig (BOM) or cp932
     #: (month, store id) -> the first day (JST, YYYY-MM-DD) of its accepted rows
@@ -287,7 +335,7 @@ _DATE = itemgetter(slice(0, 10))  # 'YYYY-MM-DD' of the console's form
 _CLOCK = itemgetter(slice(10, None))  # ' HH:MM:SS' of the console's form
 
 
-class _Rules:
+class Rules:
     """The field rules of one file, with caches of the values already found valid.
 
     The row and column paths look values up in the caches (``days``/``clocks``, ``stores``,
@@ -298,7 +346,6 @@ class _Rules:
     def __init__(self, mapping: ColumnMapping, usable: tuple[date, date] | None = None) -> None:
         self.mapping = mapping
         self.usable = usable
-        self.clocks = _clocks()
         # Only dates inside the usable period enter these caches: a miss sends the row to the rules.
         self.days: dict[str, str] = {}  # date part of a naive 'YYYY-MM-DD HH:MM:SS' -> its month (JST)
         self.iso_days: dict[str, str] = {}  # the same date part -> its day, YYYY-MM-DD (JST)
@@ -307,6 +354,10 @@ class _Rules:
         self.stores: dict[str, str] = {}  # valid store id -> one interned copy, the key of the totals
         self.points: dict[str, int] = {}
         self.signs = {mapping.use_label: 1, mapping.cancel_label: -1}
+
+    @functools.cached_property
+    def clocks(self) -> frozenset[str]:
+        return _clocks()
 
     def month(self, at: str) -> str | None:
         """The usage month of an accepted 取引日時 inside the usable period, else None."""
@@ -420,7 +471,7 @@ def _header_key(name: str) -> str:
     return unicodedata.normalize("NFKC", name).strip()
 
 
-def _is_blank(row: list[str]) -> bool:
+def is_blank(row: list[str]) -> bool:
     # Excel saves trailing empty rows as ",,,,,": as blank as an empty line.
     return all(not cell.strip() for cell in row)
 
@@ -451,7 +502,7 @@ def _indexes(values: list[Any], target: object) -> list[int]:
         return found
 
 
-def _read_header(stream: TextIO, mapping: ColumnMapping) -> tuple[int, int, list[int]]:
+def read_header(stream: TextIO, mapping: ColumnMapping) -> tuple[int, int, list[int]]:
     """(line of the header, number of columns, position of each mapped column): the first non-blank line."""
     line = 0
     while True:
@@ -463,7 +514,7 @@ def _read_header(stream: TextIO, mapping: ColumnMapping) -> tuple[int, int, list
             row = next(csv.reader([text]), [])
         except csv.Error as exc:
             raise NotAnExport(f"CSV として読めません（{line} 行目: {exc}）。") from None
-        if not _is_blank(row):
+        if not is_blank(row):
             break
     header = [_header_key(cell) for cell in row]
     required = mapping.columns()
@@ -479,7 +530,13 @@ def _read_header(stream: TextIO, mapping: ColumnMapping) -> tuple[int, int, list
     return line, len(header), [header.index(_header_key(name)) for name in required]
 
 
-_CONFLICT = "取引IDが重複していますが内容が異なります（先に出てきた行を採用しました）"
+CONFLICT = "取引IDが重複していますが内容が異なります（先に出てきた行を採用しました）"
+EMPTY_TXN = "取引IDが空です"
+
+
+def column_count_reason(expected: int, found: int) -> str:
+    return f"列の数が違います（見出しは {expected} 列、この行は {found} 列）"
+
 # Added to every fingerprint so that each is a distinct int object (CPython shares -5…256): the
 # column path tells a newly stored fingerprint from an earlier one by identity.
 _DISTINCT = 1 << 64
@@ -495,7 +552,7 @@ class _Scan:
     rules, which the column path must agree with (the tests compare them).
     """
 
-    def __init__(self, ncols: int, positions: list[int], known: Container[str], rules: _Rules) -> None:
+    def __init__(self, ncols: int, positions: list[int], known: Container[str], rules: Rules) -> None:
         self.ncols = ncols
         self.pick = itemgetter(*positions)
         self.columns = [itemgetter(position) for position in positions]
@@ -574,7 +631,7 @@ class _Scan:
         if same_content:
             self.duplicates += 1
         else:
-            self._reject(line, _CONFLICT)
+            self._reject(line, CONFLICT)
 
     # --- row by row: every rule, in order ---------------------------------------------------------
 
@@ -582,15 +639,15 @@ class _Scan:
         ncols, pick, known, check_known, resolve = self.ncols, self.pick, self.known, self.check_known, self.rules.resolve
         for row, line in zip(chunk, lines, strict=True):
             if len(row) != ncols:
-                if not _is_blank(row):
+                if not is_blank(row):
                     self.rows += 1
-                    self._reject(line, f"列の数が違います（見出しは {ncols} 列、この行は {len(row)} 列）")
+                    self._reject(line, column_count_reason(ncols, len(row)))
                 continue
             txn, at, store, name, raw_points, kind = pick(row)
             if not txn or txn.isspace():
-                if not _is_blank(row):
+                if not is_blank(row):
                     self.rows += 1
-                    self._reject(line, "取引IDが空です")
+                    self._reject(line, EMPTY_TXN)
                 continue
             self.rows += 1
             if check_known and txn in known:  # counted by an earlier import, whatever it says now
@@ -708,8 +765,8 @@ class _Scan:
 
 def _read(stream: TextIO, known: Container[str], mapping: ColumnMapping, encoding: str,
           usable: tuple[date, date] | None) -> ImportResult:
-    header_line, ncols, positions = _read_header(stream, mapping)
-    scan = _Scan(ncols, positions, known, _Rules(mapping, usable))
+    header_line, ncols, positions = read_header(stream, mapping)
+    scan = _Scan(ncols, positions, known, Rules(mapping, usable))
     scan.run(csv.reader(stream), header_line)
     keys = sorted((month, store) for month, counts in scan.counts.items() for store in counts)
     return ImportResult(
@@ -727,24 +784,46 @@ def _read(stream: TextIO, known: Container[str], mapping: ColumnMapping, encodin
     )
 
 
+def text_stream(data: bytes, encoding: str) -> io.TextIOWrapper:
+    """The export decoded as a stream (a decoded million-row str would be ~150 MB: kanji take 2 bytes)."""
+    return io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+
+
+#: How ``parse_usage_export`` reads a file: "auto" (DuckDB when installed, see engine.py; the Python
+#: reader for what the engine leaves to it), "engine" (the same, DuckDB required) or "python".
+ENGINES = ("auto", "engine", "python")
+
+
 def parse_usage_export(
     data: bytes,
     known_txn_ids: Container[str] = frozenset(),
     mapping: ColumnMapping = ColumnMapping(),
     usable_period: tuple[date, date] | None = None,
+    engine: str = "auto",
 ) -> ImportResult:
     """Read one export. ``known_txn_ids``: ids counted by earlier imports (they are duplicates here).
     ``usable_period``: the first and last day (JST, inclusive) points can be used; a row dated outside
-    it is rejected (None: no such check).
+    it is rejected (None: no such check). ``engine``: see ``ENGINES``; every engine gives the same result.
 
     Raises ``NotAnExport`` when the file is empty, binary, undecodable or lacks a mapped column.
     Unknown or not-approved stores are counted like any other: the caller decides about them.
     """
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}")
     _check_is_text(data)
     encodings = _encodings_to_try(data)
+    if engine != "python":
+        from chalicelib.usage import engine as duck  # DuckDB only on the import path, never at cold start
+
+        if engine == "engine" or duck.available():
+            try:
+                result = duck.read_with_engine(data, known_txn_ids, mapping, encodings[0], usable_period)
+            except NotAnExport:
+                result = None  # the Python reader says it with the encoding it settles on
+            if result is not None:
+                return result
     for encoding in encodings:
-        # Streamed: a decoded million-row str would be ~150 MB (kanji make it 2 bytes per char).
-        with io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="") as stream:
+        with text_stream(data, encoding) as stream:
             try:
                 return _read(stream, known_txn_ids, mapping, encoding, usable_period)
             except UnicodeDecodeError:

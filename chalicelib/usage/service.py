@@ -42,7 +42,7 @@ from chalicelib.deps import Deps
 from chalicelib.errors import Conflict, InvalidInput, NotFound
 from chalicelib.observability import logger
 from chalicelib.settlement.repository import settlement_store
-from chalicelib.usage.parser import ColumnMapping, NotAnExport, parse_usage_export
+from chalicelib.usage.parser import ColumnMapping, NotAnExport, parse_usage_export, txn_id_lines
 from chalicelib.usage.repository import SettledMonths, UsageStore, store_directory, usage_store, usage_totals
 
 #: Largest export the console uploads straight to S3 (the presigned POST's content-length-range; the
@@ -418,7 +418,7 @@ def _process_locked(deps: Deps, item: dict[str, Any], owner: str, now: datetime)
     known = _known_ids(deps, committed, first.months, import_id)
     # Parse again only when this file really repeats transactions already counted: for a new
     # month's export (the usual case) the first pass stands.
-    repeats = not known.isdisjoint(first.new_txn_ids)
+    repeats = bool(known) and not known.isdisjoint(first.new_txn_ids)
     if repeats:
         del first  # one parse's result in memory at a time
     result = parse_usage_export(data, known, mapping, usable_period(deps)) if repeats else first
@@ -433,7 +433,7 @@ def _process_locked(deps: Deps, item: dict[str, Any], owner: str, now: datetime)
     # Stage: the ids this import counts (later imports see them as duplicates once it is committed)
     # and the report's lists.
     store.put(f"ledger/txids/{import_id}.txt.gz",
-              gzip.compress("\n".join(result.new_txn_ids).encode("utf-8"), 6), "application/gzip")
+              gzip.compress(txn_id_lines(result.new_txn_ids), 6), "application/gzip")
     lists_key = f"{REPORT_PREFIX}{import_id}.json"
     store.put(lists_key, json.dumps(lists, ensure_ascii=False).encode("utf-8"), "application/json")
     _set_status(deps, import_id, "staged", {"months": result.months, "report": {**counts, "lists_key": lists_key}})

@@ -73,13 +73,14 @@ def export(rows: list[list[str]]) -> bytes:
 
 
 def both_paths(data: bytes, monkeypatch: pytest.MonkeyPatch, usable: Any = PERIOD) -> Iterator[ImportResult]:
-    """The real chunk size, tiny chunks (column path with misses), then row by row only."""
-    yield parse_usage_export(data, usable_period=usable)
+    """The engine, the real chunk size, tiny chunks (column path with misses), then row by row only."""
+    yield parse_usage_export(data, usable_period=usable)  # the engine where it takes the file
+    yield parse_usage_export(data, usable_period=usable, engine="python")
     with monkeypatch.context() as patch:
         patch.setattr(parser, "_CHUNK_ROWS", 4)
-        yield parse_usage_export(data, usable_period=usable)
+        yield parse_usage_export(data, usable_period=usable, engine="python")
         patch.setattr(parser._Scan, "_take_columns", lambda *args: False)
-        yield parse_usage_export(data, usable_period=usable)
+        yield parse_usage_export(data, usable_period=usable, engine="python")
 
 
 def test_rows_dated_outside_the_usable_period_are_rejected_with_their_line_and_the_period(monkeypatch):

@@ -530,12 +530,14 @@ def files(draw: st.DrawFn) -> list[list[str] | None]:
 
 
 def parse_both_ways(data: bytes, known: set[str], monkeypatch: pytest.MonkeyPatch) -> Iterator[ImportResult]:
-    """The file read with tiny chunks (ids repeat across them), then row by row only."""
+    """The file read by the engine where it takes it (test_usage_engine.py), then by the Python reader
+    with tiny chunks (ids repeat across them), then row by row only."""
+    yield parse_usage_export(data, known)
     with monkeypatch.context() as patch:
         patch.setattr(parser, "_CHUNK_ROWS", 4)
-        yield parse_usage_export(data, known)
+        yield parse_usage_export(data, known, engine="python")
         patch.setattr(parser._Scan, "_take_columns", lambda *args: False)
-        yield parse_usage_export(data, known)
+        yield parse_usage_export(data, known, engine="python")
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

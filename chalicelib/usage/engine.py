@@ -1,0 +1,389 @@
+"""The usage export read by DuckDB: the parser's rules at engine speed (issue 14).
+
+Pure of AWS: bytes in, ``ImportResult`` out, through a temporary directory (Lambda's /tmp). DuckDB is
+imported here, lazily, by ``read_with_engine``: nothing that app.py imports at cold start loads it.
+
+The engine is an accelerator of the Python reader, never a second set of rules. It takes the whole
+file only when it can prove that its reading and the Python reader's are the same, and otherwise
+answers None (the caller then reads the file in Python):
+
+- one record per physical line (DuckDB's record count equals the file's line count: no blank line
+  inside, no quoted line break) and no lone CR, no byte 0x01 (the engine's NULL marker): a data
+  row's line number is then its position plus the header's line;
+- DuckDB's strict CSV reader takes the file (a row with too many columns, a stray quote or invalid
+  UTF-8 make it refuse, and the Python reader decides);
+- a row counts in SQL only in the console's own form (``YYYY-MM-DD HH:MM:SS`` inside the usable
+  period, ``MP`` + 6 digits, plain digits 1..MAX_POINTS, one of the two labels, exactly the header's
+  column count). Every other row (few: the broken lines of an export) is given to the Python rules
+  one by one, for its exact Japanese reason; if one of them turns out valid (an ISO time, "1,200"
+  points...), the Python reader takes the whole file instead, so file order never has to be merged.
+
+Duplicates are decided in SQL exactly as the Python reader does: a known id is a duplicate whatever
+the row says; among the rest, the first row per id counts and a later one is a duplicate when its
+取引日時, store and signed points are the same, else rejected with its line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import os
+import re
+import tempfile
+from collections.abc import Container, Iterable, Sequence, Sized
+from datetime import date
+from operator import itemgetter
+from pathlib import Path
+from typing import Any
+
+from chalicelib.kernel.calendars import FIRST_SUPPORTED_DAY, LAST_SUPPORTED_DAY
+from chalicelib.usage import parser
+from chalicelib.usage.parser import MAX_POINTS, ColumnMapping, ImportResult, RejectedLine, TxnIds
+
+#: DuckDB's bounds in the import function: both of Lambda's cores, and a memory limit past which it
+#: spills to the temporary directory rather than grow (the whole process stays under 256 MB at 1M rows).
+THREADS = 2
+MEMORY_LIMIT = "80MB"
+#: More rows than this outside the console's form and the Python reader takes the file (they would
+#: all be read in Python anyway, and fetched from DuckDB first).
+MAX_EXCEPTIONS = 20_000
+#: Python's str.isspace() characters: an id starting with none of them is not blank.
+_SPACES = ", ".join(str(c) for c in (*range(9, 14), *range(28, 33), 133, 160, 5760, *range(8192, 8203), 8232, 8233,
+                                     8239, 8287, 12288))
+_NULL = "\x01"
+# A row outside the console's form is kept as its cells joined by this (in the name column: the other
+# columns are NULL then); a missing column is NULL and concat_ws skips it.
+_SEP = "\x1f"  # DuckDB's NULL marker here: an empty field stays '', a missing column is NULL
+_WRITE_BYTES = 4 * 1024 * 1024
+_CSV_BUFFER_BYTES = 4 * 1024 * 1024  # DuckDB reads 32 MB at a time by default, per thread
+
+
+def available() -> bool:
+    """Is DuckDB installed (the import function's package has it; a slim one may not)?"""
+    try:
+        import duckdb  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class _Clocks:
+    """``Rules.clocks`` without its 86,400 strings (0.1 s and 10 MB to build): the few rows the rules
+    see here don't pay for them."""
+
+    _RE = re.compile(r" (?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]")
+
+    def __contains__(self, text: object) -> bool:
+        return isinstance(text, str) and self._RE.fullmatch(text) is not None
+
+
+class _Rules(parser.Rules):
+    clocks = _Clocks()  # type: ignore[assignment]
+
+
+def _data_start(data: bytes, header_line: int) -> int:
+    """Byte offset of the line after the header (the header's line is 1-based)."""
+    at = -1
+    for _ in range(header_line):
+        at = data.find(b"\n", at + 1)
+        if at < 0:
+            return len(data)
+    return at + 1
+
+
+def _data_end(data: bytes, start: int) -> int:
+    """Offset past the last non-empty line: trailing line breaks are blank lines the Python reader skips."""
+    end = len(data)
+    while end > start and data[end - 1] in b"\r\n":
+        end -= 1
+    return end
+
+
+def _write_utf8(data: bytes, start: int, end: int, encoding: str, path: Path) -> None:
+    view = memoryview(data)[start:end]
+    with path.open("wb") as out:
+        if encoding != "cp932":
+            out.write(view)  # UTF-8 already (the BOM, if any, is before the header)
+            return
+        decoder = codecs.getincrementaldecoder("cp932")()
+        for at in range(0, len(view), _WRITE_BYTES):
+            out.write(decoder.decode(view[at:at + _WRITE_BYTES]).encode("utf-8"))
+        out.write(decoder.decode(b"", final=True).encode("utf-8"))
+
+
+def _known_file(known: Container[str], path: Path) -> bool | None:
+    """Write the known ids one a line; False when there are none, None when they can't be listed."""
+    if isinstance(known, Sized) and len(known) == 0:
+        return False
+    if not isinstance(known, Iterable) or not isinstance(known, Sized):
+        return None
+    ids = [i for i in known if isinstance(i, str) and i]
+    if any("\n" in i or "\r" in i for i in ids):
+        return None
+    try:
+        path.write_bytes("\n".join(ids).encode("utf-8"))
+    except UnicodeEncodeError:
+        return None
+    return True
+
+
+def _sql_str(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _read_csv(path: Path, ncols: int) -> str:
+    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(ncols + 1))  # one more: a row too long shows
+    return (f"read_csv({_sql_str(str(path))}, header = false, auto_detect = false, delim = ',', quote = '\"', "
+            f"escape = '\"', columns = {{{columns}}}, null_padding = true, nullstr = {_sql_str(_NULL)}, "
+            f"allow_quoted_nulls = false, strict_mode = true, buffer_size = {_CSV_BUFFER_BYTES})")
+
+
+def _rows_sql(path: Path, ncols: int, positions: list[int], mapping: ColumnMapping,
+              period: tuple[date, date], with_known: bool) -> str:
+    txn, at, store, name, points, kind = (f"c{p}" for p in positions)
+    use, cancel = _sql_str(mapping.use_label), _sql_str(mapping.cancel_label)
+    first, last = period
+    cells = ", ".join(f"c{i}" for i in range(ncols + 1))
+    digits = "[0-9]"
+    # csv refuses a field longer than its limit (in characters; strlen counts bytes, never fewer).
+    short = " AND ".join(f"coalesce(strlen(c{i}), 0) <= {csv.field_size_limit()}" for i in range(ncols + 1))
+    ok = f"""coalesce(
+        c{ncols} IS NULL AND c{ncols - 1} IS NOT NULL AND {short}
+        AND {txn} <> '' AND unicode({txn}) NOT IN ({_SPACES})
+        AND {at} GLOB '{digits * 4}-{digits * 2}-{digits * 2} {digits * 2}:{digits * 2}:{digits * 2}'
+        AND substr({at}, 12, 2) < '24' AND substr({at}, 15, 2) < '60' AND substr({at}, 18, 2) < '60'
+        AND TRY_CAST(substr({at}, 1, 10) AS DATE) BETWEEN DATE '{first.isoformat()}' AND DATE '{last.isoformat()}'
+        AND {store} GLOB 'MP{digits * 6}'
+        AND TRY_CAST({points} AS INTEGER) BETWEEN 1 AND {MAX_POINTS}
+        AND ltrim({points}, '0') = CAST(TRY_CAST({points} AS INTEGER) AS VARCHAR)
+        AND {kind} IN ({use}, {cancel}), false)"""
+    known = f"coalesce({txn} IN (SELECT id FROM known), false)" if with_known else "false"
+    return f"""
+        CREATE TEMP TABLE t AS
+        SELECT idx::INTEGER AS idx, ok, ok AND {known} AS kn, false AS rep,
+               CASE WHEN ok THEN {txn} END AS txn, CASE WHEN ok THEN CAST({at} AS TIMESTAMP) END AS ts,
+               CASE WHEN ok THEN CAST(substr({store}, 3) AS INTEGER) END AS store,
+               CASE WHEN ok THEN {name} ELSE concat_ws({_sql_str(_SEP)}, {cells}) END AS name,
+               CASE WHEN ok THEN CAST({points} AS INTEGER)
+                    * CASE {kind} WHEN {use} THEN 1 ELSE -1 END END AS net
+        FROM (SELECT row_number() OVER () - 1 AS idx, *, {ok} AS ok FROM {_read_csv(path, ncols)})"""
+
+
+# Among the rows that may count (valid, id not known), the later rows of a repeated id: a duplicate
+# when 取引日時, store and signed points equal the first row's, else a conflict.
+_REPEATS = """
+    CREATE TEMP TABLE repeats AS
+    WITH firsts AS (SELECT txn, min(idx) AS first FROM t WHERE ok AND NOT kn GROUP BY txn HAVING count(*) > 1)
+    SELECT r.idx, (r.ts = f.ts AND r.store = f.store AND r.net = f.net) AS same
+    FROM t r JOIN firsts USING (txn) JOIN t f ON f.idx = firsts.first
+    WHERE r.ok AND NOT r.kn AND r.idx <> firsts.first"""
+# Marked on the table rather than joined: a scan with a filter keeps the file's order.
+_MARK_REPEATS = "UPDATE t SET rep = true WHERE idx IN (SELECT idx FROM repeats)"
+_ACCEPTED = "(SELECT * FROM t WHERE ok AND NOT kn AND NOT rep)"
+
+
+def _accepted_ids(con: Any, path: Path) -> Sequence[str]:
+    """The accepted ids in file order: written by DuckDB one a line (the table is in file order), read
+    back as bytes. If the CSV writer quoted an id (a comma, a quote...), sorted into one string instead."""
+    con.execute(f"COPY (SELECT txn FROM {_ACCEPTED} ORDER BY idx) TO {_sql_str(str(path))} (FORMAT csv, HEADER false)")
+    lines = path.read_bytes()
+    path.unlink()
+    if b'"' not in lines:  # the writer quoted no id: each line is one id as it is
+        return TxnIds(lines)
+    del lines
+    joined = con.execute(f"SELECT string_agg(txn, chr(10) ORDER BY idx) FROM {_ACCEPTED}").fetchone()[0]
+    return joined.split("\n") if joined else []
+
+
+def _lines(data: bytes, start: int, end: int) -> int:
+    return data.count(b"\n", start, end) + (1 if end > start else 0)
+
+
+def read_with_engine(data: bytes, known: Container[str], mapping: ColumnMapping, encoding: str,
+                     usable: tuple[date, date] | None) -> ImportResult | None:
+    """The import of ``data`` (already checked as text, ``encoding`` as the Python reader would
+    decode it first), or None when the Python reader must decide (see the module's doc)."""
+    import duckdb  # the import path's runtime dependency, loaded only here
+
+    # The header, by the Python reader's own code (its line, column count and mapped positions).
+    with parser.text_stream(data, encoding) as stream:
+        try:
+            header_line, ncols, positions = parser.read_header(stream, mapping)
+        except UnicodeDecodeError:
+            return None
+    start = _data_start(data, header_line)
+    end = _data_end(data, start)
+    # No CR but in CRLF (csv reads a lone CR as a line end), no byte 0x01 (the NULL marker) nor 0x1f.
+    lines = _lines(data, start, end)
+    quoted = _quoted_lines(data, start, end)
+    if quoted is None:
+        return None
+    returns = data.count(b"\r", start, end)
+    if (returns and returns != data.count(b"\r\n", start, end)) or data.find(b"\x01", start) >= 0 \
+            or data.find(_SEP.encode(), start) >= 0:
+        return None
+    # The years the calendars cover (parse_usage_time), within the usable period.
+    period = (date(FIRST_SUPPORTED_DAY.year, 1, 1), date(LAST_SUPPORTED_DAY.year, 12, 31))
+    if usable is not None:
+        period = (max(period[0], usable[0]), min(period[1], usable[1]))
+    with tempfile.TemporaryDirectory(prefix="usage-engine-") as tmp:
+        csv_path, known_path = Path(tmp) / "export.csv", Path(tmp) / "known.txt"
+        try:
+            _write_utf8(data, start, end, encoding, csv_path)
+        except UnicodeDecodeError:
+            return None
+        with_known = _known_file(known, known_path)
+        if with_known is None:
+            return None
+        config: dict[str, str | bool | int | float | list[str]] = {"threads": THREADS, "memory_limit": MEMORY_LIMIT, "temp_directory": str(Path(tmp) / "spill"),
+                  "preserve_insertion_order": True}
+        with duckdb.connect(":memory:", config=config) as con:
+            try:
+                if with_known:
+                    con.execute("CREATE TEMP TABLE known AS SELECT DISTINCT unnest(string_split(content, chr(10))) "
+                                f"AS id FROM read_text({_sql_str(str(known_path))})")
+                con.execute(_rows_sql(csv_path, ncols, positions, mapping, period, bool(with_known)))
+            except duckdb.Error:
+                return None  # DuckDB's strict reader refused a line: the Python reader decides
+            os.unlink(csv_path)
+            records = con.execute("SELECT count(*) FROM t").fetchone()[0]  # type: ignore[index]
+            if records != lines:
+                return None  # a blank line or a quoted line break inside: line numbers need the Python reader
+            if quoted and not _quotes_agree(con, quoted, encoding, ncols, positions, _Rules(mapping, usable)):
+                return None
+            return _collect(con, Path(tmp), lines, header_line, ncols, positions, known, mapping, usable, encoding)
+
+
+def _quoted_lines(data: bytes, start: int, end: int) -> list[tuple[int, bytes]] | None:
+    """(position among the data lines, the line) of each line with a double quote: where DuckDB's CSV
+    reader and Python's csv may part (csv is lenient: ``"a" b`` is ``a b``); None if too many."""
+    found: list[tuple[int, bytes]] = []
+    idx, counted_to = 0, start
+    at = data.find(b'"', start, end)
+    while at >= 0:
+        if len(found) >= MAX_EXCEPTIONS:
+            return None
+        line_start = max(data.rfind(b"\n", start, at) + 1, start)
+        line_end = data.find(b"\n", at, end)
+        line_end = end if line_end < 0 else line_end
+        idx += data.count(b"\n", counted_to, line_start)
+        counted_to = line_start
+        found.append((idx, data[line_start:line_end]))
+        at = data.find(b'"', line_end, end)
+    return found
+
+
+def _quotes_agree(con: Any, quoted: list[tuple[int, bytes]], encoding: str, ncols: int, positions: list[int],
+                  rules: parser.Rules) -> bool:
+    """Does DuckDB's reading of each quoted line mean what csv's reading of it means?"""
+    codec = "utf-8" if encoding == "utf-8-sig" else encoding
+    lines = dict(quoted)
+    query = ("SELECT idx, ok, txn, strftime(ts, '%Y-%m-%d %H:%M:%S'), store, name, net FROM t "
+             f"WHERE idx IN ({', '.join(str(idx) for idx in lines)}) ORDER BY idx")
+    for idx, ok, txn, at, store, name, net in con.execute(query).fetchall():
+        text = lines[idx].decode(codec)
+        try:
+            cells = next(csv.reader([text[:-1] if text.endswith("\r") else text]), [])
+        except csv.Error:
+            return False
+        if not ok:
+            if cells != name.split(_SEP):
+                return False
+            continue
+        if len(cells) != ncols:
+            return False
+        row = [cells[p] for p in positions]
+        checked = rules.resolve(row[1], row[2], row[4], row[5])
+        if isinstance(checked, str) or (row[0], row[1], row[2], row[3]) != (txn, at, f"MP{store:06d}", name) \
+                or checked[2] * checked[3] != net:
+            return False
+    return True
+
+
+def _exceptions(con: Any, first_data_line: int, ncols: int, positions: list[int], known: Container[str],
+                rules: parser.Rules) -> tuple[int, int, list[RejectedLine]] | None:
+    """The rows outside the console's form, by the Python reader's rules in its order: (blank rows,
+    known ids, rejected lines); None if one of them is valid after all."""
+    pick = itemgetter(*positions)
+    check_known = not (isinstance(known, Sized) and len(known) == 0)
+    blanks = repeats = 0
+    limit = csv.field_size_limit()
+    rejected: list[RejectedLine] = []
+    for idx, cells in con.execute("SELECT idx, name FROM t WHERE NOT ok ORDER BY idx").fetchall():
+        row = cells.split(_SEP)
+        line = first_data_line + idx
+        if max(map(len, row), default=0) > limit:
+            return None  # csv refuses the line: the Python reader says how
+        if len(row) != ncols or not row[positions[0]] or row[positions[0]].isspace():
+            if parser.is_blank(row):
+                blanks += 1
+            else:
+                reason = parser.EMPTY_TXN if len(row) == ncols else parser.column_count_reason(ncols, len(row))
+                rejected.append(RejectedLine(line, reason))
+            continue
+        txn, at, store, _, points, kind = pick(row)
+        if check_known and txn in known:
+            repeats += 1
+            continue
+        checked = rules.resolve(at, store, points, kind)
+        if not isinstance(checked, str):
+            return None
+        rejected.append(RejectedLine(line, checked))
+    return blanks, repeats, rejected
+
+
+def _collect(con: Any, tmp: Path, lines: int, header_line: int, ncols: int, positions: list[int], known: Container[str],
+             mapping: ColumnMapping, usable: tuple[date, date] | None, encoding: str) -> ImportResult | None:
+    records, exceptions = con.execute("SELECT count(*), count(*) FILTER (NOT ok) FROM t").fetchone()
+    if exceptions > MAX_EXCEPTIONS:
+        return None
+    rows = records
+    duplicates = con.execute("SELECT count(*) FROM t WHERE kn").fetchone()[0]
+    rejected: list[RejectedLine] = []
+    first_data_line = header_line + 1
+    if exceptions:
+        found = _exceptions(con, first_data_line, ncols, positions, known, _Rules(mapping, usable))
+        if found is None:
+            return None  # a row valid in a form SQL does not take: the Python reader reads the file
+        blank, known_rows, rejected = found
+        rows, duplicates = rows - blank, duplicates + known_rows
+    con.execute(_REPEATS)
+    con.execute(_MARK_REPEATS)
+    for idx, same in con.execute("SELECT idx, same FROM repeats ORDER BY idx").fetchall():
+        if same:
+            duplicates += 1
+        else:
+            rejected.append(RejectedLine(first_data_line + idx, parser.CONFLICT))
+    rejected.sort(key=lambda r: r.line)
+    totals: dict[tuple[str, str], int] = {}
+    counts: dict[tuple[str, str], int] = {}
+    first_days: dict[tuple[str, str], str] = {}
+    last_name: dict[str, tuple[int, str]] = {}  # store -> (line of its last accepted row, its name)
+    first_row: dict[str, int] = {}  # store -> its first accepted row (the order names are kept in)
+    query = ("SELECT date_trunc('month', ts)::DATE AS month, store, sum(net)::BIGINT, count(*), min(ts)::DATE, "
+             f"max(idx), arg_max(name, idx), min(idx) FROM {_ACCEPTED} GROUP BY ALL ORDER BY month, store")
+    for month, store, net, count, day, last, name, first in con.execute(query).fetchall():
+        store = f"MP{store:06d}"
+        key = (f"{month.year:04d}-{month.month:02d}", store)
+        totals[key], counts[key], first_days[key] = int(net), int(count), day.isoformat()
+        if last > last_name.get(store, (-1, ""))[0]:
+            last_name[store] = (last, name)
+        first_row[store] = min(first, first_row.get(store, first))
+    names = {store: last_name[store][1] for store in sorted(first_row, key=first_row.__getitem__)}
+    new_ids = _accepted_ids(con, Path(tmp) / "ids.txt")
+    return ImportResult(
+        rows=rows,
+        accepted=len(new_ids),
+        duplicates=duplicates,
+        rejected=rejected,
+        totals=totals,
+        counts=counts,
+        store_names=names,
+        new_txn_ids=new_ids,
+        months=sorted({month for month, _ in totals}),
+        encoding=encoding,
+        first_days=first_days,
+    )
+
+
+__all__ = ["available", "read_with_engine"]

@@ -1,0 +1,280 @@
+"""The DuckDB reader of the usage export (chalicelib/usage/engine.py) against the Python reader.
+
+Every test reads one file both ways and wants the very same ImportResult (counts, rejected lines and
+their reasons, totals, first days, store names in their order, accepted ids in file order). Where
+the engine must take the file itself, the Python reader is made to fail: a silent fallback would
+otherwise pass for the engine. Where it must not (a blank line inside, a quoted line break...), it is
+asked directly and must say None.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Container
+from datetime import date
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from chalicelib.usage import engine, parser
+from chalicelib.usage.parser import ColumnMapping, ImportResult, NotAnExport, TxnIds, parse_usage_export
+from tests.unit.test_usage_parser import files as parser_files
+from tests.unit.test_usage_parser import model
+
+pytestmark = pytest.mark.skipif(not engine.available(), reason="duckdb is not installed")
+
+HEADER = ["取引ID", "取引日時", "店舗ID", "店舗名", "利用ポイント", "取引区分"]
+PERIOD = (date(2025, 5, 28), date(2026, 2, 28))
+
+
+def text(rows: list[list[str]], header: list[str] = HEADER, newline: str = "\r\n") -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator=newline)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def row(txn: str, at: str = "2025-06-01 10:00:00", store: str = "MP000001", name: str = "仙台商店",
+        points: str = "100", kind: str = "利用") -> list[str]:
+    return [txn, at, store, name, points, kind]
+
+
+def both(data: bytes, known: Container[str] = frozenset(), mapping: ColumnMapping = ColumnMapping(),
+         usable: tuple[date, date] | None = None, monkeypatch: pytest.MonkeyPatch | None = None) -> ImportResult:
+    """The result of both readers, asserted identical; with ``monkeypatch`` the engine must take the file."""
+    python = parse_usage_export(data, known, mapping, usable, engine="python")
+    if monkeypatch is None:
+        ours = parse_usage_export(data, known, mapping, usable, engine="engine")
+    else:
+        with monkeypatch.context() as patch:
+            def no_python(*args: object) -> ImportResult:
+                raise AssertionError("the engine handed the file to the Python reader")
+
+            patch.setattr(parser, "_read", no_python)
+            ours = parse_usage_export(data, known, mapping, usable, engine="engine")
+    same(ours, python)
+    return ours
+
+
+def same(ours: ImportResult, python: ImportResult) -> None:
+    assert ours == python
+    assert ours.rejected == python.rejected  # lines and reasons, in order
+    assert list(ours.new_txn_ids) == list(python.new_txn_ids)
+    assert list(ours.store_names.items()) == list(python.store_names.items())  # dict order too
+    assert list(ours.totals) == list(python.totals)
+    assert ours.encoding == python.encoding
+
+
+def valid_rows(n: int) -> list[list[str]]:
+    rows = []
+    for i in range(n):
+        day = 1 + i % 30
+        kind = "取消" if i % 17 == 0 else "利用"
+        rows.append(row(f"TX{i:06d}", f"2025-06-{day:02d} {i % 24:02d}:{i % 60:02d}:{(7 * i) % 60:02d}",
+                        f"MP{1 + i % 23:06d}", f"店{i % 23}" if i % 5 else f"店{i % 23}, 本店", str(1 + (i * 37) % 5000),
+                        kind))
+    rows.append(row("TXM1", "2025-05-31 23:59:59"))  # the previous month's last second
+    rows.append(row("TXM2", "2025-07-01 00:00:00", store="MP000002"))
+    return rows
+
+
+# Each rejected by the Python rules with its own reason; the engine sends them there.
+BAD_ROWS = [
+    row("B01", at="2025-06-31 10:00:00"),
+    row("B02", at="2025-06-15 25:10:00"),
+    row("B03", at="2025-06-15 10:60:00"),
+    row("B04", at=""),
+    row("B05", at="2025-06-01"),
+    row("B06", store="MP12345"),
+    row("B07", store=""),
+    row("B08", points="0"),
+    row("B09", points="-300"),
+    row("B10", points="12.5"),
+    row("B11", points=""),
+    row("B12", points="1000001"),
+    row("B13", points="００１"),
+    row("B14", kind="返品"),
+    row("B15", kind=""),
+    row("", name="ID空"),
+    row("  ", name="ID空白"),
+    row("B16", at="1999-12-31 23:59:59"),
+    row("B17", at="x", store="y", points="z", kind="w"),  # every problem named
+    ["B18", "2025-06-15 10:00:00", "MP000001", "列不足", "100"],
+    ["B19"],
+    ["", "", "", "", "", ""],  # Excel's empty row: not a row at all
+    ["   ", "", "", "", "", ""],
+]
+
+
+@pytest.mark.parametrize(("encoding", "bom", "newline"), [
+    ("utf-8", b"", "\r\n"), ("utf-8", b"", "\n"), ("utf-8", codecs.BOM_UTF8, "\r\n"), ("cp932", b"", "\r\n"),
+    ("cp932", b"", "\n"),
+])
+def test_a_valid_file_is_read_by_the_engine_exactly_as_by_python(encoding: str, bom: bytes, newline: str,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    data = bom + text(valid_rows(3000), newline=newline).encode(encoding)
+    result = both(data, monkeypatch=monkeypatch)
+    assert result.accepted == 3002 and result.rejected == [] and isinstance(result.new_txn_ids, TxnIds)
+    assert result.encoding == {"utf-8": "utf-8", "cp932": "cp932"}[encoding] + ("-sig" if bom else "")
+
+
+@pytest.mark.parametrize("where", ["middle", "end", "start"])
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "cp932"])
+def test_every_kind_of_bad_row_gets_its_line_and_reason(where: str, encoding: str,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    good = valid_rows(600)
+    at = {"start": 0, "middle": 300, "end": len(good)}[where]
+    rows = good[:at] + BAD_ROWS + good[at:]
+    result = both(text(rows).encode(encoding), monkeypatch=monkeypatch)
+    assert len(result.rejected) == len(BAD_ROWS) - 2  # the two blank rows are not rows
+    assert result.rows == len(rows) - 2
+    assert result.rejected[0].line == at + 2
+
+
+def test_trailing_blank_lines_and_a_missing_final_line_break(monkeypatch: pytest.MonkeyPatch) -> None:
+    body = text(valid_rows(50))
+    both((body + "\r\n\r\n").encode(), monkeypatch=monkeypatch)
+    both(body.rstrip("\r\n").encode(), monkeypatch=monkeypatch)
+
+
+def test_cancellations_without_originals_net_negative(monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = [row("C1", kind="取消", points="500"), row("C2", store="MP000002", kind="取消"),
+            row("U1", store="MP000002", points="40")]
+    result = both(text(rows).encode(), monkeypatch=monkeypatch)
+    assert result.totals == {("2025-06", "MP000001"): -500, ("2025-06", "MP000002"): -60}
+
+
+def test_duplicates_within_the_file_and_across_imports(monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = valid_rows(200)
+    rows += [list(rows[5]), list(rows[150])]  # re-exported: duplicates
+    rows += [row(rows[7][0], points="999")]  # same id, other content: rejected, the first counts
+    rows += [[*rows[8][:3], "別名", *rows[8][4:]]]  # only the name differs: a duplicate
+    rows += [row("K1", points="0"), row("K2"), row("K3")]  # known: duplicates whatever they say
+    rows += [row("X1", points="0"), row("X1"), row("X1", points="1")]  # the first valid row counts
+    known = {"K1", "K2", "K3", rows[20][0], "never-seen"}
+    result = both(text(rows).encode(), known, monkeypatch=monkeypatch)
+    assert result.duplicates == 2 + 1 + 4
+    assert result.rejected[0] == parser.RejectedLine(206, parser.CONFLICT)  # header + 202 rows + 2 re-exported
+
+
+def test_usable_period_and_another_mapping(monkeypatch: pytest.MonkeyPatch) -> None:
+    mapping = ColumnMapping(txn_id="Transaction", at="Time", store_id="Merchant", store_name="Merchant name",
+                            points="Points", kind="Type", use_label="PAY", cancel_label="REFUND")
+    header = ["Type", "Merchant", "Memo", "Points", "Transaction", "Merchant name", "Time"]
+    rows = [["PAY", "MP000001", "x", "500", "A1", "仙台", "2025-06-01 10:00:00"],
+            ["REFUND", "MP000001", "y", "200", "A2", "仙台", "2025-06-02 10:00:00"],
+            ["利用", "MP000001", "z", "1", "A3", "仙台", "2025-06-02 10:00:00"],
+            ["PAY", "MP000002", "", "7", "A4", "石巻", "2025-05-27 23:59:59"],
+            ["PAY", "MP000002", "", "7", "A5", "石巻", "2026-03-01 00:00:00"]]
+    result = both(text(rows, header).encode(), mapping=mapping, usable=PERIOD, monkeypatch=monkeypatch)
+    assert result.totals == {("2025-06", "MP000001"): 300} and len(result.rejected) == 3
+
+
+def test_the_header_after_blank_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = both(b"\r\n\r\n" + text([*valid_rows(20), row("Z", points="0")]).encode(), monkeypatch=monkeypatch)
+    assert result.rejected[0].line == 3 + 22 + 1
+
+
+@pytest.mark.parametrize("body", [
+    text([row("T1"), row("T2", name="二行の\n店名"), row("T3", points="0")]),  # a quoted line break
+    text([row("T1")]) + "\r\n" + text([row("T2", points="0")])[len(text([])):],  # a blank line inside
+    text([row("T1"), row("T2", at="2025-06-30T15:00:00Z"), row("T3", points="0")]),  # valid, not the console's form
+    text([row("T1"), row("T2", points="1,200"), row("T3", at="2025/6/1 9:05")]),
+    text([row("T1"), [*row("T2"), "extra", "more"]]),  # too many columns: DuckDB's strict reader refuses
+    text([row("T1"), row("T2", name="a\rb")]),  # a lone CR
+    text([row("T1"), row("T2", name="x" * (csv.field_size_limit() + 1)), row("T3")]),  # csv refuses the field
+    text([row("T1"), row("T2", name="\x01")]),  # the engine's own markers
+    text([row("T1"), row("T2", name="\x1f")]),
+])
+def test_what_the_engine_leaves_to_python_is_read_the_same(body: str) -> None:
+    data = body.encode()
+    assert engine.read_with_engine(data, frozenset(), ColumnMapping(), "utf-8", None) is None
+    same(parse_usage_export(data), parse_usage_export(data, engine="python"))
+
+
+@pytest.mark.parametrize("name", ['a"b', '"ab"c', '"a""b"', '""', '"a,b" ', ' "a"', 'a""'])
+def test_quotes_where_csv_is_lenient_read_the_same(name: str) -> None:
+    line = f"T2,2025-06-01 10:00:00,MP000001,{name},100,利用"
+    both((text([row("T1")]) + line + "\r\n" + text([row("T3", points="0")])[len(text([])):]).encode())
+
+
+def test_utf8_that_breaks_later_is_read_again_as_cp932() -> None:
+    mapping = ColumnMapping(txn_id="id", at="at", store_id="store", store_name="name", points="points", kind="kind",
+                            use_label="use", cancel_label="cancel")
+    rows = [row(f"T{i}", name="shop", kind="use") for i in range(3000)]  # ~150 KB of ASCII
+    rows.append(row("T-last", name="仙台商店", kind="use"))
+    data = text(rows, ["id", "at", "store", "name", "points", "kind"]).encode("cp932")
+    assert engine.read_with_engine(data, frozenset(), mapping, "utf-8", None) is None  # DuckDB refuses it
+    result = both(data, mapping=mapping)
+    assert result.encoding == "cp932" and result.accepted == 3001
+
+
+def test_known_ids_that_can_only_be_asked_go_to_python() -> None:
+    class Asked(Container[str]):
+        def __contains__(self, item: object) -> bool:
+            return item == "T2"
+
+    data = text([row("T1"), row("T2"), row("T3")]).encode()
+    assert engine.read_with_engine(data, Asked(), ColumnMapping(), "utf-8", None) is None
+    result = both(data, Asked())
+    assert (result.accepted, result.duplicates) == (2, 1)
+
+
+def test_not_an_export_is_said_by_python() -> None:
+    with pytest.raises(NotAnExport, match="見つからない列"):
+        parse_usage_export(b"a,b\r\n1,2\r\n", engine="engine")
+
+
+def test_the_engine_is_never_imported_by_the_parser_module() -> None:
+    source = (parser.__file__ and open(parser.__file__, encoding="utf-8").read()) or ""
+    assert "import duckdb" not in source
+    assert "from chalicelib.usage import engine as duck  # DuckDB only on the import path" in source
+
+
+def test_txn_ids_behave_as_a_list() -> None:
+    ids = TxnIds(b"A\nB\nC\n")
+    assert len(ids) == 3 and ids == ["A", "B", "C"] and ids[1] == "B" and list(ids) == ["A", "B", "C"]
+    assert ids == TxnIds(b"A\nB\nC\n") and ids != ["A"] and parser.txn_id_lines(ids) == b"A\nB\nC"
+    assert parser.txn_id_lines(["A", "B"]) == b"A\nB" and len(TxnIds(b"")) == 0
+
+
+# --- property: generated files, both ways ----------------------------------------------------------
+
+ATS = ["2025-06-01 00:00:00", "2025-06-30 23:59:59", "2025-07-01 00:00:00", "2025-05-27 10:00:00",
+       "2025-06-31 10:00:00", "", "2025-06-01 24:00:00"]
+STORES = ["MP000001", "MP000002", "MP123456", "MP12345", ""]
+POINTS = ["1", "250", "1000000", "0", "-5", "1.5", "1000001", "007"]
+KINDS = ["利用", "取消", "返品"]
+NAMES = ["仙台商店", "石巻, 本店", "", '引用"符']
+
+
+@st.composite
+def console_rows(draw: st.DrawFn) -> list[str]:
+    """Rows in the console's own form or rejected ones: the engine takes every such file itself."""
+    shape = draw(st.integers(0, 40))
+    cells = [draw(st.sampled_from(["T1", "T2", "T3", "T4", "K1", "K2", "T5"])) if shape != 1 else " ",
+             draw(st.sampled_from(ATS[:3] * 6 + ATS)), draw(st.sampled_from(STORES[:3] * 6 + STORES)),
+             draw(st.sampled_from(NAMES)), draw(st.sampled_from(POINTS[:3] * 6 + POINTS)),
+             draw(st.sampled_from(KINDS[:2] * 6 + KINDS))]
+    return cells[:4] if shape == 2 else cells
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(console_rows(), max_size=40), known=st.sets(st.sampled_from(["K1", "K2", "T5"])),
+       encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp932"]), usable=st.sampled_from([None, PERIOD]))
+def test_generated_files_read_the_same_by_both(rows: list[list[str]], known: set[str], encoding: str,
+                                               usable: tuple[date, date] | None,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    result = both(text(rows).encode(encoding), known, usable=usable, monkeypatch=monkeypatch)
+    assert result.rows == result.accepted + result.duplicates + len(result.rejected)
+
+
+@settings(max_examples=150, deadline=None)
+@given(lines=parser_files(), known=st.sets(st.sampled_from(["K1", "K2", "T6"])))
+def test_any_file_the_parser_tests_generate_reads_the_same(lines: list[list[str] | None], known: set[str]) -> None:
+    data, _ = model(lines, known)
+    same(parse_usage_export(data.encode(), known), parse_usage_export(data.encode(), known, engine="python"))
