@@ -235,23 +235,27 @@ def read_with_engine(data: bytes, known: Container[str], mapping: ColumnMapping,
         with_known = _known_file(known, known_path)
         if with_known is None:
             return None
-        config: dict[str, str | bool | int | float | list[str]] = {"threads": THREADS, "memory_limit": MEMORY_LIMIT, "temp_directory": str(Path(tmp) / "spill"),
-                  "preserve_insertion_order": True}
+        config: dict[str, str | bool | int | float | list[str]] = {
+            "threads": THREADS, "memory_limit": MEMORY_LIMIT, "temp_directory": str(Path(tmp) / "spill"),
+            "preserve_insertion_order": True}
         with duckdb.connect(":memory:", config=config) as con:
             try:
                 if with_known:
                     con.execute("CREATE TEMP TABLE known AS SELECT DISTINCT unnest(string_split(content, chr(10))) "
                                 f"AS id FROM read_text({_sql_str(str(known_path))})")
                 con.execute(_rows_sql(csv_path, ncols, positions, mapping, period, bool(with_known)))
+                os.unlink(csv_path)
+                records = con.execute("SELECT count(*) FROM t").fetchone()[0]  # type: ignore[index]
+                if records != lines:
+                    return None  # a blank line or a quoted line break inside: line numbers need the Python reader
+                if quoted and not _quotes_agree(con, quoted, encoding, ncols, positions, _Rules(mapping, usable)):
+                    return None
+                return _collect(con, Path(tmp), lines, header_line, ncols, positions, known, mapping, usable,
+                                encoding)
             except duckdb.Error:
-                return None  # DuckDB's strict reader refused a line: the Python reader decides
-            os.unlink(csv_path)
-            records = con.execute("SELECT count(*) FROM t").fetchone()[0]  # type: ignore[index]
-            if records != lines:
-                return None  # a blank line or a quoted line break inside: line numbers need the Python reader
-            if quoted and not _quotes_agree(con, quoted, encoding, ncols, positions, _Rules(mapping, usable)):
+                # DuckDB's strict reader refused a line, or its memory limit was reached (a large set of
+                # known ids): the Python reader decides.
                 return None
-            return _collect(con, Path(tmp), lines, header_line, ncols, positions, known, mapping, usable, encoding)
 
 
 def _quoted_lines(data: bytes, start: int, end: int) -> list[tuple[int, bytes]] | None:

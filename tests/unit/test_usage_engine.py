@@ -278,3 +278,11 @@ def test_generated_files_read_the_same_by_both(rows: list[list[str]], known: set
 def test_any_file_the_parser_tests_generate_reads_the_same(lines: list[list[str] | None], known: set[str]) -> None:
     data, _ = model(lines, known)
     same(parse_usage_export(data.encode(), known), parse_usage_export(data.encode(), known, engine="python"))
+
+
+def test_when_duckdb_runs_out_of_memory_python_reads_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = text(valid_rows(20_000)).encode()
+    monkeypatch.setattr(engine, "MEMORY_LIMIT", "1MB")
+    assert engine.read_with_engine(data, {"TX000001"}, ColumnMapping(), "utf-8", None) is None
+    result = both(data, {"TX000001"})
+    assert result.duplicates == 1 and isinstance(result.new_txn_ids, list)
