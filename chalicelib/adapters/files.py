@@ -1,46 +1,143 @@
-"""S3 adapter for uploads and generated documents, and the presigned POST the console uploads with."""
+"""S3 adapter for uploads and generated documents, and the presigned POST the console uploads with.
+
+Objects that carry personal data are sealed client-side before they reach S3 (issue 13, 別記2), on top
+of the bucket's default SSE-KMS: `SEALED` below is the one table of which keys are sealed and why. A
+sealed object is the whole body under AES-256-GCM with a KMS data key of the field key (the same envelope
+as the personal fields, chalicelib/kernel/field_crypto.py `seal_bytes`), bound to its object key. `get`
+opens it transparently, so every route serving such a file answers the exact bytes that were put; `size`
+answers the plain size (object metadata `plain-size`). A FileStore built without a cipher (no
+FIELD_KEY_ID) stores sealed kinds as they are and refuses to answer a sealed object it cannot open; by
+default a FileStore uses the stage's cipher (`deps.cipher`), so every reader opens what it reads.
+"""
 
 from __future__ import annotations
 
 import functools
 import os
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters import aws
 
+if TYPE_CHECKING:
+    from chalicelib.kernel.field_crypto import FieldCipher
+
 DEFAULT_REGION = "ap-northeast-1"
 
 
+@dataclass(frozen=True)
+class SealedKind:
+    prefix: str
+    purpose: str
+    why: str
+
+
+#: Which objects are sealed, by key prefix (first match). Everything else stays plain under SSE-KMS:
+#: - `prefecture/` (statements, summaries, inquiry and session reports, the year-end pack, the access
+#:   report): the prefecture reads it directly from S3 with its own tools, without our key; it holds
+#:   counts, amounts, store ids and the stores' public names — no bank account, holder, phone, e-mail or
+#:   owner name (the access report names staff user ids, as the prefecture requires);
+#: - `usage/`, `reports/usage/`, `ledger/` (uploads bucket): the usage system's export (transaction ids,
+#:   store ids, points) and its import reports — no personal data; the browser posts it presigned;
+#: - the sessions' manual PDFs and flyers: public documents.
+#: Carried-over lists, the app-provider hand-off, audit and incident exports are not stored in S3 today (the
+#: list goes to DynamoDB sealed per field; the others are answered to the request only).
+SEALED: tuple[SealedKind, ...] = (
+    SealedKind("settlements/", "settlement-document",
+               "the bank's transfer file (account numbers, holders' kana) and the per-store payment notices "
+               "(bank, branch, account type, masked account)"),
+    SealedKind("stores/", "store-kit-file",
+               "store kit hand-off files (the stores' contacts for the app provider; answered per request "
+               "today, sealed should one be kept)"),
+    SealedKind("privacy/", "privacy-record",
+               "disposal certificates (who disposed of what; copies kept beside the run)"),
+)
+
+
+def sealed_kind(key: str) -> SealedKind | None:
+    """The sealed kind `key` belongs to, or None when objects under it stay plain."""
+    return next((k for k in SEALED if key.startswith(k.prefix)), None)
+
+
+#: Object metadata of a sealed object: its kind's purpose, and the size of the plain body.
+SEALED_META = "sealed"
+PLAIN_SIZE_META = "plain-size"
+
+
+#: "The stage's field cipher" (`deps.cipher`), looked up when a sealed kind is first written or read.
+STAGE_CIPHER: Any = object()
+
+
 class FileStore:
-    def __init__(self, bucket: str) -> None:
+    def __init__(self, bucket: str, cipher: FieldCipher | None = STAGE_CIPHER) -> None:
+        """`cipher`: the field cipher sealing personal kinds; by default the stage's (None: no key, kinds
+        are stored as they are and a sealed object does not open)."""
         self.bucket = bucket
+        self._cipher = cipher
+
+    @property
+    def cipher(self) -> FieldCipher | None:
+        if self._cipher is STAGE_CIPHER:
+            from chalicelib.deps import get_deps  # lazily: only where a sealed kind is touched
+
+            self._cipher = get_deps().cipher
+        found: FieldCipher | None = self._cipher
+        return found
 
     def put(self, key: str, body: bytes, content_type: str) -> None:
-        # Encryption is the bucket's default (KMS, set in infra/): not overridden per object.
-        aws.client("s3").put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
+        # Encryption at rest is the bucket's default (KMS, set in infra/); personal kinds are sealed as well.
+        kind = sealed_kind(key)
+        extra: dict[str, Any] = {}
+        if kind is not None and self.cipher is not None:
+            extra["Metadata"] = {SEALED_META: kind.purpose, PLAIN_SIZE_META: str(len(body))}
+            body = self.cipher.seal_bytes(kind.purpose, body, key.encode("utf-8"))
+        aws.client("s3").put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type, **extra)
 
     def get(self, key: str) -> bytes | None:
+        """The object's body (opened if sealed), or None when there is no such object."""
+        raw = self.get_raw(key)
+        return None if raw is None else self.open(key, raw)
+
+    def get_raw(self, key: str, version_id: str | None = None) -> bytes | None:
+        """The object's stored bytes (sealed or not), or None when there is no such object."""
+        extra = {"VersionId": version_id} if version_id else {}
         try:
-            return aws.client("s3").get_object(Bucket=self.bucket, Key=key)["Body"].read()
+            body: bytes = aws.client("s3").get_object(Bucket=self.bucket, Key=key, **extra)["Body"].read()
         except ClientError as exc:
-            if exc.response["Error"]["Code"] in ("NoSuchKey", "404"):
+            if exc.response["Error"]["Code"] in ("NoSuchKey", "404", "NoSuchVersion"):
                 return None
             raise
+        return body
+
+    def open(self, key: str, raw: bytes) -> bytes:
+        """`raw` as stored at `key`, opened if sealed (legacy plaintext as is)."""
+        from chalicelib.kernel.field_crypto import SealError, is_sealed_bytes
+
+        if not is_sealed_bytes(raw):
+            return raw
+        if self.cipher is None:
+            raise SealError(f"{key} is sealed and this store has no field key")
+        return self.cipher.open_bytes(raw, key.encode("utf-8"))
 
     def size(self, key: str) -> int | None:
-        """The object's size in bytes, or None when there is no such object."""
+        """The object's size in bytes (the plain body's, for a sealed object), or None when there is none."""
         try:
-            return int(aws.client("s3").head_object(Bucket=self.bucket, Key=key)["ContentLength"])
+            head = aws.client("s3").head_object(Bucket=self.bucket, Key=key)
         except ClientError as exc:
             if exc.response["Error"]["Code"] in ("NoSuchKey", "404", "NotFound"):
                 return None
             raise
+        plain_size = (head.get("Metadata") or {}).get(PLAIN_SIZE_META)
+        return int(plain_size) if plain_size else int(head["ContentLength"])
 
     def touch(self, key: str, content_type: str, metadata: dict[str, str]) -> None:
         """Rewrite an object onto itself (server-side copy, new metadata): S3 sends a new
-        "Object Created" event for it, as for an upload."""
+        "Object Created" event for it, as for an upload. A sealed object keeps its seal metadata."""
+        if sealed_kind(key) is not None:
+            kept = aws.client("s3").head_object(Bucket=self.bucket, Key=key).get("Metadata") or {}
+            metadata = {**{k: v for k, v in kept.items() if k in (SEALED_META, PLAIN_SIZE_META)}, **metadata}
         aws.client("s3").copy_object(Bucket=self.bucket, Key=key, CopySource={"Bucket": self.bucket, "Key": key},
                                      MetadataDirective="REPLACE", ContentType=content_type, Metadata=metadata)
 
@@ -50,10 +147,15 @@ class FileStore:
                 for o in page.get("Contents", [])]
 
     def listing(self, prefix: str) -> list[dict[str, Any]]:
-        """Every object under `prefix`: `{"key", "size", "last_modified"}` (ISO 8601, UTC), in key order."""
+        """Every object under `prefix`: `{"key", "size", "last_modified"}` (ISO 8601, UTC), in key order.
+        `size` is the plain body's (a HEAD per sealed object; the prefixes listed today hold none)."""
         paginator = aws.client("s3").get_paginator("list_objects_v2")
-        return [{"key": o["Key"], "size": int(o["Size"]), "last_modified": o["LastModified"].isoformat()}
-                for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix) for o in page.get("Contents", [])]
+        found = [{"key": o["Key"], "size": int(o["Size"]), "last_modified": o["LastModified"].isoformat()}
+                 for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix) for o in page.get("Contents", [])]
+        for o in found:
+            if sealed_kind(o["key"]) is not None:
+                o["size"] = self.size(o["key"]) or o["size"]
+        return found
 
     def presigned_post(self, key: str, content_type: str, max_bytes: int, expires_in: int) -> dict[str, Any]:
         """A browser form post that can put exactly `key`, of 1..`max_bytes` bytes, for `expires_in`

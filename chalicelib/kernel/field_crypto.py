@@ -16,6 +16,16 @@ A sealed value is one string, self-contained, safe to store in any DynamoDB attr
 occur in the item tree (a store's `phone`, a change request's `changes.bank.account_number`), `subtrees`
 have every string inside them sealed (an inquiry's `caller`). Duplicate detection does not read these
 values: it uses keyed fingerprints (chalicelib/kernel/fingerprints.py), computed before sealing.
+
+Whole files (S3 objects that carry personal data: the bank's transfer file, payment notices…) are sealed
+the same way, as bytes (`seal_bytes` / `open_bytes`; which objects: chalicelib/adapters/files.py):
+
+    MIYAPO-SEALED-1\n | purpose length (1 byte) | purpose (ASCII) | wrapped key length (2 bytes, big-endian)
+    | wrapped key | nonce (12 bytes) | AES-256-GCM ciphertext of the whole body and tag (16 bytes)
+
+The GCM associated data is everything before the nonce plus the caller's `context` (the object key), so
+a sealed object neither opens under another purpose nor when copied to another key. `open_bytes` answers a
+body that does not start with the magic unchanged (legacy plaintext, not yet migrated).
 """
 
 from __future__ import annotations
@@ -27,6 +37,8 @@ from typing import Any, Protocol
 
 PREFIX = "enc:v1:"
 _NONCE_BYTES = 12
+#: The first bytes of a sealed file (no text or document format starts with them).
+MAGIC = b"MIYAPO-SEALED-1\n"
 
 
 class SealError(ValueError):
@@ -58,6 +70,10 @@ class FieldCipher(Protocol):
     def seal(self, kind: str, plaintext: str) -> str: ...
 
     def open(self, token: str) -> str: ...
+
+    def seal_bytes(self, purpose: str, body: bytes, context: bytes = b"") -> bytes: ...
+
+    def open_bytes(self, blob: bytes, context: bytes = b"") -> bytes: ...
 
 
 def is_sealed(value: Any) -> bool:
@@ -108,6 +124,65 @@ class EnvelopeCipher:
         except (InvalidTag, ValueError) as exc:
             raise SealError("sealed value does not open") from exc
         return plain.decode("utf-8")
+
+    def seal_bytes(self, purpose: str, body: bytes, context: bytes = b"") -> bytes:
+        """`body` sealed whole for `purpose` (ASCII, no newline), bound to `context`; sealed input as is."""
+        if is_sealed_bytes(body):
+            return body
+        name = purpose.encode("ascii")
+        if not name or len(name) > 255 or b"\n" in name:
+            raise ValueError("a purpose is 1..255 ASCII characters on one line")
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        key = self.keys.current()
+        header = MAGIC + bytes([len(name)]) + name + len(key.wrapped).to_bytes(2, "big") + key.wrapped
+        nonce = os.urandom(_NONCE_BYTES)
+        return header + nonce + AESGCM(key.plaintext).encrypt(nonce, body, header + context)
+
+    def open_bytes(self, blob: bytes, context: bytes = b"") -> bytes:
+        """The body of a sealed blob (SealError if it does not open); a blob that is not sealed as is."""
+        if not is_sealed_bytes(blob):
+            return blob
+        from cryptography.exceptions import InvalidTag
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        try:
+            header, wrapped = _sealed_header(blob)
+            raw = blob[len(header):]
+            if len(raw) < _NONCE_BYTES + 16:
+                raise ValueError("truncated")
+            key = self.keys.unwrap(wrapped)
+            return AESGCM(key).decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], header + context)
+        except (InvalidTag, ValueError) as exc:
+            raise SealError("sealed file does not open") from exc
+
+
+def is_sealed_bytes(blob: bytes) -> bool:
+    return blob.startswith(MAGIC)
+
+
+def _sealed_header(blob: bytes) -> tuple[bytes, bytes]:
+    """(the header of a sealed blob — the associated data — and its wrapped key); ValueError if malformed."""
+    at = len(MAGIC)
+    if len(blob) < at + 1:
+        raise ValueError("truncated header")
+    at += 1 + blob[at]
+    if len(blob) < at + 2:
+        raise ValueError("truncated header")
+    size = int.from_bytes(blob[at:at + 2], "big")
+    at += 2
+    end = at + size
+    if size == 0 or len(blob) < end:
+        raise ValueError("truncated header")
+    return blob[:end], blob[at:end]
+
+
+def purpose_of(blob: bytes) -> str:
+    """The purpose a sealed blob names (its header; no decryption)."""
+    if not is_sealed_bytes(blob):
+        raise ValueError("not a sealed file")
+    at = len(MAGIC)
+    return blob[at + 1:at + 1 + blob[at]].decode("ascii")
 
 
 def kind_of(token: str) -> str:

@@ -206,8 +206,9 @@ def execute(deps: Deps, run_id: str, principal: Principal, now: datetime, *,
     from chalicelib.adapters.files import FileStore
     from chalicelib.privacy.certificate import certificate_pdf, mail_body
 
-    FileStore(deps.settings.buckets.documents_bucket).put(f"{CERTIFICATE_PREFIX}{run_id}/certificate.pdf",
-                                                           certificate_pdf(certificate), "application/pdf")
+    # Under `privacy/`: sealed with the field key (adapters/files.py `SEALED`).
+    archive = FileStore(deps.settings.buckets.documents_bucket, getattr(deps, "cipher", None))
+    archive.put(f"{CERTIFICATE_PREFIX}{run_id}/certificate.pdf", certificate_pdf(certificate), "application/pdf")
     deps.outbox.add(Mail(mail_id, deps.settings.mail.prefecture_mailbox,
                          f"【みやぎポイント】個人情報の廃棄証明書（{run_id}）", mail_body(certificate),
                          "disposal-certificate"), now)

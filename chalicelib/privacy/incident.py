@@ -84,9 +84,11 @@ ROW_KEYS = ("rows", "stores", "count", "total_rows")
 #: (chalicelib/kernel/field_crypto.py; existing items by `python -m scripts.encrypt_fields`): a reader of
 #: the table or of a backup sees `enc:v1:…` tokens, not the values.
 FIELD_ENCRYPTION = True
-#: The tables whose personal attributes are sealed. Files (exports in the documents bucket, the uploaded
-#: store list, the bank's transfer file) carry plaintext under SSE-KMS only: an incident that involves
-#: them, or a table not named here (settlement records), is not reported as encrypted.
+#: The tables whose personal attributes are sealed. Of the files, only the kinds in adapters/files.py
+#: `SEALED` (the bank's transfer file, payment notices, kit hand-offs, disposal records) are sealed at rest;
+#: the prefecture's prefix and the uploads are SSE-KMS only, and an export hands its user a plain copy: an
+#: incident that involves a bucket, or a table not named here (settlement records), is not reported as
+#: encrypted.
 SEALED_TABLES = frozenset({"applications", "stores", "storechanges", "storeimports", "inquiries", "outbox"})
 MAX_DAYS = 93
 DAY_LIMIT = 10_000

@@ -46,9 +46,11 @@ class Documents(Protocol):
 
 
 def documents_store(deps: Deps) -> Documents:
-    """`deps.documents` when the deps carry one (unit tests), else the documents bucket."""
+    """`deps.documents` when the deps carry one (unit tests), else the documents bucket (the transfer file
+    and the notices sealed with the field key: adapters/files.py `SEALED`)."""
     found: Documents | None = getattr(deps, "documents", None)
-    return found if found is not None else FileStore(deps.settings.buckets.documents_bucket)
+    return found if found is not None else FileStore(deps.settings.buckets.documents_bucket,
+                                                     getattr(deps, "cipher", None))
 
 
 def _store(deps: Deps) -> SettlementStore:

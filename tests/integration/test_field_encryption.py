@@ -1,11 +1,21 @@
-"""Personal data at rest (issue 13, 別記2): after an application, its approval, a store change request and
-a call-center inquiry with distinctive personal values, no table item and no S3 object holds any of them
-in plaintext — read raw (boto3 clients, not the repositories) — while the API still answers them."""
+"""Personal data at rest (issue 13, 別記2): after an application, its approval, a store change request,
+a call-center inquiry and a settlement round with distinctive personal values, no table item and no S3
+object version holds any of them in plaintext — read raw (boto3 clients, not the repositories), inside
+compressed containers too (PDF text and streams, XLSX/ZIP members, gzip), as UTF-8 and as Shift_JIS (the
+bank's transfer file) — while the API still answers them, the transfer file byte for byte."""
 
 from __future__ import annotations
 
+import gzip
+import io
 import json
+import re
+import unicodedata
+import zipfile
+import zlib
 from typing import Any
+
+import pytest
 
 from scripts import localenv
 from tests.factories import GENERATED, application_body
@@ -27,6 +37,16 @@ PAID_HOLDER = "ｱｵﾊﾞ ｾｲｻﾝｱﾝｺﾞｳ"
 GENERATED.update({HOLDER, "シラカワ ミドリアンゴウ", ACCOUNT, NEW_ACCOUNT, PHONE, NEW_PHONE, EMAIL, NEW_EMAIL, OWNER,
                   CALLER, CALLER_PHONE, "0224881375", "0224882486", "08077314682", PAID_ACCOUNT, PAID_HOLDER,
                   "アオバ セイサンアンゴウ"})
+
+
+@pytest.fixture(autouse=True)
+def field_key_of_this_moto(fresh_aws: str) -> None:
+    """The deps (and their KMS key source, whose data key lives 5 minutes) are cached per process, while
+    each test resets moto: a data key cached from an earlier test is wrapped by a key moto no longer has.
+    This module reads wrapped keys back through KMS, so it starts from the deps of this test's moto."""
+    from chalicelib.deps import get_deps
+
+    get_deps.cache_clear()
 
 
 def _digits(value: str) -> str:
@@ -53,8 +73,34 @@ def _raw_dump(endpoint: str) -> dict[str, str]:
         for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
             for version in page.get("Versions", []):
                 body = s3.get_object(Bucket=bucket, Key=version["Key"], VersionId=version["VersionId"])["Body"].read()
-                found[f"s3:{bucket}/{version['Key']}@{version['VersionId']}"] = body.decode("utf-8", "replace")
+                found[f"s3:{bucket}/{version['Key']}@{version['VersionId']}"] = readable(body)
     return found
+
+
+_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
+
+
+def readable(body: bytes, depth: int = 0) -> str:
+    """Every text a reader of `body` could get without a key: the bytes as UTF-8 and as Shift_JIS (both
+    also NFKC-normalised: half-width kana read as full-width), a PDF's extracted text and its inflated
+    streams, the members of a ZIP (XLSX) and the content of a gzip, recursively."""
+    texts = [body.decode("utf-8", "replace"), body.decode("cp932", "replace")]
+    if depth < 3:
+        if body.startswith(b"%PDF"):
+            import pypdf
+
+            texts += [page.extract_text() or "" for page in pypdf.PdfReader(io.BytesIO(body)).pages]
+            for raw in _STREAM.findall(body):
+                try:
+                    texts.append(readable(zlib.decompress(raw), depth + 1))
+                except zlib.error:
+                    continue
+        elif body.startswith(b"PK\x03\x04"):
+            with zipfile.ZipFile(io.BytesIO(body)) as z:
+                texts += [readable(z.read(name), depth + 1) for name in z.namelist()]
+        elif body.startswith(b"\x1f\x8b"):
+            texts.append(readable(gzip.decompress(body), depth + 1))
+    return "\n".join(texts + [unicodedata.normalize("NFKC", t) for t in texts])
 
 
 def _leaks(dump: dict[str, str]) -> dict[str, list[str]]:
@@ -116,14 +162,49 @@ def _a_wrapped_key_unwraps_only_with_its_encryption_context(endpoint: str, dump:
         raise AssertionError("a data key unwrapped without its encryption context")
 
 
-#: The bank's transfer file (全銀 format) must be byte-exact for the bank and carries the account number
-#: and holder in plaintext by definition. It is kept in the documents bucket under SSE-KMS (the bucket's
-#: customer-managed key), not sealed per field: the settlement area writes and serves it. Excluded here,
-#: by name, and reported (issue 13's closing note); every other object and item must hold no plaintext.
-TRANSFER_FILE_KEY = "/zengin-sogo-furikomi-"
+def test_the_scan_reads_inside_pdf_xlsx_gzip_and_shift_jis():
+    """The scanner is not blind: each container below carries a secret the raw bytes do not show."""
+    from datetime import UTC, datetime
+
+    from chalicelib.kernel.pdf import GOTHIC, register_japanese_font
+    from chalicelib.kernel.sheets import to_xlsx
+
+    register_japanese_font()
+    from reportlab.pdfgen import canvas
+
+    pdf = io.BytesIO()
+    page = canvas.Canvas(pdf)
+    page.setFont(GOTHIC, 12)
+    page.drawString(72, 720, f"{OWNER} {ACCOUNT}")
+    page.save()
+    containers = {
+        "pdf": pdf.getvalue(),
+        "xlsx": to_xlsx([("シート", [["口座番号", "名義"], [NEW_ACCOUNT, HOLDER]])], datetime(2025, 7, 1, tzinfo=UTC)),
+        "gzip": gzip.compress(EMAIL.encode()),
+        "sjis": f"2012500001{PAID_HOLDER} {PAID_ACCOUNT}".encode("cp932"),
+    }
+    for name, body in containers.items():
+        if name != "sjis":  # the digits of an account are ASCII in Shift_JIS too; its kana are not UTF-8
+            assert not any(s.encode() in body for s in SECRETS), name
+    assert PAID_HOLDER.encode() not in containers["sjis"] and PAID_HOLDER.encode("cp932") in containers["sjis"]
+    leaks = _leaks({name: readable(body) for name, body in containers.items()})
+    assert {OWNER, ACCOUNT} <= set(leaks["pdf"]), leaks
+    assert {NEW_ACCOUNT, HOLDER} <= set(leaks["xlsx"]), leaks
+    assert EMAIL in leaks["gzip"] and {PAID_HOLDER, "アオバ セイサンアンゴウ", PAID_ACCOUNT} <= set(leaks["sjis"]), leaks
 
 
-def test_after_a_settlement_round_only_the_banks_transfer_file_carries_the_account_in_plaintext(api):
+TRANSFER_FILE = "settlements/2025-06/zengin-sogo-furikomi-2025-06.txt"
+
+
+def test_after_a_settlement_round_no_object_carries_the_account_and_the_transfer_file_is_served_exactly(api):
+    """The bank's transfer file (全銀 format) and the payment notices are sealed in S3 (adapters/files.py
+    `SEALED`); the route serves the very bytes that were put, which the bank's format check reads."""
+    import boto3
+
+    from chalicelib.adapters.files import PLAIN_SIZE_META, SEALED_META
+    from chalicelib.deps import get_deps
+    from chalicelib.kernel.field_crypto import MAGIC, purpose_of
+    from chalicelib.settlement.zengin_reader import parse_transfer_file
     from tests.integration.test_settlement_api import JULY_2, csv_of, download, upload
 
     holder, account = PAID_HOLDER, PAID_ACCOUNT
@@ -133,9 +214,25 @@ def test_after_a_settlement_round_only_the_banks_transfer_file_carries_the_accou
     assert api.call("POST", "/settlements/2025-06/draft", {}, as_="accountant", headers=JULY_2)[0] == 200
     code, approved = api.call("POST", "/settlements/2025-06/approve", {}, as_="accountant2", headers=JULY_2)
     assert code == 200, approved
-    assert account.encode() in download(api, "/settlements/2025-06/transfer-file", "accountant").body
+    served = download(api, "/settlements/2025-06/transfer-file", "accountant")
+    assert served.status_code == 200
+    rows = parse_transfer_file(served.body).records
+    assert [(r.account_number, r.amount) for r in rows] == [(account, 1200)], rows
 
-    leaks = {where: found for where, found in _leaks(_raw_dump(api.aws)).items()}
-    excluded = {where for where in leaks if where.startswith("s3:") and TRANSFER_FILE_KEY in where}
-    assert excluded, f"no transfer file among the objects (the exclusion names the wrong key): {sorted(leaks)}"
-    assert {where: leaks[where] for where in leaks if where not in excluded} == {}
+    dump = _raw_dump(api.aws)
+    transfer = [where for where in dump if where.startswith("s3:") and f"/{TRANSFER_FILE}@" in where]
+    notices = [where for where in dump if where.startswith("s3:") and f"/settlements/2025-06/notices/{store_id}.txt@"
+               in where]
+    assert transfer and notices, sorted(dump)
+    assert _leaks(dump) == {}
+
+    # The stored object is sealed; opened with the stage's key it is exactly what the route served.
+    s3 = boto3.client("s3", endpoint_url=api.aws, region_name="ap-northeast-1")
+    deps = get_deps()
+    bucket = deps.settings.buckets.documents_bucket
+    stored = s3.get_object(Bucket=bucket, Key=TRANSFER_FILE)
+    raw = stored["Body"].read()
+    assert raw.startswith(MAGIC) and purpose_of(raw) == "settlement-document"
+    assert account.encode() not in raw
+    assert stored["Metadata"] == {SEALED_META: "settlement-document", PLAIN_SIZE_META: str(len(served.body))}
+    assert deps.cipher is not None and deps.cipher.open_bytes(raw, TRANSFER_FILE.encode()) == served.body

@@ -35,6 +35,15 @@ def s3(key: str) -> bytes:
     return aws.client("s3").get_object(Bucket=BUCKET, Key=key)["Body"].read()
 
 
+def opened(key: str) -> bytes:
+    """The file's content as the app reads it (a sealed object opened with the stage's field key)."""
+    from chalicelib.adapters.files import FileStore
+
+    body = FileStore(BUCKET).get(key)
+    assert body is not None, key
+    return body
+
+
 def keys(prefix: str) -> list[str]:
     from chalicelib.adapters.files import FileStore
 
@@ -155,7 +164,8 @@ def test_the_pack_reconciles_with_every_monthly_file_already_sent(api, year):
     hashes = table(s3(by_name["fy2025-round-files.csv"]["key"]))
     assert len(hashes) == 8  # transfer file, statement CSV and XLSX, summary: per round
     for h in hashes:
-        assert h["SHA-256"] == hashlib.sha256(s3(h["保存場所（文書バケット内）"])).hexdigest()
+        # The hash of the content (a transfer file is stored sealed: adapters/files.py `SEALED`).
+        assert h["SHA-256"] == hashlib.sha256(opened(h["保存場所（文書バケット内）"])).hexdigest()
     held = table(s3(by_name["fy2025-held.csv"]["key"]))
     assert ("MP999999", 700) in {(h["店舗ID"], num(h["保留額（円）"])) for h in held}
 
