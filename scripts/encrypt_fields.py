@@ -11,6 +11,14 @@ elsewhere the stage's variables (tables, FIELD_KEY_ID) must be set.
 Readers open sealed values and pass legacy plaintext through unchanged, so the app keeps working while
 this runs. An item changed by the app between the scan and the write-back is skipped (conditional write
 on the attributes as read) and reported; run the command again to seal it.
+
+Then the files: every object of the documents bucket under a sealed prefix (chalicelib/adapters/files.py
+`SEALED`: transfer files, payment notices, kit hand-offs, disposal certificates) whose current version is
+plaintext is written again sealed (a new version, same content type), and the plaintext version is deleted
+by its version id. An older plaintext version is deleted when its content is the current content (nothing
+is lost); one with other content is kept and counted (`kept`): it is history, decide by hand. In the cloud
+the bucket policy lets only the API handler's role delete versions under `settlements/` (infra/stack.py):
+run there with another role, a denied deletion is counted as `kept` too. Prints counts per prefix only.
 """
 
 from __future__ import annotations
@@ -90,6 +98,85 @@ def render(report: dict[str, dict[str, Counter[str]]]) -> str:
     return "\n".join(lines)
 
 
+OBJECT_COUNTS = ("sealed_now", "already", "removed_plain", "kept")
+
+
+def seal_objects(files: Any) -> dict[str, Counter[str]]:
+    """Seal the plaintext objects of the sealed kinds in `files` (a FileStore with a cipher); per prefix:
+    {"sealed_now", "already", "removed_plain", "kept"} (object versions)."""
+    from chalicelib.adapters import aws
+    from chalicelib.adapters.files import SEALED
+
+    s3 = aws.client("s3")
+    report: dict[str, Counter[str]] = {}
+    for kind in SEALED:
+        counts: Counter[str] = Counter({name: 0 for name in OBJECT_COUNTS})
+        for key, found in sorted(_versions(s3, files.bucket, kind.prefix).items()):
+            _seal_key(files, s3, key, found, counts)
+        report[kind.prefix] = counts
+    return report
+
+
+def _versions(s3: Any, bucket: str, prefix: str) -> dict[str, list[dict[str, Any]]]:
+    """Every version and delete marker under `prefix`, by key (markers flagged `marker`)."""
+    versions: dict[str, list[dict[str, Any]]] = {}
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=prefix):
+        for v in page.get("Versions", []):
+            versions.setdefault(v["Key"], []).append(v)
+        for m in page.get("DeleteMarkers", []):
+            versions.setdefault(m["Key"], []).append({**m, "marker": True})
+    return versions
+
+
+def _seal_key(files: Any, s3: Any, key: str, found: list[dict[str, Any]], counts: Counter[str]) -> None:
+    """One key: its current plaintext version written again sealed, then deleted; older plaintext versions
+    deleted when they hold the current content, else kept."""
+    from chalicelib.kernel.field_crypto import is_sealed_bytes
+
+    current: bytes | None = None
+    latest = next((v for v in found if v.get("IsLatest") and not v.get("marker")), None)
+    if latest is not None:
+        raw = files.get_raw(key, latest["VersionId"])
+        if raw is not None and is_sealed_bytes(raw):
+            counts["already"] += 1
+            current = files.open(key, raw)
+        elif raw is not None:
+            head = s3.head_object(Bucket=files.bucket, Key=key, VersionId=latest["VersionId"])
+            files.put(key, raw, head.get("ContentType") or "application/octet-stream")
+            counts["sealed_now"] += 1
+            current = raw
+            _delete_version(s3, files.bucket, key, latest["VersionId"], counts)
+    for v in found:
+        if v is latest or v.get("marker"):
+            continue
+        old = files.get_raw(key, v["VersionId"])
+        if old is None or is_sealed_bytes(old):
+            continue
+        if current is not None and old == current:
+            _delete_version(s3, files.bucket, key, v["VersionId"], counts)
+        else:
+            counts["kept"] += 1
+
+
+def _delete_version(s3: Any, bucket: str, key: str, version_id: str, counts: Counter[str]) -> None:
+    from botocore.exceptions import ClientError
+
+    try:
+        s3.delete_object(Bucket=bucket, Key=key, VersionId=version_id)
+        counts["removed_plain"] += 1
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] not in ("AccessDenied", "AccessDeniedException"):
+            raise
+        counts["kept"] += 1
+
+
+def render_objects(report: dict[str, Counter[str]]) -> str:
+    lines = [f"{'objects':40} {'sealed now':>10} {'already':>8} {'removed plain versions':>22} {'kept':>6}"]
+    for prefix, c in report.items():
+        lines.append(f"{prefix:40} {c['sealed_now']:>10} {c['already']:>8} {c['removed_plain']:>22} {c['kept']:>6}")
+    return "\n".join(lines)
+
+
 def main() -> int:
     import os
 
@@ -107,6 +194,9 @@ def main() -> int:
         return 2
     report = migrate(deps.cipher, specs(deps.settings))
     print(render(report))
+    from chalicelib.adapters.files import FileStore
+
+    print(render_objects(seal_objects(FileStore(deps.settings.buckets.documents_bucket, deps.cipher))))
     skipped = sum(sum(c["skipped"].values()) for c in report.values())
     if skipped:
         print(f"{skipped} values changed while sealing: run again", file=sys.stderr)

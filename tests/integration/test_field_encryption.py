@@ -236,3 +236,34 @@ def test_after_a_settlement_round_no_object_carries_the_account_and_the_transfer
     assert account.encode() not in raw
     assert stored["Metadata"] == {SEALED_META: "settlement-document", PLAIN_SIZE_META: str(len(served.body))}
     assert deps.cipher is not None and deps.cipher.open_bytes(raw, TRANSFER_FILE.encode()) == served.body
+
+
+def test_the_file_store_seals_by_the_table_answers_plain_sizes_and_keeps_the_seal_on_a_touch(deps):
+    import boto3
+
+    from chalicelib.adapters.files import FileStore
+    from chalicelib.kernel.field_crypto import SealError, is_sealed_bytes
+
+    bucket = deps.settings.buckets.documents_bucket
+    s3 = boto3.client("s3", endpoint_url=deps.settings.aws_endpoint_url, region_name="ap-northeast-1")
+    files = FileStore(bucket, deps.cipher)
+    notice, statement = "settlements/2025-06/notices/MP000001.txt", "prefecture/settlements/2025-06/s.csv"
+    body = f"振込先: {PAID_HOLDER} {PAID_ACCOUNT}\n".encode()
+    files.put(notice, body, "text/plain; charset=utf-8")
+    files.put(statement, b"store,amount\r\n", "text/csv")
+
+    assert is_sealed_bytes(s3.get_object(Bucket=bucket, Key=notice)["Body"].read())
+    assert s3.get_object(Bucket=bucket, Key=statement)["Body"].read() == b"store,amount\r\n"
+    assert files.get(notice) == body and files.size(notice) == len(body)
+    assert [(o["key"], o["size"]) for o in files.listing("settlements/")] == [(notice, len(body))]
+    files.touch(notice, "text/plain; charset=utf-8", {"requeued-at": "now"})
+    assert files.get(notice) == body and files.size(notice) == len(body)
+    # The default is the stage's cipher; a store without a key refuses rather than answering ciphertext.
+    assert FileStore(bucket).get(notice) == body
+    with pytest.raises(SealError):
+        FileStore(bucket, None).get(notice)
+    # Bound to its key: copied elsewhere under a sealed prefix, it does not open.
+    s3.copy_object(Bucket=bucket, Key="settlements/2025-06/notices/MP000002.txt",
+                   CopySource={"Bucket": bucket, "Key": notice})
+    with pytest.raises(SealError):
+        files.get("settlements/2025-06/notices/MP000002.txt")

@@ -66,3 +66,68 @@ def test_the_migration_seals_legacy_plaintext_once_and_readers_tolerate_both(dep
     assert second[(t.stores_table, "phone")] == ["0", "1", "0"]
     assert second[(t.inquiries_table, "caller")] == ["0", "2", "0"]
     assert _raw_text(endpoint, t.stores_table) == before
+
+
+TRANSFER = "settlements/2025-04/zengin-sogo-furikomi-2025-04.txt"
+NOTICE = "settlements/2025-04/notices/MP900001.txt"
+STATEMENT = "prefecture/settlements/2025-04/statement-2025-04.csv"
+LEGACY_HOLDER = "ｷｭｳﾃﾞｰﾀ ﾍｲﾌﾞﾝ"
+GENERATED.add(LEGACY_HOLDER)
+
+
+def _objects(s3, bucket: str, key: str) -> list[bytes]:
+    """Every version's stored bytes, newest first."""
+    versions = s3.list_object_versions(Bucket=bucket, Prefix=key).get("Versions", [])
+    return [s3.get_object(Bucket=bucket, Key=key, VersionId=v["VersionId"])["Body"].read()
+            for v in sorted(versions, key=lambda v: v["LastModified"], reverse=True) if v["Key"] == key]
+
+
+def _object_rows(out: str) -> dict[str, list[str]]:
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("objects"))
+    return {line.split()[0]: line.split()[1:] for line in lines[start + 1:]}
+
+
+def test_the_migration_seals_legacy_plaintext_files_once_and_the_app_reads_the_same_bytes(deps, capsys):
+    from chalicelib.adapters.files import FileStore, sealed_kind
+    from chalicelib.kernel.field_crypto import is_sealed_bytes
+
+    endpoint = deps.settings.aws_endpoint_url
+    bucket = deps.settings.buckets.documents_bucket
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="ap-northeast-1")
+    transfer = f"2{LEGACY_HOLDER} {LEGACY_ACCOUNT}\r\n".encode("cp932")
+    older = f"2{LEGACY_HOLDER} 0000001\r\n".encode("cp932")
+    notice = f"振込先: ****{LEGACY_ACCOUNT[-3:]} {LEGACY_CALLER}\n".encode()
+    # Written before sealing existed: an older transfer file with other content, then the same file twice
+    # (a re-run of the release), a notice, and a statement for the prefecture.
+    for key, body in ((TRANSFER, older), (TRANSFER, transfer), (TRANSFER, transfer), (NOTICE, notice),
+                      (STATEMENT, "\ufeff店舗ID,支払額\r\n".encode())):
+        s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/octet-stream")
+    statement_before = _objects(s3, bucket, STATEMENT)
+    assert sealed_kind(TRANSFER) and sealed_kind(NOTICE) and sealed_kind(STATEMENT) is None
+
+    assert encrypt_fields.main() == 0
+    out = capsys.readouterr().out
+    assert LEGACY_ACCOUNT not in out and LEGACY_CALLER not in out
+    rows = _object_rows(out)
+    # settlements/: 2 sealed now (transfer, notice); 3 plaintext versions removed (the two current ones
+    # and the duplicate); 1 kept (the older transfer file, other content).
+    assert rows["settlements/"] == ["2", "0", "3", "1"], out
+    assert rows["privacy/"] == ["0", "0", "0", "0"] and rows["stores/"] == ["0", "0", "0", "0"], out
+
+    stored = _objects(s3, bucket, TRANSFER)
+    assert len(stored) == 2 and is_sealed_bytes(stored[0]) and stored[1] == older
+    assert [is_sealed_bytes(b) for b in _objects(s3, bucket, NOTICE)] == [True]
+    assert LEGACY_ACCOUNT.encode() not in stored[0] and LEGACY_HOLDER.encode("cp932") not in stored[0]
+    assert _objects(s3, bucket, STATEMENT) == statement_before  # the prefecture's prefix stays plain
+
+    files = FileStore(bucket, deps.cipher)
+    assert files.get(TRANSFER) == transfer and files.get(NOTICE) == notice
+    assert files.size(TRANSFER) == len(transfer)
+    assert s3.head_object(Bucket=bucket, Key=TRANSFER)["ContentType"] == "application/octet-stream"
+
+    # Once: a second run seals nothing and writes no version.
+    assert encrypt_fields.main() == 0
+    again = _object_rows(capsys.readouterr().out)
+    assert again["settlements/"] == ["0", "2", "0", "1"]
+    assert _objects(s3, bucket, TRANSFER) == stored
