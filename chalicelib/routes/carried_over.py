@@ -14,15 +14,16 @@ from chalice import Blueprint
 from chalicelib.auth.roles import Role
 from chalicelib.deps import get_deps
 from chalicelib.kernel.lazy import lazy_module
-from chalicelib.web import pages
 from chalicelib.web.http import Ctx, html_response, json_response, public_route, staff_route
 
 # Services: type checkers and editors follow the imports; at run time each module is imported on first
 # use (kernel/lazy.py: one cold start does not import every area; thread-safe).
 if TYPE_CHECKING:
     from chalicelib.stores import carried_over
+    from chalicelib.web import pages
 else:
     carried_over = lazy_module("chalicelib.stores.carried_over")
+    pages = lazy_module("chalicelib.web.pages")  # HTML pages only; JSON answers never need it
 
 bp = Blueprint(__name__)
 

@@ -11,19 +11,27 @@ redeems the code.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Response
 
 from chalicelib.audit.log import Actor, entry
-from chalicelib.auth import oauth
 from chalicelib.auth.roles import ROLE_LABELS, Role
 from chalicelib.deps import get_deps
 from chalicelib.errors import NotFound
+from chalicelib.kernel.lazy import lazy_module
 from chalicelib.observability import logger
 from chalicelib.settings import get_settings
-from chalicelib.web import pages
 from chalicelib.web.http import Ctx, error_response, html_response, json_response, public_route
+
+# The hosted login's client (the sign-in, the pages' login settings) and the page renderer: on first use, so a
+# cold start for a JSON API imports neither (kernel/lazy.py, thread-safe).
+if TYPE_CHECKING:
+    from chalicelib.auth import oauth
+    from chalicelib.web import pages
+else:
+    oauth = lazy_module("chalicelib.auth.oauth")
+    pages = lazy_module("chalicelib.web.pages")
 
 bp = Blueprint(__name__)
 

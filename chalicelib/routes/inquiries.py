@@ -17,19 +17,20 @@ from chalice import Blueprint, Response
 from chalicelib.auth.roles import Role
 from chalicelib.deps import get_deps
 from chalicelib.errors import InvalidInput
-from chalicelib.inquiries.config import STATUSES, category_labels
 from chalicelib.kernel.calendars import parse_day, parse_month
 from chalicelib.kernel.lazy import lazy_module
-from chalicelib.web import pages
 from chalicelib.web.http import Ctx, html_response, json_response, public_route, staff_route
 
 # Services: type checkers and editors follow the imports; at run time each module is imported on first
 # use (kernel/lazy.py: one cold start does not import every area; thread-safe).
 if TYPE_CHECKING:
-    from chalicelib.inquiries import reporting, service
+    from chalicelib.inquiries import config, reporting, service
+    from chalicelib.web import pages
 else:
     reporting = lazy_module("chalicelib.inquiries.reporting")
     service = lazy_module("chalicelib.inquiries.service")
+    pages = lazy_module("chalicelib.web.pages")  # HTML pages only; JSON answers never need it
+    config = lazy_module("chalicelib.inquiries.config")
 
 bp = Blueprint(__name__)
 
@@ -96,8 +97,8 @@ def get_options(ctx: Ctx) -> Any:
 def list_inquiries(ctx: Ctx) -> Any:
     deps = get_deps()
     return json_response(service.list_inquiries(
-        deps, day=_date(ctx), category=_choice(ctx, "category", set(category_labels(deps.settings)), "分類"),
-        status=_choice(ctx, "status", set(STATUSES), "状態"), store_id=_store_id(ctx), limit=_limit(ctx),
+        deps, day=_date(ctx), category=_choice(ctx, "category", set(config.category_labels(deps.settings)), "分類"),
+        status=_choice(ctx, "status", set(config.STATUSES), "状態"), store_id=_store_id(ctx), limit=_limit(ctx),
         cursor=ctx.query("cursor"), today=service.today_of(ctx.now),
     ))
 

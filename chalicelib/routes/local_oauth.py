@@ -15,19 +15,21 @@ from typing import TYPE_CHECKING, Any
 from chalice import Blueprint, Response
 
 from chalicelib.auth.local_users import active_users
-from chalicelib.auth.oauth import ConsoleAuth, console_auth
 from chalicelib.auth.roles import ROLE_LABELS
 from chalicelib.errors import DomainError, NotFound
 from chalicelib.kernel.lazy import lazy_module
 from chalicelib.settings import get_settings
-from chalicelib.web import pages
 from chalicelib.web.http import Ctx, error_response, html_response, json_response, public_route
 
 # Only the local stack serves these routes (404 elsewhere): the cloud's cold start never imports the stand-in.
 if TYPE_CHECKING:
-    from chalicelib.auth import local_oauth
+    from chalicelib.auth import local_oauth, oauth
+    from chalicelib.auth.oauth import ConsoleAuth
+    from chalicelib.web import pages
 else:
     local_oauth = lazy_module("chalicelib.auth.local_oauth")
+    oauth = lazy_module("chalicelib.auth.oauth")
+    pages = lazy_module("chalicelib.web.pages")  # HTML pages only; JSON answers never need it
 
 bp = Blueprint(__name__)
 
@@ -40,7 +42,7 @@ CARRIED = ("response_type", "client_id", "redirect_uri", "state", "code_challeng
 
 def _local_auth() -> ConsoleAuth:
     settings = get_settings()
-    auth = console_auth(settings) if settings.is_local else None
+    auth = oauth.console_auth(settings) if settings.is_local else None
     if auth is None:
         raise NotFound("見つかりません")
     return auth

@@ -14,7 +14,6 @@ from chalicelib.kernel.input_errors import parse_json_object
 from chalicelib.kernel.lazy import lazy_module
 from chalicelib.mail.templates import call_center_hours
 from chalicelib.settings import get_settings
-from chalicelib.web import pages
 from chalicelib.web.http import Ctx, html_response, json_response, public_route
 
 # Services: type checkers and editors follow the imports; at run time each module is imported on first
@@ -22,10 +21,12 @@ from chalicelib.web.http import Ctx, html_response, json_response, public_route
 if TYPE_CHECKING:
     from chalicelib.applications import kana_check, service
     from chalicelib.kernel import banks
+    from chalicelib.web import pages
 else:
     service = lazy_module("chalicelib.applications.service")
     kana_check = lazy_module("chalicelib.applications.kana_check")
     banks = lazy_module("chalicelib.kernel.banks")  # the bank master: only the lookups read it
+    pages = lazy_module("chalicelib.web.pages")  # HTML pages only; JSON answers never need it
 
 bp = Blueprint(__name__)
 

@@ -22,15 +22,16 @@ from chalicelib.deps import get_deps
 from chalicelib.errors import InvalidInput
 from chalicelib.kernel.calendars import parse_day
 from chalicelib.kernel.lazy import lazy_module
-from chalicelib.web import pages
 from chalicelib.web.http import Ctx, html_response, json_response, public_route, staff_route
 
 # Services: type checkers and editors follow the imports; at run time each module is imported on first
 # use (kernel/lazy.py: one cold start does not import every area; thread-safe).
 if TYPE_CHECKING:
     from chalicelib.sessions import service
+    from chalicelib.web import pages
 else:
     service = lazy_module("chalicelib.sessions.service")
+    pages = lazy_module("chalicelib.web.pages")  # HTML pages only; JSON answers never need it
 
 bp = Blueprint(__name__)
 

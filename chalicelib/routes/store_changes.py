@@ -11,13 +11,14 @@ from chalice import Blueprint
 from chalicelib.auth.roles import Role
 from chalicelib.deps import get_deps
 from chalicelib.kernel.lazy import lazy_module
-from chalicelib.web import pages
 from chalicelib.web.http import Ctx, html_response, json_response, public_route, staff_route
 
 if TYPE_CHECKING:
     from chalicelib.stores import changes
+    from chalicelib.web import pages
 else:
     changes = lazy_module("chalicelib.stores.changes")
+    pages = lazy_module("chalicelib.web.pages")  # HTML pages only; JSON answers never need it
 
 bp = Blueprint(__name__)
 

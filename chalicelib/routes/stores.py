@@ -11,7 +11,6 @@ from chalicelib.auth.roles import SEE_BANK_ACCOUNT, Role
 from chalicelib.deps import get_deps
 from chalicelib.kernel.lazy import lazy_module
 from chalicelib.routes.screening import page_limit, status_query
-from chalicelib.web import pages
 from chalicelib.web.http import Ctx, html_response, json_response, public_route, staff_route
 
 # Services: type checkers and editors follow the imports; at run time each module is imported on first
@@ -19,9 +18,11 @@ from chalicelib.web.http import Ctx, html_response, json_response, public_route,
 if TYPE_CHECKING:
     from chalicelib.stores import help as store_help
     from chalicelib.stores import service as stores
+    from chalicelib.web import pages
 else:
     store_help = lazy_module("chalicelib.stores.help")
     stores = lazy_module("chalicelib.stores.service")
+    pages = lazy_module("chalicelib.web.pages")  # HTML pages only; JSON answers never need it
 
 bp = Blueprint(__name__)
 

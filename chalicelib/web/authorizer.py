@@ -10,8 +10,6 @@ from __future__ import annotations
 from chalice import AuthResponse, Blueprint
 from chalice.app import AuthRequest
 
-from chalicelib.auth.oauth import expected_client_id
-from chalicelib.auth.tokens import InvalidToken, verify
 from chalicelib.observability import logger
 from chalicelib.settings import get_settings
 
@@ -20,6 +18,11 @@ auth_bp = Blueprint(__name__)
 
 @auth_bp.authorizer(name="staff_auth")
 def staff_auth(auth_request: AuthRequest) -> AuthResponse:
+    # Imported here: API Gateway runs the authorizer as a function of its own, so the API function's cold
+    # start never needs the token checks (the import system's locks make this safe from any thread).
+    from chalicelib.auth.oauth import expected_client_id
+    from chalicelib.auth.tokens import InvalidToken, verify
+
     settings = get_settings()
     try:
         principal = verify(auth_request.token, jwks_source=settings.auth.jwks_source,
