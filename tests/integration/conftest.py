@@ -81,8 +81,11 @@ def fresh_aws(aws_server: tuple[str, dict[str, Any]]) -> str:
     req = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
     urllib.request.urlopen(req, timeout=5).read()
     from chalicelib.adapters.bootstrap import create_all
+    from chalicelib.deps import get_deps
 
     create_all("local")
+    # The reset made a new field key: deps built before it cache data keys wrapped under the old one.
+    get_deps.cache_clear()
     return endpoint
 
 
