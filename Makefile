@@ -38,6 +38,9 @@ venv-infra: $(INFRA_BIN)/.installed
 venv: $(BIN)/.installed
 
 ## The local stack: local AWS (moto) on 127.0.0.1:$(AWS_PORT), the app on 127.0.0.1:$(APP_PORT).
+## Seed (scripts/seed.py): default a small quick demo; SEED=year a realistic FY2025 year (~1,500 stores,
+## ten months of usage and approved rounds, ~12,000 inquiries, the sessions; SEED_YEAR_STORES=N scales it);
+## SEED=0 nothing.
 run: venv
 	$(BIN)/python -m scripts.local_stack
 
@@ -46,6 +49,11 @@ run: venv
 .PHONY: seed-sessions
 seed-sessions: venv
 	$(BIN)/python -m scripts.seed_sessions --base http://127.0.0.1:$(APP_PORT)
+
+## Seed the realistic FY2025 year into the running local stack (`make run` first); idempotent.
+.PHONY: seed-year
+seed-year: venv
+	$(BIN)/python -m scripts.seed_year
 
 ## Everything: lint, unit, integration, end-to-end (incl. browser), infrastructure synth + cfn-lint.
 test: venv lint

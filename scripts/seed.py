@@ -1,8 +1,19 @@
-"""Demo data for the local stack: a few applications in the screening queue and a few call-center
-inquiries on today's log, one of them escalated to the prefecture (fictional people and numbers)."""
+"""Demo data for the local stack (scripts/local_stack.py calls `seed_demo()` unless SEED=0).
+
+What `make run` seeds is chosen by the SEED environment variable:
+
+- unset (default): the small, quick demo — a few applications in the screening queue and a few
+  call-center inquiries on today's log, one of them escalated to the prefecture (fictional people and
+  numbers);
+- `SEED=year`: a believable FY2025 program year at the seed's scale (scripts/seed_year.py: ~1,500 stores,
+  ten months of usage and approved rounds, ~12,000 inquiries, the sessions), in a few minutes;
+  `SEED_YEAR_STORES=N` scales it down (or up);
+- `SEED=0`: nothing (local_stack.py does not call this module).
+"""
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta
 
 from chalicelib.applications import service
@@ -60,6 +71,17 @@ def seed_demo_inquiries(deps: Deps, now: datetime) -> list[str]:
 
 
 def seed_demo() -> list[str]:
+    """The seed SEED asks for (see the module docstring); the demo's application ids."""
+    choice = os.environ.get("SEED", "").strip().lower()
+    if choice == "year":
+        from scripts.seed_year import seed_year
+
+        seed_year()
+        return []
+    return seed_small_demo()
+
+
+def seed_small_demo() -> list[str]:
     deps = get_deps()
     now = datetime.now(JST) - timedelta(hours=3)
     ids = []
