@@ -64,7 +64,7 @@ PERSONAL_ACTIONS: dict[str, Touch] = {
     "store.view_change_request": Touch("change_request", "view", ("storechanges",)),
     "inquiry.view": Touch("caller", "view", ("inquiries",)),
     "inquiry.monthly_export": Touch("caller", "export", ("inquiries",), ("documents",)),
-    "store_import.upload": Touch("store_list", "import", ("storeimports",), ("uploads",)),
+    "store_import.upload": Touch("store_list", "import", ("storeimports",)),  # the list is read, never kept in S3
     "store_import.confirm": Touch("store_list", "import", ("storeimports", "stores")),
     "store_import.view": Touch("store_list", "view", ("storeimports",)),
     "storekit.print_kit": Touch("contact", "export", ("storekit", "stores"), ("documents",)),
