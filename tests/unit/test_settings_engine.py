@@ -76,8 +76,8 @@ def test_each_field_accepts_and_refuses_what_a_pydantic_model_does(group: type[G
     for name in group.model_fields:
         for value in INPUTS:
             data = {**required, name: value}
-            ours = _outcome(lambda: getattr(group(**data), name))
-            theirs = _outcome(lambda: getattr(twin(**data), name))
+            ours = _outcome(lambda data=data, name=name: getattr(group(**data), name))
+            theirs = _outcome(lambda data=data, name=name: getattr(twin(**data), name))
             assert ours == theirs, f"{group.__name__}.{name} = {value!r}"
             if ours[0] == "accepted":
                 assert type(ours[1]) is type(theirs[1]), f"{group.__name__}.{name} = {value!r}"
@@ -94,8 +94,8 @@ def test_the_whole_settings_report_the_same_errors_with_the_same_locations() -> 
         {"tables": {}, "buckets": {}, "mail": {}, "auth": {}, "unknown": "1", "usage": {"other": "2"}},
     ]
     for values in cases:
-        ours = _outcome(lambda: Settings(**values))
-        theirs = _outcome(lambda: twin(**values))
+        ours = _outcome(lambda values=values: Settings(**values))
+        theirs = _outcome(lambda values=values: twin(**values))
         assert ours[0] == theirs[0] == "refused"
         assert ours == theirs
 
