@@ -63,11 +63,12 @@ from pathlib import Path
 from typing import Any
 
 #: On-demand request prices, Asia Pacific (Tokyo), DynamoDB Standard, after AWS's price cut of 2024-11-01
-#: (on-demand throughput -50%). Source: https://aws.amazon.com/dynamodb/pricing/on-demand/ — not re-checked from
-#: this machine (no network); "as of 2025-06" is an assumption to verify before quoting.
+#: (on-demand throughput -50%; us-east-1 became USD 0.625 per million WRU and 0.125 per million RRU, as pages
+#: citing the cut state). The Tokyo figures are the ones the issue gives, not re-checked against
+#: https://aws.amazon.com/dynamodb/pricing/on-demand/ from this machine: verify them there before quoting.
 USD_PER_MILLION_WRU = 0.715
 USD_PER_MILLION_RRU = 0.1425
-PRICES_AS_OF = "2025-06 (assumed; verify on aws.amazon.com/dynamodb/pricing/on-demand/)"
+PRICES_AS_OF = "2024-11-01 price cut, Tokyo figures assumed (verify on aws.amazon.com/dynamodb/pricing/on-demand/)"
 
 MONTH = "2025-06"
 ROWS_PER_STORE = 33  # ~50,000 usage rows a month at 1,500 stores (the seed's scale)
