@@ -32,6 +32,7 @@ import re
 import tempfile
 from collections.abc import Container, Iterable, Sequence, Sized
 from datetime import date
+from itertools import pairwise
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,8 @@ from chalicelib.usage.parser import MAX_POINTS, ColumnMapping, ImportResult, Rej
 #: spills to the temporary directory rather than grow (the whole process stays under 256 MB at 1M rows).
 THREADS = 2
 MEMORY_LIMIT = "80MB"
+#: A file this large is read as THREADS pieces, numbered in parallel (see ``_parts``).
+SPLIT_BYTES = 1024 * 1024
 #: More rows than this outside the console's form and the Python reader takes the file (they would
 #: all be read in Python anyway, and fetched from DuckDB first).
 MAX_EXCEPTIONS = 20_000
@@ -99,6 +102,25 @@ def _data_end(data: bytes, start: int) -> int:
     return end
 
 
+def _parts(data: bytes, start: int, end: int, count: int) -> list[tuple[int, int, int]]:
+    """The data lines cut into ``count`` pieces at line ends: (start, end, lines before it) each.
+    DuckDB numbers each piece's rows in a window of its own, and the windows run on separate threads
+    (one window over the whole file runs on one)."""
+    cuts = [start]
+    for k in range(1, count):
+        at = data.find(b"\n", max(start + (end - start) * k // count, cuts[-1]), end)
+        if at < 0 or at + 1 >= end:
+            break
+        cuts.append(at + 1)
+    cuts.append(end)
+    parts: list[tuple[int, int, int]] = []
+    before = 0
+    for a, b in pairwise(cuts):
+        parts.append((a, b, before))
+        before += data.count(b"\n", a, b)
+    return parts
+
+
 def _write_utf8(data: bytes, start: int, end: int, encoding: str, path: Path) -> None:
     view = memoryview(data)[start:end]
     with path.open("wb") as out:
@@ -138,7 +160,7 @@ def _read_csv(path: Path, ncols: int) -> str:
             f"allow_quoted_nulls = false, strict_mode = true, buffer_size = {_CSV_BUFFER_BYTES})")
 
 
-def _rows_sql(path: Path, ncols: int, positions: list[int], mapping: ColumnMapping,
+def _rows_sql(paths: list[tuple[Path, int]], ncols: int, positions: list[int], mapping: ColumnMapping,
               period: tuple[date, date], with_known: bool) -> str:
     txn, at, store, name, points, kind = (f"c{p}" for p in positions)
     use, cancel = _sql_str(mapping.use_label), _sql_str(mapping.cancel_label)
@@ -158,6 +180,8 @@ def _rows_sql(path: Path, ncols: int, positions: list[int], mapping: ColumnMappi
         AND ltrim({points}, '0') = CAST(TRY_CAST({points} AS INTEGER) AS VARCHAR)
         AND {kind} IN ({use}, {cancel}), false)"""
     known = f"coalesce({txn} IN (SELECT id FROM known), false)" if with_known else "false"
+    scans = " UNION ALL ".join(f"(SELECT row_number() OVER () - 1 + {before} AS idx, *, {ok} AS ok "
+                               f"FROM {_read_csv(path, ncols)})" for path, before in paths)
     return f"""
         CREATE TEMP TABLE t AS
         SELECT idx::INTEGER AS idx, ok, ok AND {known} AS kn, false AS rep,
@@ -166,19 +190,28 @@ def _rows_sql(path: Path, ncols: int, positions: list[int], mapping: ColumnMappi
                CASE WHEN ok THEN {name} ELSE concat_ws({_sql_str(_SEP)}, {cells}) END AS name,
                CASE WHEN ok THEN CAST({points} AS INTEGER)
                     * CASE {kind} WHEN {use} THEN 1 ELSE -1 END END AS net
-        FROM (SELECT row_number() OVER () - 1 AS idx, *, {ok} AS ok FROM {_read_csv(path, ncols)})"""
+        FROM ({scans})"""
 
 
 # Among the rows that may count (valid, id not known), the later rows of a repeated id: a duplicate
-# when 取引日時, store and signed points equal the first row's, else a conflict.
+# when 取引日時, store and signed points equal the first row's, else a conflict. A row's position in
+# the file is idx (row_number over the scan: a table's rowid is not the file's order when DuckDB reads
+# the file in parallel).
+# Grouped first by the ids' 64-bit hashes (cheaper than grouping strings), then exactly, by the ids
+# themselves, among the few rows whose hash repeats.
+_FIRSTS = """
+    CREATE TEMP TABLE firsts AS
+    SELECT txn, min(idx) AS first FROM t
+    WHERE ok AND NOT kn
+      AND hash(txn) IN (SELECT hash(txn) AS h FROM t WHERE ok AND NOT kn GROUP BY h HAVING count(*) > 1)
+    GROUP BY txn HAVING count(*) > 1"""
+# Marked on the table rather than joined: every later query reads t with a plain filter.
+_MARK_REPEATS = """
+    UPDATE t SET rep = true FROM firsts f WHERE t.txn = f.txn AND t.idx <> f.first AND t.ok AND NOT t.kn"""
+# The marked rows (few), each against its id's first row.
 _REPEATS = """
-    CREATE TEMP TABLE repeats AS
-    WITH firsts AS (SELECT txn, min(idx) AS first FROM t WHERE ok AND NOT kn GROUP BY txn HAVING count(*) > 1)
     SELECT r.idx, (r.ts = f.ts AND r.store = f.store AND r.net = f.net) AS same
-    FROM t r JOIN firsts USING (txn) JOIN t f ON f.idx = firsts.first
-    WHERE r.ok AND NOT r.kn AND r.idx <> firsts.first"""
-# Marked on the table rather than joined: a scan with a filter keeps the file's order.
-_MARK_REPEATS = "UPDATE t SET rep = true WHERE idx IN (SELECT idx FROM repeats)"
+    FROM (SELECT * FROM t WHERE rep) r JOIN firsts c USING (txn) JOIN t f ON f.idx = c.first ORDER BY r.idx"""
 _ACCEPTED = "(SELECT * FROM t WHERE ok AND NOT kn AND NOT rep)"
 
 
@@ -227,9 +260,12 @@ def read_with_engine(data: bytes, known: Container[str], mapping: ColumnMapping,
     if usable is not None:
         period = (max(period[0], usable[0]), min(period[1], usable[1]))
     with tempfile.TemporaryDirectory(prefix="usage-engine-") as tmp:
-        csv_path, known_path = Path(tmp) / "export.csv", Path(tmp) / "known.txt"
+        known_path = Path(tmp) / "known.txt"
+        pieces = _parts(data, start, end, THREADS if end - start >= SPLIT_BYTES else 1)
+        paths = [(Path(tmp) / f"export-{k}.csv", before) for k, (_, _, before) in enumerate(pieces)]
         try:
-            _write_utf8(data, start, end, encoding, csv_path)
+            for (a, b, _), (path, _) in zip(pieces, paths, strict=True):
+                _write_utf8(data, a, b, encoding, path)
         except UnicodeDecodeError:
             return None
         with_known = _known_file(known, known_path)
@@ -243,11 +279,9 @@ def read_with_engine(data: bytes, known: Container[str], mapping: ColumnMapping,
                 if with_known:
                     con.execute("CREATE TEMP TABLE known AS SELECT DISTINCT unnest(string_split(content, chr(10))) "
                                 f"AS id FROM read_text({_sql_str(str(known_path))})")
-                con.execute(_rows_sql(csv_path, ncols, positions, mapping, period, bool(with_known)))
-                os.unlink(csv_path)
-                records = con.execute("SELECT count(*) FROM t").fetchone()[0]  # type: ignore[index]
-                if records != lines:
-                    return None  # a blank line or a quoted line break inside: line numbers need the Python reader
+                con.execute(_rows_sql(paths, ncols, positions, mapping, period, bool(with_known)))
+                for path, _ in paths:
+                    os.unlink(path)
                 if quoted and not _quotes_agree(con, quoted, encoding, ncols, positions, _Rules(mapping, usable)):
                     return None
                 return _collect(con, Path(tmp), lines, header_line, ncols, positions, known, mapping, usable,
@@ -338,11 +372,13 @@ def _exceptions(con: Any, first_data_line: int, ncols: int, positions: list[int]
 
 def _collect(con: Any, tmp: Path, lines: int, header_line: int, ncols: int, positions: list[int], known: Container[str],
              mapping: ColumnMapping, usable: tuple[date, date] | None, encoding: str) -> ImportResult | None:
-    records, exceptions = con.execute("SELECT count(*), count(*) FILTER (NOT ok) FROM t").fetchone()
+    records, exceptions, duplicates = con.execute(
+        "SELECT count(*), count(*) FILTER (NOT ok), count(*) FILTER (kn) FROM t").fetchone()
+    if records != lines:
+        return None  # a blank line or a quoted line break inside: line numbers need the Python reader
     if exceptions > MAX_EXCEPTIONS:
         return None
     rows = records
-    duplicates = con.execute("SELECT count(*) FROM t WHERE kn").fetchone()[0]
     rejected: list[RejectedLine] = []
     first_data_line = header_line + 1
     if exceptions:
@@ -351,9 +387,9 @@ def _collect(con: Any, tmp: Path, lines: int, header_line: int, ncols: int, posi
             return None  # a row valid in a form SQL does not take: the Python reader reads the file
         blank, known_rows, rejected = found
         rows, duplicates = rows - blank, duplicates + known_rows
-    con.execute(_REPEATS)
+    con.execute(_FIRSTS)
     con.execute(_MARK_REPEATS)
-    for idx, same in con.execute("SELECT idx, same FROM repeats ORDER BY idx").fetchall():
+    for idx, same in con.execute(_REPEATS).fetchall():
         if same:
             duplicates += 1
         else:
@@ -364,12 +400,14 @@ def _collect(con: Any, tmp: Path, lines: int, header_line: int, ncols: int, posi
     first_days: dict[tuple[str, str], str] = {}
     last_name: dict[str, tuple[int, str]] = {}  # store -> (line of its last accepted row, its name)
     first_row: dict[str, int] = {}  # store -> its first accepted row (the order names are kept in)
-    query = ("SELECT date_trunc('month', ts)::DATE AS month, store, sum(net)::BIGINT, count(*), min(ts)::DATE, "
-             f"max(idx), arg_max(name, idx), min(idx) FROM {_ACCEPTED} GROUP BY ALL ORDER BY month, store")
+    # Formatted in SQL: Python builds no date objects for the (month, store) pairs.
+    query = ("SELECT strftime(month, '%Y-%m'), 'MP' || lpad(store::VARCHAR, 6, '0'), net, n, strftime(day, '%Y-%m-%d'), "
+             "last, name, first FROM (SELECT date_trunc('month', ts) AS month, store, sum(net)::BIGINT AS net, "
+             "count(*) AS n, min(ts) AS day, max(idx) AS last, arg_max(name, idx) AS name, min(idx) AS first "
+             f"FROM {_ACCEPTED} GROUP BY ALL) ORDER BY month, store")
     for month, store, net, count, day, last, name, first in con.execute(query).fetchall():
-        store = f"MP{store:06d}"
-        key = (f"{month.year:04d}-{month.month:02d}", store)
-        totals[key], counts[key], first_days[key] = int(net), int(count), day.isoformat()
+        key = (month, store)
+        totals[key], counts[key], first_days[key] = net, count, day
         if last > last_name.get(store, (-1, ""))[0]:
             last_name[store] = (last, name)
         first_row[store] = min(first, first_row.get(store, first))

@@ -286,3 +286,44 @@ def test_when_duckdb_runs_out_of_memory_python_reads_the_file(monkeypatch: pytes
     assert engine.read_with_engine(data, {"TX000001"}, ColumnMapping(), "utf-8", None) is None
     result = both(data, {"TX000001"})
     assert result.duplicates == 1 and isinstance(result.new_txn_ids, list)
+
+
+@pytest.mark.parametrize("pieces", [2, 3])
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "cp932"])
+def test_a_file_read_in_pieces_keeps_its_line_numbers_and_order(pieces: int, encoding: str,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # Large files are cut at line ends and numbered per piece (in parallel): forced here on a small one.
+    monkeypatch.setattr(engine, "SPLIT_BYTES", 0)
+    monkeypatch.setattr(engine, "THREADS", pieces)
+    rows = valid_rows(900)
+    rows = rows[:100] + BAD_ROWS[:6] + rows[100:700] + BAD_ROWS[6:] + rows[700:]
+    rows += [list(rows[5]), list(rows[640])]  # re-exported, from the first and a later piece
+    rows += [row(rows[7][0], points="999"), row(rows[650][0], store="MP000099")]  # conflicts
+    rows.insert(450, list(rows[3]))  # a repeat in the middle of the file
+    known = {rows[20][0], rows[800][0]}
+    result = both(text(rows).encode(encoding), known, monkeypatch=monkeypatch)
+    assert result.duplicates == 3 + 2 and len(result.rejected) == len(BAD_ROWS) - 2 + 2
+    assert [r.line for r in result.rejected][-2:] == [len(rows), len(rows) + 1]  # the conflicts, last lines
+
+
+def test_pieces_are_cut_at_line_ends() -> None:
+    data = b"h\r\na1\r\nbb2\r\nccc3\r\nd4"
+    start = engine._data_start(data, 1)
+    parts = engine._parts(data, start, len(data), 3)
+    assert b"".join(data[a:b] for a, b, _ in parts) == data[start:]
+    assert all(data[b - 1:b] == b"\n" for _, b, _ in parts[:-1])
+    assert [before for _, _, before in parts] == [data.count(b"\n", start, a) for a, _, _ in parts]
+    assert engine._parts(data, start, len(data), 8)[-1][1] == len(data)  # never more pieces than lines
+    assert len(engine._parts(b"h\nx", 2, 3, 2)) == 1
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(console_rows(), max_size=40), known=st.sets(st.sampled_from(["K1", "K2", "T5"])),
+       encoding=st.sampled_from(["utf-8-sig", "cp932"]))
+def test_generated_files_read_in_pieces_the_same(rows: list[list[str]], known: set[str], encoding: str,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    with monkeypatch.context() as patch:
+        patch.setattr(engine, "SPLIT_BYTES", 0)
+        patch.setattr(engine, "THREADS", 3)
+        result = both(text(rows).encode(encoding), known, monkeypatch=monkeypatch)
+    assert result.rows == result.accepted + result.duplicates + len(result.rejected)
