@@ -6,7 +6,9 @@ What `make run` seeds is chosen by the SEED environment variable:
   call-center inquiries on today's log, one of them escalated to the prefecture (fictional people and
   numbers);
 - `SEED=year`: a believable FY2025 program year at the seed's scale (scripts/seed_year.py: ~1,500 stores,
-  ten months of usage and approved rounds, ~12,000 inquiries, the sessions), in a few minutes;
+  ten months of usage and approved rounds, ~12,000 inquiries, the sessions) — not yet quick: 24 min at
+  1,500 stores, 9 min at 300, on the shared 2-core machine (moto answers each call in milliseconds and
+  the services make ~19 calls per store, 3 per paid store at approval, ~5 per inquiry);
   `SEED_YEAR_STORES=N` scales it down (or up);
 - `SEED=0`: nothing (local_stack.py does not call this module).
 """
