@@ -218,7 +218,11 @@ _ACCEPTED = "(SELECT * FROM t WHERE ok AND NOT kn AND NOT rep)"
 def _accepted_ids(con: Any, path: Path) -> Sequence[str]:
     """The accepted ids in file order: written by DuckDB one a line (the table is in file order), read
     back as bytes. If the CSV writer quoted an id (a comma, a quote...), sorted into one string instead."""
-    con.execute(f"COPY (SELECT txn FROM {_ACCEPTED} ORDER BY idx) TO {_sql_str(str(path))} (FORMAT csv, HEADER false)")
+    # t is usually stored in the file's order (rowid = idx): then a filtered scan writes the ids in that
+    # order (insertion order is preserved) and the sort is skipped.
+    stored_in_order = con.execute("SELECT count(*) FROM t WHERE rowid <> idx").fetchone()[0] == 0
+    order = "" if stored_in_order else " ORDER BY idx"
+    con.execute(f"COPY (SELECT txn FROM {_ACCEPTED}{order}) TO {_sql_str(str(path))} (FORMAT csv, HEADER false)")
     lines = path.read_bytes()
     path.unlink()
     if b'"' not in lines:  # the writer quoted no id: each line is one id as it is
@@ -247,7 +251,9 @@ def read_with_engine(data: bytes, known: Container[str], mapping: ColumnMapping,
     start = _data_start(data, header_line)
     end = _data_end(data, start)
     # No CR but in CRLF (csv reads a lone CR as a line end), no byte 0x01 (the NULL marker) nor 0x1f.
-    lines = _lines(data, start, end)
+    pieces = _parts(data, start, end, THREADS if end - start >= SPLIT_BYTES else 1)
+    last_start, _, before_last = pieces[-1]
+    lines = before_last + _lines(data, last_start, end)
     quoted = _quoted_lines(data, start, end)
     if quoted is None:
         return None
@@ -261,7 +267,6 @@ def read_with_engine(data: bytes, known: Container[str], mapping: ColumnMapping,
         period = (max(period[0], usable[0]), min(period[1], usable[1]))
     with tempfile.TemporaryDirectory(prefix="usage-engine-") as tmp:
         known_path = Path(tmp) / "known.txt"
-        pieces = _parts(data, start, end, THREADS if end - start >= SPLIT_BYTES else 1)
         paths = [(Path(tmp) / f"export-{k}.csv", before) for k, (_, _, before) in enumerate(pieces)]
         try:
             for (a, b, _), (path, _) in zip(pieces, paths, strict=True):
