@@ -91,10 +91,41 @@ def _demo_clock() -> clock.DemoClock | None:
     """The clock DEMO_NOW asks for (parsed once, here); SystemExit with what to write when it cannot be read."""
     from chalicelib.settings import get_settings
 
+    value = os.environ.get("DEMO_NOW")
+    if value is None and _seed_choice() == "year":
+        from scripts.seed_year import DEMO_DAY
+
+        value = DEMO_DAY.isoformat()  # the seeded year is behind it, not ahead of it
     try:
-        return clock.demo_clock_from_env(os.environ.get("DEMO_NOW"), get_settings())
+        return clock.demo_clock_from_env(value, get_settings())
     except clock.DemoClockError as exc:
         raise SystemExit(f"local stack not started: {exc}") from None
+
+
+def _seed_choice() -> str:
+    return os.environ.get("SEED", "").strip().lower()
+
+
+def _seed_year_in_background(log_path: Path, stop: threading.Event) -> threading.Thread:
+    """SEED=year: the year goes in while the stack already serves (minutes at full scale), its progress
+    lines in `log_path`; a line on the terminal says when it is done."""
+
+    def run() -> None:
+        from scripts.seed_year import seed_year
+
+        with log_path.open("a", encoding="utf-8") as log:
+            try:
+                counts = seed_year(progress=log)
+            except Exception as exc:  # the stack keeps serving what is in; re-running the seed completes it
+                sys.stderr.write(f"  … SEED=year stopped: {type(exc).__name__} (see {log_path}; "
+                                 "`make seed-year` completes it)\n")
+                return
+        if not stop.is_set():
+            _progress(f"SEED=year: the year is in ({counts.get('seconds', '?')} s)")
+
+    thread = threading.Thread(target=run, name="seed-year", daemon=True)
+    thread.start()
+    return thread
 
 
 def _progress(text: str) -> None:
@@ -208,10 +239,10 @@ def main() -> int:
         tokens_file = state / "tokens.json"
         tokens_file.write_text(json.dumps(tokens, indent=2), encoding="utf-8")
         tokens_file.chmod(0o600)
-        if os.environ.get("SEED", "1") != "0":
+        if _seed_choice() not in ("0", "year"):
             from scripts.seed import seed_demo
 
-            _progress("seeding the demo applications and inquiries (SEED=0 skips)")
+            _progress("seeding the demo applications and inquiries (SEED=0 skips; SEED=year seeds a whole year)")
             seed_demo()
 
         from chalice.cli import CLIFactory, create_local_server
@@ -243,6 +274,10 @@ def main() -> int:
         sys.stdout.write(f"READY {base}\n")
         sys.stdout.flush()
         LocalEventPump.for_usage_imports(stop=stopping).start()  # S3 → EventBridge → usage import, emulated
+        if _seed_choice() == "year":
+            seed_log = state / "seed-year.log"
+            _progress(f"SEED=year: seeding the program year while the stack serves; progress in {seed_log}")
+            _seed_year_in_background(seed_log, stopping)
         server.server.serve_forever()  # not server.serve_forever(): that prints "Serving on" after the banner
     except KeyboardInterrupt:
         pass

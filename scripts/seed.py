@@ -18,9 +18,9 @@ from __future__ import annotations
 import os
 from datetime import datetime, timedelta
 
+from chalicelib import clock
 from chalicelib.applications import service
 from chalicelib.auth.roles import Principal, Role
-from chalicelib.clock import JST
 from chalicelib.deps import Deps, get_deps
 from chalicelib.inquiries import service as inquiries
 
@@ -52,8 +52,12 @@ DEMO_AGENT = Principal("agent", frozenset({Role.AGENT}))
 
 
 def seed_demo_inquiries(deps: Deps, now: datetime) -> list[str]:
-    """A few inquiries on today's log (never before midnight, so the agent screen shows them), one escalated."""
-    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    """A few inquiries on today's log, one escalated: in the call center's hours when `now` is (the demo clock's
+    10:00), never before midnight otherwise, so the agent's screen shows them."""
+    hours = deps.settings.call_center
+    opening = now.replace(hour=hours.call_center_open.hour, minute=hours.call_center_open.minute, second=0,
+                          microsecond=0)
+    midnight = opening if now >= opening else now.replace(hour=0, minute=0, second=0, microsecond=0)
     ids = []
     for i, row in enumerate(DEMO_INQUIRIES):
         (ago, channel, caller_type, category, summary, answer, status, minutes, caller) = row
@@ -85,7 +89,8 @@ def seed_demo() -> list[str]:
 
 def seed_small_demo() -> list[str]:
     deps = get_deps()
-    now = datetime.now(JST) - timedelta(hours=3)
+    today = clock.stage_now(is_local=True)  # the demo clock when the stack runs one
+    now = today - timedelta(hours=3)
     ids = []
     for i, row in enumerate(DEMO):
         (name, kana, entity, muni, postal, addr, phone, email, cat, goods, bank, branch, holder) = row
@@ -100,5 +105,5 @@ def seed_small_demo() -> list[str]:
             "client_token": f"demo-seed-{i:04d}",
         }, now + timedelta(minutes=i))
         ids.append(app_id)
-    seed_demo_inquiries(deps, datetime.now(JST))
+    seed_demo_inquiries(deps, today)
     return ids

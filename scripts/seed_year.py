@@ -47,7 +47,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TextIO
 
 from chalicelib.auth.roles import Principal, Role
 from chalicelib.clock import JST
@@ -59,6 +59,9 @@ ROWS_PER_STORE_MONTH = 33  # ~50,000 rows a month at 1,500 stores
 INQUIRIES_PER_STORE = 8  # ~12,000 a year at 1,500 stores
 UNKNOWN_STORE = "MP999999"
 #: Calls in flight at once (SEED_YEAR_THREADS): moto serialises them; more only adds contention.
+#: The demo clock's day when `SEED=year make run` is given no DEMO_NOW: the call center's last day, after the
+#: seeded year's last inquiries (24 March) and rounds (February's usage, paid in March).
+DEMO_DAY = date(2026, 3, 25)
 THREADS = int(os.environ.get("SEED_YEAR_THREADS", "4"))
 HEADER = ("取引ID", "取引日時", "店舗ID", "店舗名", "利用ポイント", "取引区分")
 
@@ -107,9 +110,14 @@ _ESCALATIONS = [
 ]
 
 
+#: Where the progress lines go (the terminal, or the log file of a seed running beside the stack).
+_progress_to: list[TextIO] = []
+
+
 def _log(text: str) -> None:
-    sys.stdout.write(f"  … seed year: {text}\n")
-    sys.stdout.flush()
+    out = _progress_to[-1] if _progress_to else sys.stdout
+    out.write(f"  … seed year: {text}\n")
+    out.flush()
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -553,7 +561,8 @@ def _age_bands() -> set[str]:
 # --- the whole year ------------------------------------------------------------------------------------------
 
 
-def seed_year(stores: int | None = None, deps: Any = None, open_rounds: int | None = None) -> dict[str, Any]:
+def seed_year(stores: int | None = None, deps: Any = None, open_rounds: int | None = None,
+              progress: TextIO | None = None) -> dict[str, Any]:
     """Fill the local stack with the year (idempotent). Returns the counts of what this run created.
 
     `open_rounds` (SEED_YEAR_OPEN_ROUNDS, default 0): the last months' usage is imported but their rounds
@@ -568,10 +577,14 @@ def seed_year(stores: int | None = None, deps: Any = None, open_rounds: int | No
 
     level = logger.level
     logger.setLevel(logging.WARNING)  # progress lines, not one INFO line per record
+    if progress is not None:
+        _progress_to.append(progress)
     try:
         return _seed(n, deps, left_open, started)
     finally:
         logger.setLevel(level)
+        if progress is not None:
+            _progress_to.remove(progress)
 
 
 def _seed(n: int, deps: Any, left_open: int, started: float) -> dict[str, Any]:
