@@ -128,6 +128,24 @@ def _seed_year_in_background(log_path: Path, stop: threading.Event) -> threading
     return thread
 
 
+def _chalice_cli() -> tuple[Any, Any]:
+    """Chalice's local-server factory, imported with stdin detached.
+
+    `chalice.cli` imports inquirer, whose blessed `Terminal()` probes the terminal on stdin when it is
+    imported (XTGETTCAP queries): a newcomer's terminal shows the queries or their answers as escape
+    garbage, and one that does not answer holds the start for up to five seconds.
+    """
+    saved = os.dup(0)
+    try:
+        with open(os.devnull, "rb") as null:
+            os.dup2(null.fileno(), 0)
+            from chalice.cli import CLIFactory, create_local_server
+    finally:
+        os.dup2(saved, 0)
+        os.close(saved)
+    return CLIFactory, create_local_server
+
+
 def _progress(text: str) -> None:
     sys.stdout.write(f"  … {text}\n")
     sys.stdout.flush()
@@ -245,7 +263,7 @@ def main() -> int:
             _progress("seeding the demo applications and inquiries (SEED=0 skips; SEED=year seeds a whole year)")
             seed_demo()
 
-        from chalice.cli import CLIFactory, create_local_server
+        CLIFactory, create_local_server = _chalice_cli()
 
         _progress(f"starting the app on 127.0.0.1:{app_port}")
         factory = CLIFactory(str(localenv.ROOT), environ=os.environ)
