@@ -7,7 +7,9 @@ and (for asynchronously invoked functions) one on-failure queue per profile.
 Sizing — measured on the development machine (2 cores, Python 3.13), then converted to Lambda, where
 CPU is proportional to memory (1,769 MB = one vCPU; 1,024 MB ≈ 0.58 vCPU; 512 MB ≈ 0.29 vCPU):
 - `python -m bench.settlement` (1,000,000 rows, 15,000 stores, 72 MB CSV): parse + aggregate + the
-  Zengin file + the statement CSV 4.5 s of one core (issue 8 measured ~6 s), peak RSS 255 MB;
+  Zengin file + the statement CSV 4.5 s of one core with the Python reader (issue 8 measured ~6 s), ~1.5 s
+  with the DuckDB engine (chalicelib/usage/engine.py, two threads, memory_limit 80 MB; issue 14), peak RSS
+  252 MB; duckdb adds ~68 MB to the one package every function shares (imported only by the import);
 - `python -m bench.cold_start`: `import app` 0.30 s, 46 MB RSS;
 - the settlement statement XLSX (openpyxl, write-only) for 15,000 stores: 1.0 s CPU, 35 MB RSS.
 DynamoDB and S3 time is estimated from the call counts (single-item calls ~5-10 ms, batch writes of 25
@@ -91,7 +93,8 @@ PROFILES: tuple[Profile, ...] = (
     ),
     Profile(
         "UsageImport", "usage-import",
-        # 1,536 MB: 1M rows (72 MB) peak at 255 MB RSS; the largest upload (200 MB, 3.15M rows) peaks at
+        # 1,536 MB (≈0.87 vCPU; the engine's DuckDB uses two threads where it gets them): 1M rows (72 MB) peak
+        # at 252 MB RSS; the largest upload (200 MB, 3.15M rows) peaks at
         # ~720 MiB fresh and ~910 MiB when it repeats transactions already imported (bench.usage_upload,
         # measured in-process) → 1,536 MB keeps ~40% headroom over the worst case (and more CPU).
         memory_mb=1536,
