@@ -17,6 +17,13 @@ console would call the app:
 
 Prints one table: n, p50, p95 (ms, or seconds for the round), the ratio of p95 to the health p95, the
 target and whether it holds. Also how long the seed took. No assertion: a benchmark reports.
+
+    python -m bench.local_scale --calls 200
+
+The local AWS itself, in this process (scripts/local_aws.py): N PutItem + GetItem pairs and N small S3
+PutObject + GetObject pairs through chalicelib.adapters.aws's clients, first over HTTP (a TCP connection
+and werkzeug per call, as before), then answered in process (`LocalAws.serve_in_process`, what the local
+stack does), each also from 4 threads at once; ms per call and the ratio against HTTP in the same run.
 """
 
 from __future__ import annotations
@@ -152,6 +159,70 @@ def run(stores: int = 1500, requests: int = 200, clients: int = 4, base: str | N
         next(gen, None)
 
 
+def _calls_once(n: int, threads: int, table: str, bucket: str) -> tuple[float, float]:
+    """Seconds per call for n PutItem+GetItem pairs, then n PutObject+GetObject pairs, spread on threads."""
+    from chalicelib.adapters import aws
+
+    db, s3 = aws.client("dynamodb"), aws.client("s3")
+
+    def dynamo(i: int) -> None:
+        key = {"pk": {"S": f"bench-{i % 50}"}, "sk": {"S": f"{i:06d}"}}
+        db.put_item(TableName=table, Item={**key, "v": {"S": "x" * 200}})
+        db.get_item(TableName=table, Key=key, ConsistentRead=True)
+
+    def objects(i: int) -> None:
+        s3.put_object(Bucket=bucket, Key=f"bench/{i:06d}.txt", Body=b"x" * 2048)
+        s3.get_object(Bucket=bucket, Key=f"bench/{i:06d}.txt")["Body"].read()
+
+    out = []
+    for work in (dynamo, objects):
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            seconds, _ = _timed(lambda w=work: list(pool.map(w, range(n))))  # type: ignore[misc]
+        out.append(seconds / (2 * n))
+    return out[0], out[1]
+
+
+def calls(n: int = 200) -> int:
+    """The local AWS's calls over HTTP against in process, in one run."""
+    from chalicelib.adapters import aws
+    from scripts.local_aws import LocalAws
+    from tests.e2e.conftest import free_port
+
+    port = free_port()
+    os.environ.update({"AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}", "AWS_ACCESS_KEY_ID": "testing",
+                       "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "ap-northeast-1",
+                       "AWS_REGION": "ap-northeast-1"})
+    aws.reset_clients()
+    local = LocalAws(port).start()
+    try:
+        table, bucket = "bench-calls", "bench-calls"
+        aws.client("dynamodb").create_table(
+            TableName=table, BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                  {"AttributeName": "sk", "AttributeType": "S"}])
+        aws.client("s3").create_bucket(Bucket=bucket,
+                                       CreateBucketConfiguration={"LocationConstraint": "ap-northeast-1"})
+        results: dict[tuple[str, int], tuple[float, float]] = {}
+        for threads in (1, 4):
+            _calls_once(20, threads, table, bucket)  # warm up the HTTP path
+            results[("HTTP", threads)] = _calls_once(n, threads, table, bucket)
+        handled = local.serve_in_process()
+        for threads in (1, 4):
+            _calls_once(20, threads, table, bucket)
+            results[("in process", threads)] = _calls_once(n, threads, table, bucket)
+        print(f"\nthe local AWS's calls from the app's clients ({n} pairs each; {handled.calls} answered in process)")
+        print(f"{'path':<14}{'threads':>8}{'DynamoDB ms/call':>18}{'x HTTP':>8}{'S3 ms/call':>12}{'x HTTP':>8}")
+        for (path, threads), (dynamo, objects) in results.items():
+            http_dynamo, http_objects = results[("HTTP", threads)]
+            print(f"{path:<14}{threads:>8}{dynamo * 1000:>18.2f}{dynamo / http_dynamo:>7.2f}x"
+                  f"{objects * 1000:>12.2f}{objects / http_objects:>7.2f}x")
+        return 0
+    finally:
+        local.stop()
+        aws.reset_clients()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="The local stack with a year of data: latency against /health.")
     parser.add_argument("--stores", type=int, default=1500)
@@ -160,7 +231,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--base", default=None,
                         help="measure a running stack already seeded (e.g. SEED=year make run) instead of starting "
                              "one; its round 2026-02 is drafted and approved only if it is still open")
+    parser.add_argument("--calls", type=int, default=0,
+                        help="instead: N PutItem/GetItem and PutObject/GetObject pairs on a local AWS in this "
+                             "process, over HTTP against in process")
     args = parser.parse_args(argv or [])
+    if args.calls:
+        return calls(args.calls)
     return run(args.stores, args.requests, args.clients, args.base)
 
 

@@ -16,15 +16,27 @@ one key in the keys table cost ~0.14 s and the year seed spent two thirds of its
 `query_one_partition` hands a table query only its partition and an index query the table's items
 unsorted (the query sorts what matches by the index's keys itself); scans keep moto's sorted order
 (their pages are cut by key order).
+
+In the local stack the app's own calls skip the socket (`LocalAws.serve_in_process`): a botocore
+`before-send` handler, put on the sessions chalicelib/adapters/aws.py creates, hands each request for
+this endpoint to the same WSGI app in this process (OneRequestAtATime, the same lock) and turns the
+WSGI answer into botocore's response. moto sees the environ its HTTP server would have built. A new
+TCP connection and werkzeug's request handling per call cost more than most of moto's answers; the
+server stays up for everything outside the process (the browser's presigned uploads, checks reading
+SES mail, the tests). Lambda and the cloud stages never register it.
 """
 
 from __future__ import annotations
 
 import copy
 import io
+import logging
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -60,6 +72,8 @@ class LocalAws:
         self.host, self.port = host, port
         self._server: Any = None
         self._thread: threading.Thread | None = None
+        self.app: OneRequestAtATime | None = None
+        self.in_process: InProcessCalls | None = None
 
     @property
     def endpoint(self) -> str:
@@ -75,13 +89,31 @@ class LocalAws:
 
         rollback_touched_items_only()
         query_one_partition()
-        app = OneRequestAtATime(DomainDispatcherApplication(create_backend_app))
+        app = self.app = OneRequestAtATime(DomainDispatcherApplication(create_backend_app))
         self._server = make_server(self.host, self.port, app, threaded=True, request_handler=MotoRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="local-aws", daemon=True)
         self._thread.start()
         return self
 
+    def serve_in_process(self) -> InProcessCalls:
+        """Answer the calls of chalicelib.adapters.aws's clients to this endpoint in this process, under the
+        same lock as the HTTP server's requests (clients created before are dropped)."""
+        from chalicelib.adapters import aws
+
+        if self.app is None:
+            raise RuntimeError("start the local AWS first")
+        if self.in_process is None:
+            self.in_process = InProcessCalls(self.app, self.port, self.host)
+            aws.on_new_session(self.in_process.register)
+        return self.in_process
+
     def stop(self) -> None:
+        if self.in_process is not None:
+            from chalicelib.adapters import aws
+
+            self.in_process.enabled = False
+            aws.on_new_session(self.in_process.register, remove=True)
+            self.in_process = None
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -89,6 +121,148 @@ class LocalAws:
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
+
+
+class InProcessCalls:
+    """botocore `before-send` handler: a request for the local AWS's endpoint goes straight to its WSGI app.
+
+    The environ is the one moto's HTTP server (werkzeug's WSGIRequestHandler with MotoRequestHandler's
+    S3 metadata headers) builds; the app is the server's own OneRequestAtATime, so in-process calls and
+    HTTP requests take turns on one lock. Requests for any other endpoint return None: botocore sends
+    them as usual. `calls` counts the requests answered here.
+    """
+
+    def __init__(self, app: WsgiApp, port: int, host: str = "127.0.0.1") -> None:
+        self.app = app
+        self.port = port
+        hosts = {host, "127.0.0.1", "localhost"}
+        self.netlocs = {f"{h}:{port}" for h in hosts}
+        self.enabled = True
+        self.calls = 0
+        self._count = threading.Lock()
+
+    def register(self, session: Any) -> None:
+        session.events.register("before-send", self)
+
+    def __call__(self, request: Any, **_: Any) -> Any:
+        if not self.enabled or urlsplit(request.url).netloc not in self.netlocs:
+            return None
+        from botocore.awsrequest import AWSResponse
+        from moto.core.botocore_stubber import MockRawResponse
+
+        environ = self.environ(request.method, request.url, request.headers.items(), _body_bytes(request.body))
+        answer: dict[str, Any] = {}
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[..., Any]:
+            answer["status"], answer["headers"] = int(status.split(" ", 1)[0]), headers
+            return lambda data: None
+
+        try:
+            body = b"".join(self.app(environ, start_response))
+        except Exception as exc:  # as werkzeug's server answers a request whose handler raised
+            from werkzeug.debug.tbtools import DebugTraceback
+            from werkzeug.exceptions import InternalServerError
+
+            _log("error", f"Error on request:\n{DebugTraceback(exc).render_traceback_text()}")
+            error = InternalServerError()
+            answer["status"], answer["headers"] = 500, error.get_headers()
+            body = error.get_body().encode("utf-8")
+        if _access_log.level == logging.NOTSET or _access_log.isEnabledFor(logging.INFO):  # as werkzeug logs it
+            from werkzeug.urls import uri_to_iri
+
+            _log("info", f'"{request.method} {uri_to_iri(environ["RAW_URI"])} HTTP/1.1" {answer["status"]} -')
+        if request.method == "HEAD":
+            body = b""  # werkzeug's server never writes a body for HEAD
+        with self._count:
+            self.calls += 1
+        return AWSResponse(request.url, answer["status"], dict(answer["headers"]), MockRawResponse(body))
+
+    def environ(self, method: str, url: str, headers: Iterable[tuple[str, Any]], body: bytes) -> dict[str, Any]:
+        """What werkzeug's WSGIRequestHandler.make_environ and moto's MotoRequestHandler give for this request."""
+        from moto.core.request import (
+            PRESERVED_HEADER_NAMES_ENVIRON_KEY,
+            environ_key_for_header,
+            should_preserve_original_header_name,
+        )
+        from werkzeug._internal import _wsgi_encoding_dance
+
+        parts = urlsplit(url)
+        raw = parts.path + (f"?{parts.query}" if parts.query else "")
+        environ: dict[str, Any] = {
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+            "SERVER_SOFTWARE": "in-process",
+            "REQUEST_METHOD": method,
+            "SCRIPT_NAME": "",
+            "PATH_INFO": _wsgi_encoding_dance(unquote(parts.path)),
+            "QUERY_STRING": _wsgi_encoding_dance(parts.query),
+            "REQUEST_URI": _wsgi_encoding_dance(raw),
+            "RAW_URI": _wsgi_encoding_dance(raw),
+            "REMOTE_ADDR": "127.0.0.1",
+            "REMOTE_PORT": 0,
+            "SERVER_NAME": parts.hostname or "127.0.0.1",
+            "SERVER_PORT": str(self.port),
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "HTTP_HOST": parts.netloc,
+        }
+        pairs = [(str(name), value.decode("latin-1") if isinstance(value, bytes) else str(value))
+                 for name, value in headers]
+        for name, value in pairs:
+            if "_" in name:
+                continue
+            key = name.upper().replace("-", "_")
+            value = value.replace("\r\n", "")
+            if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                key = f"HTTP_{key}"
+                if key in environ and key != "HTTP_HOST":
+                    value = f"{environ[key]},{value}"
+            environ[key] = value
+        if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+            del environ["HTTP_TRANSFER_ENCODING"]  # the body is read whole here, as the server dechunks it
+            environ["CONTENT_LENGTH"] = str(len(body))
+        if body and "CONTENT_LENGTH" not in environ:
+            environ["CONTENT_LENGTH"] = str(len(body))  # the HTTP path sends one (urllib3 adds it)
+        dashed = {environ_key_for_header(name) for name, _ in pairs if "_" not in name}
+        names: dict[str, str] = {}
+        values: dict[str, list[str]] = {}
+        for name, value in pairs:
+            if not should_preserve_original_header_name(name):
+                continue
+            key = environ_key_for_header(name)
+            if key in dashed:
+                continue
+            names.setdefault(key, name)
+            values.setdefault(key, []).append(value.replace("\r\n", ""))
+        for key, key_values in values.items():
+            environ[key] = ",".join(key_values)
+        environ[PRESERVED_HEADER_NAMES_ENVIRON_KEY] = names
+        return environ
+
+
+_access_log = logging.getLogger("werkzeug")
+
+
+def _log(level: str, message: str) -> None:
+    from werkzeug._internal import _log as werkzeug_log
+
+    stamp = time.strftime("%d/%b/%Y %H:%M:%S")
+    werkzeug_log(level, f"in-process - - [{stamp}] {message}")  # no args: logging leaves "%" alone
+
+
+def _body_bytes(body: Any) -> bytes:
+    if body is None:
+        return b""
+    if isinstance(body, (bytes, bytearray)):
+        return bytes(body)
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    data = body.read()  # a file-like body: botocore rewinds it itself before a retry
+    return data.encode("utf-8") if isinstance(data, str) else bytes(data)
 
 
 # --- moto's transaction backup, item by item --------------------------------------------------

@@ -246,6 +246,7 @@ def main() -> int:
     _progress(f"starting the local AWS (moto) on 127.0.0.1:{aws_port}")
     # moto answers one request at a time, as DynamoDB applies each call atomically (scripts.local_aws).
     moto = LocalAws(aws_port).start()
+    moto.serve_in_process()  # the app's own calls skip the socket; the HTTP server stays for everyone else
     server = None
     stopping = threading.Event()
     try:
