@@ -2,7 +2,10 @@
 
 One table (`settlements_table`), keys built here and nowhere else:
 - `round#YYYY-MM` / `round`: the round item; `round#YYYY-MM` / `line#v3#MP000001`: its lines, under the
-  draft's version so a re-draft never leaves a mix; `rounds` / `YYYY-MM`: the index of months in order;
+  draft's version so a re-draft never leaves a mix; `round#YYYY-MM` / `held#v3#MP000001`: a copy of each
+  held line (lines never change after the draft that wrote them), so the round's summary reads the round
+  item and its held lines, not every line (a round item with `held_indexed`); `rounds` / `YYYY-MM`: the
+  index of months in order;
 - `adjustments` / `manual#ADJ000001` | `return#YYYY-MM#MP000001` | `late#IMP000001#YYYY-MM#MP000001`;
 - `returns#YYYY-MM` / store, `ceiling#YYYY-MM` / store, `notices-pending` / `YYYY-MM`.
 The stores a round pays are read (and marked paid or returned) through the stores area's port,
@@ -51,6 +54,17 @@ def _line_prefix(version: int) -> str:
     return f"line#v{int(version)}#"
 
 
+def _held_prefix(version: int) -> str:
+    return f"held#v{int(version)}#"
+
+
+HELD_INDEXED = "held_indexed"  # on the round item: its held lines are also kept under `held#v{n}#`
+
+
+def is_held(line: dict[str, Any]) -> bool:
+    return line.get("status") == "hold"
+
+
 LATE_USAGE_PREFIX = "late#"
 
 
@@ -82,7 +96,12 @@ class SettlementStore(Protocol):
     def get_round(self, month: str) -> dict[str, Any] | None: ...
     def latest_round_before(self, month: str) -> str | None: ...
     def round_lines(self, month: str, version: int) -> list[dict[str, Any]]: ...
-    def put_lines(self, month: str, version: int, lines: list[dict[str, Any]]) -> None: ...
+    def put_lines(self, month: str, version: int, lines: list[dict[str, Any]]) -> None:
+        """The lines of a draft, and a copy of each held one (`held_lines`)."""
+        ...
+    def held_lines(self, month: str, version: int) -> list[dict[str, Any]]:
+        """The held lines `put_lines` wrote for this version, in store order."""
+        ...
     def save_draft_in(self, tx: Transaction, item: dict[str, Any], replaces_version: int | None) -> None: ...
     def start_approval_in(self, tx: Transaction, month: str, version: int, changes: dict[str, Any]) -> None: ...
     def reopen_in(self, tx: Transaction, month: str, at: str) -> None: ...
@@ -152,8 +171,15 @@ class DynamoSettlementStore:
                          & Key("sk").begins_with(_line_prefix(version)), ConsistentRead=True)
 
     def put_lines(self, month: str, version: int, lines: list[dict[str, Any]]) -> None:
-        batch_put(self.table_name, [{"pk": _round_pk(month), "sk": f"{_line_prefix(version)}{line['store_id']}",
-                                     **line} for line in lines])
+        pk = _round_pk(month)
+        batch_put(self.table_name, [{"pk": pk, "sk": f"{_line_prefix(version)}{line['store_id']}", **line}
+                                    for line in lines]
+                  + [{"pk": pk, "sk": f"{_held_prefix(version)}{line['store_id']}", **line}
+                     for line in lines if is_held(line)])
+
+    def held_lines(self, month: str, version: int) -> list[dict[str, Any]]:
+        return query_all(self._table(), KeyConditionExpression=Key("pk").eq(_round_pk(month))
+                         & Key("sk").begins_with(_held_prefix(version)), ConsistentRead=True)
 
     def save_draft_in(self, tx: Transaction, item: dict[str, Any], replaces_version: int | None) -> None:
         month = item["month"]
@@ -326,6 +352,11 @@ class InMemorySettlementStore:
     def put_lines(self, month: str, version: int, lines: list[dict[str, Any]]) -> None:
         for line in lines:
             self._put({"pk": _round_pk(month), "sk": f"{_line_prefix(version)}{line['store_id']}", **line})
+            if is_held(line):
+                self._put({"pk": _round_pk(month), "sk": f"{_held_prefix(version)}{line['store_id']}", **line})
+
+    def held_lines(self, month: str, version: int) -> list[dict[str, Any]]:
+        return self._partition(_round_pk(month), _held_prefix(version))
 
     def save_draft_in(self, tx: Transaction, item: dict[str, Any], replaces_version: int | None) -> None:
         month = item["month"]

@@ -25,7 +25,14 @@ from chalicelib.mail.outbox import Mail
 from chalicelib.observability import logger
 from chalicelib.settlement import corrections, four_eyes, mails, release, transfer_fees
 from chalicelib.settlement.payees import bank_problem, payment_signature
-from chalicelib.settlement.repository import FROZEN, SettlementStore, is_late_usage, settlement_store, store_ledger
+from chalicelib.settlement.repository import (
+    FROZEN,
+    HELD_INDEXED,
+    SettlementStore,
+    is_late_usage,
+    settlement_store,
+    store_ledger,
+)
 from chalicelib.settlement.rounds import HOLD_REASONS, Line, RoundFigures, StoreState, compute_round
 from chalicelib.usage.repository import usage_totals
 
@@ -208,6 +215,7 @@ def draft(deps: Deps, month: str, actor: Actor, now: datetime) -> dict[str, Any]
         "drafted_by": actor.user, "drafted_at": now.isoformat(), "imports": imports, "shaped_by": shaped_by,
         "adjustment_keys": [a["sk"] for a in adjustments_list],
         **_totals(figures),
+        HELD_INDEXED: True,  # the summary reads this item and the held lines only (repository.held_lines)
         # The operator's bank fees for these transfers: reported, never deducted from a store (7(1)イ).
         "transfer_cost": transfer_fees.round_cost(fees.values()),
     }
@@ -258,7 +266,10 @@ def _totals(figures: RoundFigures) -> dict[str, Any]:
 
 def view(deps: Deps, item: dict[str, Any], lines: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The round as docs/SPEC.md §8 shows it (plus more)."""
-    lines = lines if lines is not None else round_lines(deps, item)
+    if lines is None:
+        # A round drafted since the held lines are kept apart reads only those; an older one, every line.
+        lines = (_store(deps).held_lines(item["month"], int(item["version"])) if item.get(HELD_INDEXED)
+                 else round_lines(deps, item))
     held = [{"store_id": line["store_id"], "amount": int(line["carried_out"]), "reason": line["reason"],
              "reason_label": HOLD_REASONS.get(line["reason"] or "", ""),
              **({"note": line["note"]} if line.get("note") else {})}

@@ -68,6 +68,17 @@ def test_lines_are_read_for_one_version_in_store_order(settlements):
     assert settlements.round_lines("2025-05", 1) == []
 
 
+def test_held_lines_are_kept_apart_per_version_and_never_counted_as_lines(settlements):
+    settlements.put_lines("2025-06", 1, [{"store_id": "MP000003", "paid": 0, "carried_out": 7, "status": "hold"},
+                                         {"store_id": "MP000001", "paid": 5, "carried_out": 0, "status": "pay"},
+                                         {"store_id": "MP000002", "paid": 0, "carried_out": 9, "status": "hold"}])
+    settlements.put_lines("2025-06", 2, [{"store_id": "MP000001", "paid": 5, "carried_out": 0, "status": "pay"}])
+    assert [(x["store_id"], x["carried_out"]) for x in settlements.held_lines("2025-06", 1)] == [
+        ("MP000002", 9), ("MP000003", 7)]
+    assert settlements.held_lines("2025-06", 2) == []
+    assert [x["store_id"] for x in settlements.round_lines("2025-06", 1)] == ["MP000001", "MP000002", "MP000003"]
+
+
 def test_approval_claims_adjustments_all_or_nothing(settlements):
     draft(settlements, "2025-06")
     adjustment(settlements, "manual#ADJ000001")

@@ -75,6 +75,38 @@ def test_a_draft_pays_stores_that_can_be_paid_and_holds_each_other_one_with_its_
     assert [e["action"] for e in deps.settlements.tables["audit"]] == ["settlement.draft"]
 
 
+def test_the_summary_reads_the_held_lines_only_and_agrees_with_every_line(deps):
+    store(deps, "MP000001")
+    store(deps, "MP000002", bank_verified=False)
+    store(deps, "MP000003")
+    usage(deps, "IMP000001", {"MP000001": 1000, "MP000002": 2000, "MP000003": 3000, "MP000404": 400})
+    service.draft(deps, "2025-06", Actor.of(ALICE), NOW)
+    item = service.get_round(deps, "2025-06")
+    assert item is not None and item["held_indexed"] is True
+    every_line = service.round_lines(deps, item)
+    deps.settlements.round_lines = None  # the summary must not read every line
+
+    summary = service.get_view(deps, "2025-06")
+
+    # Invariant: the totals kept on the round item are the lines' sums, and the held part is theirs.
+    assert summary == service.view(deps, item, every_line)
+    assert summary["total_amount"] == sum(int(x["paid"]) for x in every_line) == 4000
+    assert summary["held_total"] == sum(int(x["carried_out"]) for x in every_line) == 2400
+    assert summary["stores_paid"] == sum(1 for x in every_line if x["status"] == "pay") == 2
+    assert held(summary) == {"MP000002": "bank_unverified", "MP000404": "unknown_store"}
+
+
+def test_a_round_drafted_before_held_lines_were_kept_apart_still_shows_them(deps):
+    store(deps, "MP000001", bank_verified=False)
+    usage(deps, "IMP000001", {"MP000001": 1000})
+    service.draft(deps, "2025-06", Actor.of(ALICE), NOW)
+    # As an older draft left it: no flag, no held copies.
+    deps.settlements.items[("round#2025-06", "round")].pop("held_indexed")
+    deps.settlements.items.pop(("round#2025-06", "held#v1#MP000001"))
+
+    assert held(service.get_view(deps, "2025-06")) == {"MP000001": "bank_unverified"}
+
+
 def test_above_the_ceiling_is_held_until_a_second_person_confirms_the_exact_amount(deps):
     store(deps, "MP000001")
     usage(deps, "IMP000001", {"MP000001": 5_000_000})
