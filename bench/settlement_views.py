@@ -13,8 +13,9 @@ service exactly as the routes call it:
   `GET /settlements/{month}` did until the held lines were kept apart);
 - summary, after: `service.get_view` (what `GET /settlements/{month}` does now: the round item and the
   held lines only);
-- lines: `service.lines_view` (what `GET /settlements/{month}/lines` does: every line, one Query paged by
-  DynamoDB's 1 MB pages).
+- lines: `service.lines_view` (what `GET /settlements/{month}/lines` does without `?limit=`: every line,
+  one Query paged by DynamoDB's 1 MB pages) and `service.lines_page` (with `?limit=50`, first page and one
+  from the middle of the round by its cursor).
 
 No assertions: the table is the result (ratios against the GetItem of the same run).
 """
@@ -107,6 +108,9 @@ def run(stores: int, runs: int) -> int:
         ("summary, before (every line)", before),
         ("summary, after (round + held lines)", lambda: settlement.get_view(deps, MONTH)),
         ("lines (every line)", lambda: settlement.lines_view(deps, MONTH)),
+        ("lines, one page of 50 (?limit=50)", lambda: settlement.lines_page(deps, MONTH, 50, None)),
+        ("lines, a page of 50 mid-round (?cursor=)",
+         lambda: settlement.lines_page(deps, MONTH, 50, f"v1.MP{stores // 2:06d}")),
     ]
     measured = [(name, *_time(fn, runs)) for name, fn in rows]
     if measured[1][3] != measured[2][3]:

@@ -10,6 +10,7 @@ from chalicelib.auth.roles import Role
 from chalicelib.deps import get_deps
 from chalicelib.kernel.lazy import lazy_module
 from chalicelib.observability import logger
+from chalicelib.routes.screening import page_limit
 from chalicelib.settings import get_settings
 from chalicelib.web.http import Ctx, error_response, json_response, staff_route
 
@@ -108,7 +109,10 @@ def get_settlement(ctx: Ctx, month: str) -> Any:
 
 @staff_route(bp, "/settlements/{month}/lines", roles=READ_SETTLEMENT)
 def get_settlement_lines(ctx: Ctx, month: str) -> Any:
-    return json_response({"items": settlement.lines_view(get_deps(), month)})
+    """Every line (what the console reads today), or one page of them with `?limit=` / `?cursor=`."""
+    if ctx.query("limit") is None and ctx.query("cursor") is None:
+        return json_response({"items": settlement.lines_view(get_deps(), month)})
+    return json_response(settlement.lines_page(get_deps(), month, page_limit(ctx), ctx.query("cursor")))
 
 
 @staff_route(bp, "/settlements/{month}/draft", roles=ACCOUNTING, methods=("POST",))

@@ -99,6 +99,10 @@ class SettlementStore(Protocol):
     def put_lines(self, month: str, version: int, lines: list[dict[str, Any]]) -> None:
         """The lines of a draft, and a copy of each held one (`held_lines`)."""
         ...
+    def lines_page(self, month: str, version: int, limit: int,
+                   after: str | None) -> tuple[list[dict[str, Any]], bool]:
+        """Up to `limit` lines of a version in store order, after store `after`; and whether more follow."""
+        ...
     def held_lines(self, month: str, version: int) -> list[dict[str, Any]]:
         """The held lines `put_lines` wrote for this version, in store order."""
         ...
@@ -176,6 +180,16 @@ class DynamoSettlementStore:
                                     for line in lines]
                   + [{"pk": pk, "sk": f"{_held_prefix(version)}{line['store_id']}", **line}
                      for line in lines if is_held(line)])
+
+    def lines_page(self, month: str, version: int, limit: int,
+                   after: str | None) -> tuple[list[dict[str, Any]], bool]:
+        pk = _round_pk(month)
+        kwargs: dict[str, Any] = {}
+        if after is not None:
+            kwargs["ExclusiveStartKey"] = {"pk": pk, "sk": f"{_line_prefix(version)}{after}"}
+        items = self._table().query(KeyConditionExpression=Key("pk").eq(pk) & Key("sk").begins_with(
+            _line_prefix(version)), ConsistentRead=True, Limit=limit + 1, **kwargs).get("Items", [])
+        return [plain(i) for i in items[:limit]], len(items) > limit
 
     def held_lines(self, month: str, version: int) -> list[dict[str, Any]]:
         return query_all(self._table(), KeyConditionExpression=Key("pk").eq(_round_pk(month))
@@ -354,6 +368,11 @@ class InMemorySettlementStore:
             self._put({"pk": _round_pk(month), "sk": f"{_line_prefix(version)}{line['store_id']}", **line})
             if is_held(line):
                 self._put({"pk": _round_pk(month), "sk": f"{_held_prefix(version)}{line['store_id']}", **line})
+
+    def lines_page(self, month: str, version: int, limit: int,
+                   after: str | None) -> tuple[list[dict[str, Any]], bool]:
+        lines = [x for x in self.round_lines(month, version) if after is None or x["store_id"] > after]
+        return lines[:limit], len(lines) > limit
 
     def held_lines(self, month: str, version: int) -> list[dict[str, Any]]:
         return self._partition(_round_pk(month), _held_prefix(version))

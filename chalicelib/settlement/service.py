@@ -300,11 +300,36 @@ def get_view(deps: Deps, month: str) -> dict[str, Any]:
     return view(deps, _require_round(deps, month))
 
 
+LINE_FIELDS = ("store_id", "usage", "adjustments", "late_usage", "carried_in", "paid", "carried_out", "status",
+               "reason", "note", "transfer_fee")
+
+
+def _line_row(line: dict[str, Any]) -> dict[str, Any]:
+    return {k: line.get(k) for k in LINE_FIELDS}
+
+
 def lines_view(deps: Deps, month: str) -> list[dict[str, Any]]:
     item = _require_round(deps, month)
-    return [{k: line.get(k) for k in ("store_id", "usage", "adjustments", "late_usage", "carried_in", "paid",
-                                      "carried_out", "status", "reason", "note", "transfer_fee")}
-            for line in round_lines(deps, item)]
+    return [_line_row(line) for line in round_lines(deps, item)]
+
+
+def lines_page(deps: Deps, month: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    """One page of a round's lines in store order: `{"items", "next_cursor"}`. The cursor names the draft's
+    version and the last store shown (`v3.MP000050`); a cursor of an earlier draft is refused (409: the
+    round was re-drafted, the screen starts again) rather than mixing two drafts' lines."""
+    item = _require_round(deps, month)
+    version = int(item["version"])
+    after = None
+    if cursor:
+        tag, _, store_id = cursor.partition(".")
+        if not tag.startswith("v") or not tag[1:].isdigit() or not store_id.isalnum():
+            raise InvalidInput("続きの指定が正しくありません", {"cursor": "前のページの next_cursor を指定してください"})
+        if int(tag[1:]) != version:
+            raise Conflict("精算案が作り直されました。画面を再読み込みしてください")
+        after = store_id
+    lines, more = _store(deps).lines_page(month, version, limit, after)
+    return {"items": [_line_row(line) for line in lines],
+            "next_cursor": f"v{version}.{lines[-1]['store_id']}" if more and lines else None}
 
 
 # --- approval ---------------------------------------------------------------------------------------

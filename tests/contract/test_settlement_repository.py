@@ -79,6 +79,17 @@ def test_held_lines_are_kept_apart_per_version_and_never_counted_as_lines(settle
     assert [x["store_id"] for x in settlements.round_lines("2025-06", 1)] == ["MP000001", "MP000002", "MP000003"]
 
 
+def test_lines_are_paged_in_store_order_within_one_version(settlements):
+    settlements.put_lines("2025-06", 1, [{"store_id": f"MP00000{n}", "paid": n} for n in (3, 1, 2)])
+    settlements.put_lines("2025-06", 2, [{"store_id": "MP000009", "paid": 9}])
+    first, more = settlements.lines_page("2025-06", 1, 2, None)
+    assert ([x["store_id"] for x in first], more) == (["MP000001", "MP000002"], True)
+    rest, more = settlements.lines_page("2025-06", 1, 2, "MP000002")
+    assert ([(x["store_id"], x["paid"]) for x in rest], more) == ([("MP000003", 3)], False)
+    exact, more = settlements.lines_page("2025-06", 1, 3, None)
+    assert (len(exact), more) == (3, False)
+
+
 def test_approval_claims_adjustments_all_or_nothing(settlements):
     draft(settlements, "2025-06")
     adjustment(settlements, "manual#ADJ000001")

@@ -165,6 +165,26 @@ def test_holds_carry_forward_and_are_paid_once_released(api, stores):
     assert (line_b["usage"], line_b["carried_in"], line_b["paid"]) == (100, 4000, 4100)
 
 
+def test_the_lines_are_paged_with_a_cursor_and_the_pages_are_every_line_once(api, stores):
+    upload(api, csv_of(june_usage(stores)))
+    api.call("POST", "/settlements/2025-06/draft", {}, as_="accountant", headers=JULY_2)
+    _, every = api.call("GET", "/settlements/2025-06/lines", as_="accountant")
+    assert len(every["items"]) >= 3
+    pages, cursor = [], None
+    while True:
+        code, page = api.call("GET", "/settlements/2025-06/lines?limit=2" + (f"&cursor={cursor}" if cursor else ""),
+                              as_="accountant")
+        assert code == 200 and len(page["items"]) <= 2
+        pages.append(page["items"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert [line for items in pages for line in items] == every["items"]
+    assert len(pages) == (len(every["items"]) + 1) // 2
+    assert api.call("GET", "/settlements/2025-06/lines?cursor=MP000001", as_="accountant")[0] == 422
+    assert api.call("GET", "/settlements/2025-06/lines?limit=0", as_="accountant")[0] == 422
+
+
 def test_a_returned_transfer_becomes_a_hold_until_the_bank_data_is_fixed(api, stores):
     a, _b, _c = stores
     upload(api, csv_of(june_usage(stores)))

@@ -96,6 +96,25 @@ def test_the_summary_reads_the_held_lines_only_and_agrees_with_every_line(deps):
     assert held(summary) == {"MP000002": "bank_unverified", "MP000404": "unknown_store"}
 
 
+def test_a_cursor_of_an_earlier_draft_is_refused_rather_than_mixing_two_drafts(deps):
+    for n in (1, 2, 3):
+        store(deps, f"MP00000{n}")
+    usage(deps, "IMP000001", {"MP000001": 100, "MP000002": 200, "MP000003": 300})
+    service.draft(deps, "2025-06", Actor.of(ALICE), NOW)
+    first = service.lines_page(deps, "2025-06", 2, None)
+    assert [x["store_id"] for x in first["items"]] == ["MP000001", "MP000002"]
+    assert first["next_cursor"] == "v1.MP000002"
+    rest = service.lines_page(deps, "2025-06", 2, first["next_cursor"])
+    assert ([x["store_id"] for x in rest["items"]], rest["next_cursor"]) == (["MP000003"], None)
+
+    service.draft(deps, "2025-06", Actor.of(ALICE), NOW + timedelta(minutes=5))
+
+    with pytest.raises(Conflict):
+        service.lines_page(deps, "2025-06", 2, first["next_cursor"])
+    with pytest.raises(InvalidInput):
+        service.lines_page(deps, "2025-06", 2, "v2.MP-0001")
+
+
 def test_a_round_drafted_before_held_lines_were_kept_apart_still_shows_them(deps):
     store(deps, "MP000001", bank_verified=False)
     usage(deps, "IMP000001", {"MP000001": 1000})
