@@ -8,10 +8,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from bench import apply_load, cold_start, dynamo_cost, local_scale, settlement
+from bench import apply_load, cold_start, dynamo_cost, local_scale, settlement, settlement_views
 
 BENCHMARKS: tuple[Callable[[list[str] | None], int], ...] = (
     settlement.main,
+    lambda argv: settlement_views.main([]),
     cold_start.main,
     apply_load.main,
     lambda argv: local_scale.main(["--stores", "300"]),
