@@ -77,7 +77,8 @@ TABLES: tuple[TableSpec, ...] = (
     # partition (calls grow with stores, not with usage rows). Only committed imports count.
     TableSpec("usage", "USAGE_TABLE", pk="month", sk="key"),
     # Settlement rounds: pk `round#YYYY-MM` holds the round item and its lines (versioned while a
-    # draft); pk `adjustments` holds correction entries; pk `returns#YYYY-MM` returned transfers.
+    # draft), and a copy of each held line under `held#v{n}#{store}` (the summary reads those, not
+    # every line); pk `adjustments` holds correction entries; pk `returns#YYYY-MM` returned transfers.
     TableSpec("settlements", "SETTLEMENTS_TABLE", pk="pk", sk="sk"),
     # Call-center inquiries (caller name/phone are personal data). A day's log is a month-partition
     # query on the received_at prefix; open items by status; a store's history by store; queued
