@@ -17,6 +17,13 @@ one key in the keys table cost ~0.14 s and the year seed spent two thirds of its
 unsorted (the query sorts what matches by the index's keys itself); scans keep moto's sorted order
 (their pages are cut by key order).
 
+moto writes each DynamoDB answer with its generic serializer, which looks up every member of the
+AttributeValue shape in every attribute of every item through a chain of alias providers: ~80 % of a
+list screen's time (50 items, one Query). `fast_dynamodb_json` registers a DynamoDB JSON serializer
+that writes an AttributeValue directly when it is exactly one of the forms moto produces, byte for
+byte what the generic serializer writes (tests/integration/test_local_aws_fast_json.py compares the
+two on every read); the rest of the answer, and anything else, is still moto's serializer.
+
 In the local stack the app's own calls skip the socket (`LocalAws.serve_in_process`): a botocore
 `before-send` handler, put on the sessions chalicelib/adapters/aws.py creates, hands each request for
 this endpoint to the same WSGI app in this process (OneRequestAtATime, the same lock) and turns the
@@ -89,6 +96,7 @@ class LocalAws:
 
         rollback_touched_items_only()
         query_one_partition()
+        fast_dynamodb_json()
         app = self.app = OneRequestAtATime(DomainDispatcherApplication(create_backend_app))
         self._server = make_server(self.host, self.port, app, threaded=True, request_handler=MotoRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="local-aws", daemon=True)
@@ -306,7 +314,7 @@ def _touched(backend: Any, transact_items: Any, dynamo_type: type) -> list[tuple
         op = next(iter(entry.values()))
         table = backend.tables.get(op.get("TableName")) if isinstance(op, dict) else None
         key = _key_of(table, op, dynamo_type) if table is not None else None
-        if key is None:
+        if table is None or key is None:
             return None
         saved.append((table, *key, copy.deepcopy(table.get_item(*key))))
     return saved
@@ -420,4 +428,125 @@ def query_one_partition() -> bool:
     query.one_partition = True  # type: ignore[attr-defined]
     Table.all_items = all_items  # type: ignore[method-assign]
     Table.query = query  # type: ignore[method-assign]
+    return True
+
+
+# --- moto's DynamoDB JSON, without walking the AttributeValue shape --------------------------------
+
+_ATTRIBUTE_VALUE_MEMBERS = {
+    "S": "string", "N": "string", "B": "blob", "SS": "list", "NS": "list", "BS": "list",
+    "M": "map", "L": "list", "NULL": "boolean", "BOOL": "boolean",
+}
+_NOT_PLAIN: Any = object()
+
+
+def _plain_attribute_value(value: Any, b64: Callable[[bytes], str]) -> Any:
+    """What moto's JSON serializer writes for one AttributeValue dict (as `dynamo_to_dict` builds it), or
+    _NOT_PLAIN for anything whose serialisation is not exactly this (the serializer is used for it)."""
+    if type(value) is not dict or len(value) != 1:
+        return _NOT_PLAIN
+    ((tag, v),) = value.items()
+    if tag == "S" or tag == "N":  # string shapes: str(v) of a str is v
+        return {tag: v} if type(v) is str else _NOT_PLAIN
+    if tag == "M" or tag == "L":
+        nested = _plain_nested(v, b64) if tag == "M" else _plain_list(v, b64)
+        return _NOT_PLAIN if nested is _NOT_PLAIN else {tag: nested}
+    if tag == "NULL" or tag == "BOOL":  # boolean shapes are written as they are
+        return {tag: v} if type(v) is bool else _NOT_PLAIN
+    if tag == "B":  # a blob: base64, as the serializer's _base64
+        return {tag: b64(v)} if type(v) is bytes else _NOT_PLAIN
+    if tag == "SS" or tag == "NS":
+        return {tag: list(v)} if type(v) is list and all(type(s) is str for s in v) else _NOT_PLAIN
+    if tag == "BS":
+        return {tag: [b64(b) for b in v]} if type(v) is list and all(type(b) is bytes for b in v) else _NOT_PLAIN
+    return _NOT_PLAIN
+
+
+def _plain_nested(value: Any, b64: Callable[[bytes], str]) -> Any:
+    """An M's map: its values are AttributeValues under their own (non-empty: the serializer writes an
+    empty name's members into the map itself) names."""
+    if type(value) is not dict:
+        return _NOT_PLAIN
+    out = {}
+    for name, member in value.items():
+        if type(name) is not str or not name:
+            return _NOT_PLAIN
+        plain = _plain_attribute_value(member, b64)
+        if plain is _NOT_PLAIN:
+            return _NOT_PLAIN
+        out[name] = plain
+    return out
+
+
+def _plain_list(value: Any, b64: Callable[[bytes], str]) -> Any:
+    if type(value) is not list:
+        return _NOT_PLAIN
+    items = [_plain_attribute_value(member, b64) for member in value]
+    return _NOT_PLAIN if any(i is _NOT_PLAIN for i in items) else items
+
+
+def _attribute_value_shape_is_as_expected() -> bool:
+    """The shapes the fast path stands in for, as the fast path assumes them: AttributeValue's members,
+    their types, the map and list members, no serialised names anywhere."""
+    from moto.core.utils import get_service_model
+
+    model = get_service_model("dynamodb")
+    shape = model.shape_for("AttributeValue")
+    if shape.type_name != "structure" or shape.serialization.get("name"):
+        return False
+    members = shape.members
+    if {name: m.type_name for name, m in members.items()} != _ATTRIBUTE_VALUE_MEMBERS:
+        return False
+    if any(m.serialization.get("name") for m in members.values()):
+        return False
+    for name in ("SS", "NS", "BS"):
+        if members[name].member.serialization.get("name") or members[name].member.type_name != (
+                "blob" if name == "BS" else "string"):
+            return False
+    nested = (members["M"].value, members["L"].member)
+    return all(s.name == "AttributeValue" and not s.serialization.get("name") for s in nested) and \
+        members["M"].key.type_name == "string"
+
+
+def _could_transform(transformers: Any) -> bool:
+    """Whether a response transformer's key path could match a path inside an AttributeValue (they are
+    matched by `endswith`, and those paths end with a member name)."""
+    return any(path and path[-1] in "SNBML" for path in (transformers or {}))
+
+
+def fast_dynamodb_json() -> bool:
+    """Make moto's DynamoDB JSON serializer write each AttributeValue (every item of Query, Scan, GetItem,
+    BatchGetItem, ... and every key) directly instead of walking its botocore shape member by member.
+
+    moto's generic serializer looks up each of AttributeValue's ten members in every attribute of every
+    item through a chain of alias providers: with 50 items per page it was ~80 % of a list screen's time.
+    The serializer itself still builds everything else (the output structure, its key order, the status,
+    the headers) and the same `json.dumps`; only an AttributeValue that is exactly one of the shapes moto
+    produces (str S/N, bytes B, bool NULL/BOOL, lists of those for sets, nested M/L of the same) is written
+    by `_plain_attribute_value`, which gives what the serializer would; anything else, and everything
+    when a response transformer could apply, goes through the serializer as before. Not installed if the
+    botocore model differs from what this assumes. Returns whether it is in place."""
+    try:
+        from moto.core import serialize
+    except ImportError:
+        return False
+    current = serialize.SERVICE_SPECIFIC_SERIALIZERS.get("dynamodb", {}).get("json")
+    if current is not None:
+        return bool(getattr(current, "plain_attribute_values", False))
+    if not _attribute_value_shape_is_as_expected():
+        return False
+
+    class DynamoJSONSerializer(serialize.JSONSerializer):
+        plain_attribute_values = True
+
+        def _serialize(self, serialized: Any, value: Any, shape: Any, key: str) -> None:
+            if key and shape.name == "AttributeValue" and not _could_transform(
+                    getattr(self._value_picker, "response_transformers", None)):
+                plain = _plain_attribute_value(value, self._base64)
+                if plain is not _NOT_PLAIN:
+                    serialized[key] = plain  # the serializer's _default_serialize (no serialised name)
+                    return
+            super()._serialize(serialized, value, shape, key)
+
+    serialize.SERVICE_SPECIFIC_SERIALIZERS.setdefault("dynamodb", {})["json"] = DynamoJSONSerializer
     return True
