@@ -296,29 +296,15 @@ def measure(stores: int) -> tuple[dict[tuple[str, str], Tally], dict[str, float]
     import boto3
 
     from chalicelib.adapters import aws
-    from chalicelib.adapters.bootstrap import create_all
     from chalicelib.audit.log import Actor
     from chalicelib.auth.roles import Principal, Role
-    from chalicelib.deps import get_deps
     from chalicelib.inquiries import service as inquiries
     from chalicelib.jobs import registry
     from chalicelib.settlement import service as settlement
     from chalicelib.usage import service as usage
 
-    endpoint = _local_aws()
-    import urllib.request
-
-    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=10).read()
-    create_all("local")
-    aws.reset_clients()
-    from chalicelib.deps import get_deps as _gd
-
-    _gd.cache_clear()
-    deps = get_deps()
-    from chalicelib.observability import logger
-
-    logger.setLevel("WARNING")  # the services' INFO lines would bury the tables
-    counter = Counter(side=boto3.session.Session().client("dynamodb", endpoint_url=endpoint))
+    deps = fresh_local_deps()
+    counter = Counter(side=boto3.session.Session().client("dynamodb", endpoint_url=_local_aws()))
     for events in (aws.client("dynamodb").meta.events, aws.dynamodb().meta.client.meta.events):
         events.register("before-call.dynamodb", counter.before_call)
         events.register("after-call.dynamodb", counter.after_call)
@@ -368,6 +354,25 @@ def measure(stores: int) -> tuple[dict[tuple[str, str], Tally], dict[str, float]
 
 
 _SERVER: dict[str, Any] = {}
+
+
+def fresh_local_deps() -> Any:
+    """An emptied local AWS (tables, buckets and keys created again) and deps built on it, with the services'
+    INFO lines turned down (they would bury the tables)."""
+    import urllib.request
+
+    from chalicelib.adapters import aws
+    from chalicelib.adapters.bootstrap import create_all
+    from chalicelib.deps import get_deps
+    from chalicelib.observability import logger
+
+    endpoint = _local_aws()
+    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=10).read()
+    create_all("local")
+    aws.reset_clients()
+    get_deps.cache_clear()
+    logger.setLevel("WARNING")
+    return get_deps()
 
 
 def _local_aws() -> str:

@@ -77,23 +77,11 @@ def _time(fn: Callable[[], Any], runs: int) -> tuple[float, float, Any]:
 
 
 def run(stores: int, runs: int) -> int:
-    import urllib.request
-
-    from bench.dynamo_cost import _local_aws
-    from chalicelib.adapters import aws
-    from chalicelib.adapters.bootstrap import create_all
-    from chalicelib.deps import get_deps
-    from chalicelib.observability import logger
+    from bench.dynamo_cost import fresh_local_deps
     from chalicelib.settlement import service as settlement
     from chalicelib.settlement.repository import settlement_store
 
-    endpoint = _local_aws()
-    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=10).read()
-    create_all("local")
-    aws.reset_clients()
-    get_deps.cache_clear()
-    deps = get_deps()
-    logger.setLevel("WARNING")
+    deps = fresh_local_deps()
     started = time.perf_counter()
     _seed(deps, stores)
     seeded = time.perf_counter() - started
