@@ -103,13 +103,20 @@ def start_stack(log_path: Path, demo_now: str = "off"):
         raise RuntimeError("local stack did not come up:\n" + log_path.read_text(errors="replace"))
     tokens = json.loads((ROOT / ".local" / "tokens.json").read_text())
     yield Stack(base, f"http://127.0.0.1:{aws_port}", tokens, process, log_path)
+    try:
+        stop_stack(process)
+    finally:
+        log.close()
+
+
+def stop_stack(process: subprocess.Popen, timeout: float = 20) -> None:
+    """Stop a local stack the way Ctrl-C / SIGTERM does; kill it if it does not stop in time."""
     process.send_signal(signal.SIGTERM)
     try:
-        process.wait(timeout=15)
+        process.wait(timeout=timeout)
     finally:
         if process.poll() is None:
             process.kill()
-        log.close()
 
 
 @pytest.fixture(scope="session")

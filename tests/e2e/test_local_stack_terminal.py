@@ -6,14 +6,13 @@ from __future__ import annotations
 import os
 import pty
 import select
-import signal
 import subprocess
 import sys
 import time
 
 import pytest
 
-from tests.e2e.conftest import ROOT, free_port
+from tests.e2e.conftest import ROOT, free_port, stop_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -44,10 +43,7 @@ def test_the_start_in_a_terminal_is_progress_then_the_banner_and_no_terminal_que
         assert all(line.lstrip().startswith("…") for line in lines[:banner - 1]), lines[:banner]
         assert "/console/tour" in text and "デモの日時" in text
     finally:
-        process.send_signal(signal.SIGTERM)
         try:
-            process.wait(timeout=20)
+            stop_stack(process)
         finally:
-            if process.poll() is None:
-                process.kill()
             os.close(primary)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import ROOT, free_port
+from tests.e2e.conftest import ROOT, free_port, stop_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -58,9 +57,4 @@ def test_seed_year_serves_at_once_on_the_day_after_the_year_and_reports_when_it_
             assert rounds["status"] in ("approved", "paid", "released", "completed"), rounds
             assert rounds["stores_paid"] > 0 and rounds["total_amount"] > 0
         finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            finally:
-                if process.poll() is None:
-                    process.kill()
+            stop_stack(process)
