@@ -32,7 +32,6 @@ import re
 import tempfile
 from collections.abc import Container, Iterable, Sequence, Sized
 from datetime import date
-from itertools import pairwise
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -45,20 +44,23 @@ from chalicelib.usage.parser import MAX_POINTS, ColumnMapping, ImportResult, Rej
 #: spills to the temporary directory rather than grow (the whole process stays under 256 MB at 1M rows).
 THREADS = 2
 MEMORY_LIMIT = "80MB"
-#: A file this large is read as THREADS pieces, numbered in parallel (see ``_parts``).
-SPLIT_BYTES = 1024 * 1024
 #: More rows than this outside the console's form and the Python reader takes the file (they would
 #: all be read in Python anyway, and fetched from DuckDB first).
 MAX_EXCEPTIONS = 20_000
 #: Python's str.isspace() characters: an id starting with none of them is not blank.
-_SPACES = ", ".join(str(c) for c in (*range(9, 14), *range(28, 33), 133, 160, 5760, *range(8192, 8203), 8232, 8233,
+_SPACES = " || ".join(f"chr({c})" for c in (*range(9, 14), *range(28, 33), 133, 160, 5760, *range(8192, 8203), 8232, 8233,
                                      8239, 8287, 12288))
 _NULL = "\x01"
+_LONE_CR = re.compile(rb"\r(?!\n)")
 # A row outside the console's form is kept as its cells joined by this (in the name column: the other
 # columns are NULL then); a missing column is NULL and concat_ws skips it.
 _SEP = "\x1f"  # DuckDB's NULL marker here: an empty field stays '', a missing column is NULL
 _WRITE_BYTES = 4 * 1024 * 1024
-_CSV_BUFFER_BYTES = 4 * 1024 * 1024  # DuckDB reads 32 MB at a time by default, per thread
+#: DuckDB reads the file this much at a time per thread (32 MB by default); the threads' pieces are put
+#: back in the file's order only because insertion order is preserved (the tests turn it off once to
+#: show that the line numbers depend on it).
+CSV_BUFFER_BYTES = 4 * 1024 * 1024
+PRESERVE_ORDER = True
 
 
 def available() -> bool:
@@ -102,25 +104,6 @@ def _data_end(data: bytes, start: int) -> int:
     return end
 
 
-def _parts(data: bytes, start: int, end: int, count: int) -> list[tuple[int, int, int]]:
-    """The data lines cut into ``count`` pieces at line ends: (start, end, lines before it) each.
-    DuckDB numbers each piece's rows in a window of its own, and the windows run on separate threads
-    (one window over the whole file runs on one)."""
-    cuts = [start]
-    for k in range(1, count):
-        at = data.find(b"\n", max(start + (end - start) * k // count, cuts[-1]), end)
-        if at < 0 or at + 1 >= end:
-            break
-        cuts.append(at + 1)
-    cuts.append(end)
-    parts: list[tuple[int, int, int]] = []
-    before = 0
-    for a, b in pairwise(cuts):
-        parts.append((a, b, before))
-        before += data.count(b"\n", a, b)
-    return parts
-
-
 def _write_utf8(data: bytes, start: int, end: int, encoding: str, path: Path) -> None:
     view = memoryview(data)[start:end]
     with path.open("wb") as out:
@@ -157,11 +140,10 @@ def _read_csv(path: Path, ncols: int) -> str:
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(ncols + 1))  # one more: a row too long shows
     return (f"read_csv({_sql_str(str(path))}, header = false, auto_detect = false, delim = ',', quote = '\"', "
             f"escape = '\"', columns = {{{columns}}}, null_padding = true, nullstr = {_sql_str(_NULL)}, "
-            f"allow_quoted_nulls = false, strict_mode = true, buffer_size = {_CSV_BUFFER_BYTES})")
+            f"allow_quoted_nulls = false, strict_mode = true, buffer_size = {CSV_BUFFER_BYTES})")
 
 
-def _rows_sql(paths: list[tuple[Path, int]], ncols: int, positions: list[int], mapping: ColumnMapping,
-              period: tuple[date, date], with_known: bool) -> str:
+def _rows_sql(path: Path, ncols: int, positions: list[int], mapping: ColumnMapping, period: tuple[date, date]) -> str:
     txn, at, store, name, points, kind = (f"c{p}" for p in positions)
     use, cancel = _sql_str(mapping.use_label), _sql_str(mapping.cancel_label)
     first, last = period
@@ -171,7 +153,7 @@ def _rows_sql(paths: list[tuple[Path, int]], ncols: int, positions: list[int], m
     short = " AND ".join(f"coalesce(strlen(c{i}), 0) <= {csv.field_size_limit()}" for i in range(ncols + 1))
     ok = f"""coalesce(
         c{ncols} IS NULL AND c{ncols - 1} IS NOT NULL AND {short}
-        AND {txn} <> '' AND unicode({txn}) NOT IN ({_SPACES})
+        AND {txn} <> '' AND strpos({_SPACES}, left({txn}, 1)) = 0
         AND {at} GLOB '{digits * 4}-{digits * 2}-{digits * 2} {digits * 2}:{digits * 2}:{digits * 2}'
         AND substr({at}, 12, 2) < '24' AND substr({at}, 15, 2) < '60' AND substr({at}, 18, 2) < '60'
         AND TRY_CAST(substr({at}, 1, 10) AS DATE) BETWEEN DATE '{first.isoformat()}' AND DATE '{last.isoformat()}'
@@ -179,50 +161,51 @@ def _rows_sql(paths: list[tuple[Path, int]], ncols: int, positions: list[int], m
         AND TRY_CAST({points} AS INTEGER) BETWEEN 1 AND {MAX_POINTS}
         AND ltrim({points}, '0') = CAST(TRY_CAST({points} AS INTEGER) AS VARCHAR)
         AND {kind} IN ({use}, {cancel}), false)"""
-    known = f"coalesce({txn} IN (SELECT id FROM known), false)" if with_known else "false"
-    scans = " UNION ALL ".join(f"(SELECT row_number() OVER () - 1 + {before} AS idx, *, {ok} AS ok "
-                               f"FROM {_read_csv(path, ncols)})" for path, before in paths)
+    # One scan of the whole file, stored in the file's order (preserve_insertion_order): a row's rowid
+    # is its position among the data lines, with no numbering pass (a window over the scan runs on one
+    # thread). Nothing here may join (a join does not keep the order; DuckDB makes a long IN list a join too, hence
+    # strpos for the spaces): the known ids are marked after.
     return f"""
         CREATE TEMP TABLE t AS
-        SELECT idx::INTEGER AS idx, ok, ok AND {known} AS kn, false AS rep,
+        SELECT ok, false AS kn, false AS rep,
                CASE WHEN ok THEN {txn} END AS txn, CASE WHEN ok THEN CAST({at} AS TIMESTAMP) END AS ts,
                CASE WHEN ok THEN CAST(substr({store}, 3) AS INTEGER) END AS store,
                CASE WHEN ok THEN {name} ELSE concat_ws({_sql_str(_SEP)}, {cells}) END AS name,
                CASE WHEN ok THEN CAST({points} AS INTEGER)
                     * CASE {kind} WHEN {use} THEN 1 ELSE -1 END END AS net
-        FROM ({scans})"""
+        FROM (SELECT *, {ok} AS ok FROM {_read_csv(path, ncols)})"""
 
 
 # Among the rows that may count (valid, id not known), the later rows of a repeated id: a duplicate
 # when 取引日時, store and signed points equal the first row's, else a conflict. A row's position in
-# the file is idx (row_number over the scan: a table's rowid is not the file's order when DuckDB reads
-# the file in parallel).
+# the file is its rowid (t is created from one scan of the file with insertion order preserved; DuckDB's
+# documented order guarantee, and the tests read files DuckDB splits between its threads).
 # Grouped first by the ids' 64-bit hashes (cheaper than grouping strings), then exactly, by the ids
 # themselves, among the few rows whose hash repeats.
 _FIRSTS = """
     CREATE TEMP TABLE firsts AS
-    SELECT txn, min(idx) AS first FROM t
+    SELECT txn, min(rowid) AS first FROM t
     WHERE ok AND NOT kn
       AND hash(txn) IN (SELECT hash(txn) AS h FROM t WHERE ok AND NOT kn GROUP BY h HAVING count(*) > 1)
     GROUP BY txn HAVING count(*) > 1"""
+# Rows whose id an earlier import counted (marked in place: an UPDATE keeps every rowid).
+_MARK_KNOWN = "UPDATE t SET kn = true FROM known WHERE t.ok AND t.txn = known.id"
 # Marked on the table rather than joined: every later query reads t with a plain filter.
 _MARK_REPEATS = """
-    UPDATE t SET rep = true FROM firsts f WHERE t.txn = f.txn AND t.idx <> f.first AND t.ok AND NOT t.kn"""
+    UPDATE t SET rep = true FROM firsts f WHERE t.txn = f.txn AND t.rowid <> f.first AND t.ok AND NOT t.kn"""
 # The marked rows (few), each against its id's first row.
 _REPEATS = """
     SELECT r.idx, (r.ts = f.ts AND r.store = f.store AND r.net = f.net) AS same
-    FROM (SELECT * FROM t WHERE rep) r JOIN firsts c USING (txn) JOIN t f ON f.idx = c.first ORDER BY r.idx"""
-_ACCEPTED = "(SELECT * FROM t WHERE ok AND NOT kn AND NOT rep)"
+    FROM (SELECT rowid AS idx, * FROM t WHERE rep) r JOIN firsts c USING (txn)
+    JOIN (SELECT rowid AS idx, * FROM t) f ON f.idx = c.first ORDER BY r.idx"""
+_ACCEPTED = "(SELECT rowid AS idx, * FROM t WHERE ok AND NOT kn AND NOT rep)"
 
 
 def _accepted_ids(con: Any, path: Path) -> Sequence[str]:
     """The accepted ids in file order: written by DuckDB one a line (the table is in file order), read
     back as bytes. If the CSV writer quoted an id (a comma, a quote...), sorted into one string instead."""
-    # t is usually stored in the file's order (rowid = idx): then a filtered scan writes the ids in that
-    # order (insertion order is preserved) and the sort is skipped.
-    stored_in_order = con.execute("SELECT count(*) FROM t WHERE rowid <> idx").fetchone()[0] == 0
-    order = "" if stored_in_order else " ORDER BY idx"
-    con.execute(f"COPY (SELECT txn FROM {_ACCEPTED}{order}) TO {_sql_str(str(path))} (FORMAT csv, HEADER false)")
+    # A filtered scan of one table keeps its order (rowid: the file's order): no sort.
+    con.execute(f"COPY (SELECT txn FROM {_ACCEPTED}) TO {_sql_str(str(path))} (FORMAT csv, HEADER false)")
     lines = path.read_bytes()
     path.unlink()
     if b'"' not in lines:  # the writer quoted no id: each line is one id as it is
@@ -250,16 +233,13 @@ def read_with_engine(data: bytes, known: Container[str], mapping: ColumnMapping,
             return None
     start = _data_start(data, header_line)
     end = _data_end(data, start)
-    # No CR but in CRLF (csv reads a lone CR as a line end), no byte 0x01 (the NULL marker) nor 0x1f.
-    pieces = _parts(data, start, end, THREADS if end - start >= SPLIT_BYTES else 1)
-    last_start, _, before_last = pieces[-1]
-    lines = before_last + _lines(data, last_start, end)
+    lines = _lines(data, start, end)
     quoted = _quoted_lines(data, start, end)
     if quoted is None:
         return None
-    returns = data.count(b"\r", start, end)
-    if (returns and returns != data.count(b"\r\n", start, end)) or data.find(b"\x01", start) >= 0 \
-            or data.find(_SEP.encode(), start) >= 0:
+    # No CR but in CRLF (csv reads a lone CR as a line end), no byte 0x01 (the NULL marker) nor 0x1f.
+    if (data.find(b"\r", start, end) >= 0 and _LONE_CR.search(data, start, end) is not None) \
+            or data.find(b"\x01", start) >= 0 or data.find(_SEP.encode(), start) >= 0:
         return None
     # The years the calendars cover (parse_usage_time), within the usable period.
     period = (date(FIRST_SUPPORTED_DAY.year, 1, 1), date(LAST_SUPPORTED_DAY.year, 12, 31))
@@ -267,10 +247,9 @@ def read_with_engine(data: bytes, known: Container[str], mapping: ColumnMapping,
         period = (max(period[0], usable[0]), min(period[1], usable[1]))
     with tempfile.TemporaryDirectory(prefix="usage-engine-") as tmp:
         known_path = Path(tmp) / "known.txt"
-        paths = [(Path(tmp) / f"export-{k}.csv", before) for k, (_, _, before) in enumerate(pieces)]
+        path = Path(tmp) / "export.csv"
         try:
-            for (a, b, _), (path, _) in zip(pieces, paths, strict=True):
-                _write_utf8(data, a, b, encoding, path)
+            _write_utf8(data, start, end, encoding, path)
         except UnicodeDecodeError:
             return None
         with_known = _known_file(known, known_path)
@@ -278,15 +257,16 @@ def read_with_engine(data: bytes, known: Container[str], mapping: ColumnMapping,
             return None
         config: dict[str, str | bool | int | float | list[str]] = {
             "threads": THREADS, "memory_limit": MEMORY_LIMIT, "temp_directory": str(Path(tmp) / "spill"),
-            "preserve_insertion_order": True}
+            "preserve_insertion_order": PRESERVE_ORDER}
         with duckdb.connect(":memory:", config=config) as con:
             try:
                 if with_known:
                     con.execute("CREATE TEMP TABLE known AS SELECT DISTINCT unnest(string_split(content, chr(10))) "
                                 f"AS id FROM read_text({_sql_str(str(known_path))})")
-                con.execute(_rows_sql(paths, ncols, positions, mapping, period, bool(with_known)))
-                for path, _ in paths:
-                    os.unlink(path)
+                con.execute(_rows_sql(path, ncols, positions, mapping, period))
+                os.unlink(path)
+                if with_known:
+                    con.execute(_MARK_KNOWN)
                 if quoted and not _quotes_agree(con, quoted, encoding, ncols, positions, _Rules(mapping, usable)):
                     return None
                 return _collect(con, Path(tmp), lines, header_line, ncols, positions, known, mapping, usable,
@@ -321,8 +301,8 @@ def _quotes_agree(con: Any, quoted: list[tuple[int, bytes]], encoding: str, ncol
     """Does DuckDB's reading of each quoted line mean what csv's reading of it means?"""
     codec = "utf-8" if encoding == "utf-8-sig" else encoding
     lines = dict(quoted)
-    query = ("SELECT idx, ok, txn, strftime(ts, '%Y-%m-%d %H:%M:%S'), store, name, net FROM t "
-             f"WHERE idx IN ({', '.join(str(idx) for idx in lines)}) ORDER BY idx")
+    query = ("SELECT rowid, ok, txn, strftime(ts, '%Y-%m-%d %H:%M:%S'), store, name, net FROM t "
+             f"WHERE rowid IN ({', '.join(str(idx) for idx in lines)}) ORDER BY rowid")
     for idx, ok, txn, at, store, name, net in con.execute(query).fetchall():
         text = lines[idx].decode(codec)
         try:
@@ -352,7 +332,7 @@ def _exceptions(con: Any, first_data_line: int, ncols: int, positions: list[int]
     blanks = repeats = 0
     limit = csv.field_size_limit()
     rejected: list[RejectedLine] = []
-    for idx, cells in con.execute("SELECT idx, name FROM t WHERE NOT ok ORDER BY idx").fetchall():
+    for idx, cells in con.execute("SELECT rowid, name FROM t WHERE NOT ok ORDER BY rowid").fetchall():
         row = cells.split(_SEP)
         line = first_data_line + idx
         if max(map(len, row), default=0) > limit:
