@@ -65,6 +65,11 @@ def _require_round(deps: Deps, month: str) -> dict[str, Any]:
     return item
 
 
+def require_round(deps: Deps, month: str) -> dict[str, Any]:
+    """The round item of `month` (422 for a malformed month, 404 for a round not drafted)."""
+    return _require_round(deps, month)
+
+
 def round_lines(deps: Deps, item: dict[str, Any]) -> list[dict[str, Any]]:
     return _store(deps).round_lines(item["month"], int(item["version"]))
 

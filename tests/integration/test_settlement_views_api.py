@@ -87,3 +87,19 @@ def test_the_labels_module_carries_hold_reasons_rounding_and_who_is_not_a_person
     assert json.loads(found["HOLD_REASONS"]) == HOLD_REASONS
     assert json.loads(found["FEE_ROUNDINGS"]) == ROUNDING_LABELS
     assert set(json.loads(found["FOUR_EYES_NOT_PEOPLE"])) == NOT_PEOPLE
+
+
+def test_the_screen_asks_for_the_names_of_some_stores_only(api):
+    a, b = _june(api)
+    code, names = api.call("GET", f"/settlements/2025-06/stores?ids={b},MP999998", as_="prefecture")
+    assert code == 200, names
+    # Only the asked store the master knows; the unknown one is left out, as in the whole round's answer.
+    assert names == {b: {"store_name": "やまだ食堂", "municipality_name": "仙台市青葉区"}}
+    code, whole = api.call("GET", "/settlements/2025-06/stores", as_="accountant")
+    assert code == 200 and set(whole) == {a, b}
+    for bad in ("", "MP000001,../x", ",".join(f"MP{i:06d}" for i in range(101))):
+        code, answer = api.call("GET", f"/settlements/2025-06/stores?ids={bad}", as_="accountant")
+        assert code == 422 and "ids" in answer["error"]["fields"], (bad, answer)
+    code, answer = api.call("GET", f"/settlements/2025-07/stores?ids={a}", as_="accountant")
+    assert code == 404, answer
+    assert api.call("GET", f"/settlements/2025-06/stores?ids={a}", as_="agent")[0] == 403

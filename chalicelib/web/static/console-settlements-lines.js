@@ -89,32 +89,96 @@ export function clearHoldButton(r, x, names) {
   return h("div", null, button);
 }
 
-export function linesSection(lines, names) {
-  var section = h("section", { "class": "card", "aria-labelledby": "lines-h" }, h("h2", { id: "lines-h", text: "店舗ごとの明細（" + lines.length + "店舗）" }));
-  if (!lines.length) { append(section, h("p", { "class": "muted", style: "margin:0", text: "明細はありません。" })); return section; }
-  var tbody = h("tbody");
-  var sum = { usage: 0, adjustments: 0, carried_in: 0, paid: 0, carried_out: 0 };
-  lines.forEach(function (l) {
-    Object.keys(sum).forEach(function (k) { sum[k] += Number(l[k] || 0); });
-    tbody.appendChild(h("tr", { "data-store": l.store_id },
-      h("td", null, refLink("store", l.store_id)), storeName(names, l.store_id), numCell(l.usage), numCell(l.adjustments),
-      numCell(l.carried_in), numCell(l.paid), numCell(l.carried_out),
-      h("td", null, l.status === "pay" ? statusBadge("approved", "支払") : statusBadge("suspended", "保留")),
-      h("td", { "class": "hold-reason" }, holdReason(l.reason), l.note ? h("div", { "class": "hint", text: l.note }) : null)));
+// The lines are read a page at a time (`GET /settlements/{month}/lines?limit=&cursor=`, store order).
+export var LINES_PAGE = 50;
+export function linesPage(month, cursor) {
+  return api("settlements/" + month + "/lines?limit=" + LINES_PAGE + (cursor ? "&cursor=" + encodeURIComponent(cursor) : ""));
+}
+
+// Names beside the ids (`GET /settlements/{month}/stores?ids=`, 100 ids a call); without them (an older API,
+// a failure) the ids still say which store.
+var NAME_BATCH = 100;
+export function storeNames(month, ids) {
+  var wanted = ids.filter(function (id, i) { return ids.indexOf(id) === i && /^[A-Za-z0-9]{1,20}$/.test(id); });
+  var calls = [];
+  for (var i = 0; i < wanted.length; i += NAME_BATCH) {
+    calls.push(api("settlements/" + month + "/stores?ids=" + wanted.slice(i, i + NAME_BATCH).join(","))
+      .catch(function () { return {}; }));
+  }
+  return Promise.all(calls).then(function (found) {
+    var names = {};
+    found.forEach(function (part) { Object.keys(part || {}).forEach(function (id) { names[id] = part[id]; }); });
+    return names;
   });
-  var foot = h("tfoot", null, h("tr", null, h("th", { scope: "row", colspan: "2", text: "合計" }), numCell(sum.usage), numCell(sum.adjustments),
-    numCell(sum.carried_in), numCell(sum.paid), numCell(sum.carried_out), h("td"), h("td")));
-  append(section, h("div", { "class": "table-wrap" }, h("table", { id: "lines" },
+}
+
+function lineRow(l, names) {
+  return h("tr", { "data-store": l.store_id },
+    h("td", null, refLink("store", l.store_id)), storeName(names, l.store_id), numCell(l.usage), numCell(l.adjustments),
+    numCell(l.carried_in), numCell(l.paid), numCell(l.carried_out),
+    h("td", null, l.status === "pay" ? statusBadge("approved", "支払") : statusBadge("suspended", "保留")),
+    h("td", { "class": "hold-reason" }, holdReason(l.reason), l.note ? h("div", { "class": "hint", text: l.note }) : null));
+}
+
+// The round's lines, the first page shown and the next ones read on「もっと見る」. The totals row is the
+// round's own totals (the sums of every line, kept on the round item by the draft), not the rows shown.
+// `onLines(lines)` hears every page read (the return form offers the paid stores among them).
+export function linesSection(r, page, names, onLines) {
+  var count = Number(r.stores_paid || 0) + (r.held || []).length;
+  var section = h("section", { "class": "card", "aria-labelledby": "lines-h" }, h("h2", { id: "lines-h", text: "店舗ごとの明細（" + count + "店舗）" }));
+  if (!page.items.length) { append(section, h("p", { "class": "muted", style: "margin:0", text: "明細はありません。" })); return section; }
+  var tbody = h("tbody");
+  var shown = 0;
+  var status = h("p", { "class": "hint", id: "lines-shown", role: "status" });
+  var more = h("button", { type: "button", "class": "secondary", id: "more-lines", text: "もっと見る（次の" + LINES_PAGE + "店舗）" });
+  var cursor = null;
+  var add = function (p, known) {
+    p.items.forEach(function (l) { tbody.appendChild(lineRow(l, known)); });
+    shown += p.items.length;
+    cursor = p.next_cursor || null;
+    status.textContent = count + "店舗中 " + shown + "店舗を表示しています（店舗ID順）。";
+    more.hidden = !cursor;
+    if (onLines) onLines(p.items);
+  };
+  more.addEventListener("click", function () {
+    act(more, function () {
+      return linesPage(r.month, cursor).then(function (next) {
+        return storeNames(r.month, next.items.map(function (l) { return l.store_id; })).then(function (found) {
+          Object.keys(found).forEach(function (id) { names[id] = found[id]; });
+          add(next, names);
+          more.disabled = false;
+        });
+      });
+    }, function (err) { setFlash("error", err.message); });
+  });
+  var foot = h("tfoot", null, h("tr", null, h("th", { scope: "row", colspan: "2", text: "合計（全店舗）" }), numCell(r.usage_total),
+    numCell(r.adjustments_total), numCell(r.carried_in_total), numCell(r.total_amount), numCell(r.held_total), h("td"), h("td")));
+  appendAll(section, h("div", { "class": "table-wrap" }, h("table", { id: "lines" },
     headRow(["店舗ID", "店舗名", ["利用実績", "num"], ["調整", "num"], ["繰越", "num"], ["支払額", "num"], ["保留額", "num"], "区分", "保留の理由"]),
-    tbody, foot)));
+    tbody, foot)), status, h("div", { "class": "actions" }, more));
+  add(page, names);
   return section;
 }
 
-export function returnForm(r, lines, names) {
-  var paid = lines.filter(function (l) { return l.status === "pay"; });
+// The return form: any store the round paid; the stores of the pages read so far are offered in the list
+// (`offer(lines)`), and the amount is shown before recording when its line has been read. The server decides
+// whether the store was paid in this round.
+export function returnForm(r, names) {
+  var paid = {};
+  var options = h("datalist", { id: "paid-stores" });
   var section = h("section", { "class": "card", id: "returns", "aria-labelledby": "returns-h" },
     h("h2", { id: "returns-h", text: "振込の返却（振込不能・組戻し）を記録" }));
-  if (!paid.length) { append(section, h("p", { "class": "muted", style: "margin:0", text: "この回に振り込んだ店舗はありません。" })); return section; }
+  var offer = function (lines) {
+    lines.forEach(function (l) {
+      if (l.status !== "pay" || paid[l.store_id]) return;
+      paid[l.store_id] = l;
+      options.appendChild(h("option", { value: l.store_id, label: (names[l.store_id] ? names[l.store_id].store_name + "・" : "") + yen(l.paid) }));
+    });
+  };
+  if (!Number(r.stores_paid || 0)) {
+    append(section, h("p", { "class": "muted", style: "margin:0", text: "この回に振り込んだ店舗はありません。" }));
+    return { section: section, offer: offer };
+  }
   var storeInput = h("input", { type: "text", name: "store_id", "class": "mono", size: "12", autocomplete: "off", list: "paid-stores", placeholder: "MP000001" });
   var reason = h("textarea", { name: "reason", rows: "2", maxlength: "500" });
   var inputs = { store_id: storeInput, reason: reason };
@@ -123,8 +187,9 @@ export function returnForm(r, lines, names) {
   var form = h("form", { onsubmit: function (e) {
     e.preventDefault();
     var storeId = fold(storeInput.value).toUpperCase();
-    var line = paid.filter(function (l) { return l.store_id === storeId; })[0];
-    if (line && !window.confirm(nameOf(names, storeId) + " への振込 " + yen(line.paid) + " を返却として記録し、店舗に口座の確認を依頼するメールを送ります。よろしいですか？")) return;
+    var line = paid[storeId];
+    if (storeId && !window.confirm(nameOf(names, storeId) + " への振込" + (line ? " " + yen(line.paid) : "") +
+        " を返却として記録し、店舗に口座の確認を依頼するメールを送ります。よろしいですか？")) return;
     fieldErrors(null, inputs, errors);
     act(button, function () {
       return api("settlements/" + r.month + "/returns", { method: "POST", body: { store_id: storeId, reason: reason.value.trim() } }).then(function (res) {
@@ -133,12 +198,10 @@ export function returnForm(r, lines, names) {
     }, function (err) { fieldErrors(err, inputs, errors); });
   } },
     h("p", { "class": "hint", text: "銀行から振込が戻ってきた店舗を記録します。その金額は保留になり、店舗の振込口座を修正した後の精算で改めて支払います。店舗には口座の確認を依頼するメールを送ります。" }),
-    h("datalist", { id: "paid-stores" }, paid.map(function (l) {
-      return h("option", { value: l.store_id, label: (names[l.store_id] ? names[l.store_id].store_name + "・" : "") + yen(l.paid) });
-    })),
-    h("div", { "class": "form-row" }, field("return-store", "店舗ID", storeInput, "この回に支払った店舗")),
+    options,
+    h("div", { "class": "form-row" }, field("return-store", "店舗ID", storeInput, "この回に支払った店舗（候補は表示した明細の店舗）")),
     field("return-reason", "返却の理由", reason, "例: 口座なし、名義相違（500文字以内）"),
     errors, h("div", { "class": "actions" }, button));
   append(section, form);
-  return section;
+  return { section: section, offer: offer };
 }

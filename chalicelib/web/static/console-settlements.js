@@ -3,7 +3,7 @@
 import { CONSOLE, api, append, clear, download, h } from "./client.js";
 import { PAGES, fieldList, fmt, hasRole, link, q, refLink, render, setFlash, statusBadge } from "./console-kit.js";
 import { ADJUSTMENT_STATES, DOCUMENTS, ROUND_STATUSES, act, appendAll, clockToday, dateLabel, field, fieldErrors, fold, headRow, monthLabel, numCell, number, shiftMonth, yen } from "./console-forms.js";
-import { approvalBlock, heldSection, linesSection, reloadRound, returnForm } from "./console-settlements-lines.js";
+import { approvalBlock, heldSection, linesPage, linesSection, reloadRound, returnForm, storeNames } from "./console-settlements-lines.js";
 import { FEE_ROUNDINGS } from "./labels.js";
 
 export { reloadRound };
@@ -23,17 +23,19 @@ PAGES.settlements = function () {
     api("settlements/adjustments")
   ]).then(function (res) {
     var round = res[0];
-    return Promise.all(round ? [
-      api("settlements/" + month + "/lines"),
-      // Names beside the ids; without them (an older API, a failure) the ids still say which store.
-      api("settlements/" + month + "/stores").catch(function () { return {}; })
-    ] : [{ items: [] }, {}]).then(function (found) {
-      var adjustments = res[1].items || [];
-      render(h("h1", null, "精算 " + monthLabel(month) + " ",
-          round ? statusBadge(round.status, ROUND_STATUSES[round.status] || round.status) : statusBadge("none", "未作成")),
-        monthPicker(month),
-        round ? roundView(round, found[0].items || [], found[1] || {}) : noRound(month),
-        adjustmentsSection(adjustments));
+    // The lines a page at a time (a round has one per store: 1,500 at full scale); the totals come from the
+    // round itself. Names beside the ids of the page and of the held stores only.
+    var first = round ? linesPage(month, null) : Promise.resolve({ items: [], next_cursor: null });
+    return first.then(function (page) {
+      var held = round ? (round.held || []).map(function (x) { return x.store_id; }) : [];
+      return storeNames(month, held.concat(page.items.map(function (l) { return l.store_id; }))).then(function (names) {
+        var adjustments = res[1].items || [];
+        render(h("h1", null, "精算 " + monthLabel(month) + " ",
+            round ? statusBadge(round.status, ROUND_STATUSES[round.status] || round.status) : statusBadge("none", "未作成")),
+          monthPicker(month),
+          round ? roundView(round, page, names) : noRound(month),
+          adjustmentsSection(adjustments));
+      });
     });
   });
 };
@@ -76,7 +78,8 @@ export function noRound(month) {
   return section;
 }
 
-export function roundView(r, lines, names) {
+// `page`: the first page of the round's lines ({items, next_cursor}); the lines section reads the rest on demand.
+export function roundView(r, page, names) {
   var month = r.month;
   var today = clockToday();
   var overdue = r.status !== "approved" && r.approval_deadline && today > r.approval_deadline;
@@ -118,8 +121,10 @@ export function roundView(r, lines, names) {
   var sections = [notice, h("div", { "class": "grid2" }, h("div", null, totals, feeSection(r)), h("div", null, schedule)), heldSection(r, names)];
   if (isAccountant) sections.push(roundActions(r));
   if (r.status === "approved") sections.push(downloads(r));
-  sections.push(linesSection(lines, names));
-  if (r.status === "approved" && isAccountant) sections.push(returnForm(r, lines, names));
+  // The return form offers the paid stores of the pages read so far (more as the member reads more pages).
+  var form = r.status === "approved" && isAccountant ? returnForm(r, names) : null;
+  sections.push(linesSection(r, page, names, function (lines) { if (form) form.offer(lines); }));
+  if (form) sections.push(form.section);
   return sections;
 }
 
