@@ -38,7 +38,8 @@ from typing import Any
 
 from chalicelib.kernel.calendars import FIRST_SUPPORTED_DAY, LAST_SUPPORTED_DAY
 from chalicelib.usage import parser
-from chalicelib.usage.parser import MAX_POINTS, ColumnMapping, ImportResult, RejectedLine, TxnIds
+from chalicelib.usage.export import ColumnMapping, ImportResult, RejectedLine, TxnIds
+from chalicelib.usage.rules import MAX_POINTS, Rules
 
 #: DuckDB's bounds in the import function: both of Lambda's cores, and a memory limit past which it
 #: spills to the temporary directory rather than grow (the whole process stays under 256 MB at 1M rows).
@@ -82,7 +83,7 @@ class _Clocks:
         return isinstance(text, str) and self._RE.fullmatch(text) is not None
 
 
-class _Rules(parser.Rules):
+class _Rules(Rules):
     clocks = _Clocks()  # type: ignore[assignment]
 
 
@@ -297,7 +298,7 @@ def _quoted_lines(data: bytes, start: int, end: int) -> list[tuple[int, bytes]] 
 
 
 def _quotes_agree(con: Any, quoted: list[tuple[int, bytes]], encoding: str, ncols: int, positions: list[int],
-                  rules: parser.Rules) -> bool:
+                  rules: Rules) -> bool:
     """Does DuckDB's reading of each quoted line mean what csv's reading of it means?"""
     codec = "utf-8" if encoding == "utf-8-sig" else encoding
     lines = dict(quoted)
@@ -324,7 +325,7 @@ def _quotes_agree(con: Any, quoted: list[tuple[int, bytes]], encoding: str, ncol
 
 
 def _exceptions(con: Any, first_data_line: int, ncols: int, positions: list[int], known: Container[str],
-                rules: parser.Rules) -> tuple[int, int, list[RejectedLine]] | None:
+                rules: Rules) -> tuple[int, int, list[RejectedLine]] | None:
     """The rows outside the console's form, by the Python reader's rules in its order: (blank rows,
     known ids, rejected lines); None if one of them is valid after all."""
     pick = itemgetter(*positions)

@@ -42,7 +42,8 @@ from chalicelib.deps import Deps
 from chalicelib.errors import Conflict, InvalidInput, NotFound
 from chalicelib.observability import logger
 from chalicelib.settlement.repository import settlement_store
-from chalicelib.usage.parser import ColumnMapping, NotAnExport, parse_usage_export, txn_id_lines
+from chalicelib.usage.export import ColumnMapping, NotAnExport, txn_id_lines
+from chalicelib.usage.parser import parse_usage_export
 from chalicelib.usage.repository import SettledMonths, UsageStore, store_directory, usage_store, usage_totals
 
 #: Largest export the console uploads straight to S3 (the presigned POST's content-length-range; the
