@@ -24,206 +24,53 @@ screener's view of the application).
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
-import json
-import unicodedata
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.applications.service import find_duplicates
-from chalicelib.applications.validation import DECLARATION_TEXT, LABELS, validate_application
+from chalicelib.applications.validation import LABELS
 from chalicelib.audit.log import Actor, entry
 from chalicelib.auth.roles import Principal
-from chalicelib.errors import Conflict, InvalidInput, LinkExpired, NotFound
-from chalicelib.kernel.fingerprints import bank_account_key, fingerprint, normalise_email, normalise_phone
+from chalicelib.errors import Conflict, InvalidInput, NotFound
 from chalicelib.kernel.masking import mask_account_number
 from chalicelib.mail.outbox import Mail
-from chalicelib.mail.templates import store_mail_footer
 from chalicelib.observability import logger
+from chalicelib.stores.carried_over_file import decode, digest_of, parse_rows, validate_row
 from chalicelib.stores.carried_over_repository import AWAITING, CarriedOverRepository, carried_over_repository
+from chalicelib.stores.reconfirmation import (
+    LINK_DAYS,
+    make_token,
+    reconfirm_mail,
+    reconfirmation_by_link,
+    store_fingerprints,
+)
 
 if TYPE_CHECKING:
     from chalicelib.adapters.keys import KeyStore
     from chalicelib.deps import Deps
     from chalicelib.stores.repository import StoreRepository
 
+# Reading the list is carried_over_file.py's, the store's re-confirmation reconfirmation.py's; their entry
+# points are named here too, where the routes and tests import them.
+__all__ = ["confirm", "decode", "digest_of", "make_token", "match_previous", "parse_rows", "preview",
+           "reconfirmation_by_link", "upload", "validate_row"]
+
 AWAITING_LABEL = "継続確認待ち"
 MAX_BYTES = 4 * 1024 * 1024
-MAX_ROWS = 5000
 #: Stores created per transaction: store, 3 fingerprints, previous-id key, claim, mail, audit = 8 items.
 STORES_PER_TX = 10
-LINK_DAYS = 30
-_PURPOSE = "carried-over-confirm"
-_BAD_LINK = {"token": "メールに記載されたリンクをそのまま開いてください"}
 STALE = "他の担当者が同時に操作しました。画面を再読み込みしてください"
 
-#: (key, header in the prefecture's list, required). docs/carried-over.md documents them.
-COLUMNS: tuple[tuple[str, str, bool], ...] = (
-    ("previous_store_id", "昨年度店舗番号", True),
-    ("store_name", "店舗名", True),
-    ("store_name_kana", "店舗名カナ", True),
-    ("representative", "代表者名", True),
-    ("postal_code", "郵便番号", True),
-    ("municipality_code", "地域コード", True),
-    ("address", "住所", True),
-    ("phone", "電話番号", True),
-    ("email", "メールアドレス", True),
-    ("bank_code", "金融機関コード", True),
-    ("branch_code", "支店コード", True),
-    ("account_type", "預金種目", True),
-    ("account_number", "口座番号", True),
-    ("holder_kana", "口座名義カナ", True),
-    ("entity_type", "事業者区分", False),
-    ("business_category", "業種", False),
-    ("goods", "取扱商品", False),
-)
-#: Other spellings of the headers (the application form's labels among them).
-ALIASES = {
-    "昨年度の店舗id": "previous_store_id", "昨年度店舗id": "previous_store_id", "前年度店舗番号": "previous_store_id",
-    "店舗名(フリガナ)": "store_name_kana", "店舗名フリガナ": "store_name_kana", "店舗名かな": "store_name_kana",
-    "代表者": "representative", "市区町村コード": "municipality_code", "エリアコード": "municipality_code",
-    "電話": "phone", "メール": "email", "e-mail": "email", "銀行コード": "bank_code", "店番": "branch_code",
-    "口座種別": "account_type", "口座名義(カナ)": "holder_kana", "口座名義": "holder_kana",
-}
-ACCOUNT_TYPES = {"1": "1", "2": "2", "4": "4", "9": "9", "普通": "1", "普通預金": "1", "当座": "2", "当座預金": "2",
-                 "貯蓄": "4", "貯蓄預金": "4", "その他": "9"}
-ENTITY_TYPES = {"": None, "法人": "corporation", "corporation": "corporation", "個人": "individual",
-                "個人事業主": "individual", "individual": "individual"}
-#: What an application asks and the prefecture's list may not have: validated with these, not stored.
-PLACEHOLDER_ENTITY = "corporation"
-PLACEHOLDER_TEXT = "（前年度から継続）"
 #: What the preview compares between a row and the store or application it matches.
 COMPARED = ("store_name", "store_name_kana", "representative", "postal_code", "municipality_code", "address",
             "phone", "email", "bank.bank_code", "bank.branch_code", "bank.account_type", "bank.account_number",
             "bank.holder_kana")
 MATCH_KINDS = {"previous": "昨年度店舗番号", "phone": "電話番号", "email": "メールアドレス", "bank": "振込口座"}
-#: What the store may correct on its re-confirmation page.
-CORRECTABLE = ("representative", "postal_code", "address", "phone", "email")
 
 
 def _repo(deps: Deps) -> CarriedOverRepository:
     return carried_over_repository(deps)
-
-
-# ---- reading the file ------------------------------------------------------------------------------------
-
-
-def decode(data: bytes) -> tuple[str, str]:
-    """(text, encoding): UTF-8 with BOM, UTF-8, or CP932 (Shift_JIS as Windows writes it)."""
-    if b"\x00" in data[:4096]:
-        raise InvalidInput("CSV ファイルを読み取れません", {"file": "CSV（カンマ区切り）のファイルを選んでください"})
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data[3:].decode("utf-8"), "utf-8-sig"
-        except UnicodeDecodeError:
-            pass
-    else:
-        for encoding in ("utf-8", "cp932"):
-            try:
-                return data.decode(encoding), encoding
-            except UnicodeDecodeError:
-                continue
-    raise InvalidInput("CSV ファイルの文字コードを判別できません",
-                       {"file": "UTF-8 または Shift_JIS（CP932）で保存した CSV を選んでください"})
-
-
-def _header_key(name: str) -> str | None:
-    text = unicodedata.normalize("NFKC", name).strip().lower().replace(" ", "").replace("　", "")
-    for key, header, _ in COLUMNS:
-        if text in (key, unicodedata.normalize("NFKC", header).lower()):
-            return key
-    return ALIASES.get(text)
-
-
-def parse_rows(text: str) -> list[tuple[int, dict[str, str]]]:
-    """The file's data rows as (line number, {column key: cell}); blank rows are skipped."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise InvalidInput("CSV ファイルが空です", {"file": "見出し行とデータ行のある CSV を選んでください"}) from None
-    except csv.Error:
-        raise InvalidInput("CSV ファイルを読み取れません", {"file": "CSV（カンマ区切り）のファイルを選んでください"}) from None
-    keys = [_header_key(h) for h in header]
-    missing = [h for k, h, required in COLUMNS if required and k not in keys]
-    if missing:
-        raise InvalidInput("CSV の見出し行に必要な列がありません",
-                           {"file": "次の列がありません: " + "、".join(missing) + "（docs/carried-over.md の列名）"})
-    rows: list[tuple[int, dict[str, str]]] = []
-    line = reader.line_num + 1
-    try:
-        for cells in reader:
-            start, line = line, reader.line_num + 1
-            if not any(c.strip() for c in cells):
-                continue
-            row = {k: "" for k, _, _ in COLUMNS}
-            for key, cell in zip(keys, cells, strict=False):
-                if key:
-                    row[key] = cell.strip()
-            rows.append((start, row))
-            if len(rows) > MAX_ROWS:
-                raise InvalidInput("行が多すぎます", {"file": f"{MAX_ROWS}行以下に分けてください"})
-    except csv.Error:
-        raise InvalidInput("CSV ファイルを読み取れません", {"file": f"{line}行目の引用符（\"）の対応を確認してください"}) from None
-    return rows
-
-
-def digest_of(rows: list[tuple[int, dict[str, str]]]) -> str:
-    """The same rows give the same digest, whatever the encoding, the BOM or the column order."""
-    canon = [[unicodedata.normalize("NFKC", row[k]) for k, _, _ in COLUMNS] for _, row in rows]
-    return hashlib.sha256(json.dumps(canon, ensure_ascii=False).encode()).hexdigest()
-
-
-def application_input(row: dict[str, str]) -> dict[str, Any]:
-    """A row as the application form's data, for `validate_application` (the pledges are made later, by
-    the store on its re-confirmation page; what the list lacks is a neutral placeholder)."""
-    account_type = ACCOUNT_TYPES.get(unicodedata.normalize("NFKC", row["account_type"]).strip(), row["account_type"])
-    entity = ENTITY_TYPES.get(row["entity_type"], "?")
-    return {
-        "store_name": row["store_name"], "store_name_kana": row["store_name_kana"],
-        "entity_type": entity or PLACEHOLDER_ENTITY, "representative": row["representative"],
-        "postal_code": row["postal_code"], "municipality_code": row["municipality_code"],
-        "address": row["address"], "phone": row["phone"], "email": row["email"],
-        "business_category": row["business_category"] or PLACEHOLDER_TEXT,
-        "goods": row["goods"] or PLACEHOLDER_TEXT,
-        "declarations": {k: True for k in DECLARATION_TEXT},
-        "bank": {"bank_code": row["bank_code"], "branch_code": row["branch_code"], "account_type": account_type,
-                 "account_number": row["account_number"], "holder_kana": row["holder_kana"]},
-        "previous_store_id": row["previous_store_id"] or None,
-    }
-
-
-def _reason(fields: dict[str, str]) -> str:
-    parts = []
-    for key, message in fields.items():
-        label = LABELS.get(key, "")
-        if key == "entity_type":
-            label, message = "事業者区分", "「法人」または「個人」と書いてください"
-        parts.append(f"{label}: {message}" if label and not message.startswith(label) else message)
-    return "、".join(parts)
-
-
-def validate_row(row: dict[str, str]) -> tuple[dict[str, Any] | None, str | None, list[str]]:
-    """(stored fields, None, warnings) or (None, the reason in Japanese, [])."""
-    if not row["previous_store_id"]:
-        return None, "昨年度店舗番号: 昨年度の店舗番号（MP で始まる8文字）を入力してください", []
-    try:
-        data = validate_application(application_input(row))
-    except InvalidInput as exc:
-        return None, _reason(exc.fields) or exc.message, []
-    fields = {k: v for k, v in data.fields.items() if k != "declarations"}
-    entity = ENTITY_TYPES.get(row["entity_type"])
-    if entity:
-        fields["entity_type"] = entity
-    else:
-        fields.pop("entity_type", None)
-    for name in ("business_category", "goods"):
-        if not row[name]:
-            fields.pop(name, None)
-    return fields, None, list(data.warnings)
 
 
 # ---- matching -----------------------------------------------------------------------------------------
@@ -409,47 +256,6 @@ def preview(deps: Deps, import_id: str, principal: Principal, now: datetime) -> 
 # ---- confirmation -------------------------------------------------------------------------------------------
 
 
-def make_token(secret: str, store_id: str, now: datetime, days: int = LINK_DAYS) -> str:
-    import jwt
-
-    claims = {"sub": store_id, "pur": _PURPOSE, "iat": int(now.timestamp()),
-              "exp": int((now + timedelta(days=days)).timestamp())}
-    return jwt.encode(claims, secret, algorithm="HS256")
-
-
-def read_token(secret: str, token: object, now: datetime) -> str:
-    import jwt
-
-    if not isinstance(token, str) or not token or len(token) > 2000:
-        raise InvalidInput("リンクが正しくありません", _BAD_LINK)
-    try:
-        claims = jwt.decode(token, secret, algorithms=["HS256"], options={"verify_exp": False,
-                                                                          "require": ["exp", "sub"]})
-    except jwt.PyJWTError:
-        raise InvalidInput("リンクが正しくありません", _BAD_LINK) from None
-    if claims.get("pur") != _PURPOSE:
-        raise InvalidInput("リンクが正しくありません", _BAD_LINK)
-    if int(now.timestamp()) >= int(claims["exp"]):
-        raise LinkExpired("確認用リンクの有効期限が切れています。コールセンターまでお問い合わせください。")
-    return str(claims["sub"])
-
-
-def reconfirm_mail(store: dict[str, Any], link: str, expires: str) -> tuple[str, str]:
-    subject = f"【みやぎポイント】今年度の参加継続のご確認のお願い（店舗ID {store['store_id']}）"
-    body = (
-        f"{store['store_name']} ご担当者様\n\n"
-        "昨年度に続き、今年度もみやぎポイントの参加店舗として、県から提供された情報をもとに登録しました。\n"
-        f"今年度の店舗IDは {store['store_id']} です（昨年度の店舗番号 {store['previous_store_id']}）。\n\n"
-        "ご利用を始めるには、下記のリンクから今年度の誓約事項をご確認のうえ同意してください。"
-        "連絡先に変更があれば、同じページで修正できます。\n"
-        f"{link}\n"
-        f"（リンクの有効期限: {expires}）\n\n"
-        "確認が済むまで、貴店は「継続確認待ち」のままで、利用の受付と精算は始まりません。"
-        + store_mail_footer()
-    )
-    return subject, body
-
-
 def _new_store(store_id: str, import_id: str, row: dict[str, Any], principal: Principal,
                now: datetime) -> dict[str, Any]:
     return {
@@ -464,14 +270,6 @@ def _new_store(store_id: str, import_id: str, row: dict[str, Any], principal: Pr
         "bank_verified": True,
         "version": 1,
     }
-
-
-def _store_fingerprints(secret: str, fields: dict[str, Any]) -> list[str]:
-    bank = fields["bank"]
-    return [fingerprint(secret, "phone", normalise_phone(fields["phone"])),
-            fingerprint(secret, "email", normalise_email(fields["email"])),
-            fingerprint(secret, "bank", bank_account_key(bank["bank_code"], bank["branch_code"],
-                                                         bank["account_type"], bank["account_number"]))]
 
 
 def _claim_key(previous_store_id: str) -> str:
@@ -518,7 +316,7 @@ def _create_batch(deps: Deps, import_id: str, batch: list[dict[str, Any]], princ
         deps.keys.claim_in(tx, _claim_key(row["previous_store_id"]),
                            {"store_id": store_id, "import_id": import_id, "at": now.isoformat()})
         deps.keys.put_in(tx, previous_key(row["previous_store_id"]), f"store#{store_id}", {"at": now.isoformat()})
-        for fp in _store_fingerprints(secret, row["fields"]):
+        for fp in store_fingerprints(secret, row["fields"]):
             deps.keys.put_in(tx, fp, f"store#{store_id}", {"at": now.isoformat()})
         token = make_token(secret, store_id, now)
         subject, text = reconfirm_mail(store, f"{deps.settings.public_base_url}/store-reconfirm#t={token}", expires)
@@ -564,91 +362,3 @@ def confirm(deps: Deps, import_id: str, principal: Principal, now: datetime) -> 
     deps.outbox.deliver(mails, deps.sender, now)
     logger.info("carried-over list confirmed", extra={"import_id": import_id, "stores_created": created})
     return {"import_id": import_id, "stores": stores, "created": created, "skipped": skipped}
-
-
-# ---- the store's re-confirmation -------------------------------------------------------------------------
-
-
-def _declarations() -> list[dict[str, str]]:
-    return [{"key": k, "label": v} for k, v in DECLARATION_TEXT.items()]
-
-
-def _shown_store(store: dict[str, Any]) -> dict[str, Any]:
-    bank = store.get("bank") or {}
-    return {"store_id": store["store_id"], "store_name": store["store_name"],
-            "previous_store_id": store.get("previous_store_id"),
-            "contact": {k: store.get(k, "") for k in CORRECTABLE},
-            "bank_name": bank.get("bank_name"), "branch_name": bank.get("branch_name"),
-            "account_number_masked": mask_account_number(str(bank.get("account_number", ""))),
-            "declarations": _declarations()}
-
-
-def reconfirmation_by_link(deps: Deps, body: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """The store's page: without `answer`, what it is asked to confirm; with `answer: "confirm"`, its
-    pledges (every one true) and any corrections of `contact`: the store becomes active."""
-    allowed = {"token", "answer", "declarations", "contact"}
-    errors = {k: "この項目は受け付けていません" for k in set(body) - allowed}
-    answer = body.get("answer")
-    if answer is not None and answer != "confirm":
-        errors["answer"] = "confirm を指定してください"
-    if errors:
-        raise InvalidInput("入力内容に誤りがあります", errors)
-    store_id = read_token(deps.settings.app_secret, body.get("token"), now)
-    store = deps.store_repository.get(store_id)
-    if not store or not store.get("previous_store_id"):
-        raise InvalidInput("リンクが正しくありません", _BAD_LINK)
-    state = "pending" if store["status"] == AWAITING else ("confirmed" if store.get("reconfirmed_at") else "closed")
-    if answer is None or state != "pending":
-        return {**_shown_store(store), "state": state}
-    declarations = body.get("declarations")
-    contact = body.get("contact") or {}
-    errors = {}
-    if not isinstance(declarations, dict) or set(declarations) - set(DECLARATION_TEXT):
-        declarations = {}
-    for key, text in DECLARATION_TEXT.items():
-        if declarations.get(key) is not True:
-            errors[f"declarations.{key}"] = f"「{text}」への同意が必要です"
-    if not isinstance(contact, dict):
-        contact = {}
-        errors["contact"] = "連絡先の形式が正しくありません"
-    errors.update({f"contact.{k}": "この項目は変更できません" for k in set(contact) - set(CORRECTABLE)})
-    errors.update({f"contact.{k}": "文字列で入力してください" for k, v in contact.items() if not isinstance(v, str)})
-    if errors:
-        raise InvalidInput("入力内容に誤りがあります", errors)
-    corrected = {k: v.strip() for k, v in contact.items() if k in CORRECTABLE and v.strip() != str(store.get(k, ""))}
-    changes: dict[str, Any] = {"declarations": {k: True for k in DECLARATION_TEXT}}
-    if corrected:
-        changes.update(_validated_contact(store, corrected))
-    repo = _repo(deps)
-    tx = repo.new_tx()
-    repo.reconfirm_store(tx, store_id, int(store["version"]), changes, now.isoformat())
-    for fp in _store_fingerprints(deps.settings.app_secret, {**store, **changes}) if corrected else []:
-        deps.keys.put_in(tx, fp, f"store#{store_id}", {"at": now.isoformat()})
-    deps.audit.add_to(tx, entry(Actor("store", "store"), "store.reconfirm", f"store#{store_id}", now,
-                                before={"status": store["status"]}, after={"status": "active"},
-                                detail={"declarations": sorted(DECLARATION_TEXT),
-                                        "corrected": sorted(k for k in changes if k != "declarations")}))
-    tx.commit("この確認は既に済んでいます")
-    logger.info("carried-over store reconfirmed", extra={"store_id": store_id, "corrected": len(corrected)})
-    updated = deps.store_repository.get(store_id) or {**store, **changes, "status": "active"}
-    return {**_shown_store(updated), "state": "confirmed"}
-
-
-def _validated_contact(store: dict[str, Any], corrected: dict[str, str]) -> dict[str, Any]:
-    """The corrected contact data, validated as an application (the rest of the store as it is)."""
-    bank = store["bank"]
-    data = {"store_name": store["store_name"], "store_name_kana": store["store_name_kana"],
-            "entity_type": store.get("entity_type") or PLACEHOLDER_ENTITY,
-            "representative": store["representative"], "postal_code": store["postal_code"],
-            "municipality_code": store["municipality_code"], "address": store["address"], "phone": store["phone"],
-            "email": store["email"], "business_category": store.get("business_category") or PLACEHOLDER_TEXT,
-            "goods": store.get("goods") or PLACEHOLDER_TEXT, "declarations": {k: True for k in DECLARATION_TEXT},
-            "bank": {k: bank[k] for k in ("bank_code", "branch_code", "account_type", "account_number")}
-            | {"holder_kana": bank["holder_kana"]},
-            **corrected}
-    try:
-        fields = validate_application(data).fields
-    except InvalidInput as exc:
-        raise InvalidInput("入力内容に誤りがあります",
-                           {f"contact.{k}" if k in CORRECTABLE else k: v for k, v in exc.fields.items()}) from None
-    return {k: fields[k] for k in corrected}
