@@ -109,7 +109,8 @@ def get_settlement(ctx: Ctx, month: str) -> Any:
 
 @staff_route(bp, "/settlements/{month}/lines", roles=READ_SETTLEMENT)
 def get_settlement_lines(ctx: Ctx, month: str) -> Any:
-    """Every line (what the console reads today), or one page of them with `?limit=` / `?cursor=`."""
+    """Every line, or one page of them with `?limit=` / `?cursor=` (what the console's settlement screen reads:
+    50 at a time, the totals from the round itself)."""
     if ctx.query("limit") is None and ctx.query("cursor") is None:
         return json_response({"items": settlement.lines_view(get_deps(), month)})
     return json_response(settlement.lines_page(get_deps(), month, page_limit(ctx), ctx.query("cursor")))
