@@ -11,13 +11,11 @@ view of the audit log restricted to personal-data actions (`audit_entries`).
 
 from __future__ import annotations
 
-import copy
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
-from chalicelib.adapters.dynamo import MemoryTx, Transaction
 from chalicelib.audit.labels import action_label
 from chalicelib.audit.log import SYSTEM, Actor, entry
 from chalicelib.auth.roles import Principal
@@ -25,7 +23,7 @@ from chalicelib.deps import Deps
 from chalicelib.errors import InvalidInput
 from chalicelib.inquiries.repository import commit_or_yield
 from chalicelib.kernel.calendars import month_range, next_office_day, parse_month, to_jst
-from chalicelib.mail.delivery import send_with_earlier
+from chalicelib.mail.delivery import KeyMarks, Marks, send_with_earlier
 from chalicelib.mail.outbox import Mail
 from chalicelib.observability import logger
 from chalicelib.privacy.incident import KINDS, PERSONAL_ACTIONS, VERBS, day_entries
@@ -47,42 +45,6 @@ class Files(Protocol):
     def put(self, key: str, body: bytes, content_type: str) -> None: ...
 
 
-class Marks(Protocol):
-    def delivered(self, key: str) -> dict[str, Any] | None: ...
-
-    def claim_in(self, tx: Transaction, key: str, attrs: dict[str, Any]) -> None: ...
-
-
-class KeyMarks:
-    """Claimed deliveries in the keys table (pk `privacy#access-report#2026-10`)."""
-
-    PREFIX = "privacy#"
-
-    def __init__(self, deps: Deps) -> None:
-        self.keys = deps.keys
-
-    def delivered(self, key: str) -> dict[str, Any] | None:
-        return self.keys.get(self.PREFIX + key)
-
-    def claim_in(self, tx: Transaction, key: str, attrs: dict[str, Any]) -> None:
-        self.keys.claim_in(tx, self.PREFIX + key, attrs)
-
-
-class InMemoryMarks:
-    def __init__(self) -> None:
-        self.claims: dict[str, dict[str, Any]] = {}
-
-    def delivered(self, key: str) -> dict[str, Any] | None:
-        found = self.claims.get(key)
-        return copy.deepcopy(found) if found else None
-
-    def claim_in(self, tx: Transaction, key: str, attrs: dict[str, Any]) -> None:
-        if not isinstance(tx, MemoryTx):
-            raise TypeError("stage the twin's marks in a MemoryTx")
-        item = copy.deepcopy(attrs)
-        tx.add(lambda: key not in self.claims, lambda: self.claims.__setitem__(key, item))
-
-
 @dataclass(frozen=True)
 class AccessPorts:
     marks: Marks
@@ -96,7 +58,7 @@ def ports(deps: Deps) -> AccessPorts:
         from chalicelib.adapters.files import FileStore
 
         files = FileStore(deps.settings.buckets.documents_bucket)
-    return AccessPorts(marks or KeyMarks(deps), files)
+    return AccessPorts(marks or KeyMarks(deps, "privacy#"), files)
 
 
 def _days(first: date, last: date) -> list[str]:

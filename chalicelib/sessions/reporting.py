@@ -11,13 +11,11 @@ prefecture`, `session-announcement#SS000001#MP000123`), so nothing is ever queue
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from chalicelib.adapters.dynamo import MemoryTx, Transaction
 from chalicelib.audit.log import SYSTEM, Actor, entry
 from chalicelib.auth.roles import Principal
 from chalicelib.deps import Deps
@@ -25,7 +23,7 @@ from chalicelib.errors import InvalidInput
 from chalicelib.inquiries.repository import commit_or_yield
 from chalicelib.kernel.areas import find_area
 from chalicelib.kernel.calendars import month_range, next_office_day, to_jst
-from chalicelib.mail.delivery import send_with_earlier
+from chalicelib.mail.delivery import KeyMarks, Marks, send_with_earlier
 from chalicelib.mail.outbox import Mail
 from chalicelib.observability import logger
 from chalicelib.sessions import mails, report_files
@@ -51,48 +49,6 @@ class Files(Protocol):
     def put(self, key: str, body: bytes, content_type: str) -> None: ...
 
 
-class Marks(Protocol):
-    """Claimed deliveries of the sessions area (`report#2025-06`, `warning#2025-11-04`, `announced#SS000001`)."""
-
-    def delivered(self, key: str) -> dict[str, Any] | None: ...
-
-    def claim_in(self, tx: Transaction, key: str, attrs: dict[str, Any]) -> None:
-        """Claim `key` with the change that delivers it; a key claimed before is a Conflict at commit."""
-        ...
-
-
-class KeyMarks:
-    """Marks in the keys table (pk `sessions#<key>`), through the shared KeyStore port."""
-
-    PREFIX = "sessions#"
-
-    def __init__(self, deps: Deps) -> None:
-        self.keys = deps.keys
-
-    def delivered(self, key: str) -> dict[str, Any] | None:
-        return self.keys.get(self.PREFIX + key)
-
-    def claim_in(self, tx: Transaction, key: str, attrs: dict[str, Any]) -> None:
-        self.keys.claim_in(tx, self.PREFIX + key, attrs)
-
-
-class InMemoryMarks:
-    """The twin of KeyMarks for tests on the in-memory repositories."""
-
-    def __init__(self) -> None:
-        self.claims: dict[str, dict[str, Any]] = {}
-
-    def delivered(self, key: str) -> dict[str, Any] | None:
-        found = self.claims.get(key)
-        return copy.deepcopy(found) if found else None
-
-    def claim_in(self, tx: Transaction, key: str, attrs: dict[str, Any]) -> None:
-        if not isinstance(tx, MemoryTx):
-            raise TypeError("stage the twin's marks in a MemoryTx")
-        item = copy.deepcopy(attrs)
-        tx.add(lambda: key not in self.claims, lambda: self.claims.__setitem__(key, item))
-
-
 @dataclass(frozen=True)
 class SessionPorts:
     sessions: SessionRepository
@@ -108,7 +64,7 @@ def ports(deps: Deps) -> SessionPorts:
         from chalicelib.adapters.files import FileStore
 
         files = FileStore(deps.settings.buckets.documents_bucket)
-    return SessionPorts(deps.session_repository, marks or KeyMarks(deps), files)
+    return SessionPorts(deps.session_repository, marks or KeyMarks(deps, "sessions#"), files)
 
 
 def _stamp(now: datetime) -> str:

@@ -13,6 +13,7 @@ from chalicelib.audit.log import SYSTEM, Actor, InMemoryAuditLog, entry
 from chalicelib.auth.roles import Principal, Role
 from chalicelib.errors import Forbidden, InvalidInput
 from chalicelib.kernel.calendars import JST
+from chalicelib.mail.delivery import InMemoryMarks
 from chalicelib.privacy import access_report, incident
 from chalicelib.staff import service as staff
 from chalicelib.staff.fiscal import fiscal_label, fiscal_year, fiscal_year_of
@@ -164,7 +165,7 @@ def twin_deps(**extra: Any) -> Any:
     repo = InMemoryStaffRepository()
     return SimpleNamespace(settings=make_settings(), audit=audit, outbox=Outbox(), sender=None, keys=Counters(),
                            staff_repository=repo, store_repository=repo, documents=Files(),
-                           access_marks=access_report.InMemoryMarks(), **extra)
+                           access_marks=InMemoryMarks(), **extra)
 
 
 def test_the_access_report_sweep_delivers_a_month_once():

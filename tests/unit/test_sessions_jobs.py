@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from chalicelib.audit.log import InMemoryAuditLog
+from chalicelib.mail.delivery import InMemoryMarks
 from chalicelib.mail.outbox import InMemoryOutbox, Mail
 from chalicelib.sessions import reporting
 from chalicelib.sessions.model import Session, SurveyAnswer
-from chalicelib.sessions.reporting import InMemoryMarks
 from chalicelib.sessions.repository import InMemorySessionRepository
 from chalicelib.stores.repository import InMemoryStoreRepository
 from tests.fakes import make_settings

@@ -18,9 +18,9 @@ import pytest
 from chalicelib.audit.log import InMemoryAuditLog
 from chalicelib.errors import InvalidInput
 from chalicelib.inquiries.repository import InMemoryInquiryRepository, InMemoryReportMarks
+from chalicelib.mail.delivery import InMemoryMarks as SessionMarks
 from chalicelib.mail.outbox import InMemoryOutbox, Mail
 from chalicelib.sessions.model import Session, SurveyAnswer
-from chalicelib.sessions.reporting import InMemoryMarks as SessionMarks
 from chalicelib.sessions.repository import InMemorySessionRepository
 from chalicelib.settlement.repository import InMemorySettlementStore
 from chalicelib.yearend import service
