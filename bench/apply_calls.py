@@ -113,19 +113,22 @@ def run(present: int, submits: int) -> int:
     _SERVER["server"].serve_in_process()
     clock = CallClock()
     aws.on_new_session(clock.register)
-    from chalicelib.deps import get_deps
+    try:
+        from chalicelib.deps import get_deps
 
-    get_deps.cache_clear()
-    deps = get_deps()
-    service.submit(deps, _bodies("bench-warm", 1)[0], NOW)  # clients, data keys, lazy imports
-    base_few = _baseline(deps)
-    few = _measure(deps, clock, _bodies("bench-few", submits))
-    started = time.perf_counter()
-    for body in _bodies("bench-present", present):
-        service.submit(deps, body, NOW)
-    seeded = time.perf_counter() - started
-    base_many = _baseline(deps)
-    many = _measure(deps, clock, _bodies("bench-many", submits))
+        get_deps.cache_clear()
+        deps = get_deps()
+        service.submit(deps, _bodies("bench-warm", 1)[0], NOW)  # clients, data keys, lazy imports
+        base_few = _baseline(deps)
+        few = _measure(deps, clock, _bodies("bench-few", submits))
+        started = time.perf_counter()
+        for body in _bodies("bench-present", present):
+            service.submit(deps, body, NOW)
+        seeded = time.perf_counter() - started
+        base_many = _baseline(deps)
+        many = _measure(deps, clock, _bodies("bench-many", submits))
+    finally:
+        aws.on_new_session(clock.register, remove=True)
 
     print(f"\nPOST /applications in process: {submits} submits with {submits + 1} and with {present + 2 * submits + 1} "
           f"applications present (the {present:,} between submitted in {seeded:.0f} s)")
