@@ -196,8 +196,9 @@ def build_statement(month: str, result: ImportResult, amounts: dict[str, int]) -
 
 
 def our_path(path: Path, month: str = MONTH, engine: str = "auto") -> dict[str, Any]:
-    """Import + aggregation + files, as the Lambda would run them on one export."""
-    result = parse_usage_export(path.read_bytes(), engine=engine)
+    """Import + aggregation + files, as the Lambda would run them on one export (downloaded to its /tmp:
+    the engine reads the file from there; the Python reader reads it into memory)."""
+    result = parse_usage_export(path, engine=engine)
     amounts = result.store_totals(month)
     transfers = [_transfer(store_id, amount) for store_id, amount in sorted(amounts.items()) if amount > 0]
     zengin = build_transfer_file(REQUESTER, payment_date(month), transfers)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -64,6 +65,8 @@ def sealed_kind(key: str) -> SealedKind | None:
 #: Object metadata of a sealed object: its kind's purpose, and the size of the plain body.
 SEALED_META = "sealed"
 PLAIN_SIZE_META = "plain-size"
+#: An object is downloaded this much at a time (FileStore.download).
+_DOWNLOAD_CHUNK = 1024 * 1024
 
 
 #: "The stage's field cipher" (`deps.cipher`), looked up when a sealed kind is first written or read.
@@ -99,6 +102,25 @@ class FileStore:
         """The object's body (opened if sealed), or None when there is no such object."""
         raw = self.get_raw(key)
         return None if raw is None else self.open(key, raw)
+
+    def download(self, key: str, path: Path) -> bool:
+        """Write the object's body (opened if sealed) to ``path`` a megabyte at a time, so a large upload
+        is never whole in memory; False when there is no such object."""
+        from chalicelib.kernel.field_crypto import is_sealed_bytes
+
+        try:
+            body = aws.client("s3").get_object(Bucket=self.bucket, Key=key)["Body"]
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] in ("NoSuchKey", "404"):
+                return False
+            raise
+        with body, path.open("wb") as out:
+            for at, chunk in enumerate(body.iter_chunks(_DOWNLOAD_CHUNK)):
+                if at == 0 and is_sealed_bytes(chunk):
+                    out.write(self.open(key, chunk + body.read()))  # sealed whole: opened whole
+                    break
+                out.write(chunk)
+        return True
 
     def get_raw(self, key: str, version_id: str | None = None) -> bytes | None:
         """The object's stored bytes (sealed or not), or None when there is no such object."""

@@ -30,10 +30,10 @@ import csv
 import os
 import re
 import tempfile
-from collections.abc import Container, Iterable, Sequence, Sized
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence, Sized
 from datetime import date
 from operator import itemgetter
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from chalicelib.kernel.calendars import FIRST_SUPPORTED_DAY, LAST_SUPPORTED_DAY
@@ -42,9 +42,14 @@ from chalicelib.usage.export import ColumnMapping, ImportResult, RejectedLine, T
 from chalicelib.usage.rules import MAX_POINTS, Rules
 
 #: DuckDB's bounds in the import function: both of Lambda's cores, and a memory limit past which it
-#: spills to the temporary directory rather than grow (the whole process stays under 256 MB at 1M rows).
+#: spills to the temporary directory rather than grow. The whole process stays under 256 MB at 1M rows
+#: when the export is given as a file (the import function's way: nothing holds its 72 MB meanwhile);
+#: given as bytes, DuckDB gets less (the bytes are held beside it).
 THREADS = 2
-MEMORY_LIMIT = "80MB"
+MEMORY_LIMIT = "160MB"
+MEMORY_LIMIT_BESIDE_BYTES = "80MB"
+#: The export is checked and copied for DuckDB this much at a time, in whole lines.
+READ_BYTES = 4 * 1024 * 1024
 #: More rows than this outside the console's form and the Python reader takes the file (they would
 #: all be read in Python anyway, and fetched from DuckDB first).
 MAX_EXCEPTIONS = 20_000
@@ -52,11 +57,10 @@ MAX_EXCEPTIONS = 20_000
 _SPACES = " || ".join(f"chr({c})" for c in (*range(9, 14), *range(28, 33), 133, 160, 5760, *range(8192, 8203), 8232, 8233,
                                      8239, 8287, 12288))
 _NULL = "\x01"
-_LONE_CR = re.compile(rb"\r(?!\n)")
+_LONE_CR = re.compile(rb"\r(?!\n)")  # one pass, where counting CR and CRLF would be two (and CRLF slow)
 # A row outside the console's form is kept as its cells joined by this (in the name column: the other
 # columns are NULL then); a missing column is NULL and concat_ws skips it.
 _SEP = "\x1f"  # DuckDB's NULL marker here: an empty field stays '', a missing column is NULL
-_WRITE_BYTES = 4 * 1024 * 1024
 #: DuckDB reads the file this much at a time per thread (32 MB by default); the threads' pieces are put
 #: back in the file's order only because insertion order is preserved (the tests turn it off once to
 #: show that the line numbers depend on it).
@@ -87,34 +91,147 @@ class _Rules(Rules):
     clocks = _Clocks()  # type: ignore[assignment]
 
 
-def _data_start(data: bytes, header_line: int) -> int:
-    """Byte offset of the line after the header (the header's line is 1-based)."""
+class _Source:
+    """The export as bytes or as a file, read in ranges (a file is never read whole)."""
+
+    #: The header is looked for in the first bytes only; the end of the data in the last ones (a file
+    #: whose header or end lies further is left to the Python reader).
+    EDGE_BYTES = 64 * 1024
+
+    def __init__(self, data: bytes | PurePath) -> None:
+        self._data: bytes | None = None
+        self._path: Path | None = None
+        if isinstance(data, PurePath):
+            self._path = Path(data)
+            self.size = os.path.getsize(self._path)
+        else:
+            self._data = data
+            self.size = len(data)
+        #: Are the export's bytes in memory (beside DuckDB's)?
+        self.held = self._data is not None
+
+    def read(self, start: int, end: int) -> bytes:
+        if self._data is not None:
+            return bytes(self._data[start:end])
+        assert self._path is not None
+        with self._path.open("rb") as f:
+            f.seek(start)
+            return f.read(end - start)
+
+    def reader(self, start: int, end: int) -> Iterator[Callable[[int], bytes]]:
+        """A read(n) of the range [start, end), open while iterated once."""
+        if self._data is not None:
+            view, at = memoryview(self._data), [start]
+
+            def take(n: int) -> bytes:
+                piece = bytes(view[at[0]:min(at[0] + n, end)])
+                at[0] += len(piece)
+                return piece
+
+            yield take
+            return
+        assert self._path is not None
+        with self._path.open("rb") as f:
+            f.seek(start)
+            left = [end - start]
+
+            def read(n: int) -> bytes:
+                piece = f.read(min(n, left[0]))
+                left[0] -= len(piece)
+                return piece
+
+            yield read
+
+
+def _data_start(source: _Source, header_line: int) -> int | None:
+    """Byte offset of the line after the header (the header's line is 1-based); None: beyond the head."""
+    head = source.read(0, min(source.size, _Source.EDGE_BYTES))
     at = -1
     for _ in range(header_line):
-        at = data.find(b"\n", at + 1)
+        at = head.find(b"\n", at + 1)
         if at < 0:
-            return len(data)
+            return source.size if len(head) == source.size else None
     return at + 1
 
 
-def _data_end(data: bytes, start: int) -> int:
+def _data_end(source: _Source, start: int) -> int | None:
     """Offset past the last non-empty line: trailing line breaks are blank lines the Python reader skips."""
-    end = len(data)
-    while end > start and data[end - 1] in b"\r\n":
-        end -= 1
-    return end
+    from_ = max(start, source.size - _Source.EDGE_BYTES)
+    tail = source.read(from_, source.size)
+    kept = len(tail.rstrip(b"\r\n"))
+    if kept == 0 and from_ > start:
+        return None  # 64 KB of line breaks: not an export the engine needs to take
+    return from_ + kept
 
 
-def _write_utf8(data: bytes, start: int, end: int, encoding: str, path: Path) -> None:
-    view = memoryview(data)[start:end]
+def _whole_lines(read: Callable[[int], bytes]) -> Iterator[bytes]:
+    """What ``read`` gives, in pieces that end at a line break (the last one may not)."""
+    carry = b""
+    while block := read(READ_BYTES):
+        if carry:
+            block, carry = carry + block, b""
+        cut = block.rfind(b"\n") + 1
+        if cut == 0:
+            carry = block  # a line longer than a piece: read on
+            continue
+        if cut < len(block):
+            block, carry = block[:cut], block[cut:]
+        yield block
+    if carry:
+        yield carry
+
+
+class _Scan:
+    """One pass over the data lines: what the engine must know of the bytes before DuckDB reads them,
+    and the UTF-8 copy DuckDB reads."""
+
+    def __init__(self) -> None:
+        self.lines = 0
+        #: (position among the data lines, the line) of each line with a double quote: where DuckDB's
+        #: CSV reader and Python's csv may part (csv is lenient: ``"a" b`` is ``a b``).
+        self.quoted: list[tuple[int, bytes]] = []
+
+    def take(self, piece: bytes) -> bool:
+        """Count and check one piece of whole lines; False when the engine must leave the file."""
+        # No NUL (not text: the Python reader says so), no byte 0x01 (the NULL marker) nor 0x1f, no CR
+        # but in CRLF (csv reads a lone CR as a line end).
+        if b"\x00" in piece or b"\x01" in piece or b"\x1f" in piece:
+            return False
+        if _LONE_CR.search(piece) is not None:
+            return False
+        at = piece.find(b'"')
+        idx, counted_to = self.lines, 0
+        while at >= 0:
+            if len(self.quoted) >= MAX_EXCEPTIONS:
+                return False
+            line_start = piece.rfind(b"\n", 0, at) + 1
+            line_end = piece.find(b"\n", at)
+            line_end = len(piece) if line_end < 0 else line_end
+            idx += piece.count(b"\n", counted_to, line_start)
+            counted_to = line_start
+            self.quoted.append((idx, piece[line_start:line_end]))
+            at = piece.find(b'"', line_end)
+        self.lines += piece.count(b"\n")
+        return True
+
+
+def _scan_and_copy(source: _Source, start: int, end: int, encoding: str, path: Path) -> _Scan | None:
+    """Check the data lines and write them, as UTF-8, to ``path``; None when the engine must leave the file.
+    Raises UnicodeDecodeError when a CP932 export does not decode."""
+    scan = _Scan()
+    decoder = codecs.getincrementaldecoder("cp932")() if encoding == "cp932" else None
     with path.open("wb") as out:
-        if encoding != "cp932":
-            out.write(view)  # UTF-8 already (the BOM, if any, is before the header)
-            return
-        decoder = codecs.getincrementaldecoder("cp932")()
-        for at in range(0, len(view), _WRITE_BYTES):
-            out.write(decoder.decode(view[at:at + _WRITE_BYTES]).encode("utf-8"))
-        out.write(decoder.decode(b"", final=True).encode("utf-8"))
+        for read in source.reader(start, end):
+            for piece in _whole_lines(read):
+                if not scan.take(piece):
+                    return None
+                # UTF-8 already (the BOM, if any, is before the header); CP932 decoded piece by piece.
+                out.write(piece if decoder is None else decoder.decode(piece).encode("utf-8"))
+        if decoder is not None:
+            out.write(decoder.decode(b"", final=True).encode("utf-8"))
+    if end > start:
+        scan.lines += 1  # the last line has no line break (the trailing ones are cut off)
+    return scan
 
 
 def _known_file(known: Container[str], path: Path) -> bool | None:
@@ -150,17 +267,23 @@ def _rows_sql(path: Path, ncols: int, positions: list[int], mapping: ColumnMappi
     first, last = period
     cells = ", ".join(f"c{i}" for i in range(ncols + 1))
     digits = "[0-9]"
-    # csv refuses a field longer than its limit (in characters; strlen counts bytes, never fewer).
-    short = " AND ".join(f"coalesce(strlen(c{i}), 0) <= {csv.field_size_limit()}" for i in range(ncols + 1))
+    lo, hi = f"TIMESTAMP '{first.isoformat()} 00:00:00'", f"TIMESTAMP '{last.isoformat()} 23:59:59'"
+    # The console's form exactly: the shape by GLOB (the cast alone would take 'T', one-digit fields...),
+    # the hour below 24 (the cast takes 24:00:00 as the next day); the cast refuses a day or a minute or
+    # second that does not exist. One cast, used for the check and the value.
+    ts = f"TRY_CAST({at} AS TIMESTAMP)"
+    # csv refuses a field longer than its limit (in characters; strlen counts bytes, never fewer). The
+    # date, store, points and kind of a counted row are short by their form; the id and name are checked.
+    limit = csv.field_size_limit()
     ok = f"""coalesce(
-        c{ncols} IS NULL AND c{ncols - 1} IS NOT NULL AND {short}
+        c{ncols} IS NULL AND c{ncols - 1} IS NOT NULL
         AND {txn} <> '' AND strpos({_SPACES}, left({txn}, 1)) = 0
+        AND strlen({txn}) <= {limit} AND strlen({name}) <= {limit}
         AND {at} GLOB '{digits * 4}-{digits * 2}-{digits * 2} {digits * 2}:{digits * 2}:{digits * 2}'
-        AND substr({at}, 12, 2) < '24' AND substr({at}, 15, 2) < '60' AND substr({at}, 18, 2) < '60'
-        AND TRY_CAST(substr({at}, 1, 10) AS DATE) BETWEEN DATE '{first.isoformat()}' AND DATE '{last.isoformat()}'
+        AND substr({at}, 12, 2) < '24' AND {ts} BETWEEN {lo} AND {hi}
         AND {store} GLOB 'MP{digits * 6}'
+        AND strlen({points}) <= {limit} AND NOT {points} GLOB '*[!0-9]*'
         AND TRY_CAST({points} AS INTEGER) BETWEEN 1 AND {MAX_POINTS}
-        AND ltrim({points}, '0') = CAST(TRY_CAST({points} AS INTEGER) AS VARCHAR)
         AND {kind} IN ({use}, {cancel}), false)"""
     # One scan of the whole file, stored in the file's order (preserve_insertion_order): a row's rowid
     # is its position among the data lines, with no numbering pass (a window over the scan runs on one
@@ -169,10 +292,10 @@ def _rows_sql(path: Path, ncols: int, positions: list[int], mapping: ColumnMappi
     return f"""
         CREATE TEMP TABLE t AS
         SELECT ok, false AS kn, false AS rep,
-               CASE WHEN ok THEN {txn} END AS txn, CASE WHEN ok THEN CAST({at} AS TIMESTAMP) END AS ts,
+               CASE WHEN ok THEN {txn} END AS txn, CASE WHEN ok THEN {ts} END AS ts,
                CASE WHEN ok THEN CAST(substr({store}, 3) AS INTEGER) END AS store,
                CASE WHEN ok THEN {name} ELSE concat_ws({_sql_str(_SEP)}, {cells}) END AS name,
-               CASE WHEN ok THEN CAST({points} AS INTEGER)
+               CASE WHEN ok THEN TRY_CAST({points} AS INTEGER)
                     * CASE {kind} WHEN {use} THEN 1 ELSE -1 END END AS net
         FROM (SELECT *, {ok} AS ok FROM {_read_csv(path, ncols)})"""
 
@@ -216,31 +339,25 @@ def _accepted_ids(con: Any, path: Path) -> Sequence[str]:
     return joined.split("\n") if joined else []
 
 
-def _lines(data: bytes, start: int, end: int) -> int:
-    return data.count(b"\n", start, end) + (1 if end > start else 0)
-
-
-def read_with_engine(data: bytes, known: Container[str], mapping: ColumnMapping, encoding: str,
+def read_with_engine(data: bytes | PurePath, known: Container[str], mapping: ColumnMapping, encoding: str,
                      usable: tuple[date, date] | None) -> ImportResult | None:
-    """The import of ``data`` (already checked as text, ``encoding`` as the Python reader would
-    decode it first), or None when the Python reader must decide (see the module's doc)."""
+    """The import of ``data`` (the export's bytes, or its file: then never read whole into memory;
+    ``encoding`` as the Python reader would decode it first), or None when the Python reader must
+    decide (see the module's doc)."""
     import duckdb  # the import path's runtime dependency, loaded only here
 
+    source = _Source(data)
     # The header, by the Python reader's own code (its line, column count and mapped positions).
-    with parser.text_stream(data, encoding) as stream:
+    text = parser.text_stream(data, encoding) if isinstance(data, bytes | bytearray) \
+        else open(data, encoding=encoding, newline="")  # closed by the with below
+    with text as stream:
         try:
             header_line, ncols, positions = parser.read_header(stream, mapping)
         except UnicodeDecodeError:
             return None
-    start = _data_start(data, header_line)
-    end = _data_end(data, start)
-    lines = _lines(data, start, end)
-    quoted = _quoted_lines(data, start, end)
-    if quoted is None:
-        return None
-    # No CR but in CRLF (csv reads a lone CR as a line end), no byte 0x01 (the NULL marker) nor 0x1f.
-    if (data.find(b"\r", start, end) >= 0 and _LONE_CR.search(data, start, end) is not None) \
-            or data.find(b"\x01", start) >= 0 or data.find(_SEP.encode(), start) >= 0:
+    start = _data_start(source, header_line)
+    end = None if start is None else _data_end(source, start)
+    if start is None or end is None:
         return None
     # The years the calendars cover (parse_usage_time), within the usable period.
     period = (date(FIRST_SUPPORTED_DAY.year, 1, 1), date(LAST_SUPPORTED_DAY.year, 12, 31))
@@ -250,15 +367,19 @@ def read_with_engine(data: bytes, known: Container[str], mapping: ColumnMapping,
         known_path = Path(tmp) / "known.txt"
         path = Path(tmp) / "export.csv"
         try:
-            _write_utf8(data, start, end, encoding, path)
+            scan = _scan_and_copy(source, start, end, encoding, path)
         except UnicodeDecodeError:
             return None
+        if scan is None:
+            return None
+        lines, quoted = scan.lines, scan.quoted
         with_known = _known_file(known, known_path)
         if with_known is None:
             return None
         config: dict[str, str | bool | int | float | list[str]] = {
-            "threads": THREADS, "memory_limit": MEMORY_LIMIT, "temp_directory": str(Path(tmp) / "spill"),
-            "preserve_insertion_order": PRESERVE_ORDER}
+            "threads": THREADS, "temp_directory": str(Path(tmp) / "spill"),
+            "preserve_insertion_order": PRESERVE_ORDER,
+            "memory_limit": MEMORY_LIMIT_BESIDE_BYTES if source.held else MEMORY_LIMIT}
         with duckdb.connect(":memory:", config=config) as con:
             try:
                 if with_known:
@@ -276,25 +397,6 @@ def read_with_engine(data: bytes, known: Container[str], mapping: ColumnMapping,
                 # DuckDB's strict reader refused a line, or its memory limit was reached (a large set of
                 # known ids): the Python reader decides.
                 return None
-
-
-def _quoted_lines(data: bytes, start: int, end: int) -> list[tuple[int, bytes]] | None:
-    """(position among the data lines, the line) of each line with a double quote: where DuckDB's CSV
-    reader and Python's csv may part (csv is lenient: ``"a" b`` is ``a b``); None if too many."""
-    found: list[tuple[int, bytes]] = []
-    idx, counted_to = 0, start
-    at = data.find(b'"', start, end)
-    while at >= 0:
-        if len(found) >= MAX_EXCEPTIONS:
-            return None
-        line_start = max(data.rfind(b"\n", start, at) + 1, start)
-        line_end = data.find(b"\n", at, end)
-        line_end = end if line_end < 0 else line_end
-        idx += data.count(b"\n", counted_to, line_start)
-        counted_to = line_start
-        found.append((idx, data[line_start:line_end]))
-        at = data.find(b'"', line_end, end)
-    return found
 
 
 def _quotes_agree(con: Any, quoted: list[tuple[int, bytes]], encoding: str, ncols: int, positions: list[int],

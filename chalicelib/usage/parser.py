@@ -35,6 +35,7 @@ from collections.abc import Container, Sequence, Sized
 from datetime import date
 from itertools import compress, islice, repeat
 from operator import add, is_not, itemgetter, mul, not_
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, TextIO
 
 from chalicelib.usage.export import (
@@ -452,8 +453,27 @@ def text_stream(data: bytes, encoding: str) -> io.TextIOWrapper:
 ENGINES = ("auto", "engine", "python")
 
 
+def _by_engine(data: bytes | PurePath, head: bytes, known_txn_ids: Container[str], mapping: ColumnMapping,
+               usable_period: tuple[date, date] | None, engine: str) -> ImportResult | None:
+    """The engine's import (``head``: the export's first bytes at least), or None: the Python reader's."""
+    if engine == "python":
+        return None
+    try:
+        _check_is_text(head)
+    except NotAnExport:
+        return None  # empty, a zip, binary: the Python reader says which
+    from chalicelib.usage import engine as duck  # DuckDB only on the import path, never at cold start
+
+    if engine != "engine" and not duck.available():
+        return None
+    try:
+        return duck.read_with_engine(data, known_txn_ids, mapping, _encodings_to_try(head)[0], usable_period)
+    except NotAnExport:
+        return None  # the Python reader says it with the encoding it settles on
+
+
 def parse_usage_export(
-    data: bytes,
+    data: bytes | PurePath,
     known_txn_ids: Container[str] = frozenset(),
     mapping: ColumnMapping = ColumnMapping(),
     usable_period: tuple[date, date] | None = None,
@@ -463,23 +483,28 @@ def parse_usage_export(
     ``usable_period``: the first and last day (JST, inclusive) points can be used; a row dated outside
     it is rejected (None: no such check). ``engine``: see ``ENGINES``; every engine gives the same result.
 
+    ``data``: the export's bytes, or its file (the import function's way: the engine then reads it
+    from disk and memory holds no copy of it; only a file the engine leaves to the Python reader is
+    read whole).
+
     Raises ``NotAnExport`` when the file is empty, binary, undecodable or lacks a mapped column.
     Unknown or not-approved stores are counted like any other: the caller decides about them.
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}")
+    if isinstance(data, PurePath):
+        with open(data, "rb") as f:
+            head = f.read(_SNIFF_BYTES)
+        result = _by_engine(data, head, known_txn_ids, mapping, usable_period, engine)
+        if result is not None:
+            return result
+        data = Path(data).read_bytes()  # the Python reader decides (a file the engine left, or no engine)
+    else:
+        result = _by_engine(data, data, known_txn_ids, mapping, usable_period, engine)
+        if result is not None:
+            return result
     _check_is_text(data)
     encodings = _encodings_to_try(data)
-    if engine != "python":
-        from chalicelib.usage import engine as duck  # DuckDB only on the import path, never at cold start
-
-        if engine == "engine" or duck.available():
-            try:
-                result = duck.read_with_engine(data, known_txn_ids, mapping, encodings[0], usable_period)
-            except NotAnExport:
-                result = None  # the Python reader says it with the encoding it settles on
-            if result is not None:
-                return result
     for encoding in encodings:
         with text_stream(data, encoding) as stream:
             try:

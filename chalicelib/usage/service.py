@@ -29,10 +29,12 @@ import gzip
 import hashlib
 import json
 import random
+import tempfile
 import time
 import uuid
 from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from chalicelib.adapters.files import FileStore
@@ -396,34 +398,38 @@ def _process_locked(deps: Deps, item: dict[str, Any], owner: str, now: datetime)
     if size > MAX_UPLOAD_BYTES:  # S3 enforces it on the presigned POST; the local emulator does not
         _set_status(deps, import_id, item["status"], started)
         return _reject_whole(deps, import_id, f"ファイルが大きすぎます（{MAX_UPLOAD_BYTES // 1_048_576}MB まで）", now)
-    data = store.get(item["s3_key"])
-    if data is None:
-        raise NotFound("アップロードされたファイルが見つかりません")
-    digest = hashlib.sha256(data).hexdigest()
-    columns = deps.settings.usage.usage_columns_json
-    _set_status(deps, import_id, item["status"], {**started, "size": len(data), "sha256": digest, "columns": columns})
-    committed = committed_imports(deps)
-    same = same_file_as(committed, digest, import_id)
-    original = next((i for i in committed if i["import_id"] == same), None)
-    if original is not None and original.get("columns") == columns:
-        # The very bytes an import already committed, read with the same column mapping: every row
-        # is what it was then, and nothing is new. Said so without reading 200 MB twice more (a
-        # re-upload of a large file would otherwise hold its million known ids beside two parses).
-        del data
-        return _commit_same_file(deps, item, original, owner, now)
-    mapping = _mapping(deps)
-    try:
-        first = parse_usage_export(data, frozenset(), mapping, usable_period(deps))
-    except NotAnExport as exc:
-        return _reject_whole(deps, import_id, exc.message, now)
-    known = _known_ids(deps, committed, first.months, import_id)
-    # Parse again only when this file really repeats transactions already counted: for a new
-    # month's export (the usual case) the first pass stands.
-    repeats = bool(known) and not known.isdisjoint(first.new_txn_ids)
-    if repeats:
-        del first  # one parse's result in memory at a time
-    result = parse_usage_export(data, known, mapping, usable_period(deps)) if repeats else first
-    del data, known
+    # The export goes to the function's /tmp, not its memory: the engine reads it from there (a 72 MB
+    # export held as bytes would take the memory DuckDB works in; issue 14).
+    with tempfile.TemporaryDirectory(prefix="usage-import-") as tmp:
+        path = Path(tmp) / "export.csv"
+        if not store.download(item["s3_key"], path):
+            raise NotFound("アップロードされたファイルが見つかりません")
+        with path.open("rb") as f:
+            digest = hashlib.file_digest(f, "sha256").hexdigest()
+        columns = deps.settings.usage.usage_columns_json
+        _set_status(deps, import_id, item["status"],
+                    {**started, "size": path.stat().st_size, "sha256": digest, "columns": columns})
+        committed = committed_imports(deps)
+        same = same_file_as(committed, digest, import_id)
+        original = next((i for i in committed if i["import_id"] == same), None)
+        if original is not None and original.get("columns") == columns:
+            # The very bytes an import already committed, read with the same column mapping: every row
+            # is what it was then, and nothing is new. Said so without reading 200 MB twice more (a
+            # re-upload of a large file would otherwise hold its million known ids beside two parses).
+            return _commit_same_file(deps, item, original, owner, now)
+        mapping = _mapping(deps)
+        try:
+            first = parse_usage_export(path, frozenset(), mapping, usable_period(deps))
+        except NotAnExport as exc:
+            return _reject_whole(deps, import_id, exc.message, now)
+        known = _known_ids(deps, committed, first.months, import_id)
+        # Parse again only when this file really repeats transactions already counted: for a new
+        # month's export (the usual case) the first pass stands.
+        repeats = bool(known) and not known.isdisjoint(first.new_txn_ids)
+        if repeats:
+            del first  # one parse's result in memory at a time
+        result = parse_usage_export(path, known, mapping, usable_period(deps)) if repeats else first
+        del known
     settled = settled_months(deps)
     frozen = settled.frozen_months(result.months)
     stores = store_directory(deps).by_ids(sorted({s for _, s in result.totals}))

@@ -267,3 +267,19 @@ def test_the_file_store_seals_by_the_table_answers_plain_sizes_and_keeps_the_sea
                    CopySource={"Bucket": bucket, "Key": notice})
     with pytest.raises(SealError):
         files.get("settlements/2025-06/notices/MP000002.txt")
+
+
+def test_the_file_store_downloads_to_a_file_a_piece_at_a_time_and_opens_a_sealed_object(deps, tmp_path, monkeypatch):
+    from chalicelib.adapters import files as files_module
+    from chalicelib.adapters.files import FileStore
+
+    monkeypatch.setattr(files_module, "_DOWNLOAD_CHUNK", 1000)  # many pieces
+    files = FileStore(deps.settings.buckets.documents_bucket, deps.cipher)
+    plain = "".join(f"TX{i:06d},2025-06-01 10:00:00,MP000001,仙台商店,{i},利用\r\n" for i in range(300)).encode()
+    sealed = f"振込先: {PAID_HOLDER} {PAID_ACCOUNT}\n".encode() * 100
+    files.put("usage/export.csv", plain, "text/csv")
+    files.put("settlements/2025-06/notices/MP000003.txt", sealed, "text/plain; charset=utf-8")
+    assert files.download("usage/export.csv", tmp_path / "a") and (tmp_path / "a").read_bytes() == plain
+    assert files.download("settlements/2025-06/notices/MP000003.txt", tmp_path / "b")
+    assert (tmp_path / "b").read_bytes() == sealed
+    assert not files.download("usage/none.csv", tmp_path / "c")

@@ -11,6 +11,7 @@ import json
 import time
 import urllib.request
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -231,7 +232,7 @@ def count_parses(monkeypatch) -> list[int]:
     original = usage.parse_usage_export
 
     def counted(data, *args, **kwargs):  # type: ignore[no-untyped-def]
-        calls.append(len(data))
+        calls.append(data.stat().st_size if isinstance(data, Path) else len(data))
         return original(data, *args, **kwargs)
 
     monkeypatch.setattr(usage, "parse_usage_export", counted)

@@ -26,6 +26,7 @@ from chalicelib.usage import service as usage_service
 from chalicelib.usage.parser import ImportResult, parse_usage_export
 from tests.fakes import make_settings
 from tests.unit.test_settlement_fee_base import make_deps
+from tests.unit.test_usage_service import Files
 
 JST = timezone(timedelta(hours=9))
 HEADER = ("取引ID", "取引日時", "店舗ID", "店舗名", "利用ポイント", "取引区分")
@@ -187,20 +188,6 @@ BOB = Principal("bob", frozenset({Role.ACCOUNTANT}))
 CAROL = Principal("carol", frozenset({Role.ACCOUNTANT}))
 BANK = {"bank_code": "0125", "branch_code": "100", "account_type": "1", "account_number": "1234567",
         "holder_kana": "ﾔﾏﾀﾞ ﾊﾅｺ"}
-
-
-class Files:
-    def __init__(self) -> None:
-        self.objects: dict[str, bytes] = {}
-
-    def put(self, key: str, body: bytes, content_type: str) -> None:
-        self.objects[key] = body
-
-    def get(self, key: str) -> bytes | None:
-        return self.objects.get(key)
-
-    def size(self, key: str) -> int | None:
-        return len(self.objects[key]) if key in self.objects else None
 
 
 @pytest.fixture

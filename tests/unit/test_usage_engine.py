@@ -12,8 +12,11 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import tempfile
+import tracemalloc
 from collections.abc import Container
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -45,18 +48,23 @@ def row(txn: str, at: str = "2025-06-01 10:00:00", store: str = "MP000001", name
 
 def both(data: bytes, known: Container[str] = frozenset(), mapping: ColumnMapping = ColumnMapping(),
          usable: tuple[date, date] | None = None, monkeypatch: pytest.MonkeyPatch | None = None) -> ImportResult:
-    """The result of both readers, asserted identical; with ``monkeypatch`` the engine must take the file."""
+    """The result of both readers, asserted identical; with ``monkeypatch`` the engine must take the file.
+    The engine reads the export twice: as bytes, and as a file read in pieces of a few bytes (the import
+    function's way, with every line split between pieces somewhere)."""
     python = parse_usage_export(data, known, mapping, usable, engine="python")
-    if monkeypatch is None:
-        ours = parse_usage_export(data, known, mapping, usable, engine="engine")
-    else:
-        with monkeypatch.context() as patch:
+    with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as patch:
+        path = Path(tmp) / "export.csv"
+        path.write_bytes(data)
+        if monkeypatch is not None:
             def no_python(*args: object) -> ImportResult:
                 raise AssertionError("the engine handed the file to the Python reader")
 
             patch.setattr(parser, "_read", no_python)
-            ours = parse_usage_export(data, known, mapping, usable, engine="engine")
+        ours = parse_usage_export(data, known, mapping, usable, engine="engine")
+        patch.setattr(engine, "READ_BYTES", 7)
+        from_file = parse_usage_export(path, known, mapping, usable, engine="engine")
     same(ours, python)
+    same(from_file, python)
     return ours
 
 
@@ -102,6 +110,17 @@ BAD_ROWS = [
     row("", name="ID空"),
     row("  ", name="ID空白"),
     row("B16", at="1999-12-31 23:59:59"),
+    # What DuckDB's casts take and the rules do not: a 24th hour, a 60th second, signs, spaces,
+    # underscores, exponents, hex, a numeral sign.
+    row("C01", at="2025-06-15 24:00:00"),
+    row("C02", at="2025-06-15 10:00:60"),
+    row("C03", points="+5"),
+    row("C04", points=" 5"),
+    row("C05", points="5 "),
+    row("C06", points="1_000"),
+    row("C07", points="1e3"),
+    row("C08", points="0x10"),
+    row("C09", points="Ⅲ"),
     row("B17", at="x", store="y", points="z", kind="w"),  # every problem named
     ["B18", "2025-06-15 10:00:00", "MP000001", "列不足", "100"],
     ["B19"],
@@ -139,6 +158,13 @@ def test_trailing_blank_lines_and_a_missing_final_line_break(monkeypatch: pytest
     body = text(valid_rows(50))
     both((body + "\r\n\r\n").encode(), monkeypatch=monkeypatch)
     both(body.rstrip("\r\n").encode(), monkeypatch=monkeypatch)
+
+
+def test_leading_zeros_and_the_largest_points_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = both(text([row("Z1", points="0001"), row("Z2", points="0" * 40 + "7"), row("Z3", points="1000000"),
+                        row("Z4", at="2025-06-30 23:59:59", points="000")]).encode(), usable=PERIOD,
+                  monkeypatch=monkeypatch)
+    assert result.accepted == 3 and result.totals[("2025-06", "MP000001")] == 1 + 7 + 1_000_000
 
 
 def test_cancellations_without_originals_net_negative(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -229,6 +255,55 @@ def test_not_an_export_is_said_by_python() -> None:
         parse_usage_export(b"a,b\r\n1,2\r\n", engine="engine")
 
 
+@pytest.mark.parametrize("data", [
+    b"", b"PK\x03\x04 a workbook", b"a,b\r\n1,2\r\n", "\r\n".join(map(",".join, [HEADER, *valid_rows(40)])).encode()
+    + b"\r\nTX\x00,2025-06-01 10:00:00,MP000001,x,1,\xe5\x88\xa9\xe7\x94\xa8",  # NUL after the start
+    text(valid_rows(40)).encode("utf-8")[:-300] + "\r\n".join(map(",".join, valid_rows(5))).encode("cp932"),
+])
+def test_a_file_that_is_not_an_export_is_said_as_its_bytes_would_be(data: bytes, tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes(data)
+    with pytest.raises(NotAnExport) as from_bytes:
+        parse_usage_export(data, engine="engine")
+    with pytest.raises(NotAnExport) as from_file:
+        parse_usage_export(path, engine="engine")
+    assert from_file.value.message == from_bytes.value.message
+
+
+def test_a_file_whose_header_or_end_lies_beyond_the_edges_goes_to_python(monkeypatch: pytest.MonkeyPatch,
+                                                                         tmp_path: Path) -> None:
+    monkeypatch.setattr(engine._Source, "EDGE_BYTES", 200)
+    path = tmp_path / "export.csv"
+    late_header = ("\r\n" * 150 + text(valid_rows(30))).encode()
+    many_breaks = (text(valid_rows(30)) + "\r\n" * 150).encode()
+    for data in (late_header, many_breaks):
+        path.write_bytes(data)
+        assert engine.read_with_engine(path, frozenset(), ColumnMapping(), "utf-8", None) is None
+        same(parse_usage_export(path), parse_usage_export(data, engine="python"))
+    monkeypatch.setattr(engine._Source, "EDGE_BYTES", 4096)
+    for data in (late_header, many_breaks):
+        path.write_bytes(data)
+        assert engine.read_with_engine(path, frozenset(), ColumnMapping(), "utf-8", None) is not None
+
+
+def test_a_file_is_read_in_pieces_never_whole(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    rows = [[*r[:3], "仙台商店", *r[4:]] for r in valid_rows(30_000)]  # no quoted names
+    data = text(rows).encode("cp932")
+    path = tmp_path / "export.csv"
+    path.write_bytes(data)
+    monkeypatch.setattr(engine, "READ_BYTES", 64 * 1024)
+    monkeypatch.setattr(parser, "_read", lambda *args: pytest.fail("the engine handed the file to Python"))
+    tracemalloc.start()
+    try:
+        result = parse_usage_export(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.accepted == len(rows)
+    # The accepted ids (~0.3 MB here) and pieces of 64 KB: far less than the 1.5 MB file, let alone its text.
+    assert len(data) > 1_500_000 and peak < len(data) / 2, (peak, len(data))
+
+
 def test_the_engine_is_never_imported_by_the_parser_module() -> None:
     source = (parser.__file__ and open(parser.__file__, encoding="utf-8").read()) or ""
     assert "import duckdb" not in source
@@ -280,10 +355,15 @@ def test_any_file_the_parser_tests_generate_reads_the_same(lines: list[list[str]
     same(parse_usage_export(data.encode(), known), parse_usage_export(data.encode(), known, engine="python"))
 
 
-def test_when_duckdb_runs_out_of_memory_python_reads_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_when_duckdb_runs_out_of_memory_python_reads_the_file(monkeypatch: pytest.MonkeyPatch,
+                                                              tmp_path: Path) -> None:
     data = text(valid_rows(20_000)).encode()
-    monkeypatch.setattr(engine, "MEMORY_LIMIT", "1MB")
+    monkeypatch.setattr(engine, "MEMORY_LIMIT_BESIDE_BYTES", "1MB")
     assert engine.read_with_engine(data, {"TX000001"}, ColumnMapping(), "utf-8", None) is None
+    monkeypatch.setattr(engine, "MEMORY_LIMIT", "1MB")
+    path = tmp_path / "export.csv"
+    path.write_bytes(data)
+    assert engine.read_with_engine(path, {"TX000001"}, ColumnMapping(), "utf-8", None) is None
     result = both(data, {"TX000001"})
     assert result.duplicates == 1 and isinstance(result.new_txn_ids, list)
 

@@ -5,6 +5,7 @@ import that cannot get the lease does nothing."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -34,6 +35,12 @@ class Files:
 
     def get(self, key: str) -> bytes | None:
         return self.objects.get(key)
+
+    def download(self, key: str, path: Path) -> bool:
+        if key not in self.objects:
+            return False
+        path.write_bytes(self.objects[key])
+        return True
 
     def size(self, key: str) -> int | None:
         return len(self.objects[key]) if key in self.objects else None
