@@ -8,7 +8,16 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from bench import apply_load, cold_start, dynamo_cost, local_scale, settlement, settlement_views
+from bench import (
+    apply_calls,
+    apply_load,
+    cold_start,
+    dynamo_cost,
+    inquiry_views,
+    local_scale,
+    settlement,
+    settlement_views,
+)
 
 BENCHMARKS: tuple[Callable[[list[str] | None], int], ...] = (
     settlement.main,
@@ -17,6 +26,8 @@ BENCHMARKS: tuple[Callable[[list[str] | None], int], ...] = (
     apply_load.main,
     lambda argv: local_scale.main(["--stores", "300"]),
     lambda argv: dynamo_cost.main([]),
+    lambda argv: inquiry_views.main([]),
+    lambda argv: apply_calls.main([]),
 )
 
 

@@ -118,7 +118,10 @@ def run(stores: int = 1500, requests: int = 200, clients: int = 4, base: str | N
             health, _ = _burst(pool, requests, lambda _: stack.request("GET", "/health"))
             base_p95 = _pct(health, 0.95)
             rows.append(("GET /health (baseline)", len(health), statistics.median(health), base_p95, None, "", 0))
-            bodies = [application_body(client_token=f"bench-scale-{i:06d}-token") for i in range(requests)]
+            # A fresh token per run: a rerun against the same stack (--base) submits new applications
+            # rather than timing the idempotent replay of the last run's.
+            run = os.urandom(4).hex()
+            bodies = [application_body(client_token=f"bench-scale-{run}-{i:06d}") for i in range(requests)]
             applied, errors = _burst(pool, requests, lambda i: stack.request("POST", "/applications", bodies[i]))
             rows.append(("POST /applications", len(applied), statistics.median(applied), _pct(applied, 0.95),
                          TARGET_APPLY_MS / 1000, "ms", errors))

@@ -7,9 +7,10 @@ and (for asynchronously invoked functions) one on-failure queue per profile.
 Sizing — measured on the development machine (2 cores, Python 3.13), then converted to Lambda, where
 CPU is proportional to memory (1,769 MB = one vCPU; 1,024 MB ≈ 0.58 vCPU; 512 MB ≈ 0.29 vCPU):
 - `python -m bench.settlement` (1,000,000 rows, 15,000 stores, 72 MB CSV): parse + aggregate + the
-  Zengin file + the statement CSV 4.5 s of one core with the Python reader (issue 8 measured ~6 s), ~1.5 s
-  with the DuckDB engine (chalicelib/usage/engine.py, two threads, memory_limit 80 MB; issue 14), peak RSS
-  252 MB; duckdb adds ~68 MB to the one package every function shares (imported only by the import);
+  Zengin file + the statement CSV 4.5 s of one core with the Python reader (issue 8 measured ~6 s), ~0.8 s
+  with the DuckDB engine (chalicelib/usage/engine.py, two threads, memory_limit 160 MB, the export read from
+  /tmp; issue 14), peak RSS 197 MB; duckdb adds ~68 MB to the one package every function shares (imported
+  only by the import);
 - `python -m bench.cold_start`: `import app` 0.30 s, 46 MB RSS;
 - the settlement statement XLSX (openpyxl, write-only) for 15,000 stores: 1.0 s CPU, 35 MB RSS.
 DynamoDB and S3 time is estimated from the call counts (single-item calls ~5-10 ms, batch writes of 25
@@ -44,6 +45,8 @@ class Profile:
     timeout_s: int
     #: invoked asynchronously (schedule, EventBridge event): gets an on-failure queue
     asynchronous: bool
+    #: its /tmp (Lambda's ephemeral storage, 512-10,240 MB; 512 is the default and costs nothing)
+    tmp_mb: int = 512
     #: tables it reads (GetItem, BatchGetItem, Query, ConditionCheckItem)
     reads: tuple[str, ...] = ()
     #: tables it reads and writes (adds PutItem, UpdateItem, DeleteItem, BatchWriteItem)
@@ -94,10 +97,14 @@ PROFILES: tuple[Profile, ...] = (
     Profile(
         "UsageImport", "usage-import",
         # 1,536 MB (≈0.87 vCPU; the engine's DuckDB uses two threads where it gets them): 1M rows (72 MB) peak
-        # at 252 MB RSS; the largest upload (200 MB, 3.15M rows) peaks at
+        # at 197 MB RSS (read from /tmp); the largest upload (200 MB, 3.15M rows) peaks at
         # ~720 MiB fresh and ~910 MiB when it repeats transactions already imported (bench.usage_upload,
         # measured in-process) → 1,536 MB keeps ~40% headroom over the worst case (and more CPU).
         memory_mb=1536,
+        # 2,048 MB of /tmp: the upload is downloaded there (up to 200 MB) and the engine writes its UTF-8 copy
+        # beside it (a CP932 export grows ~1.2x: ~240 MB) plus what DuckDB spills past its memory limit
+        # (at most its table: ~3x the export when a large set of known ids crowds it out): ~1.1 GB at worst.
+        tmp_mb=2048,
         # 120 s: 1M rows = 4.5-6 s of a full core → 8-10 s at 0.58 vCPU, + S3 get 72 MB (~1-2 s), the
         # ledger put, and ~15,000 usage items in 600 BatchWriteItem calls (~15 s): ~30 s, within half
         # the timeout (issue 8). The import's lease lasts as long (USAGE_IMPORT_LEASE_SECONDS, 120 s): Lambda's

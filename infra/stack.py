@@ -527,6 +527,8 @@ class MiyapoStack(cdk.Stack):
         lid, role = profile.logical_id, self.roles[profile.logical_id]
         function.add_property_override("MemorySize", profile.memory_mb)
         function.add_property_override("Timeout", profile.timeout_s)
+        if profile.tmp_mb != 512:
+            function.add_property_override("EphemeralStorage", {"Size": profile.tmp_mb})
         function.add_property_override("Role", role.role_arn)
         log_group = logs.LogGroup(
             self, f"{lid}LogGroup", log_group_name=f"/aws/lambda/{function.ref}",

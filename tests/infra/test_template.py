@@ -102,6 +102,14 @@ def test_memory_and_timeout_are_the_measured_ones(template, logical_id):
     assert (profile.memory_mb, profile.timeout_s) == EXPECTED_SIZES[logical_id]
 
 
+def test_the_import_has_room_in_tmp_for_the_largest_upload_its_copy_and_spill(template):
+    from chalicelib.usage.service import MAX_UPLOAD_BYTES
+
+    tmp = {lid: f["Properties"].get("EphemeralStorage", {}).get("Size", 512) for lid, f in functions(template).items()}
+    assert tmp["UsageImport"] * 2**20 >= 5 * MAX_UPLOAD_BYTES  # the upload, its UTF-8 copy and DuckDB's spill
+    assert {lid for lid, size in tmp.items() if size != 512} == {"UsageImport"}
+
+
 def test_the_import_handles_a_million_rows_within_half_its_timeout(template):
     assert functions(template)["UsageImport"]["Properties"]["Timeout"] >= 2 * USAGE_IMPORT_1M_ROWS_S
     # Synchronous work stays inside API Gateway's 29 s.
