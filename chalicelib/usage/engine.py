@@ -26,6 +26,7 @@ the row says; among the rest, the first row per id counts and a later one is a d
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import os
 import re
@@ -109,6 +110,10 @@ class _Source:
             self.size = len(data)
         #: Are the export's bytes in memory (beside DuckDB's)?
         self.held = self._data is not None
+
+    @property
+    def path(self) -> Path | None:
+        return self._path
 
     def read(self, start: int, end: int) -> bytes:
         if self._data is not None:
@@ -215,19 +220,20 @@ class _Scan:
         return True
 
 
-def _scan_and_copy(source: _Source, start: int, end: int, encoding: str, path: Path) -> _Scan | None:
-    """Check the data lines and write them, as UTF-8, to ``path``; None when the engine must leave the file.
-    Raises UnicodeDecodeError when a CP932 export does not decode."""
+def _scan_and_copy(source: _Source, start: int, end: int, encoding: str, path: Path | None) -> _Scan | None:
+    """Check the data lines and write them, as UTF-8, to ``path`` (None: only check them); None when the
+    engine must leave the file. Raises UnicodeDecodeError when a CP932 export does not decode."""
     scan = _Scan()
     decoder = codecs.getincrementaldecoder("cp932")() if encoding == "cp932" else None
-    with path.open("wb") as out:
+    with contextlib.nullcontext() if path is None else path.open("wb") as out:
         for read in source.reader(start, end):
             for piece in _whole_lines(read):
                 if not scan.take(piece):
                     return None
-                # UTF-8 already (the BOM, if any, is before the header); CP932 decoded piece by piece.
-                out.write(piece if decoder is None else decoder.decode(piece).encode("utf-8"))
-        if decoder is not None:
+                if out is not None:
+                    # UTF-8 already (the BOM, if any, is before the header); CP932 decoded piece by piece.
+                    out.write(piece if decoder is None else decoder.decode(piece).encode("utf-8"))
+        if decoder is not None and out is not None:
             out.write(decoder.decode(b"", final=True).encode("utf-8"))
     if end > start:
         scan.lines += 1  # the last line has no line break (the trailing ones are cut off)
@@ -254,14 +260,15 @@ def _sql_str(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _read_csv(path: Path, ncols: int) -> str:
+def _read_csv(path: Path, ncols: int, skip: int = 0) -> str:
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(ncols + 1))  # one more: a row too long shows
     return (f"read_csv({_sql_str(str(path))}, header = false, auto_detect = false, delim = ',', quote = '\"', "
             f"escape = '\"', columns = {{{columns}}}, null_padding = true, nullstr = {_sql_str(_NULL)}, "
-            f"allow_quoted_nulls = false, strict_mode = true, buffer_size = {CSV_BUFFER_BYTES})")
+            f"allow_quoted_nulls = false, strict_mode = true, buffer_size = {CSV_BUFFER_BYTES}, skip = {skip})")
 
 
-def _rows_sql(path: Path, ncols: int, positions: list[int], mapping: ColumnMapping, period: tuple[date, date]) -> str:
+def _rows_sql(path: Path, ncols: int, positions: list[int], mapping: ColumnMapping, period: tuple[date, date],
+              skip: int = 0) -> str:
     txn, at, store, name, points, kind = (f"c{p}" for p in positions)
     use, cancel = _sql_str(mapping.use_label), _sql_str(mapping.cancel_label)
     first, last = period
@@ -297,7 +304,7 @@ def _rows_sql(path: Path, ncols: int, positions: list[int], mapping: ColumnMappi
                CASE WHEN ok THEN {name} ELSE concat_ws({_sql_str(_SEP)}, {cells}) END AS name,
                CASE WHEN ok THEN TRY_CAST({points} AS INTEGER)
                     * CASE {kind} WHEN {use} THEN 1 ELSE -1 END END AS net
-        FROM (SELECT *, {ok} AS ok FROM {_read_csv(path, ncols)})"""
+        FROM (SELECT *, {ok} AS ok FROM {_read_csv(path, ncols, skip)})"""
 
 
 # Among the rows that may count (valid, id not known), the later rows of a repeated id: a duplicate
@@ -339,6 +346,22 @@ def _accepted_ids(con: Any, path: Path) -> Sequence[str]:
     return joined.split("\n") if joined else []
 
 
+def _bounds(source: _Source, header_line: int, encoding: str) -> tuple[int, int, Path | None] | None:
+    """(offset of the data lines, their end, the file DuckDB may read where it is), or None."""
+    start = _data_start(source, header_line)
+    end = None if start is None else _data_end(source, start)
+    if start is None or end is None:
+        return None
+    before = source.read(0, start)
+    if _LONE_CR.search(before) is not None:
+        return None  # csv ends a line at a lone CR: the header's line would not be the lines before ``start``
+    # A UTF-8 file whose header is its first line is read by DuckDB where it is (skipping that line; a
+    # trailing line break is no row): no copy. Anything else is copied, from ``start`` to ``end``.
+    direct = source.path if (encoding != "cp932" and header_line == 1 and b'"' not in before
+                             and source.read(end, source.size) in (b"", b"\n", b"\r\n")) else None
+    return start, end, direct
+
+
 def read_with_engine(data: bytes | PurePath, known: Container[str], mapping: ColumnMapping, encoding: str,
                      usable: tuple[date, date] | None) -> ImportResult | None:
     """The import of ``data`` (the export's bytes, or its file: then never read whole into memory;
@@ -355,19 +378,19 @@ def read_with_engine(data: bytes | PurePath, known: Container[str], mapping: Col
             header_line, ncols, positions = parser.read_header(stream, mapping)
         except UnicodeDecodeError:
             return None
-    start = _data_start(source, header_line)
-    end = None if start is None else _data_end(source, start)
-    if start is None or end is None:
+    bounds = _bounds(source, header_line, encoding)
+    if bounds is None:
         return None
+    start, end, direct = bounds
     # The years the calendars cover (parse_usage_time), within the usable period.
     period = (date(FIRST_SUPPORTED_DAY.year, 1, 1), date(LAST_SUPPORTED_DAY.year, 12, 31))
     if usable is not None:
         period = (max(period[0], usable[0]), min(period[1], usable[1]))
     with tempfile.TemporaryDirectory(prefix="usage-engine-") as tmp:
         known_path = Path(tmp) / "known.txt"
-        path = Path(tmp) / "export.csv"
+        path = direct or Path(tmp) / "export.csv"
         try:
-            scan = _scan_and_copy(source, start, end, encoding, path)
+            scan = _scan_and_copy(source, start, end, encoding, None if direct else path)
         except UnicodeDecodeError:
             return None
         if scan is None:
@@ -385,8 +408,9 @@ def read_with_engine(data: bytes | PurePath, known: Container[str], mapping: Col
                 if with_known:
                     con.execute("CREATE TEMP TABLE known AS SELECT DISTINCT unnest(string_split(content, chr(10))) "
                                 f"AS id FROM read_text({_sql_str(str(known_path))})")
-                con.execute(_rows_sql(path, ncols, positions, mapping, period))
-                os.unlink(path)
+                con.execute(_rows_sql(path, ncols, positions, mapping, period, skip=1 if direct else 0))
+                if not direct:
+                    os.unlink(path)
                 if with_known:
                     con.execute(_MARK_KNOWN)
                 if quoted and not _quotes_agree(con, quoted, encoding, ncols, positions, _Rules(mapping, usable)):

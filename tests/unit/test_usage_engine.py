@@ -286,6 +286,30 @@ def test_a_file_whose_header_or_end_lies_beyond_the_edges_goes_to_python(monkeyp
         assert engine.read_with_engine(path, frozenset(), ColumnMapping(), "utf-8", None) is not None
 
 
+@pytest.mark.parametrize(("encoding", "tail", "copied"), [
+    ("utf-8", "", False), ("utf-8-sig", "\r\n", False), ("utf-8", "\n", False), ("cp932", "", True),
+    ("utf-8", "\r\n\r\n", True),  # blank lines after the last: the copy ends before them
+])
+def test_a_utf8_file_is_read_where_it_is_and_anything_else_from_a_copy(encoding: str, tail: str, copied: bool,
+                                                                     monkeypatch: pytest.MonkeyPatch,
+                                                                     tmp_path: Path) -> None:
+    copies: list[Path | None] = []
+    scan = engine._scan_and_copy
+    monkeypatch.setattr(engine, "_scan_and_copy", lambda *args: copies.append(args[-1]) or scan(*args))
+    data = (text(valid_rows(60) + BAD_ROWS).rstrip("\r\n") + tail).encode(encoding)
+    both(data, monkeypatch=monkeypatch)
+    assert [c is not None for c in copies] == [True, copied]  # bytes are always copied; the file when it must be
+
+
+def test_a_lone_cr_in_the_header_line_goes_to_python(tmp_path: Path) -> None:
+    data = text([row("TX1"), row("TX2")]).replace("\r\n", "\r", 1).encode()
+    path = tmp_path / "export.csv"
+    path.write_bytes(data)
+    for source in (data, path):
+        assert engine.read_with_engine(source, frozenset(), ColumnMapping(), "utf-8", None) is None
+    same(parse_usage_export(path), parse_usage_export(data, engine="python"))
+
+
 def test_a_file_is_read_in_pieces_never_whole(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     rows = [[*r[:3], "仙台商店", *r[4:]] for r in valid_rows(30_000)]  # no quoted names
     data = text(rows).encode("cp932")
