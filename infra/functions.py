@@ -97,9 +97,10 @@ PROFILES: tuple[Profile, ...] = (
     Profile(
         "UsageImport", "usage-import",
         # 1,536 MB (≈0.87 vCPU; the engine's DuckDB uses two threads where it gets them): 1M rows (72 MB) peak
-        # at 197 MB RSS (read from /tmp); the largest upload (200 MB, 3.15M rows) peaks at
-        # ~720 MiB fresh and ~910 MiB when it repeats transactions already imported (bench.usage_upload,
-        # measured in-process) → 1,536 MB keeps ~40% headroom over the worst case (and more CPU).
+        # at 197 MB RSS (read from /tmp); the largest upload (200 MB, 3.15M rows) parses in 1.5 s at 264 MiB, and
+        # in 2.4 s at 547 MiB when it repeats 1.6M transactions already imported (their set alone ~170 MiB;
+        # DuckDB gets room for the join) - was ~720 / ~910 MiB with the file held in memory and the Python
+        # reader taking the repeat case → 1,536 MB keeps ample headroom (and more CPU).
         memory_mb=1536,
         # 2,048 MB of /tmp: the upload is downloaded there (up to 200 MB) and the engine writes its UTF-8 copy
         # beside it (a CP932 export grows ~1.2x: ~240 MB) plus what DuckDB spills past its memory limit

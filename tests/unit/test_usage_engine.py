@@ -250,6 +250,21 @@ def test_known_ids_that_can_only_be_asked_go_to_python() -> None:
     assert (result.accepted, result.duplicates) == (2, 1)
 
 
+def test_known_ids_with_odd_characters_or_listed_twice(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = text([row("T1"), row("T,2"), row('T"3'), row("T 4"), row("T5")]).encode()
+    # Listed twice, with commas, quotes and spaces: the engine takes them.
+    result = both(data, ["T,2", 'T"3', "T 4", "T,2", "nowhere"], monkeypatch=monkeypatch)
+    assert (result.accepted, result.duplicates) == (2, 3)
+    # An id with the list's own separator (0x01) can't be listed: the Python reader decides.
+    assert engine.read_with_engine(data, {"T\x016", "T5"}, ColumnMapping(), "utf-8", None) is None
+    assert both(data, {"T\x016", "T5"}).duplicates == 1
+
+
+def test_known_ids_give_duckdb_room_for_their_join() -> None:
+    assert engine._memory_limit("160MB", 0) == "160MB"
+    assert engine._memory_limit("160MB", 17_600_000) == "294MB"  # 1.6M ids: 160 + 8 x 16.8 MB
+
+
 def test_not_an_export_is_said_by_python() -> None:
     with pytest.raises(NotAnExport, match="見つからない列"):
         parse_usage_export(b"a,b\r\n1,2\r\n", engine="engine")
