@@ -154,14 +154,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--present", type=int, default=1500, help="applications submitted between (default 1500)")
     parser.add_argument("--submits", type=int, default=40, help="timed submits each time (default 40)")
     args, _ = parser.parse_known_args(argv)
-    from bench.dynamo_cost import _SERVER
+    from bench.dynamo_cost import stop_local_aws
 
     try:
         return run(args.present, args.submits)
     finally:
-        server = _SERVER.pop("server", None)
-        if server is not None:
-            server.stop()
+        stop_local_aws()
 
 
 if __name__ == "__main__":

@@ -368,11 +368,19 @@ def fresh_local_deps() -> Any:
 
     endpoint = _local_aws()
     urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=10).read()
+    aws.reset_clients()  # clients of an earlier benchmark's local AWS (another port) are gone with it
     create_all("local")
-    aws.reset_clients()
     get_deps.cache_clear()
     logger.setLevel("WARNING")
     return get_deps()
+
+
+def stop_local_aws() -> None:
+    """Stop the local AWS a benchmark started (the next one in the same process starts its own)."""
+    server = _SERVER.pop("server", None)
+    _SERVER.pop("endpoint", None)
+    if server is not None:
+        server.stop()
 
 
 def _local_aws() -> str:
@@ -493,9 +501,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return run(args.stores, args.small)
     finally:
-        server = _SERVER.pop("server", None)
-        if server is not None:
-            server.stop()
+        stop_local_aws()
 
 
 if __name__ == "__main__":

@@ -195,14 +195,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--inquiries", type=int, default=12000, help="inquiries over the year (default 12000)")
     parser.add_argument("--runs", type=int, default=9, help="timed runs per read (default 9)")
     args, _ = parser.parse_known_args(argv)
-    from bench.dynamo_cost import _SERVER
+    from bench.dynamo_cost import stop_local_aws
 
     try:
         return run(args.inquiries, args.runs)
     finally:
-        server = _SERVER.pop("server", None)
-        if server is not None:
-            server.stop()
+        stop_local_aws()
 
 
 if __name__ == "__main__":

@@ -119,14 +119,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stores", type=int, default=1500, help="lines in the round (default 1500)")
     parser.add_argument("--runs", type=int, default=7, help="timed runs per read (default 7)")
     args, _ = parser.parse_known_args(argv)
-    from bench.dynamo_cost import _SERVER
+    from bench.dynamo_cost import stop_local_aws
 
     try:
         return run(args.stores, args.runs)
     finally:
-        server = _SERVER.pop("server", None)
-        if server is not None:
-            server.stop()
+        stop_local_aws()
 
 
 if __name__ == "__main__":
