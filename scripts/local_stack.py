@@ -39,6 +39,7 @@ from chalicelib import clock
 from scripts import localenv
 from scripts.local_aws import LocalAws
 from scripts.local_events import LocalEventPump
+from scripts.local_gc import short_pauses as short_gc_pauses
 
 BANNER = """
 ==============================================================
@@ -245,6 +246,11 @@ def main() -> int:
     log_files = _quiet_logging(state) if quiet else None
     _progress(f"starting the local AWS (moto) on 127.0.0.1:{aws_port}")
     # moto answers one request at a time, as DynamoDB applies each call atomically (scripts.local_aws).
+    short_gc_pauses(os.environ.get("LOCAL_GC_FREEZE", "1") != "0")  # a year of stored items in this process: no full collection walks them all again
+    gc_log = logging.getLogger("miyapo.local.gc")  # long collections beside the requests they held up
+    gc_log.setLevel(logging.INFO)
+    gc_log.propagate = False
+    gc_log.addHandler(logging.FileHandler(log_files[0], encoding="utf-8") if log_files else logging.StreamHandler())
     moto = LocalAws(aws_port).start()
     moto.serve_in_process()  # the app's own calls skip the socket; the HTTP server stays for everyone else
     server = None
