@@ -1,7 +1,8 @@
 """The usage export read by DuckDB: the parser's rules at engine speed (issue 14).
 
-Pure of AWS: bytes in, ``ImportResult`` out, through a temporary directory (Lambda's /tmp). DuckDB is
-imported here, lazily, by ``read_with_engine``: nothing that app.py imports at cold start loads it.
+Pure of AWS: the export (bytes, or its file in Lambda's /tmp) in, ``ImportResult`` out, through a
+temporary directory. DuckDB is imported here, lazily, by ``read_with_engine``: nothing that app.py
+imports at cold start loads it. The pass over the bytes before DuckDB is engine_input.py.
 
 The engine is an accelerator of the Python reader, never a second set of rules. It takes the whole
 file only when it can prove that its reading and the Python reader's are the same, and otherwise
@@ -9,7 +10,7 @@ answers None (the caller then reads the file in Python):
 
 - one record per physical line (DuckDB's record count equals the file's line count: no blank line
   inside, no quoted line break) and no lone CR, no byte 0x01 (the engine's NULL marker): a data
-  row's line number is then its position plus the header's line;
+  row's line number is then its position plus the header's line (engine_input.py checks the bytes);
 - DuckDB's strict CSV reader takes the file (a row with too many columns, a stray quote or invalid
   UTF-8 make it refuse, and the Python reader decides);
 - a row counts in SQL only in the console's own form (``YYYY-MM-DD HH:MM:SS`` inside the usable
@@ -25,20 +26,18 @@ the row says; among the rest, the first row per id counts and a later one is a d
 
 from __future__ import annotations
 
-import codecs
-import contextlib
 import csv
 import os
 import re
 import tempfile
-from collections.abc import Callable, Container, Iterable, Iterator, Sequence, Sized
+from collections.abc import Container, Iterable, Sequence, Sized
 from datetime import date
 from operator import itemgetter
 from pathlib import Path, PurePath
 from typing import Any
 
 from chalicelib.kernel.calendars import FIRST_SUPPORTED_DAY, LAST_SUPPORTED_DAY
-from chalicelib.usage import parser
+from chalicelib.usage import engine_input, parser
 from chalicelib.usage.export import ColumnMapping, ImportResult, RejectedLine, TxnIds
 from chalicelib.usage.rules import MAX_POINTS, Rules
 
@@ -52,8 +51,6 @@ MEMORY_LIMIT_BESIDE_BYTES = "80MB"
 #: Known ids (a re-export of a month already imported) are joined against the rows: DuckDB gets this many
 #: bytes more per byte of their list (1.6M ids, 17.6 MB: +140 MB; the function has 1.5 GB).
 KNOWN_MEMORY_FACTOR = 8
-#: The export is checked and copied for DuckDB this much at a time, in whole lines.
-READ_BYTES = 4 * 1024 * 1024
 #: More rows than this outside the console's form and the Python reader takes the file (they would
 #: all be read in Python anyway, and fetched from DuckDB first).
 MAX_EXCEPTIONS = 20_000
@@ -61,7 +58,6 @@ MAX_EXCEPTIONS = 20_000
 _SPACES = " || ".join(f"chr({c})" for c in (*range(9, 14), *range(28, 33), 133, 160, 5760, *range(8192, 8203), 8232, 8233,
                                      8239, 8287, 12288))
 _NULL = "\x01"
-_LONE_CR = re.compile(rb"\r(?!\n)")  # one pass, where counting CR and CRLF would be two (and CRLF slow)
 # A row outside the console's form is kept as its cells joined by this (in the name column: the other
 # columns are NULL then); a missing column is NULL and concat_ws skips it.
 _SEP = "\x1f"  # DuckDB's NULL marker here: an empty field stays '', a missing column is NULL
@@ -93,154 +89,6 @@ class _Clocks:
 
 class _Rules(Rules):
     clocks = _Clocks()  # type: ignore[assignment]
-
-
-class _Source:
-    """The export as bytes or as a file, read in ranges (a file is never read whole)."""
-
-    #: The header is looked for in the first bytes only; the end of the data in the last ones (a file
-    #: whose header or end lies further is left to the Python reader).
-    EDGE_BYTES = 64 * 1024
-
-    def __init__(self, data: bytes | PurePath) -> None:
-        self._data: bytes | None = None
-        self._path: Path | None = None
-        if isinstance(data, PurePath):
-            self._path = Path(data)
-            self.size = os.path.getsize(self._path)
-        else:
-            self._data = data
-            self.size = len(data)
-        #: Are the export's bytes in memory (beside DuckDB's)?
-        self.held = self._data is not None
-
-    @property
-    def path(self) -> Path | None:
-        return self._path
-
-    def read(self, start: int, end: int) -> bytes:
-        if self._data is not None:
-            return bytes(self._data[start:end])
-        assert self._path is not None
-        with self._path.open("rb") as f:
-            f.seek(start)
-            return f.read(end - start)
-
-    def reader(self, start: int, end: int) -> Iterator[Callable[[int], bytes]]:
-        """A read(n) of the range [start, end), open while iterated once."""
-        if self._data is not None:
-            view, at = memoryview(self._data), [start]
-
-            def take(n: int) -> bytes:
-                piece = bytes(view[at[0]:min(at[0] + n, end)])
-                at[0] += len(piece)
-                return piece
-
-            yield take
-            return
-        assert self._path is not None
-        with self._path.open("rb") as f:
-            f.seek(start)
-            left = [end - start]
-
-            def read(n: int) -> bytes:
-                piece = f.read(min(n, left[0]))
-                left[0] -= len(piece)
-                return piece
-
-            yield read
-
-
-def _data_start(source: _Source, header_line: int) -> int | None:
-    """Byte offset of the line after the header (the header's line is 1-based); None: beyond the head."""
-    head = source.read(0, min(source.size, _Source.EDGE_BYTES))
-    at = -1
-    for _ in range(header_line):
-        at = head.find(b"\n", at + 1)
-        if at < 0:
-            return source.size if len(head) == source.size else None
-    return at + 1
-
-
-def _data_end(source: _Source, start: int) -> int | None:
-    """Offset past the last non-empty line: trailing line breaks are blank lines the Python reader skips."""
-    from_ = max(start, source.size - _Source.EDGE_BYTES)
-    tail = source.read(from_, source.size)
-    kept = len(tail.rstrip(b"\r\n"))
-    if kept == 0 and from_ > start:
-        return None  # 64 KB of line breaks: not an export the engine needs to take
-    return from_ + kept
-
-
-def _whole_lines(read: Callable[[int], bytes]) -> Iterator[bytes]:
-    """What ``read`` gives, in pieces that end at a line break (the last one may not)."""
-    carry = b""
-    while block := read(READ_BYTES):
-        if carry:
-            block, carry = carry + block, b""
-        cut = block.rfind(b"\n") + 1
-        if cut == 0:
-            carry = block  # a line longer than a piece: read on
-            continue
-        if cut < len(block):
-            block, carry = block[:cut], block[cut:]
-        yield block
-    if carry:
-        yield carry
-
-
-class _Scan:
-    """One pass over the data lines: what the engine must know of the bytes before DuckDB reads them,
-    and the UTF-8 copy DuckDB reads."""
-
-    def __init__(self) -> None:
-        self.lines = 0
-        #: (position among the data lines, the line) of each line with a double quote: where DuckDB's
-        #: CSV reader and Python's csv may part (csv is lenient: ``"a" b`` is ``a b``).
-        self.quoted: list[tuple[int, bytes]] = []
-
-    def take(self, piece: bytes) -> bool:
-        """Count and check one piece of whole lines; False when the engine must leave the file."""
-        # No NUL (not text: the Python reader says so), no byte 0x01 (the NULL marker) nor 0x1f, no CR
-        # but in CRLF (csv reads a lone CR as a line end).
-        if b"\x00" in piece or b"\x01" in piece or b"\x1f" in piece:
-            return False
-        if _LONE_CR.search(piece) is not None:
-            return False
-        at = piece.find(b'"')
-        idx, counted_to = self.lines, 0
-        while at >= 0:
-            if len(self.quoted) >= MAX_EXCEPTIONS:
-                return False
-            line_start = piece.rfind(b"\n", 0, at) + 1
-            line_end = piece.find(b"\n", at)
-            line_end = len(piece) if line_end < 0 else line_end
-            idx += piece.count(b"\n", counted_to, line_start)
-            counted_to = line_start
-            self.quoted.append((idx, piece[line_start:line_end]))
-            at = piece.find(b'"', line_end)
-        self.lines += piece.count(b"\n")
-        return True
-
-
-def _scan_and_copy(source: _Source, start: int, end: int, encoding: str, path: Path | None) -> _Scan | None:
-    """Check the data lines and write them, as UTF-8, to ``path`` (None: only check them); None when the
-    engine must leave the file. Raises UnicodeDecodeError when a CP932 export does not decode."""
-    scan = _Scan()
-    decoder = codecs.getincrementaldecoder("cp932")() if encoding == "cp932" else None
-    with contextlib.nullcontext() if path is None else path.open("wb") as out:
-        for read in source.reader(start, end):
-            for piece in _whole_lines(read):
-                if not scan.take(piece):
-                    return None
-                if out is not None:
-                    # UTF-8 already (the BOM, if any, is before the header); CP932 decoded piece by piece.
-                    out.write(piece if decoder is None else decoder.decode(piece).encode("utf-8"))
-        if decoder is not None and out is not None:
-            out.write(decoder.decode(b"", final=True).encode("utf-8"))
-    if end > start:
-        scan.lines += 1  # the last line has no line break (the trailing ones are cut off)
-    return scan
 
 
 def _known_file(known: Container[str], path: Path) -> bool | None:
@@ -355,22 +203,6 @@ def _accepted_ids(con: Any, path: Path) -> Sequence[str]:
     return joined.split("\n") if joined else []
 
 
-def _bounds(source: _Source, header_line: int, encoding: str) -> tuple[int, int, Path | None] | None:
-    """(offset of the data lines, their end, the file DuckDB may read where it is), or None."""
-    start = _data_start(source, header_line)
-    end = None if start is None else _data_end(source, start)
-    if start is None or end is None:
-        return None
-    before = source.read(0, start)
-    if _LONE_CR.search(before) is not None:
-        return None  # csv ends a line at a lone CR: the header's line would not be the lines before ``start``
-    # A UTF-8 file whose header is its first line is read by DuckDB where it is (skipping that line; a
-    # trailing line break is no row): no copy. Anything else is copied, from ``start`` to ``end``.
-    direct = source.path if (encoding != "cp932" and header_line == 1 and b'"' not in before
-                             and source.read(end, source.size) in (b"", b"\n", b"\r\n")) else None
-    return start, end, direct
-
-
 def read_with_engine(data: bytes | PurePath, known: Container[str], mapping: ColumnMapping, encoding: str,
                      usable: tuple[date, date] | None) -> ImportResult | None:
     """The import of ``data`` (the export's bytes, or its file: then never read whole into memory;
@@ -378,7 +210,7 @@ def read_with_engine(data: bytes | PurePath, known: Container[str], mapping: Col
     decide (see the module's doc)."""
     import duckdb  # the import path's runtime dependency, loaded only here
 
-    source = _Source(data)
+    source = engine_input.Source(data)
     # The header, by the Python reader's own code (its line, column count and mapped positions).
     text = parser.text_stream(data, encoding) if isinstance(data, bytes | bytearray) \
         else open(data, encoding=encoding, newline="")  # closed by the with below
@@ -387,7 +219,7 @@ def read_with_engine(data: bytes | PurePath, known: Container[str], mapping: Col
             header_line, ncols, positions = parser.read_header(stream, mapping)
         except UnicodeDecodeError:
             return None
-    bounds = _bounds(source, header_line, encoding)
+    bounds = engine_input.bounds(source, header_line, encoding)
     if bounds is None:
         return None
     start, end, direct = bounds
@@ -399,7 +231,7 @@ def read_with_engine(data: bytes | PurePath, known: Container[str], mapping: Col
         known_path = Path(tmp) / "known.txt"
         path = direct or Path(tmp) / "export.csv"
         try:
-            scan = _scan_and_copy(source, start, end, encoding, None if direct else path)
+            scan = engine_input.scan_and_copy(source, start, end, encoding, None if direct else path)
         except UnicodeDecodeError:
             return None
         if scan is None:

@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib.usage import engine, parser
+from chalicelib.usage import engine, engine_input, parser
 from chalicelib.usage.parser import ColumnMapping, ImportResult, NotAnExport, TxnIds, parse_usage_export
 from tests.unit.test_usage_parser import files as parser_files
 from tests.unit.test_usage_parser import model
@@ -61,7 +61,7 @@ def both(data: bytes, known: Container[str] = frozenset(), mapping: ColumnMappin
 
             patch.setattr(parser, "_read", no_python)
         ours = parse_usage_export(data, known, mapping, usable, engine="engine")
-        patch.setattr(engine, "READ_BYTES", 7)
+        patch.setattr(engine_input, "READ_BYTES", 7)
         from_file = parse_usage_export(path, known, mapping, usable, engine="engine")
     same(ours, python)
     same(from_file, python)
@@ -287,7 +287,7 @@ def test_a_file_that_is_not_an_export_is_said_as_its_bytes_would_be(data: bytes,
 
 def test_a_file_whose_header_or_end_lies_beyond_the_edges_goes_to_python(monkeypatch: pytest.MonkeyPatch,
                                                                          tmp_path: Path) -> None:
-    monkeypatch.setattr(engine._Source, "EDGE_BYTES", 200)
+    monkeypatch.setattr(engine_input.Source, "EDGE_BYTES", 200)
     path = tmp_path / "export.csv"
     late_header = ("\r\n" * 150 + text(valid_rows(30))).encode()
     many_breaks = (text(valid_rows(30)) + "\r\n" * 150).encode()
@@ -295,7 +295,7 @@ def test_a_file_whose_header_or_end_lies_beyond_the_edges_goes_to_python(monkeyp
         path.write_bytes(data)
         assert engine.read_with_engine(path, frozenset(), ColumnMapping(), "utf-8", None) is None
         same(parse_usage_export(path), parse_usage_export(data, engine="python"))
-    monkeypatch.setattr(engine._Source, "EDGE_BYTES", 4096)
+    monkeypatch.setattr(engine_input.Source, "EDGE_BYTES", 4096)
     for data in (late_header, many_breaks):
         path.write_bytes(data)
         assert engine.read_with_engine(path, frozenset(), ColumnMapping(), "utf-8", None) is not None
@@ -309,8 +309,8 @@ def test_a_utf8_file_is_read_where_it_is_and_anything_else_from_a_copy(encoding:
                                                                      monkeypatch: pytest.MonkeyPatch,
                                                                      tmp_path: Path) -> None:
     copies: list[Path | None] = []
-    scan = engine._scan_and_copy
-    monkeypatch.setattr(engine, "_scan_and_copy", lambda *args: copies.append(args[-1]) or scan(*args))
+    scan = engine_input.scan_and_copy
+    monkeypatch.setattr(engine_input, "scan_and_copy", lambda *args: copies.append(args[-1]) or scan(*args))
     data = (text(valid_rows(60) + BAD_ROWS).rstrip("\r\n") + tail).encode(encoding)
     both(data, monkeypatch=monkeypatch)
     assert [c is not None for c in copies] == [True, copied]  # bytes are always copied; the file when it must be
@@ -330,7 +330,7 @@ def test_a_file_is_read_in_pieces_never_whole(monkeypatch: pytest.MonkeyPatch, t
     data = text(rows).encode("cp932")
     path = tmp_path / "export.csv"
     path.write_bytes(data)
-    monkeypatch.setattr(engine, "READ_BYTES", 64 * 1024)
+    monkeypatch.setattr(engine_input, "READ_BYTES", 64 * 1024)
     monkeypatch.setattr(parser, "_read", lambda *args: pytest.fail("the engine handed the file to Python"))
     tracemalloc.start()
     try:
