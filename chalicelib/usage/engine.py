@@ -31,6 +31,7 @@ import os
 import re
 import tempfile
 from collections.abc import Container, Iterable, Sequence, Sized
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from operator import itemgetter
 from pathlib import Path, PurePath
@@ -203,6 +204,36 @@ def _accepted_ids(con: Any, path: Path) -> Sequence[str]:
     return joined.split("\n") if joined else []
 
 
+def _layout(data: bytes | PurePath, source: engine_input.Source, mapping: ColumnMapping, encoding: str,
+            ) -> tuple[tuple[int, int, list[int]], tuple[int, int, Path | None]] | None:
+    """The header (by the Python reader's own code: its line, column count and mapped positions) and
+    the data's bounds, or None."""
+    text = parser.text_stream(data, encoding) if isinstance(data, bytes | bytearray) \
+        else open(data, encoding=encoding, newline="")  # closed by the with below
+    with text as stream:
+        try:
+            header = parser.read_header(stream, mapping)
+        except UnicodeDecodeError:
+            return None
+    bounds = engine_input.bounds(source, header[0], encoding)
+    return None if bounds is None else (header, bounds)
+
+
+def _copied(source: engine_input.Source, start: int, end: int, encoding: str,
+            path: Path) -> engine_input.Scan | None:
+    """The bytes checked and copied to ``path`` as UTF-8; None when the engine must leave the file."""
+    try:
+        return engine_input.scan_and_copy(source, start, end, encoding, path)
+    except UnicodeDecodeError:
+        return None
+
+
+def _period(usable: tuple[date, date] | None) -> tuple[date, date]:
+    """The years the calendars cover (parse_usage_time), within the usable period."""
+    period = (date(FIRST_SUPPORTED_DAY.year, 1, 1), date(LAST_SUPPORTED_DAY.year, 12, 31))
+    return period if usable is None else (max(period[0], usable[0]), min(period[1], usable[1]))
+
+
 def read_with_engine(data: bytes | PurePath, known: Container[str], mapping: ColumnMapping, encoding: str,
                      usable: tuple[date, date] | None) -> ImportResult | None:
     """The import of ``data`` (the export's bytes, or its file: then never read whole into memory;
@@ -211,32 +242,17 @@ def read_with_engine(data: bytes | PurePath, known: Container[str], mapping: Col
     import duckdb  # the import path's runtime dependency, loaded only here
 
     source = engine_input.Source(data)
-    # The header, by the Python reader's own code (its line, column count and mapped positions).
-    text = parser.text_stream(data, encoding) if isinstance(data, bytes | bytearray) \
-        else open(data, encoding=encoding, newline="")  # closed by the with below
-    with text as stream:
-        try:
-            header_line, ncols, positions = parser.read_header(stream, mapping)
-        except UnicodeDecodeError:
-            return None
-    bounds = engine_input.bounds(source, header_line, encoding)
-    if bounds is None:
+    layout = _layout(data, source, mapping, encoding)
+    if layout is None:
         return None
-    start, end, direct = bounds
-    # The years the calendars cover (parse_usage_time), within the usable period.
-    period = (date(FIRST_SUPPORTED_DAY.year, 1, 1), date(LAST_SUPPORTED_DAY.year, 12, 31))
-    if usable is not None:
-        period = (max(period[0], usable[0]), min(period[1], usable[1]))
+    (header_line, ncols, positions), (start, end, direct) = layout
+    period = _period(usable)
     with tempfile.TemporaryDirectory(prefix="usage-engine-") as tmp:
         known_path = Path(tmp) / "known.txt"
         path = direct or Path(tmp) / "export.csv"
-        try:
-            scan = engine_input.scan_and_copy(source, start, end, encoding, None if direct else path)
-        except UnicodeDecodeError:
+        scan = None if direct else _copied(source, start, end, encoding, path)  # DuckDB reads the copy
+        if not direct and scan is None:
             return None
-        if scan is None:
-            return None
-        lines, quoted = scan.lines, scan.quoted
         with_known = _known_file(known, known_path)
         if with_known is None:
             return None
@@ -245,20 +261,28 @@ def read_with_engine(data: bytes | PurePath, known: Container[str], mapping: Col
             "preserve_insertion_order": PRESERVE_ORDER,
             "memory_limit": _memory_limit(MEMORY_LIMIT_BESIDE_BYTES if source.held else MEMORY_LIMIT,
                                           known_path.stat().st_size if with_known else 0)}
-        with duckdb.connect(":memory:", config=config) as con:
+        with duckdb.connect(":memory:", config=config) as con, ThreadPoolExecutor(1) as pool:
             try:
                 if with_known:
                     con.execute(f"CREATE TEMP TABLE known AS SELECT id FROM read_csv({_sql_str(str(known_path))}, "
                                 "header = false, auto_detect = false, columns = {'id': 'VARCHAR'}, delim = chr(1), "
                                 "quote = '', escape = '', new_line = '\\n')")
+                # A file DuckDB reads where it is is checked while DuckDB reads it (its query releases the
+                # GIL: on two cores the check overlaps the read); nothing uses the table before the check ends.
+                checking = pool.submit(engine_input.scan_and_copy, source, start, end, encoding, None) \
+                    if direct else None
                 con.execute(_rows_sql(path, ncols, positions, mapping, period, skip=1 if direct else 0))
+                scan = checking.result() if checking is not None else scan
+                if scan is None:
+                    return None
                 if not direct:
                     os.unlink(path)
                 if with_known:
                     con.execute(_MARK_KNOWN)
-                if quoted and not _quotes_agree(con, quoted, encoding, ncols, positions, _Rules(mapping, usable)):
+                if scan.quoted and not _quotes_agree(con, scan.quoted, encoding, ncols, positions,
+                                                     _Rules(mapping, usable)):
                     return None
-                return _collect(con, Path(tmp), lines, header_line, ncols, positions, known, mapping, usable,
+                return _collect(con, Path(tmp), scan.lines, header_line, ncols, positions, known, mapping, usable,
                                 encoding)
             except duckdb.Error:
                 # DuckDB's strict reader refused a line, or its memory limit was reached (a large set of
