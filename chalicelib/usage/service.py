@@ -28,9 +28,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import random
 import tempfile
-import time
 import uuid
 from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
@@ -41,10 +39,15 @@ from chalicelib.adapters.files import FileStore
 from chalicelib.audit.log import SYSTEM, Actor, entry
 from chalicelib.auth.roles import Principal
 from chalicelib.deps import Deps
-from chalicelib.errors import Conflict, InvalidInput, NotFound
+from chalicelib.errors import InvalidInput, NotFound
 from chalicelib.observability import logger
 from chalicelib.settlement.repository import settlement_store
 from chalicelib.usage.export import ColumnMapping, NotAnExport, txn_id_lines
+from chalicelib.usage.import_lease import BUSY_MESSAGE, ImportBusy, lease  # noqa: F401  # the service's names
+from chalicelib.usage.import_lease import lock as _lock
+from chalicelib.usage.import_lease import renew as _renew
+from chalicelib.usage.import_lease import try_lock as _try_lock  # noqa: F401  # the tests take it here
+from chalicelib.usage.import_lease import unlock as _unlock
 from chalicelib.usage.parser import parse_usage_export
 from chalicelib.usage.repository import SettledMonths, UsageStore, store_directory, usage_store, usage_totals
 
@@ -71,26 +74,15 @@ REPORT_NAME_CHARS = 100
 DONE = ("committed", "rejected")
 #: Registered by `create_upload`, waiting for the browser's upload to land in S3.
 AWAITING_UPLOAD = "awaiting_upload"
-BUSY_MESSAGE = "別の取り込みを処理中のため、このファイルはまだ取り込んでいません。しばらくしてから「再実行」してください"
 TOO_LARGE_MESSAGE = (f"このファイルは大きすぎるため、ここでは受け付けられません（{MAX_BODY_BYTES // (1024 * 1024)}MB まで）。"
                      "事務局コンソールの「利用実績」画面からアップロードしてください"
                      f"（{MAX_UPLOAD_BYTES // (1024 * 1024)}MB まで）")
-
-
-class ImportBusy(Conflict):
-    """Another import held the lease for longer than this handler could wait; nothing was done."""
-
-    code = "import_busy"
 
 
 class BodyTooLarge(InvalidInput):
     """A body above MAX_BODY_BYTES: the route answers 413 and points to the console's upload."""
 
     code = "too_large"
-
-
-def lease(deps: Deps) -> timedelta:
-    return timedelta(seconds=max(1, deps.settings.usage.usage_import_lease_seconds))
 
 
 def _uploads(deps: Deps) -> FileStore:
@@ -264,40 +256,6 @@ def find_same_file(deps: Deps, import_id: str) -> str | None:
     """For an upload's answer: is this file one already imported?"""
     item = get_import(deps, import_id)
     return summary(item)["same_file_as"] or same_file_as(committed_imports(deps), item.get("sha256"), import_id)
-
-
-def _try_lock(deps: Deps, owner: str) -> bool:
-    # The lease runs on the machine's clock, not on the business `now` a local request may pin:
-    # two requests pinned to different days must still exclude each other.
-    wall = datetime.now(UTC)
-    return usage_store(deps).take_lease(owner, (wall + lease(deps)).isoformat(), wall.isoformat())
-
-
-def _lock(deps: Deps, import_id: str, owner: str, wait_seconds: float) -> None:
-    """Take the import lease, waiting (with jittered backoff) up to `wait_seconds` for its holder."""
-    deadline = time.monotonic() + wait_seconds
-    pause = 0.05
-    while not _try_lock(deps, owner):
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise ImportBusy(BUSY_MESSAGE, {"import_id": import_id})
-        time.sleep(min(left, pause * random.uniform(0.5, 1.5)))
-        pause = min(pause * 2, 1.0)
-
-
-def _renew(deps: Deps, import_id: str, owner: str) -> None:
-    """Extend our lease by a full term; if it ran out and another import took it, stop (ImportBusy):
-    committing beside that import could count a transaction both files hold twice."""
-    wall = datetime.now(UTC)
-    if not usage_store(deps).renew_lease(owner, (wall + lease(deps)).isoformat()):
-        logger.warning("usage import lease lost before staging", extra={"import_id": import_id})
-        raise ImportBusy(BUSY_MESSAGE, {"import_id": import_id})
-
-
-def _unlock(deps: Deps, owner: str) -> None:
-    """Release the lease if it is still ours (after an overrun lease another import may hold it)."""
-    if not usage_store(deps).release_lease(owner):
-        logger.warning("usage import lease was taken over before release")
 
 
 def _known_ids(deps: Deps, committed: list[dict[str, Any]], months: list[str], exclude: str) -> set[str]:
