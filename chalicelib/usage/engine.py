@@ -39,7 +39,7 @@ from typing import Any
 
 from chalicelib.kernel.calendars import FIRST_SUPPORTED_DAY, LAST_SUPPORTED_DAY
 from chalicelib.usage import engine_input, parser
-from chalicelib.usage.export import ColumnMapping, ImportResult, RejectedLine, TxnIds
+from chalicelib.usage.export import ColumnMapping, ImportResult, NotAnExport, RejectedLine, TxnIds
 from chalicelib.usage.rules import MAX_POINTS, Rules
 
 #: DuckDB's bounds in the import function: both of Lambda's cores, and a memory limit past which it
@@ -234,6 +234,23 @@ def _period(usable: tuple[date, date] | None) -> tuple[date, date]:
     return period if usable is None else (max(period[0], usable[0]), min(period[1], usable[1]))
 
 
+def read_if_it_can(data: bytes | PurePath, known: Container[str], mapping: ColumnMapping,
+                   usable: tuple[date, date] | None, required: bool = False) -> ImportResult | None:
+    """``parse_usage_export``'s engine: the import, or None when the Python reader must decide (not
+    text at the start, DuckDB not installed unless ``required``, or any of read_with_engine's reasons)."""
+    head = engine_input.Source(data).read(0, parser.SNIFF_BYTES)
+    try:
+        parser.check_is_text(head)
+    except NotAnExport:
+        return None  # empty, a zip, binary: the Python reader says which
+    if not required and not available():
+        return None
+    try:
+        return read_with_engine(data, known, mapping, parser.encodings_to_try(head)[0], usable)
+    except NotAnExport:
+        return None  # the Python reader says it with the encoding it settles on
+
+
 def read_with_engine(data: bytes | PurePath, known: Container[str], mapping: ColumnMapping, encoding: str,
                      usable: tuple[date, date] | None) -> ImportResult | None:
     """The import of ``data`` (the export's bytes, or its file: then never read whole into memory;
@@ -259,7 +276,7 @@ def read_with_engine(data: bytes | PurePath, known: Container[str], mapping: Col
         config: dict[str, str | bool | int | float | list[str]] = {
             "threads": THREADS, "temp_directory": str(Path(tmp) / "spill"),
             "preserve_insertion_order": PRESERVE_ORDER,
-            "memory_limit": _memory_limit(MEMORY_LIMIT_BESIDE_BYTES if source.held else MEMORY_LIMIT,
+            "memory_limit": _memory_limit(MEMORY_LIMIT if source.path else MEMORY_LIMIT_BESIDE_BYTES,
                                           known_path.stat().st_size if with_known else 0)}
         with duckdb.connect(":memory:", config=config) as con, ThreadPoolExecutor(1) as pool:
             try:
@@ -407,4 +424,4 @@ def _collect(con: Any, tmp: Path, lines: int, header_line: int, ncols: int, posi
     )
 
 
-__all__ = ["available", "read_with_engine"]
+__all__ = ["available", "read_if_it_can", "read_with_engine"]

@@ -41,8 +41,6 @@ class Source:
         else:
             self._data = data
             self.size = len(data)
-        #: Are the export's bytes in memory (beside DuckDB's)?
-        self.held = self._data is not None
 
     @property
     def path(self) -> Path | None:
@@ -79,27 +77,6 @@ class Source:
                 return piece
 
             yield read
-
-
-def data_start(source: Source, header_line: int) -> int | None:
-    """Byte offset of the line after the header (the header's line is 1-based); None: beyond the head."""
-    head = source.read(0, min(source.size, Source.EDGE_BYTES))
-    at = -1
-    for _ in range(header_line):
-        at = head.find(b"\n", at + 1)
-        if at < 0:
-            return source.size if len(head) == source.size else None
-    return at + 1
-
-
-def data_end(source: Source, start: int) -> int | None:
-    """Offset past the last non-empty line: trailing line breaks are blank lines the Python reader skips."""
-    from_ = max(start, source.size - Source.EDGE_BYTES)
-    tail = source.read(from_, source.size)
-    kept = len(tail.rstrip(b"\r\n"))
-    if kept == 0 and from_ > start:
-        return None  # 64 KB of line breaks: not an export the engine needs to take
-    return from_ + kept
 
 
 def whole_lines(read: Callable[[int], bytes]) -> Iterator[bytes]:
@@ -174,16 +151,29 @@ def scan_and_copy(source: Source, start: int, end: int, encoding: str, path: Pat
 
 
 def bounds(source: Source, header_line: int, encoding: str) -> tuple[int, int, Path | None] | None:
-    """(offset of the data lines, their end, the file DuckDB may read where it is), or None."""
-    start = data_start(source, header_line)
-    end = None if start is None else data_end(source, start)
-    if start is None or end is None:
-        return None
-    before = source.read(0, start)
+    """(offset of the data lines, their end, the file DuckDB may read where it is), or None. The header
+    is looked for in the first EDGE_BYTES, the end of the data in the last (further: the Python reader's)."""
+    head = source.read(0, min(source.size, Source.EDGE_BYTES))
+    start = -1
+    for _ in range(header_line):  # the line after the header's (1-based) line
+        start = head.find(b"\n", start + 1)
+        if start < 0:
+            if len(head) < source.size:
+                return None
+            start = source.size - 1
+            break
+    start += 1
+    tail_from = max(start, source.size - Source.EDGE_BYTES)
+    tail = source.read(tail_from, source.size)
+    kept = len(tail.rstrip(b"\r\n"))  # trailing line breaks are blank lines the Python reader skips
+    if kept == 0 and tail_from > start:
+        return None  # 64 KB of line breaks: not an export the engine needs to take
+    end = tail_from + kept
+    before = head[:start]
     if _LONE_CR.search(before) is not None:
         return None  # csv ends a line at a lone CR: the header's line would not be the lines before ``start``
     # A UTF-8 file whose header is its first line is read by DuckDB where it is (skipping that line; a
     # trailing line break is no row): no copy. Anything else is copied, from ``start`` to ``end``.
     direct = source.path if (encoding != "cp932" and header_line == 1 and b'"' not in before
-                             and source.read(end, source.size) in (b"", b"\n", b"\r\n")) else None
+                             and tail[kept:] in (b"", b"\n", b"\r\n")) else None
     return start, end, direct

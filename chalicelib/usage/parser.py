@@ -71,14 +71,14 @@ __all__ = [
 
 _UTF8_BOM = codecs.BOM_UTF8
 _LF = b"\n"
-_SNIFF_BYTES = 64 * 1024
+SNIFF_BYTES = 64 * 1024
 _CHUNK_ROWS = 512  # rows taken at a time: small enough for the CPU cache, large enough for map() to pay
 
 
 # --- decoding -------------------------------------------------------------------------------------
 
 
-def _check_is_text(data: bytes) -> None:
+def check_is_text(data: bytes) -> None:
     if not isinstance(data, bytes | bytearray):
         raise TypeError(f"data must be bytes, got {type(data).__name__}")
     if not data:
@@ -90,13 +90,13 @@ def _check_is_text(data: bytes) -> None:
         raise NotAnExport("CSV ではなくバイナリファイル（画像など）のようです。利用実績のCSVをアップロードしてください。")
 
 
-def _encodings_to_try(data: bytes) -> tuple[str, ...]:
+def encodings_to_try(data: bytes) -> tuple[str, ...]:
     if data.startswith(_UTF8_BOM):
         return ("utf-8-sig",)  # the BOM settles it
     try:
         # The header is Japanese in either encoding, so the first bytes almost always decide; a CP932
         # file that happens to start like valid UTF-8 is caught later and read again as CP932.
-        codecs.getincrementaldecoder("utf-8")().decode(data[:_SNIFF_BYTES], final=False)
+        codecs.getincrementaldecoder("utf-8")().decode(data[:SNIFF_BYTES], final=False)
     except UnicodeDecodeError:
         return ("cp932",)
     return ("utf-8", "cp932")
@@ -124,8 +124,8 @@ def decode_export(data: bytes) -> str:
 
     Raises ``NotAnExport`` for an empty, binary or undecodable file.
     """
-    _check_is_text(data)
-    encodings = _encodings_to_try(data)
+    check_is_text(data)
+    encodings = encodings_to_try(data)
     for encoding in encodings:
         try:
             text = data.decode(encoding)
@@ -453,25 +453,6 @@ def text_stream(data: bytes, encoding: str) -> io.TextIOWrapper:
 ENGINES = ("auto", "engine", "python")
 
 
-def _by_engine(data: bytes | PurePath, head: bytes, known_txn_ids: Container[str], mapping: ColumnMapping,
-               usable_period: tuple[date, date] | None, engine: str) -> ImportResult | None:
-    """The engine's import (``head``: the export's first bytes at least), or None: the Python reader's."""
-    if engine == "python":
-        return None
-    try:
-        _check_is_text(head)
-    except NotAnExport:
-        return None  # empty, a zip, binary: the Python reader says which
-    from chalicelib.usage import engine as duck  # DuckDB only on the import path, never at cold start
-
-    if engine != "engine" and not duck.available():
-        return None
-    try:
-        return duck.read_with_engine(data, known_txn_ids, mapping, _encodings_to_try(head)[0], usable_period)
-    except NotAnExport:
-        return None  # the Python reader says it with the encoding it settles on
-
-
 def parse_usage_export(
     data: bytes | PurePath,
     known_txn_ids: Container[str] = frozenset(),
@@ -492,19 +473,16 @@ def parse_usage_export(
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}")
+    if engine != "python":
+        from chalicelib.usage import engine as duck  # DuckDB only on the import path, never at cold start
+
+        result = duck.read_if_it_can(data, known_txn_ids, mapping, usable_period, required=engine == "engine")
+        if result is not None:
+            return result
     if isinstance(data, PurePath):
-        with open(data, "rb") as f:
-            head = f.read(_SNIFF_BYTES)
-        result = _by_engine(data, head, known_txn_ids, mapping, usable_period, engine)
-        if result is not None:
-            return result
         data = Path(data).read_bytes()  # the Python reader decides (a file the engine left, or no engine)
-    else:
-        result = _by_engine(data, data, known_txn_ids, mapping, usable_period, engine)
-        if result is not None:
-            return result
-    _check_is_text(data)
-    encodings = _encodings_to_try(data)
+    check_is_text(data)
+    encodings = encodings_to_try(data)
     for encoding in encodings:
         with text_stream(data, encoding) as stream:
             try:
