@@ -177,7 +177,50 @@ def _customer_or_edi(i: int, transfer: Transfer) -> tuple[str, str]:
     return _text(i, "edi", transfer.edi, 20, EDI_CHARS), "Y"
 
 
+def _plain_digits(value: object, length: int) -> bool:
+    return type(value) is str and len(value) == length and value.isascii() and value.isdigit()
+
+
+def _plain_text(value: object, length: int, allowed: frozenset[str]) -> bool:
+    return (type(value) is str and 0 < len(value) <= length and allowed.issuperset(value)
+            and value[0] != " " and value[-1] != " ")
+
+
+def _plain_choice(value: object, allowed: frozenset[str]) -> bool:
+    return type(value) is str and value in allowed
+
+
+def _plain_code(value: object) -> bool:
+    return type(value) is str and len(value) <= 10 and (value == "" or (value.isascii() and value.isdigit()))
+
+
+def _plain_data(transfer: Transfer) -> str | None:
+    """The data record when every field is plainly right (a round's usual case: ~1 µs a record instead of
+    ~4); None when a field needs ``_checked_data``, which names what is wrong, or carries EDI. The two give
+    the same record (tested)."""
+    t = transfer
+    amount = t.amount
+    if not (t.edi is None and type(amount) is int and 1 <= amount <= MAX_AMOUNT
+            and _plain_digits(t.bank_code, 4) and _plain_digits(t.branch_code, 3)
+            and _plain_digits(t.account_number, 7)
+            and _plain_text(t.bank_name, 15, BANK_NAME_CHARS) and _plain_text(t.branch_name, 15, BANK_NAME_CHARS)
+            and _plain_text(t.holder_name, 30, NAME_CHARS)
+            and _plain_choice(t.account_type, PAYEE_ACCOUNT_TYPES) and _plain_choice(t.new_code, NEW_CODES)
+            and _plain_choice(t.transfer_kind, TRANSFER_KINDS)
+            and _plain_code(t.customer_code1) and _plain_code(t.customer_code2)):
+        return None
+    return (f"2{t.bank_code}{t.bank_name:<15}{t.branch_code}{t.branch_name:<15}0000{t.account_type}"
+            f"{t.account_number}{t.holder_name:<30}{amount:010d}{t.new_code}{t.customer_code1:0>10}"
+            f"{t.customer_code2:0>10}{t.transfer_kind}        ")
+
+
+
 def _data(i: int, transfer: Transfer) -> str:
+    plain = _plain_data(transfer)
+    return plain if plain is not None else _checked_data(i, transfer)
+
+
+def _checked_data(i: int, transfer: Transfer) -> str:
     customer, edi_flag = _customer_or_edi(i, transfer)
     fields = [
         "2",  # 1: データ区分

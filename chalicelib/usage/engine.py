@@ -67,6 +67,9 @@ _SEP = "\x1f"  # DuckDB's NULL marker here: an empty field stays '', a missing c
 #: show that the line numbers depend on it).
 CSV_BUFFER_BYTES = 4 * 1024 * 1024
 PRESERVE_ORDER = True
+#: A row's state in the engine's table (column st): counted, outside the console's form (read by the
+#: Python rules), its id counted by an earlier import, a later row of an id repeated in this file.
+COUNTED, OUT_OF_FORM, KNOWN, REPEAT = range(4)
 
 
 def available() -> bool:
@@ -119,10 +122,13 @@ def _sql_str(text: str) -> str:
 
 
 def _read_csv(path: Path, ncols: int, skip: int = 0) -> str:
+    # A line longer than csv's field limit is refused (the Python reader decides); DuckDB's parallel
+    # reader wants its buffers well above the longest line (a test's 4 KB buffers: shorter lines).
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(ncols + 1))  # one more: a row too long shows
     return (f"read_csv({_sql_str(str(path))}, header = false, auto_detect = false, delim = ',', quote = '\"', "
             f"escape = '\"', columns = {{{columns}}}, null_padding = true, nullstr = {_sql_str(_NULL)}, "
-            f"allow_quoted_nulls = false, strict_mode = true, buffer_size = {CSV_BUFFER_BYTES}, skip = {skip})")
+            f"allow_quoted_nulls = false, strict_mode = true, buffer_size = {CSV_BUFFER_BYTES}, skip = {skip}, "
+            f"max_line_size = {min(csv.field_size_limit(), CSV_BUFFER_BYTES // 4)})")
 
 
 def _rows_sql(path: Path, ncols: int, positions: list[int], mapping: ColumnMapping, period: tuple[date, date],
@@ -135,20 +141,16 @@ def _rows_sql(path: Path, ncols: int, positions: list[int], mapping: ColumnMappi
     lo, hi = f"TIMESTAMP '{first.isoformat()} 00:00:00'", f"TIMESTAMP '{last.isoformat()} 23:59:59'"
     # The console's form exactly: the shape by GLOB (the cast alone would take 'T', one-digit fields...),
     # the hour below 24 (the cast takes 24:00:00 as the next day); the cast refuses a day or a minute or
-    # second that does not exist. One cast, used for the check and the value.
-    ts = f"TRY_CAST({at} AS TIMESTAMP)"
-    # csv refuses a field longer than its limit (in characters; strlen counts bytes, never fewer). The
-    # date, store, points and kind of a counted row are short by their form; the id and name are checked.
-    limit = csv.field_size_limit()
+    # second that does not exist. Each cast is made once (in the innermost query), for the check and
+    # the value. csv refuses a field longer than its limit: DuckDB refuses a line longer than it
+    # (max_line_size, in bytes: never fewer than the field's characters) and the Python reader decides.
     ok = f"""coalesce(
         c{ncols} IS NULL AND c{ncols - 1} IS NOT NULL
         AND {txn} <> '' AND strpos({_SPACES}, left({txn}, 1)) = 0
-        AND strlen({txn}) <= {limit} AND strlen({name}) <= {limit}
         AND {at} GLOB '{digits * 4}-{digits * 2}-{digits * 2} {digits * 2}:{digits * 2}:{digits * 2}'
-        AND substr({at}, 12, 2) < '24' AND {ts} BETWEEN {lo} AND {hi}
+        AND substr({at}, 12, 2) < '24' AND ts_ BETWEEN {lo} AND {hi}
         AND {store} GLOB 'MP{digits * 6}'
-        AND strlen({points}) <= {limit} AND NOT {points} GLOB '*[!0-9]*'
-        AND TRY_CAST({points} AS INTEGER) BETWEEN 1 AND {MAX_POINTS}
+        AND NOT {points} GLOB '*[!0-9]*' AND points_ BETWEEN 1 AND {MAX_POINTS}
         AND {kind} IN ({use}, {cancel}), false)"""
     # One scan of the whole file, stored in the file's order (preserve_insertion_order): a row's rowid
     # is its position among the data lines, with no numbering pass (a window over the scan runs on one
@@ -156,38 +158,38 @@ def _rows_sql(path: Path, ncols: int, positions: list[int], mapping: ColumnMappi
     # strpos for the spaces): the known ids are marked after.
     return f"""
         CREATE TEMP TABLE t AS
-        SELECT ok, false AS kn, false AS rep,
-               CASE WHEN ok THEN {txn} END AS txn, CASE WHEN ok THEN {ts} END AS ts,
+        SELECT CASE WHEN ok THEN {COUNTED} ELSE {OUT_OF_FORM} END::UTINYINT AS st,
+               CASE WHEN ok THEN {txn} END AS txn, CASE WHEN ok THEN ts_ END AS ts,
                CASE WHEN ok THEN CAST(substr({store}, 3) AS INTEGER) END AS store,
                CASE WHEN ok THEN {name} ELSE concat_ws({_sql_str(_SEP)}, {cells}) END AS name,
-               CASE WHEN ok THEN TRY_CAST({points} AS INTEGER)
-                    * CASE {kind} WHEN {use} THEN 1 ELSE -1 END END AS net
-        FROM (SELECT *, {ok} AS ok FROM {_read_csv(path, ncols, skip)})"""
+               CASE WHEN ok THEN points_ * CASE {kind} WHEN {use} THEN 1 ELSE -1 END END AS net
+        FROM (SELECT *, {ok} AS ok FROM (
+            SELECT *, TRY_CAST({at} AS TIMESTAMP) AS ts_, TRY_CAST({points} AS INTEGER) AS points_
+            FROM {_read_csv(path, ncols, skip)}))"""
 
 
-# Among the rows that may count (valid, id not known), the later rows of a repeated id: a duplicate
+# Among the rows that may count (in form, id not known), the later rows of a repeated id: a duplicate
 # when 取引日時, store and signed points equal the first row's, else a conflict. A row's position in
 # the file is its rowid (t is created from one scan of the file with insertion order preserved; DuckDB's
 # documented order guarantee, and the tests read files DuckDB splits between its threads).
-# Grouped first by the ids' 64-bit hashes (cheaper than grouping strings), then exactly, by the ids
-# themselves, among the few rows whose hash repeats.
-_FIRSTS = """
-    CREATE TEMP TABLE firsts AS
-    SELECT txn, min(rowid) AS first FROM t
-    WHERE ok AND NOT kn
-      AND hash(txn) IN (SELECT hash(txn) AS h FROM t WHERE ok AND NOT kn GROUP BY h HAVING count(*) > 1)
-    GROUP BY txn HAVING count(*) > 1"""
-# Rows whose id an earlier import counted (marked in place: an UPDATE keeps every rowid).
-_MARK_KNOWN = "UPDATE t SET kn = true FROM known WHERE t.ok AND t.txn = known.id"
-# Marked on the table rather than joined: every later query reads t with a plain filter.
-_MARK_REPEATS = """
-    UPDATE t SET rep = true FROM firsts f WHERE t.txn = f.txn AND t.rowid <> f.first AND t.ok AND NOT t.kn"""
-# The marked rows (few), each against its id's first row.
+# The rows whose id's 64-bit hash repeats (grouping hashes is cheaper than grouping strings) are set
+# apart first; the ids themselves are grouped among those few.
+_CANDIDATES = f"""
+    CREATE TEMP TABLE cand AS
+    SELECT rowid AS idx, txn, ts, store, net FROM t
+    WHERE st = {COUNTED}
+      AND hash(txn) IN (SELECT hash(txn) AS h FROM t WHERE st = {COUNTED} GROUP BY h HAVING count(*) > 1)"""
+# Each later row of a repeated id, against its id's first row.
 _REPEATS = """
-    SELECT r.idx, (r.ts = f.ts AND r.store = f.store AND r.net = f.net) AS same
-    FROM (SELECT rowid AS idx, * FROM t WHERE rep) r JOIN firsts c USING (txn)
-    JOIN (SELECT rowid AS idx, * FROM t) f ON f.idx = c.first ORDER BY r.idx"""
-_ACCEPTED = "(SELECT rowid AS idx, * FROM t WHERE ok AND NOT kn AND NOT rep)"
+    CREATE TEMP TABLE reps AS
+    SELECT c.idx, (c.ts = f.ts AND c.store = f.store AND c.net = f.net) AS same
+    FROM cand c JOIN (SELECT txn, min(idx) AS first FROM cand GROUP BY txn HAVING count(*) > 1) g USING (txn)
+    JOIN cand f ON f.idx = g.first WHERE c.idx <> g.first"""
+# Rows whose id an earlier import counted, and the repeats: marked in place (an UPDATE keeps every
+# rowid), so that every later query reads t with a plain filter.
+_MARK_KNOWN = f"UPDATE t SET st = {KNOWN} FROM known WHERE t.st = {COUNTED} AND t.txn = known.id"
+_MARK_REPEATS = f"UPDATE t SET st = {REPEAT} WHERE rowid IN (SELECT idx FROM reps)"
+_ACCEPTED = f"(SELECT rowid AS idx, * FROM t WHERE st = {COUNTED})"
 
 
 def _accepted_ids(con: Any, path: Path) -> Sequence[str]:
@@ -312,7 +314,7 @@ def _quotes_agree(con: Any, quoted: list[tuple[int, bytes]], encoding: str, ncol
     """Does DuckDB's reading of each quoted line mean what csv's reading of it means?"""
     codec = "utf-8" if encoding == "utf-8-sig" else encoding
     lines = dict(quoted)
-    query = ("SELECT rowid, ok, txn, strftime(ts, '%Y-%m-%d %H:%M:%S'), store, name, net FROM t "
+    query = (f"SELECT rowid, st <> {OUT_OF_FORM}, txn, strftime(ts, '%Y-%m-%d %H:%M:%S'), store, name, net FROM t "
              f"WHERE rowid IN ({', '.join(str(idx) for idx in lines)}) ORDER BY rowid")
     for idx, ok, txn, at, store, name, net in con.execute(query).fetchall():
         text = lines[idx].decode(codec)
@@ -343,7 +345,7 @@ def _exceptions(con: Any, first_data_line: int, ncols: int, positions: list[int]
     blanks = repeats = 0
     limit = csv.field_size_limit()
     rejected: list[RejectedLine] = []
-    for idx, cells in con.execute("SELECT rowid, name FROM t WHERE NOT ok ORDER BY rowid").fetchall():
+    for idx, cells in con.execute(f"SELECT rowid, name FROM t WHERE st = {OUT_OF_FORM} ORDER BY rowid").fetchall():
         row = cells.split(_SEP)
         line = first_data_line + idx
         if max(map(len, row), default=0) > limit:
@@ -369,7 +371,7 @@ def _exceptions(con: Any, first_data_line: int, ncols: int, positions: list[int]
 def _collect(con: Any, tmp: Path, lines: int, header_line: int, ncols: int, positions: list[int], known: Container[str],
              mapping: ColumnMapping, usable: tuple[date, date] | None, encoding: str) -> ImportResult | None:
     records, exceptions, duplicates = con.execute(
-        "SELECT count(*), count(*) FILTER (NOT ok), count(*) FILTER (kn) FROM t").fetchone()
+        f"SELECT count(*), count(*) FILTER (st = {OUT_OF_FORM}), count(*) FILTER (st = {KNOWN}) FROM t").fetchone()
     if records != lines:
         return None  # a blank line or a quoted line break inside: line numbers need the Python reader
     if exceptions > MAX_EXCEPTIONS:
@@ -383,9 +385,10 @@ def _collect(con: Any, tmp: Path, lines: int, header_line: int, ncols: int, posi
             return None  # a row valid in a form SQL does not take: the Python reader reads the file
         blank, known_rows, rejected = found
         rows, duplicates = rows - blank, duplicates + known_rows
-    con.execute(_FIRSTS)
+    con.execute(_CANDIDATES)
+    con.execute(_REPEATS)
     con.execute(_MARK_REPEATS)
-    for idx, same in con.execute(_REPEATS).fetchall():
+    for idx, same in con.execute("SELECT idx, same FROM reps ORDER BY idx").fetchall():
         if same:
             duplicates += 1
         else:

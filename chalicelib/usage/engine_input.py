@@ -126,7 +126,7 @@ class Scan:
             counted_to = line_start
             self.quoted.append((idx, piece[line_start:line_end]))
             at = piece.find(b'"', line_end)
-        self.lines += piece.count(b"\n")
+        self.lines = idx + piece.count(b"\n", counted_to)  # each byte counted once
         return True
 
 

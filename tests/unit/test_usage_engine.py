@@ -213,6 +213,9 @@ def test_the_header_after_blank_lines(monkeypatch: pytest.MonkeyPatch) -> None:
     text([row("T1"), [*row("T2"), "extra", "more"]]),  # too many columns: DuckDB's strict reader refuses
     text([row("T1"), row("T2", name="a\rb")]),  # a lone CR
     text([row("T1"), row("T2", name="x" * (csv.field_size_limit() + 1)), row("T3")]),  # csv refuses the field
+    text([row("T1"), row("x" * (csv.field_size_limit() + 1)), row("T3")]),
+    text([row("T1"), row("T2", points="0" * csv.field_size_limit() + "1"), row("T3")]),
+    text([row("T1"), row("T2", name="仙" * (csv.field_size_limit() // 2)), row("T3")]),  # long in bytes only
     text([row("T1"), row("T2", name="\x01")]),  # the engine's own markers
     text([row("T1"), row("T2", name="\x1f")]),
 ])

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from chalicelib.kernel.zengin_chars import BANK_NAME_CHARS, EDI_CHARS, ENCODING, NAME_CHARS
 from chalicelib.settlement.zengin_reader import ZenginParseError, parse_transfer_file, reconcile
+from chalicelib.settlement import zengin_writer
 from chalicelib.settlement.zengin_writer import (
     Requester,
     Transfer,
@@ -492,6 +493,33 @@ def test_round_trip(requester: Requester, day: date, payees: list[Transfer], lin
         for p in payees
     ]
     assert reconcile(parsed, expected) == []
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(payee=transfers())
+def test_the_plain_record_is_the_checked_record(payee: Transfer) -> None:
+    # The writer's quick path (every field plainly right) must write exactly what the field-by-field
+    # checks write, and step aside for EDI.
+    plain = zengin_writer._plain_data(payee)
+    if payee.edi is not None:
+        assert plain is None
+    else:
+        assert plain == zengin_writer._checked_data(1, payee)
+
+
+@pytest.mark.parametrize("changes", [
+    {"bank_code": "０１２５"}, {"bank_code": "12a4"}, {"bank_code": 125}, {"branch_code": "1000"},
+    {"account_number": "123456"}, {"account_type": "3"}, {"account_type": ["1"]}, {"new_code": "01"},
+    {"transfer_kind": "9"}, {"bank_name": ""}, {"bank_name": "ｱ" * 16}, {"bank_name": "ｱ ｲ"},
+    {"holder_name": " ﾀﾛｳ"}, {"holder_name": "ﾀﾛｳ "}, {"holder_name": "たろう"}, {"holder_name": "ｱ" * 31},
+    {"amount": 0}, {"amount": True}, {"amount": 10_000_000_000}, {"amount": 1.0},
+    {"customer_code1": "１"}, {"customer_code2": "12345678901"}, {"customer_code1": None},
+])
+def test_a_field_not_plainly_right_takes_the_checked_path(changes: dict[str, object]) -> None:
+    payee = dataclasses.replace(SHOP, **changes)  # type: ignore[arg-type]
+    assert zengin_writer._plain_data(payee) is None
+    with pytest.raises((ZenginFieldError, TypeError)):
+        build_transfer_file(REQUESTER, DAY, [payee])
 
 
 # --- reconcile ------------------------------------------------------------------------------------------
