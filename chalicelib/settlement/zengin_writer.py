@@ -13,10 +13,13 @@ The independent check is ``zengin_reader``; it must never import this module.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from operator import attrgetter
+from typing import Any
 
 from chalicelib.kernel.zengin_chars import BANK_NAME_CHARS, EDI_CHARS, ENCODING, NAME_CHARS
 
@@ -177,47 +180,62 @@ def _customer_or_edi(i: int, transfer: Transfer) -> tuple[str, str]:
     return _text(i, "edi", transfer.edi, 20, EDI_CHARS), "Y"
 
 
-def _plain_digits(value: object, length: int) -> bool:
-    return type(value) is str and len(value) == length and value.isascii() and value.isdigit()
+# --- the round's usual case: every field plainly right, checked a column at a time -----------------
+
+_FIELDS = attrgetter("bank_code", "bank_name", "branch_code", "branch_name", "account_type", "account_number",
+                     "holder_name", "amount", "new_code", "customer_code1", "customer_code2", "transfer_kind", "edi")
 
 
-def _plain_text(value: object, length: int, allowed: frozenset[str]) -> bool:
-    return (type(value) is str and 0 < len(value) <= length and allowed.issuperset(value)
-            and value[0] != " " and value[-1] != " ")
+def _all_str(column: tuple[object, ...]) -> bool:
+    return set(map(type, column)) == {str}
 
 
-def _plain_choice(value: object, allowed: frozenset[str]) -> bool:
-    return type(value) is str and value in allowed
+def _plain_digits(column: tuple[Any, ...], length: int) -> bool:
+    return (_all_str(column) and set(map(len, column)) == {length}
+            and (joined := "".join(column)).isascii() and joined.isdigit())
 
 
-def _plain_code(value: object) -> bool:
-    return type(value) is str and len(value) <= 10 and (value == "" or (value.isascii() and value.isdigit()))
+def _plain_texts(column: tuple[Any, ...], length: int, allowed: frozenset[str]) -> bool:
+    if not _all_str(column) or min(map(len, column)) == 0 or max(map(len, column)) > length:
+        return False
+    lines = "\n".join(column)  # a line break is in no allowed set: the values' edges show around it
+    return (_outside(allowed).search("".join(column)) is None and lines[0] != " " and lines[-1] != " "
+            and " \n" not in lines and "\n " not in lines)
 
 
-def _plain_data(transfer: Transfer) -> str | None:
-    """The data record when every field is plainly right (a round's usual case: ~1 µs a record instead of
-    ~4); None when a field needs ``_checked_data``, which names what is wrong, or carries EDI. The two give
-    the same record (tested)."""
-    t = transfer
-    amount = t.amount
-    if not (t.edi is None and type(amount) is int and 1 <= amount <= MAX_AMOUNT
-            and _plain_digits(t.bank_code, 4) and _plain_digits(t.branch_code, 3)
-            and _plain_digits(t.account_number, 7)
-            and _plain_text(t.bank_name, 15, BANK_NAME_CHARS) and _plain_text(t.branch_name, 15, BANK_NAME_CHARS)
-            and _plain_text(t.holder_name, 30, NAME_CHARS)
-            and _plain_choice(t.account_type, PAYEE_ACCOUNT_TYPES) and _plain_choice(t.new_code, NEW_CODES)
-            and _plain_choice(t.transfer_kind, TRANSFER_KINDS)
-            and _plain_code(t.customer_code1) and _plain_code(t.customer_code2)):
+@functools.cache
+def _outside(allowed: frozenset[str]) -> re.Pattern[str]:
+    """A character not in ``allowed`` (a regex scans a round's names ~15x faster than a set does)."""
+    return re.compile("[^" + "".join(map(re.escape, sorted(allowed))) + "]")
+
+
+def _plain_codes(column: tuple[Any, ...]) -> bool:
+    return (_all_str(column) and max(map(len, column)) <= 10
+            and ((joined := "".join(column)) == "" or (joined.isascii() and joined.isdigit())))
+
+
+def _plain_choices(column: tuple[Any, ...], allowed: frozenset[str]) -> bool:
+    return _all_str(column) and set(column) <= allowed
+
+
+def _plain_records(transfers: Sequence[Transfer]) -> list[str] | None:
+    """Every data record, when every field of every transfer is plainly right (no EDI): each column
+    checked in a few C calls (~1 µs a record instead of ~4). None sends the round through
+    ``_checked_data``, which names the first thing wrong; both write the same records (tested)."""
+    if set(map(type, transfers)) != {Transfer}:
         return None
-    return (f"2{t.bank_code}{t.bank_name:<15}{t.branch_code}{t.branch_name:<15}0000{t.account_type}"
-            f"{t.account_number}{t.holder_name:<30}{amount:010d}{t.new_code}{t.customer_code1:0>10}"
-            f"{t.customer_code2:0>10}{t.transfer_kind}        ")
-
-
-
-def _data(i: int, transfer: Transfer) -> str:
-    plain = _plain_data(transfer)
-    return plain if plain is not None else _checked_data(i, transfer)
+    rows = list(map(_FIELDS, transfers))
+    (bank, bank_name, branch, branch_name, kind, number, holder, amount, new, code1, code2, how, edi) = zip(*rows, strict=True)
+    if not (set(edi) == {None} and set(map(type, amount)) == {int} and min(amount) >= 1 and max(amount) <= MAX_AMOUNT
+            and _plain_digits(bank, 4) and _plain_digits(branch, 3) and _plain_digits(number, 7)
+            and _plain_texts(bank_name, 15, BANK_NAME_CHARS) and _plain_texts(branch_name, 15, BANK_NAME_CHARS)
+            and _plain_texts(holder, 30, NAME_CHARS) and _plain_choices(kind, PAYEE_ACCOUNT_TYPES)
+            and _plain_choices(new, NEW_CODES) and _plain_choices(how, TRANSFER_KINDS)
+            and _plain_codes(code1) and _plain_codes(code2)):
+        return None
+    # 1, 2–5, 6–20, 21–23, 24–38, 39–42 (手形交換所番号), 43, 44–50, 51–80, 81–90, 91, 92–111, 112, 113–120
+    return [f"2{a}{b:<15}{c}{d:<15}0000{e}{f}{g:<30}{h:010d}{i}{j:0>10}{k:0>10}{m}        "
+            for a, b, c, d, e, f, g, h, i, j, k, m, _ in rows]
 
 
 def _checked_data(i: int, transfer: Transfer) -> str:
@@ -264,7 +282,7 @@ def check_transfer(transfer: Transfer) -> None:
 
     Used before a round is approved, so a store whose data the file cannot carry is held with a
     reason instead of failing the whole file at release."""
-    _encode(1, _data(1, transfer))
+    _encode(1, _checked_data(1, transfer))
 
 
 def build_transfer_file(
@@ -290,15 +308,20 @@ def build_transfer_file(
         message = f"{count:,} transfers exceed 合計件数 N6 ({MAX_COUNT:,})"
         raise ZenginFieldError(trailer_index, "count", message)
 
-    records = [_encode(0, _header(requester, transfer_date))]
-    total = 0
-    for i, transfer in enumerate(transfers, start=1):
-        if not isinstance(transfer, Transfer):
-            raise TypeError(f"record {i}: expected Transfer, got {type(transfer).__name__}")
-        records.append(_encode(i, _data(i, transfer)))
-        total += transfer.amount
+    body = _plain_records(transfers)
+    if body is None:
+        body = []
+        for i, transfer in enumerate(transfers, start=1):
+            if not isinstance(transfer, Transfer):
+                raise TypeError(f"record {i}: expected Transfer, got {type(transfer).__name__}")
+            body.append(_checked_data(i, transfer))
+    total = sum(transfer.amount for transfer in transfers)
     if total > MAX_TOTAL:
         raise ZenginFieldError(trailer_index, "total", f"{total:,} yen exceeds 合計金額 N12 ({MAX_TOTAL:,})")
-    records.append(_encode(trailer_index, _trailer(count, total)))
-    records.append(_encode(trailer_index + 1, _end()))
-    return b"".join(record + line_ending for record in records)
+    records = [_header(requester, transfer_date), *body, _trailer(count, total), _end()]
+    ending = line_ending.decode("ascii")
+    data = (ending.join(records) + ending).encode(ENCODING)
+    if len(data) != len(records) * (RECORD_LENGTH + len(line_ending)):
+        for index, record in enumerate(records):
+            _encode(index, record)  # raises for the first record that is not 120 bytes
+    return data

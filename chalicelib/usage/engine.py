@@ -26,6 +26,7 @@ the row says; among the rest, the first row per id counts and a later one is a d
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import re
@@ -65,7 +66,7 @@ _SEP = "\x1f"  # DuckDB's NULL marker here: an empty field stays '', a missing c
 #: DuckDB reads the file this much at a time per thread (32 MB by default); the threads' pieces are put
 #: back in the file's order only because insertion order is preserved (the tests turn it off once to
 #: show that the line numbers depend on it).
-CSV_BUFFER_BYTES = 4 * 1024 * 1024
+CSV_BUFFER_BYTES = 16 * 1024 * 1024
 PRESERVE_ORDER = True
 #: A row's state in the engine's table (column st): counted, outside the console's form (read by the
 #: Python rules), its id counted by an earlier import, a later row of an id repeated in this file.
@@ -280,16 +281,17 @@ def read_with_engine(data: bytes | PurePath, known: Container[str], mapping: Col
             "preserve_insertion_order": PRESERVE_ORDER,
             "memory_limit": _memory_limit(MEMORY_LIMIT if source.path else MEMORY_LIMIT_BESIDE_BYTES,
                                           known_path.stat().st_size if with_known else 0)}
-        with duckdb.connect(":memory:", config=config) as con, ThreadPoolExecutor(1) as pool:
+        with contextlib.ExitStack() as stack:
+            # A file DuckDB reads where it is is checked while DuckDB starts and reads it (its query releases
+            # the GIL: on two cores the check overlaps the read); nothing uses the table before the check ends.
+            pool = stack.enter_context(ThreadPoolExecutor(1))
+            checking = pool.submit(engine_input.scan_and_copy, source, start, end, encoding, None) if direct else None
+            con = stack.enter_context(duckdb.connect(":memory:", config=config))
             try:
                 if with_known:
                     con.execute(f"CREATE TEMP TABLE known AS SELECT id FROM read_csv({_sql_str(str(known_path))}, "
                                 "header = false, auto_detect = false, columns = {'id': 'VARCHAR'}, delim = chr(1), "
                                 "quote = '', escape = '', new_line = '\\n')")
-                # A file DuckDB reads where it is is checked while DuckDB reads it (its query releases the
-                # GIL: on two cores the check overlaps the read); nothing uses the table before the check ends.
-                checking = pool.submit(engine_input.scan_and_copy, source, start, end, encoding, None) \
-                    if direct else None
                 con.execute(_rows_sql(path, ncols, positions, mapping, period, skip=1 if direct else 0))
                 scan = checking.result() if checking is not None else scan
                 if scan is None:
@@ -414,7 +416,7 @@ def _collect(con: Any, tmp: Path, lines: int, header_line: int, ncols: int, posi
     new_ids = _accepted_ids(con, Path(tmp) / "ids.txt")
     return ImportResult(
         rows=rows,
-        accepted=len(new_ids),
+        accepted=sum(counts.values()),
         duplicates=duplicates,
         rejected=rejected,
         totals=totals,

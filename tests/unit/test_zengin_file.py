@@ -496,15 +496,15 @@ def test_round_trip(requester: Requester, day: date, payees: list[Transfer], lin
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
-@given(payee=transfers())
-def test_the_plain_record_is_the_checked_record(payee: Transfer) -> None:
-    # The writer's quick path (every field plainly right) must write exactly what the field-by-field
-    # checks write, and step aside for EDI.
-    plain = zengin_writer._plain_data(payee)
-    if payee.edi is not None:
+@given(payees=st.lists(transfers(), min_size=1, max_size=6))
+def test_the_plain_records_are_the_checked_records(payees: list[Transfer]) -> None:
+    # The writer's quick path (every field of the round plainly right, checked a column at a time) must
+    # write exactly what the field-by-field checks write, and step aside for EDI.
+    plain = zengin_writer._plain_records(payees)
+    if any(payee.edi is not None for payee in payees):
         assert plain is None
     else:
-        assert plain == zengin_writer._checked_data(1, payee)
+        assert plain == [zengin_writer._checked_data(i, payee) for i, payee in enumerate(payees, start=1)]
 
 
 @pytest.mark.parametrize("changes", [
@@ -512,14 +512,28 @@ def test_the_plain_record_is_the_checked_record(payee: Transfer) -> None:
     {"account_number": "123456"}, {"account_type": "3"}, {"account_type": ["1"]}, {"new_code": "01"},
     {"transfer_kind": "9"}, {"bank_name": ""}, {"bank_name": "ｱ" * 16}, {"bank_name": "ｱ ｲ"},
     {"holder_name": " ﾀﾛｳ"}, {"holder_name": "ﾀﾛｳ "}, {"holder_name": "たろう"}, {"holder_name": "ｱ" * 31},
+    {"holder_name": "ﾀ\nﾛｳ"}, {"holder_name": "ﾀ \nﾛｳ"},
     {"amount": 0}, {"amount": True}, {"amount": 10_000_000_000}, {"amount": 1.0},
     {"customer_code1": "１"}, {"customer_code2": "12345678901"}, {"customer_code1": None},
 ])
 def test_a_field_not_plainly_right_takes_the_checked_path(changes: dict[str, object]) -> None:
+    # Anywhere in the round: the first, a middle or the last record.
     payee = dataclasses.replace(SHOP, **changes)  # type: ignore[arg-type]
-    assert zengin_writer._plain_data(payee) is None
-    with pytest.raises((ZenginFieldError, TypeError)):
-        build_transfer_file(REQUESTER, DAY, [payee])
+    for round_ in ([payee], [SHOP, payee, SHOP], [SHOP, SHOP, payee]):
+        assert zengin_writer._plain_records(round_) is None
+        with pytest.raises((ZenginFieldError, TypeError)):
+            build_transfer_file(REQUESTER, DAY, round_)
+
+
+def test_a_round_with_a_subclass_or_edi_is_written_field_by_field() -> None:
+    class Special(Transfer):
+        pass
+
+    special = Special(**{f.name: getattr(SHOP, f.name) for f in dataclasses.fields(SHOP)})
+    edi = dataclasses.replace(SHOP, customer_code1="", edi="INV1")
+    for round_ in ([SHOP, special], [SHOP, edi]):
+        assert zengin_writer._plain_records(round_) is None
+        assert parse_transfer_file(build_transfer_file(REQUESTER, DAY, round_)).trailer_count == 2
 
 
 # --- reconcile ------------------------------------------------------------------------------------------
