@@ -28,11 +28,10 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import os
 import re
 import tempfile
-from collections.abc import Container, Iterable, Sequence, Sized
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Container, Iterable, Sequence, Sized
+from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import date
 from operator import itemgetter
 from pathlib import Path, PurePath
@@ -133,7 +132,7 @@ def _read_csv(path: Path, ncols: int, skip: int = 0) -> str:
 
 
 def _rows_sql(path: Path, ncols: int, positions: list[int], mapping: ColumnMapping, period: tuple[date, date],
-              skip: int = 0) -> str:
+              skip: int = 0, append: bool = False) -> str:
     txn, at, store, name, points, kind = (f"c{p}" for p in positions)
     use, cancel = _sql_str(mapping.use_label), _sql_str(mapping.cancel_label)
     first, last = period
@@ -157,8 +156,7 @@ def _rows_sql(path: Path, ncols: int, positions: list[int], mapping: ColumnMappi
     # is its position among the data lines, with no numbering pass (a window over the scan runs on one
     # thread). Nothing here may join (a join does not keep the order; DuckDB makes a long IN list a join too, hence
     # strpos for the spaces): the known ids are marked after.
-    return f"""
-        CREATE TEMP TABLE t AS
+    return ("INSERT INTO t" if append else "CREATE TEMP TABLE t AS") + f"""
         SELECT CASE WHEN ok THEN {COUNTED} ELSE {OUT_OF_FORM} END::UTINYINT AS st,
                CASE WHEN ok THEN {txn} END AS txn, CASE WHEN ok THEN ts_ END AS ts,
                CASE WHEN ok THEN CAST(substr({store}, 3) AS INTEGER) END AS store,
@@ -222,13 +220,37 @@ def _layout(data: bytes | PurePath, source: engine_input.Source, mapping: Column
     return None if bounds is None else (header, bounds)
 
 
-def _copied(source: engine_input.Source, start: int, end: int, encoding: str,
-            path: Path) -> engine_input.Scan | None:
-    """The bytes checked and copied to ``path`` as UTF-8; None when the engine must leave the file."""
+def _read_copy(con: Any, pool: ThreadPoolExecutor, source: engine_input.Source, start: int, end: int, encoding: str,
+               tmp: Path, table_sql: Callable[[Path, bool], str]) -> engine_input.Scan | None:
+    """The data lines checked and copied as UTF-8 in parts, DuckDB reading each part (in the pool's
+    thread: its queries release the GIL) while this thread writes the next (a CP932 export's decoding
+    overlaps DuckDB's reading). The parts are read one after another, so the table keeps the file's
+    order. None when the engine must leave the file."""
+    refused: list[Exception] = []
+
+    def read(part: Path, first: bool) -> None:
+        try:
+            if not refused:
+                con.execute(table_sql(part, first))
+        except Exception as error:
+            refused.append(error)
+        finally:
+            part.unlink()
+
+    scan = engine_input.Scan()
+    reads = []
     try:
-        return engine_input.scan_and_copy(source, start, end, encoding, path)
-    except UnicodeDecodeError:
+        for number, part in enumerate(engine_input.copy_in_parts(source, start, end, encoding, tmp, scan)):
+            reads.append(pool.submit(read, part, number == 0))
+            if refused:
+                break  # DuckDB refused a part: the rest need not be written
+    except (engine_input.Rejected, UnicodeDecodeError):
         return None
+    finally:
+        wait(reads)  # the connection is free again
+    if refused:
+        raise refused[0]  # a line DuckDB's reader refuses, say: the Python reader decides
+    return scan
 
 
 def _period(usable: tuple[date, date] | None) -> tuple[date, date]:
@@ -269,10 +291,6 @@ def read_with_engine(data: bytes | PurePath, known: Container[str], mapping: Col
     period = _period(usable)
     with tempfile.TemporaryDirectory(prefix="usage-engine-") as tmp:
         known_path = Path(tmp) / "known.txt"
-        path = direct or Path(tmp) / "export.csv"
-        scan = None if direct else _copied(source, start, end, encoding, path)  # DuckDB reads the copy
-        if not direct and scan is None:
-            return None
         with_known = _known_file(known, known_path)
         if with_known is None:
             return None
@@ -285,19 +303,21 @@ def read_with_engine(data: bytes | PurePath, known: Container[str], mapping: Col
             # A file DuckDB reads where it is is checked while DuckDB starts and reads it (its query releases
             # the GIL: on two cores the check overlaps the read); nothing uses the table before the check ends.
             pool = stack.enter_context(ThreadPoolExecutor(1))
-            checking = pool.submit(engine_input.scan_and_copy, source, start, end, encoding, None) if direct else None
+            checking = pool.submit(engine_input.check, source, start, end) if direct else None
             con = stack.enter_context(duckdb.connect(":memory:", config=config))
             try:
                 if with_known:
                     con.execute(f"CREATE TEMP TABLE known AS SELECT id FROM read_csv({_sql_str(str(known_path))}, "
                                 "header = false, auto_detect = false, columns = {'id': 'VARCHAR'}, delim = chr(1), "
                                 "quote = '', escape = '', new_line = '\\n')")
-                con.execute(_rows_sql(path, ncols, positions, mapping, period, skip=1 if direct else 0))
-                scan = checking.result() if checking is not None else scan
+                if direct and checking is not None:
+                    con.execute(_rows_sql(direct, ncols, positions, mapping, period, skip=1))
+                    scan = checking.result()
+                else:  # a copy (CP932, a header after blank lines...), read as it is written
+                    scan = _read_copy(con, pool, source, start, end, encoding, Path(tmp), lambda part, first: _rows_sql(
+                        part, ncols, positions, mapping, period, append=not first))
                 if scan is None:
                     return None
-                if not direct:
-                    os.unlink(path)
                 if with_known:
                     con.execute(_MARK_KNOWN)
                 if scan.quoted and not _quotes_agree(con, scan.quoted, encoding, ncols, positions,

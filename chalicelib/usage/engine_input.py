@@ -5,14 +5,13 @@ reader and Python's csv would read differently: no NUL (not text), no byte 0x01 
 NULL marker and separator), no CR but in CRLF (csv ends a line at a lone CR), and it learns the line
 count (DuckDB's record count must equal it: no blank line inside, no quoted line break) and the lines
 with a double quote (compared one by one after). The export is bytes or a file; a file is read in pieces
-of whole lines and never whole. The same pass writes the UTF-8 copy DuckDB reads, unless DuckDB can read
-a UTF-8 file where it is.
+of whole lines and never whole. The same pass writes the UTF-8 copy DuckDB reads (in parts, each read
+while the next is written), unless DuckDB can read a UTF-8 file where it is.
 """
 
 from __future__ import annotations
 
 import codecs
-import contextlib
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -20,6 +19,9 @@ from pathlib import Path, PurePath
 
 #: The export is checked and copied for DuckDB this much at a time, in whole lines.
 READ_BYTES = 4 * 1024 * 1024
+#: The UTF-8 copy (of a CP932 export, say) is written in files of about this size, each read by DuckDB
+#: while the next is written.
+PART_BYTES = 16 * 1024 * 1024
 #: More quoted lines than this and the Python reader takes the file (each is compared in Python).
 MAX_QUOTED = 20_000
 _LONE_CR = re.compile(rb"\r(?!\n)")  # one pass, where counting CR and CRLF would be two (and CRLF slow)
@@ -130,24 +132,57 @@ class Scan:
         return True
 
 
-def scan_and_copy(source: Source, start: int, end: int, encoding: str, path: Path | None) -> Scan | None:
-    """Check the data lines and write them, as UTF-8, to ``path`` (None: only check them); None when the
-    engine must leave the file. Raises UnicodeDecodeError when a CP932 export does not decode."""
-    scan = Scan()
-    decoder = codecs.getincrementaldecoder("cp932")() if encoding == "cp932" else None
-    with contextlib.nullcontext() if path is None else path.open("wb") as out:
-        for read in source.reader(start, end):
-            for piece in whole_lines(read):
-                if not scan.take(piece):
-                    return None
-                if out is not None:
-                    # UTF-8 already (the BOM, if any, is before the header); CP932 decoded piece by piece.
-                    out.write(piece if decoder is None else decoder.decode(piece).encode("utf-8"))
-        if decoder is not None and out is not None:
-            out.write(decoder.decode(b"", final=True).encode("utf-8"))
+class Rejected(Exception):
+    """The bytes show that the engine must leave the file to the Python reader."""
+
+
+def _checked(source: Source, start: int, end: int, scan: Scan) -> Iterator[bytes]:
+    """The data lines in pieces of whole lines, each checked into ``scan``; raises Rejected."""
+    for read in source.reader(start, end):
+        for piece in whole_lines(read):
+            if not scan.take(piece):
+                raise Rejected
+            yield piece
     if end > start:
         scan.lines += 1  # the last line has no line break (the trailing ones are cut off)
+
+
+def check(source: Source, start: int, end: int) -> Scan | None:
+    """The data lines checked (a UTF-8 file DuckDB reads where it is); None when the engine must leave
+    the file."""
+    scan = Scan()
+    try:
+        for _ in _checked(source, start, end, scan):
+            pass
+    except Rejected:
+        return None
     return scan
+
+
+def copy_in_parts(source: Source, start: int, end: int, encoding: str, directory: Path, scan: Scan) -> Iterator[Path]:
+    """Check the data lines into ``scan`` and write them, as UTF-8, to files of about PART_BYTES
+    in ``directory``, each yielded once written and closed (DuckDB reads one while the next is
+    written). At least one file (empty when there are no data lines). Raises Rejected when the engine
+    must leave the file, UnicodeDecodeError when a CP932 export does not decode."""
+    decoder = codecs.getincrementaldecoder("cp932")() if encoding == "cp932" else None
+    part, written = 0, 0
+    out = (directory / "part-0.csv").open("wb")
+    try:
+        for piece in _checked(source, start, end, scan):
+            # UTF-8 already (the BOM, if any, is before the header); CP932 decoded piece by piece.
+            written += out.write(piece if decoder is None else decoder.decode(piece).encode("utf-8"))
+            if written >= PART_BYTES:
+                out.close()
+                yield Path(out.name)
+                part, written = part + 1, 0
+                out = (directory / f"part-{part}.csv").open("wb")
+        if decoder is not None:
+            written += out.write(decoder.decode(b"", final=True).encode("utf-8"))
+        out.close()
+        if written or part == 0:
+            yield Path(out.name)
+    finally:
+        out.close()
 
 
 def bounds(source: Source, header_line: int, encoding: str) -> tuple[int, int, Path | None] | None:

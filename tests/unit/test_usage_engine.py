@@ -62,6 +62,7 @@ def both(data: bytes, known: Container[str] = frozenset(), mapping: ColumnMappin
             patch.setattr(parser, "_read", no_python)
         ours = parse_usage_export(data, known, mapping, usable, engine="engine")
         patch.setattr(engine_input, "READ_BYTES", 7)
+        patch.setattr(engine_input, "PART_BYTES", 64)  # a copy is read by DuckDB in many parts
         from_file = parse_usage_export(path, known, mapping, usable, engine="engine")
     same(ours, python)
     same(from_file, python)
@@ -219,7 +220,10 @@ def test_the_header_after_blank_lines(monkeypatch: pytest.MonkeyPatch) -> None:
     text([row("T1"), row("T2", name="\x01")]),  # the engine's own markers
     text([row("T1"), row("T2", name="\x1f")]),
 ])
-def test_what_the_engine_leaves_to_python_is_read_the_same(body: str) -> None:
+@pytest.mark.parametrize("part_bytes", [engine_input.PART_BYTES, 64])
+def test_what_the_engine_leaves_to_python_is_read_the_same(body: str, part_bytes: int,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine_input, "PART_BYTES", part_bytes)  # 64: the line in a later part of the copy
     data = body.encode()
     assert engine.read_with_engine(data, frozenset(), ColumnMapping(), "utf-8", None) is None
     same(parse_usage_export(data), parse_usage_export(data, engine="python"))
@@ -311,12 +315,14 @@ def test_a_file_whose_header_or_end_lies_beyond_the_edges_goes_to_python(monkeyp
 def test_a_utf8_file_is_read_where_it_is_and_anything_else_from_a_copy(encoding: str, tail: str, copied: bool,
                                                                      monkeypatch: pytest.MonkeyPatch,
                                                                      tmp_path: Path) -> None:
-    copies: list[Path | None] = []
-    scan = engine_input.scan_and_copy
-    monkeypatch.setattr(engine_input, "scan_and_copy", lambda *args: copies.append(args[-1]) or scan(*args))
+    calls: list[str] = []
+    check, copy_in_parts = engine_input.check, engine_input.copy_in_parts
+    monkeypatch.setattr(engine_input, "check", lambda *args: calls.append("read in place") or check(*args))
+    monkeypatch.setattr(engine_input, "copy_in_parts", lambda *args: calls.append("copied") or copy_in_parts(*args))
     data = (text(valid_rows(60) + BAD_ROWS).rstrip("\r\n") + tail).encode(encoding)
     both(data, monkeypatch=monkeypatch)
-    assert [c is not None for c in copies] == [True, copied]  # bytes are always copied; the file when it must be
+    # Bytes are always copied; the file when it must be.
+    assert calls == ["copied", "copied" if copied else "read in place"]
 
 
 def test_a_lone_cr_in_the_header_line_goes_to_python(tmp_path: Path) -> None:
