@@ -60,9 +60,9 @@ def both(data: bytes, known: Container[str] = frozenset(), mapping: ColumnMappin
                 raise AssertionError("the engine handed the file to the Python reader")
 
             patch.setattr(parser, "_read", no_python)
+        patch.setattr(engine_input, "PART_BYTES", 64)  # a copy is read by DuckDB in many parts
         ours = parse_usage_export(data, known, mapping, usable, engine="engine")
         patch.setattr(engine_input, "READ_BYTES", 7)
-        patch.setattr(engine_input, "PART_BYTES", 64)  # a copy is read by DuckDB in many parts
         from_file = parse_usage_export(path, known, mapping, usable, engine="engine")
     same(ours, python)
     same(from_file, python)
