@@ -11,6 +11,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -58,10 +59,11 @@ def test_the_lines_are_read_a_page_at_a_time_and_the_totals_are_the_round_s(page
     count = round_["stores_paid"] + len(round_["held"])
     assert count == STORES and round_["usage_total"] == sum(100 + i for i in range(STORES)), round_
 
-    page.goto(f"{stack.base}/console/login?as=accountant")
-    page.wait_for_url(re.compile(r"/console/"))
+    # Signed in straight onto the round's page (waiting for "/console/" alone matches the login page itself).
+    target = f"/console/settlements?month={MONTH}"
+    page.goto(f"{stack.base}/console/login?as=accountant&next={quote(target, safe='')}")
+    page.wait_for_url(re.compile(re.escape(target) + "$"))
     expect(page.locator("#who")).to_contain_text("accountant")
-    page.goto(f"{stack.base}/console/settlements?month={MONTH}")
     expect(page.locator("h1")).to_contain_text("2025年9月分")
     rows = page.locator("#lines tbody tr")
     expect(rows).to_have_count(50)

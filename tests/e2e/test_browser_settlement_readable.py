@@ -13,6 +13,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -81,10 +82,12 @@ def _drafted_june(stack: Stack) -> tuple[str, str, dict[str, Any]]:
 def _open_june(page: Any, stack: Stack, user: str, month: str = "2025-06", now: str = JULY_2) -> None:
     page.goto(f"{stack.base}/console/login")
     page.evaluate("now => sessionStorage.setItem('miyapo_now', now)", now)
-    page.goto(f"{stack.base}/console/login?as={user}")
-    page.wait_for_url(re.compile(r"/console/"))
+    # Signed in straight onto the round's page: waiting for "/console/" alone would match the login page
+    # itself, and a goto then raced the sign-in's own navigation (seen once as a flaky failure).
+    target = f"/console/settlements?month={month}"
+    page.goto(f"{stack.base}/console/login?as={user}&next={quote(target, safe='')}")
+    page.wait_for_url(re.compile(re.escape(target) + "$"))
     playwright_expect()(page.locator("#who")).to_contain_text(user)
-    page.goto(f"{stack.base}/console/settlements?month={month}")
     playwright_expect()(page.locator("h1")).to_contain_text(f"{month[:4]}年{int(month[5:])}月分")
 
 
