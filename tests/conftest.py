@@ -7,6 +7,9 @@ import logging
 
 import pytest
 
+# The local AWS (aws_server, fresh_aws, deps) for the contract and integration tests: one definition.
+pytest_plugins = ["tests.aws_fixtures"]
+
 CAPTURED: list[str] = []
 
 

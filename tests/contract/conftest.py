@@ -11,7 +11,6 @@ import pytest
 from chalicelib.settlement.repository import InMemorySettlementStore, settlement_store
 from chalicelib.usage.repository import InMemoryUsageStore
 from chalicelib.usage.repository import usage_store as usage_store_of
-from tests.integration.conftest import aws_server, deps, fresh_aws  # noqa: F401  (fixtures for the dynamo side)
 
 KINDS = ["dynamo", "memory"]
 

@@ -2,7 +2,7 @@
 answer the same way, so unit tests on the twin say something about production.
 
 The DynamoDB side runs on the integration suite's moto server (`fresh_aws` via tests/contract/conftest.py,
-`deps` from tests/integration/conftest.py). The last tests cover what settlement and usage ask of the
+`deps` from tests/aws_fixtures.py). The last tests cover what settlement and usage ask of the
 store master (their ports `StoreLedger` and `StoreDirectory`), including a return marked in the same
 transaction as settlement's own writes.
 """

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chalicelib.kernel.zengin_chars import BANK_NAME_CHARS, EDI_CHARS, ENCODING, NAME_CHARS
-from chalicelib.settlement.zengin_reader import ZenginParseError, parse_transfer_file, reconcile
 from chalicelib.settlement import zengin_writer
+from chalicelib.settlement.zengin_reader import ZenginParseError, parse_transfer_file, reconcile
 from chalicelib.settlement.zengin_writer import (
     Requester,
     Transfer,
