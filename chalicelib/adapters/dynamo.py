@@ -193,3 +193,19 @@ def batch_put(table_name: str, items: list[dict[str, Any]]) -> None:
 
 #: Either kind of transaction a repository hands out: DynamoDB's, or the in-memory twin's.
 Transaction = Tx | MemoryTx
+
+
+class MemoryTables:
+    """What every repository twin shares: ``tables`` (what other ports put in committed transactions -
+    audit entries, mails, keys - by table name; twins given the same dict share transactions) and the
+    transactions staged on them."""
+
+    tables: dict[str, list[dict[str, Any]]]
+
+    def new_tx(self) -> MemoryTx:
+        return MemoryTx(self.tables)
+
+    def _tx(self, tx: Transaction) -> MemoryTx:
+        if not isinstance(tx, MemoryTx) or tx.tables is not self.tables:
+            raise TypeError("stage the twin's writes in a transaction from its new_tx() (one sharing its tables)")
+        return tx

@@ -18,7 +18,7 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters import aws
-from chalicelib.adapters.dynamo import MemoryTx, Transaction, Tx, _clean, plain
+from chalicelib.adapters.dynamo import MemoryTables, Transaction, Tx, _clean, plain
 from chalicelib.kernel.cursors import decode_cursor, encode_cursor
 from chalicelib.kernel.field_crypto import PERSONAL, FieldCipher, open_tree
 
@@ -168,7 +168,7 @@ class DynamoApplicationRepository:
         )
 
 
-class InMemoryApplicationRepository:
+class InMemoryApplicationRepository(MemoryTables):
     """The twin of DynamoApplicationRepository, held to the same contract (tests/contract)."""
 
     def __init__(self, tables: dict[str, list[dict[str, Any]]] | None = None,
@@ -179,14 +179,6 @@ class InMemoryApplicationRepository:
         self.tables: dict[str, list[dict[str, Any]]] = tables if tables is not None else {}
         # The cursor scope names the list, as the Dynamo adapter's does (table/index/partition).
         self.cursor_scope = cursor_scope
-
-    def new_tx(self) -> MemoryTx:
-        return MemoryTx(self.tables)
-
-    def _tx(self, tx: Transaction) -> MemoryTx:
-        if not isinstance(tx, MemoryTx) or tx.tables is not self.tables:
-            raise TypeError("stage the twin's writes in a transaction from its new_tx()")
-        return tx
 
     def get(self, application_id: str) -> dict[str, Any] | None:
         row = self.rows.get(application_id)

@@ -29,7 +29,7 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters import aws
-from chalicelib.adapters.dynamo import MemoryTx, Transaction, Tx, _clean, plain, query_all
+from chalicelib.adapters.dynamo import MemoryTables, Transaction, Tx, _clean, plain, query_all
 from chalicelib.sessions.model import Session, SurveyAnswer
 
 SESSION_SK = "session"
@@ -309,7 +309,7 @@ class DynamoSessionRepository:
         return [_manual_of(i) for i in items]
 
 
-class InMemorySessionRepository:
+class InMemorySessionRepository(MemoryTables):
     """The twin of DynamoSessionRepository, held to the same contract (tests/contract)."""
 
     def __init__(self) -> None:
@@ -317,14 +317,6 @@ class InMemorySessionRepository:
         self.items: dict[tuple[str, str], dict[str, Any]] = {}
         #: what other ports put in committed transactions (audit entries, mails, keys), by table name
         self.tables: dict[str, list[dict[str, Any]]] = {}
-
-    def new_tx(self) -> MemoryTx:
-        return MemoryTx(self.tables)
-
-    def _tx(self, tx: Transaction) -> MemoryTx:
-        if not isinstance(tx, MemoryTx) or tx.tables is not self.tables:
-            raise TypeError("stage the twin's writes in a transaction from its new_tx()")
-        return tx
 
     def _put(self, tx: Transaction, item: dict[str, Any], check: Any = None) -> None:
         stored = copy.deepcopy(_clean(item))

@@ -22,7 +22,7 @@ import functools
 from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.adapters import aws
-from chalicelib.adapters.dynamo import MemoryTx, Transaction, Tx, batch_get, plain
+from chalicelib.adapters.dynamo import MemoryTables, Transaction, Tx, batch_get, plain
 from chalicelib.kernel.field_crypto import PERSONAL, FieldCipher, open_tree
 
 if TYPE_CHECKING:
@@ -138,7 +138,7 @@ class DynamoCarriedOverRepository:
                   condition="version = :v AND #s = :awaiting", names=names, values=values)
 
 
-class InMemoryCarriedOverRepository:
+class InMemoryCarriedOverRepository(MemoryTables):
     """The twin of DynamoCarriedOverRepository (tests/contract), over the stores twin it shares."""
 
     def __init__(self, stores: InMemoryStoreRepository | None = None) -> None:
@@ -148,14 +148,6 @@ class InMemoryCarriedOverRepository:
         #: shared with the stores twin: one transaction may stage writes of both
         self.tables = self.stores.tables
         self.rows: dict[str, dict[str, Any]] = {}
-
-    def new_tx(self) -> Transaction:
-        return MemoryTx(self.tables)
-
-    def _tx(self, tx: Transaction) -> MemoryTx:
-        if not isinstance(tx, MemoryTx) or tx.tables is not self.tables:
-            raise TypeError("stage the twin's writes in a transaction from its new_tx()")
-        return tx
 
     def get(self, import_id: str) -> dict[str, Any] | None:
         record = self.rows.get(_import_key(import_id))

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from boto3.dynamodb.conditions import Key
 
 from chalicelib.adapters import aws
-from chalicelib.adapters.dynamo import MemoryTx, Transaction, Tx, plain
+from chalicelib.adapters.dynamo import MemoryTables, Transaction, Tx, plain
 from chalicelib.kernel.field_crypto import PERSONAL, FieldCipher, open_tree
 
 if TYPE_CHECKING:
@@ -100,21 +100,13 @@ class DynamoStoreChangeRepository:
         return self._query("by_status", Key("status").eq(status), limit, True)
 
 
-class InMemoryStoreChangeRepository:
+class InMemoryStoreChangeRepository(MemoryTables):
     """The twin of DynamoStoreChangeRepository, held to the same contract (tests/contract)."""
 
     def __init__(self, tables: dict[str, list[dict[str, Any]]] | None = None) -> None:
         self.rows: dict[str, dict[str, Any]] = {}
         #: what other ports put in committed transactions; share the stores twin's to share its transactions
         self.tables: dict[str, list[dict[str, Any]]] = tables if tables is not None else {}
-
-    def new_tx(self) -> Transaction:
-        return MemoryTx(self.tables)
-
-    def _tx(self, tx: Transaction) -> MemoryTx:
-        if not isinstance(tx, MemoryTx) or tx.tables is not self.tables:
-            raise TypeError("stage the twin's writes in a transaction that shares its tables")
-        return tx
 
     def get(self, request_id: str) -> dict[str, Any] | None:
         row = self.rows.get(request_id)

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.adapters import aws
-from chalicelib.adapters.dynamo import MemoryTx, Transaction, Tx, batch_get, plain
+from chalicelib.adapters.dynamo import MemoryTables, Transaction, Tx, batch_get, plain
 
 if TYPE_CHECKING:
     from chalicelib.deps import Deps
@@ -117,21 +117,13 @@ class DynamoStoreKitRepository:
         return [b for b in (_strip(i) for i in page.get("Items", [])) if b is not None]
 
 
-class InMemoryStoreKitRepository:
+class InMemoryStoreKitRepository(MemoryTables):
     """The twin of DynamoStoreKitRepository, held to the same contract (tests/contract)."""
 
     def __init__(self, tables: dict[str, list[dict[str, Any]]] | None = None) -> None:
         self.rows: dict[str, dict[str, Any]] = {}
         #: what other ports (the audit log) put in committed transactions, by table name
         self.tables: dict[str, list[dict[str, Any]]] = tables if tables is not None else {}
-
-    def new_tx(self) -> Transaction:
-        return MemoryTx(self.tables)
-
-    def _tx(self, tx: Transaction) -> MemoryTx:
-        if not isinstance(tx, MemoryTx) or tx.tables is not self.tables:
-            raise TypeError("stage the twin's writes in a transaction from its new_tx()")
-        return tx
 
     def _put(self, tx: Transaction, item: dict[str, Any], expected_version: int | None) -> None:
         stored = {k: copy.deepcopy(v) for k, v in item.items() if v is not None}

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from boto3.dynamodb.conditions import Attr, Key
 
 from chalicelib.adapters import aws
-from chalicelib.adapters.dynamo import MemoryTx, Transaction, Tx, batch_get, plain
+from chalicelib.adapters.dynamo import MemoryTables, Transaction, Tx, batch_get, plain
 from chalicelib.applications.repository import ItemTable
 from chalicelib.kernel.cursors import decode_cursor, encode_cursor
 from chalicelib.kernel.field_crypto import PERSONAL, FieldCipher, open_tree
@@ -219,7 +219,7 @@ class DynamoStoreRepository:
             ExpressionAttributeValues={":m": month, **({":f": False} if store.get("bank_changed_pending") else {})})
 
 
-class InMemoryStoreRepository:
+class InMemoryStoreRepository(MemoryTables):
     """The twin of DynamoStoreRepository, held to the same contract (tests/contract)."""
 
     def __init__(self, cursor_scope: str = "stores") -> None:
@@ -229,14 +229,6 @@ class InMemoryStoreRepository:
         self.tables: dict[str, list[dict[str, Any]]] = {}
         # The cursor scope names the list, as the Dynamo adapter's does (table/index/partition).
         self.cursor_scope = cursor_scope
-
-    def new_tx(self) -> Transaction:
-        return MemoryTx(self.tables)
-
-    def _tx(self, tx: Transaction) -> MemoryTx:
-        if not isinstance(tx, MemoryTx) or tx.tables is not self.tables:
-            raise TypeError("stage the twin's writes in a transaction from its new_tx()")
-        return tx
 
     def get(self, store_id: str) -> dict[str, Any] | None:
         row = self.rows.get(store_id)
