@@ -337,7 +337,7 @@ def _quotes_agree(con: Any, quoted: list[tuple[int, bytes]], encoding: str, ncol
     codec = "utf-8" if encoding == "utf-8-sig" else encoding
     lines = dict(quoted)
     query = (f"SELECT rowid, st <> {OUT_OF_FORM}, txn, strftime(ts, '%Y-%m-%d %H:%M:%S'), store, name, net FROM t "
-             f"WHERE rowid IN ({', '.join(str(idx) for idx in lines)}) ORDER BY rowid")
+             f"WHERE rowid = ANY([{', '.join(str(idx) for idx in lines)}]) ORDER BY rowid")  # IN: a join
     for idx, ok, txn, at, store, name, net in con.execute(query).fetchall():
         text = lines[idx].decode(codec)
         try:
