@@ -10,11 +10,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.kernel.pdf import GOTHIC, register_japanese_font
+from chalicelib.yearend.figures import ROUND_STATUS, fee_base, satisfaction_average, survey_figures, totals
+from chalicelib.yearend.model import YearData, fiscal_label
 
 if TYPE_CHECKING:
     from reportlab.graphics.shapes import Drawing
-
-    from chalicelib.yearend.pack import YearData
 
 BLUE = (0.12, 0.44, 0.70)
 
@@ -92,12 +92,10 @@ def report_pdf(data: YearData, version: int = 1) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer
 
-    from chalicelib.yearend import pack
-
     register_japanese_font()
     st = _styles()
-    t = pack.totals(data)
-    label = pack.fiscal_label(data.fiscal_year)
+    t = totals(data)
+    label = fiscal_label(data.fiscal_year)
     y = data.fiscal_year
     story: list[Any] = [
         Paragraph(f"みやぎポイント {label} 業務完了報告（データ編）" + ("" if data.final else "　中間集計"), st["title"]),
@@ -125,8 +123,8 @@ def report_pdf(data: YearData, version: int = 1) -> bytes:
     story.append(bar_chart("月別の支払額", [str(r["month"]) for r in rounds], [int(r.get("paid_total") or 0)
                                                                                for r in rounds], "円"))
     story.append(_table([["利用月", "状態", "支払店舗数", "支払額（円）", "原資（円）", "手数料（円）", "保留額（円）"]]
-                        + [[str(r["month"]), pack.ROUND_STATUS.get(str(r.get("status")), str(r.get("status"))),
-                            int(r.get("stores_paid") or 0), int(r.get("paid_total") or 0), pack.fee_base(r),
+                        + [[str(r["month"]), ROUND_STATUS.get(str(r.get("status")), str(r.get("status"))),
+                            int(r.get("stores_paid") or 0), int(r.get("paid_total") or 0), fee_base(r),
                             int(r.get("fee") or 0), int(r.get("held_total") or 0)] for r in rounds]
                         + [["合計", "", t["stores_paid"], t["paid_total"], t["fee_base"], t["fee"], t["held_total"]]]))
     months = data.ledger.get("months", [])
@@ -149,8 +147,8 @@ def report_pdf(data: YearData, version: int = 1) -> bytes:
     story.append(_table([["対象月", "相談会の数", "開催済み", "参加者数", "アンケート回答数"]]
                         + [[r.month, len(r.lines), r.sessions_held, r.attendees, r.surveys] for r in reports]
                         + [["合計", t["sessions"], t["sessions_held"], t["attendees"], t["surveys"]]]))
-    sat = pack.survey_figures(data)["satisfaction"]
-    average = pack.satisfaction_average(sat)
+    sat = survey_figures(data)["satisfaction"]
+    average = satisfaction_average(sat)
     story.append(Spacer(1, 8))
     story.append(bar_chart(f"満足度の分布（平均 {average if average is not None else '—'}）",
                            list(sat), list(sat.values()), "件", height=160))

@@ -35,8 +35,8 @@ from chalicelib.errors import InvalidInput
 from chalicelib.kernel.calendars import month_range, to_jst
 from chalicelib.mail.outbox import Mail
 from chalicelib.observability import logger
-from chalicelib.yearend import mails, pack
-from chalicelib.yearend.pack import RoundData, StoredFile, YearData
+from chalicelib.yearend import mails, model, pack
+from chalicelib.yearend.model import RoundData, StoredFile, YearData
 
 MAIL_PREFIX = "year-end-pack#"
 #: More versions than this for one year is not a rebuild but a loop.
@@ -126,7 +126,7 @@ def _rounds(deps: Deps, files: Files, year: int) -> list[RoundData]:
     from chalicelib.settlement.repository import settlement_store
 
     store = settlement_store(deps)
-    months = set(pack.year_months(year))
+    months = set(model.year_months(year))
     found: list[RoundData] = []
     month = store.latest_round_before(f"{year + 1}-04")
     while month and month >= f"{year}-04" and len(found) < MAX_ROUNDS:
@@ -146,7 +146,7 @@ def _round(store: Any, files: Files, item: dict[str, Any]) -> RoundData:
     for kind, key in sorted(dict(item.get("files") or {}).items()):
         body = files.get(str(key))
         stored.append(StoredFile(kind, str(key), len(body) if body is not None else None,
-                                 pack.sha256(body) if body is not None else None))
+                                 model.sha256(body) if body is not None else None))
         if kind == "summary" and body is not None:
             try:
                 summary = json.loads(body)
@@ -161,7 +161,7 @@ def _round(store: Any, files: Files, item: dict[str, Any]) -> RoundData:
 
 def _finished_months(year: int, first: date, last: date, today: date) -> list[str]:
     """Months of the year overlapping [first, last] whose last day is before `today`."""
-    return [m for m in pack.year_months(year)
+    return [m for m in model.year_months(year)
             if month_range(m)[1] < today and month_range(m)[1] >= first and month_range(m)[0] <= last]
 
 
@@ -242,7 +242,7 @@ def year_data(deps: Deps, year: int, now: datetime) -> YearData:
 
 def fiscal_year(now: datetime, requested: Any = None) -> int:
     if requested is None:
-        return pack.pack_year(to_jst(now).date())
+        return model.pack_year(to_jst(now).date())
     if isinstance(requested, bool) or not isinstance(requested, int) or not 2000 <= requested <= 2100:
         raise InvalidInput("年度の指定が正しくありません", {"fiscal_year": "西暦の年度（例: 2025）を整数で指定してください"})
     return requested
@@ -278,7 +278,7 @@ def year_end_pack(deps: Deps, now: datetime, *, year: int | None = None, force: 
     latest, mark = _latest(p.marks, year)
     # An interim pack (built before the year ended) is answered until the year is over; the first run after
     # it builds the final version. A final pack is answered for good.
-    year_over = to_jst(now).date() > pack.last_day(year)
+    year_over = to_jst(now).date() > model.last_day(year)
     if mark is not None and not force and (mark["index"].get("final", True) or not year_over):
         return _answer(mark, created=False)
     version = latest + 1

@@ -20,7 +20,7 @@ from chalicelib.kernel.sheets import check_totals
 from chalicelib.overview import ledger
 from chalicelib.sessions.model import Session, SurveyAnswer
 from chalicelib.sessions.reports import build_report
-from chalicelib.yearend import pack
+from chalicelib.yearend import figures, model, pack
 
 JST = ZoneInfo("Asia/Tokyo")
 
@@ -30,13 +30,13 @@ JST = ZoneInfo("Asia/Tokyo")
     (date(2025, 4, 30), 2024), (date(2026, 1, 15), 2025), (date(2025, 12, 1), 2025),
 ])
 def test_the_year_is_the_one_containing_today_minus_one_month(today, year):
-    assert pack.pack_year(today) == year
+    assert model.pack_year(today) == year
 
 
 def test_the_year_months_and_label():
-    assert pack.year_months(2025)[0] == "2025-04" and pack.year_months(2025)[-1] == "2026-03"
-    assert len(pack.year_months(2025)) == 12
-    assert pack.fiscal_label(2025) == "令和7年度" and pack.fiscal_label(2026) == "令和8年度"
+    assert model.year_months(2025)[0] == "2025-04" and model.year_months(2025)[-1] == "2026-03"
+    assert len(model.year_months(2025)) == 12
+    assert model.fiscal_label(2025) == "令和7年度" and model.fiscal_label(2026) == "令和8年度"
     assert pack.prefix_of(2025, 1) == "prefecture/year-end/2025/"
     assert pack.prefix_of(2025, 2) == "prefecture/year-end/2025/v2/"
 
@@ -56,14 +56,14 @@ def _inquiry(when: str, category: str = "points_use", escalated: bool = False) -
     return item
 
 
-def year_data() -> pack.YearData:
+def year_data() -> model.YearData:
     r1 = _round("2025-06", 6300, 7000, 35, 700)
     r2 = _round("2025-07", 7000, 7000, 35, 0)
     del r2["fee_base"]  # a round drafted before the fee base existed: its usage is the base
-    rounds = (pack.RoundData(r1, (pack.StoredFile("summary", "prefecture/settlements/2025-06/summary-2025-06.json",
+    rounds = (model.RoundData(r1, (model.StoredFile("summary", "prefecture/settlements/2025-06/summary-2025-06.json",
                                                   10, "ab" * 32),),
                              ({"store_id": "MP999999", "amount": 700, "reason": "unknown_store"},), True),
-              pack.RoundData(r2, (), (), None))
+              model.RoundData(r2, (), (), None))
     june = [date(2025, 6, d) for d in range(1, 31)]
     july = [date(2025, 7, d) for d in range(1, 32)]
     months = (
@@ -78,7 +78,7 @@ def year_data() -> pack.YearData:
     answers = [SurveyAnswer("SS000001", "70s", ("install",), ("installed",), 5, "", answer_id="SV000001"),
                SurveyAnswer("SS000001", "80plus", ("install",), ("installed",), 4, "", answer_id="SV000002")]
     report = build_report("2025-06", [held], answers)
-    return pack.YearData(
+    return model.YearData(
         fiscal_year=2025, as_of=datetime(2026, 4, 2, 9, 30, tzinfo=JST), rounds=rounds,
         ledger=ledger.build([r1, r2], 443_750_000), inquiry_months=months, categories=DEFAULT_CATEGORIES,
         inquiry_reported={"2025-06": 2, "2025-07": None}, escalations=({"inquiry_id": "IQ1", "category": "app",
@@ -89,7 +89,7 @@ def year_data() -> pack.YearData:
 
 
 def test_totals_are_the_sums_of_the_rounds_months_and_sessions():
-    t = pack.totals(year_data())
+    t = figures.totals(year_data())
     assert (t["rounds"], t["paid_total"], t["fee_base"], t["fee"], t["held_total"]) == (2, 13300, 14000, 70, 700)
     assert t["claim"] == 14000 + 70
     assert t["inquiries"] == t["inquiries_daily_sum"] == 3 and t["escalations"] == 1
@@ -98,25 +98,25 @@ def test_totals_are_the_sums_of_the_rounds_months_and_sessions():
 
 
 def test_every_section_total_row_equals_its_lines():
-    for section in pack.sections(year_data()):
+    for section in figures.sections(year_data()):
         if section.sums:
             check_totals(section.rows, section.sums)  # raises on a mismatch
 
 
 def test_reported_figures_are_shown_beside_the_counts_with_the_check():
     data = year_data()
-    monthly = pack.monthly_inquiry_rows(data)
+    monthly = figures.monthly_inquiry_rows(data)
     assert monthly[1][1:4] == [2, 2, "一致"] and monthly[2][1:4] == [1, None, "未報告"]
-    rounds = pack.round_rows(data)
+    rounds = figures.round_rows(data)
     assert rounds[1][-1] == "一致" and rounds[2][-1] == "—"
     assert rounds[2][7] == 7000  # fee base falls back to the month's usage
-    assert pack.session_month_rows(data)[1][-1] == "一致"
-    mismatch = pack.YearData(**{**data.__dict__, "inquiry_reported": {"2025-06": 3}})
-    assert pack.monthly_inquiry_rows(mismatch)[1][3] == "不一致"
+    assert figures.session_month_rows(data)[1][-1] == "一致"
+    mismatch = model.YearData(**{**data.__dict__, "inquiry_reported": {"2025-06": 3}})
+    assert figures.monthly_inquiry_rows(mismatch)[1][3] == "不一致"
 
 
 def test_daily_rows_run_the_month_and_year_totals():
-    rows = pack.daily_rows(year_data())
+    rows = figures.daily_rows(year_data())
     june_3 = next(r for r in rows if r[0] == date(2025, 6, 3))
     assert june_3[1:] == ["火", 2, 2, 2]
     july_9 = next(r for r in rows if r[0] == date(2025, 7, 9))
@@ -125,7 +125,7 @@ def test_daily_rows_run_the_month_and_year_totals():
 
 
 def test_surveys_add_up_over_the_year():
-    rows = pack.survey_rows(year_data())
+    rows = figures.survey_rows(year_data())
     assert ["年代", "70代", 1, Decimal("50.0")] in [[r[0], r[1], r[2], r[3]] for r in rows]
     assert rows[-1] == ["満足度", "平均（5段階）", Decimal("4.50"), None]
 
@@ -139,7 +139,7 @@ def test_the_files_csv_xlsx_pdf_and_the_same_bytes_for_the_same_data():
         if f.name.endswith(".csv"):
             assert f.body.startswith(b"\xef\xbb\xbf") and b"\r\n" in f.body
             assert b"\n" not in f.body.replace(b"\r\n", b"")
-    again = pack.build_files(pack.YearData(**{**data.__dict__, "as_of": data.as_of + timedelta(hours=3)}))
+    again = pack.build_files(model.YearData(**{**data.__dict__, "as_of": data.as_of + timedelta(hours=3)}))
     assert [f.body for f in files] == [f.body for f in again]  # same day, same data: same bytes
     wb = load_workbook(io.BytesIO(files[-2].body))
     assert "精算" in wb.sheetnames and wb["精算"].freeze_panes == "A3"
@@ -164,7 +164,7 @@ def test_the_index_states_each_files_size_and_sha256():
 
 
 def test_no_personal_data_columns():
-    headers = " ".join(str(c) for s in pack.sections(year_data()) for c in s.rows[0])
+    headers = " ".join(str(c) for s in figures.sections(year_data()) for c in s.rows[0])
     headers = headers.replace("受付方法:メール", "").replace("受付方法:電話", "")  # how an inquiry came in
     headers = headers.replace("分類:苦情・要望", "")  # a category's name, counted
     for word in ("口座", "電話", "メール", "氏名", "住所", "要望"):
