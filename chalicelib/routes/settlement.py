@@ -18,10 +18,12 @@ from chalicelib.web.http import Ctx, error_response, json_response, staff_route
 # use (kernel/lazy.py: one cold start does not import every area; thread-safe).
 if TYPE_CHECKING:
     from chalicelib.settlement import service as settlement
+    from chalicelib.settlement import views as round_views
     from chalicelib.usage import events
     from chalicelib.usage import service as usage
 else:
     settlement = lazy_module("chalicelib.settlement.service")
+    round_views = lazy_module("chalicelib.settlement.views")
     events = lazy_module("chalicelib.usage.events")
     usage = lazy_module("chalicelib.usage.service")
 
@@ -104,7 +106,7 @@ def reprocess_usage_import(ctx: Ctx, import_id: str) -> Any:
 
 @staff_route(bp, "/settlements/{month}", roles=READ_SETTLEMENT)
 def get_settlement(ctx: Ctx, month: str) -> Any:
-    return json_response(settlement.get_view(get_deps(), month))
+    return json_response(round_views.get_view(get_deps(), month))
 
 
 @staff_route(bp, "/settlements/{month}/lines", roles=READ_SETTLEMENT)
@@ -112,8 +114,8 @@ def get_settlement_lines(ctx: Ctx, month: str) -> Any:
     """Every line, or one page of them with `?limit=` / `?cursor=` (what the console's settlement screen reads:
     50 at a time, the totals from the round itself)."""
     if ctx.query("limit") is None and ctx.query("cursor") is None:
-        return json_response({"items": settlement.lines_view(get_deps(), month)})
-    return json_response(settlement.lines_page(get_deps(), month, page_limit(ctx), ctx.query("cursor")))
+        return json_response({"items": round_views.lines_view(get_deps(), month)})
+    return json_response(round_views.lines_page(get_deps(), month, page_limit(ctx), ctx.query("cursor")))
 
 
 @staff_route(bp, "/settlements/{month}/draft", roles=ACCOUNTING, methods=("POST",))

@@ -28,10 +28,10 @@ from chalicelib.routes.settlement import READ_SETTLEMENT
 from chalicelib.web.http import Ctx, json_response, staff_route
 
 if TYPE_CHECKING:
-    from chalicelib.settlement import service as settlement
+    from chalicelib.settlement import views as round_views
     from chalicelib.stores import views as store_views
 else:
-    settlement = lazy_module("chalicelib.settlement.service")
+    round_views = lazy_module("chalicelib.settlement.views")
     store_views = lazy_module("chalicelib.stores.views")
 
 bp = Blueprint(__name__)
@@ -62,8 +62,8 @@ def settlement_store_names(ctx: Ctx, month: str) -> Any:
     raw = ctx.query("ids")
     if raw is not None:
         ids = _asked_ids(raw)
-        settlement.require_round(deps, month)
+        round_views.require_round(deps, month)
         return json_response(store_names(deps.store_repository.by_ids(ids)))
     # The round's lines (400 for a malformed month, 404 for a round not drafted), then their stores.
-    store_ids = {str(line["store_id"]) for line in settlement.lines_view(deps, month)}
+    store_ids = {str(line["store_id"]) for line in round_views.lines_view(deps, month)}
     return json_response(store_names(deps.store_repository.by_ids(sorted(store_ids)) if store_ids else {}))

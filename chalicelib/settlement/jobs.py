@@ -16,7 +16,7 @@ from chalicelib.errors import Conflict
 from chalicelib.jobs.registry import job
 from chalicelib.kernel import calendars
 from chalicelib.mail.outbox import Mail
-from chalicelib.settlement import mails, service
+from chalicelib.settlement import mails, service, views
 from chalicelib.usage.service import usage_for_month
 
 #: Start warning about missing usage this many bank business days before the approval deadline.
@@ -48,9 +48,9 @@ def settlement_sweep(deps: Deps, now: datetime) -> dict[str, Any]:
     program = deps.settings.program
     if not program.settlement_first_month <= month <= program.settlement_last_month:
         return {"month": month, "payment_date": pay.isoformat(), "approval_deadline": deadline.isoformat(),
-                "round_status": (service.get_round(deps, month) or {}).get("status", "none"), "usage_imports": 0,
+                "round_status": (views.get_round(deps, month) or {}).get("status", "none"), "usage_imports": 0,
                 "actions": [], "outside_settlement_period": True}
-    round_item = service.get_round(deps, month)
+    round_item = views.get_round(deps, month)
     _, imports = usage_for_month(deps, month)
     if round_item is None and imports:
         try:
@@ -71,7 +71,7 @@ def settlement_sweep(deps: Deps, now: datetime) -> dict[str, Any]:
             done.append(_warn(deps, "approval-late", month, today, f"{month} の精算が未承認です", [
                 f"{month} 利用分の精算がまだ承認されていません（承認期限 {deadline.isoformat()}）。",
                 f"支払日は {pay.isoformat()} です。金融機関への振込データ送信に間に合うよう、至急承認してください。"], now))
-    status = (service.get_round(deps, month) or {}).get("status", "none")
+    status = (views.get_round(deps, month) or {}).get("status", "none")
     # Past the deadline and still not approved: the prefecture and the staff are told, once (point 6 of
     # issue 12). A month with neither usage nor a round has only the staff's usage warning above.
     if today > deadline and status != "approved" and (status != "none" or imports):

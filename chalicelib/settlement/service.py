@@ -8,6 +8,10 @@ bank file needs; a line that fails is held with its reason, never the whole roun
 person who shaped nothing in the round (chalicelib.settlement.four_eyes); it claims the round's
 adjustments atomically with the move draft → approving, then the release (chalicelib.settlement.
 release) writes and verifies the files and approves the round in one write with its notices.
+
+This module holds what changes a round (draft, approve, reopen, holds, returns, adjustments) and its
+downloads. Reading a round and the shapes it is shown in (`view`, `get_view`, `lines_view`, `lines_page`)
+live in chalicelib.settlement.views; they are imported here too, for the callers that use this module.
 """
 
 from __future__ import annotations
@@ -33,16 +37,11 @@ from chalicelib.settlement.repository import (
     settlement_store,
     store_ledger,
 )
-from chalicelib.settlement.rounds import HOLD_REASONS, Line, RoundFigures, StoreState, compute_round
+from chalicelib.settlement.rounds import Line, StoreState, compute_round
+from chalicelib.settlement.views import check_month, get_round, get_view, require_round, round_lines, round_totals, view
+from chalicelib.settlement.views import lines_page as lines_page  # re-exported: bench/ reads it here
+from chalicelib.settlement.views import lines_view as lines_view  # re-exported: bench/ reads it here
 from chalicelib.usage.repository import usage_totals
-
-
-def _check_month(month: str) -> str:
-    try:
-        calendars.parse_month(month)
-    except (ValueError, TypeError, OverflowError):
-        raise InvalidInput("月の指定が正しくありません", {"month": "YYYY-MM の形式で指定してください（例: 2025-06）"}) from None
-    return month
 
 
 def _previous_month(month: str) -> str:
@@ -52,26 +51,6 @@ def _previous_month(month: str) -> str:
 
 def _store(deps: Deps) -> SettlementStore:
     return settlement_store(deps)
-
-
-def get_round(deps: Deps, month: str) -> dict[str, Any] | None:
-    return _store(deps).get_round(month)
-
-
-def _require_round(deps: Deps, month: str) -> dict[str, Any]:
-    item = get_round(deps, _check_month(month))
-    if not item:
-        raise NotFound(f"{month} の精算はまだ作成されていません", {"month": "先に下書きを作成してください"})
-    return item
-
-
-def require_round(deps: Deps, month: str) -> dict[str, Any]:
-    """The round item of `month` (422 for a malformed month, 404 for a round not drafted)."""
-    return _require_round(deps, month)
-
-
-def round_lines(deps: Deps, item: dict[str, Any]) -> list[dict[str, Any]]:
-    return _store(deps).round_lines(item["month"], int(item["version"]))
 
 
 def payment_date(deps: Deps, month: str) -> date:
@@ -171,7 +150,7 @@ def _line_shapers(adjustments: list[dict[str, Any]], uploaders: dict[str, str],
 
 def draft(deps: Deps, month: str, actor: Actor, now: datetime) -> dict[str, Any]:
     """Compute (or recompute) the draft of a round from committed usage, adjustments and carries."""
-    _check_month(month)
+    check_month(month)
     existing = _check_can_draft(deps, month, now)
     usage_port = usage_totals(deps)
     usage, imports = usage_port.usage_for_month(month)
@@ -219,7 +198,7 @@ def draft(deps: Deps, month: str, actor: Actor, now: datetime) -> dict[str, Any]
         "payment_date": figures.payment_date.isoformat(), "approval_deadline": approval_deadline(deps, month).isoformat(),
         "drafted_by": actor.user, "drafted_at": now.isoformat(), "imports": imports, "shaped_by": shaped_by,
         "adjustment_keys": [a["sk"] for a in adjustments_list],
-        **_totals(figures),
+        **round_totals(figures),
         HELD_INDEXED: True,  # the summary reads this item and the held lines only (repository.held_lines)
         # The operator's bank fees for these transfers: reported, never deducted from a store (7(1)イ).
         "transfer_cost": transfer_fees.round_cost(fees.values()),
@@ -256,85 +235,6 @@ def transfer_costs(deps: Deps, paid: list[Line], stores: dict[str, dict[str, Any
     return {line.store_id: transfer_fees.transfer_fee(
         table, s.requester_bank_code, s.requester_branch_code, str(stores[line.store_id]["bank"]["bank_code"]),
         str(stores[line.store_id]["bank"]["branch_code"]), line.paid) for line in paid}
-
-
-def _totals(figures: RoundFigures) -> dict[str, Any]:
-    return {
-        "usage_total": figures.usage_total, "adjustments_total": figures.adjustments_total,
-        "carried_in_total": figures.carried_in_total, "paid_total": figures.paid_total,
-        "held_total": figures.held_total, "stores_paid": figures.stores_paid,
-        "stores_held": len(figures.held_lines()), "fee": figures.fee, "fee_rate": str(figures.fee_rate),
-        "fee_rounding": figures.fee_rounding, "fee_base": figures.fee_base,
-        "late_usage_total": figures.late_usage_total,
-    }
-
-
-def view(deps: Deps, item: dict[str, Any], lines: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """The round as docs/SPEC.md §8 shows it (plus more)."""
-    if lines is None:
-        # A round drafted since the held lines are kept apart reads only those; an older one, every line.
-        lines = (_store(deps).held_lines(item["month"], int(item["version"])) if item.get(HELD_INDEXED)
-                 else round_lines(deps, item))
-    held = [{"store_id": line["store_id"], "amount": int(line["carried_out"]), "reason": line["reason"],
-             "reason_label": HOLD_REASONS.get(line["reason"] or "", ""),
-             **({"note": line["note"]} if line.get("note") else {})}
-            for line in lines if line["status"] == "hold"]
-    return {
-        "month": item["month"], "status": item["status"], "version": item["version"],
-        "payment_date": item["payment_date"], "approval_deadline": item.get("approval_deadline"),
-        "transfer_date": item.get("transfer_date"),
-        "stores_paid": item["stores_paid"], "total_amount": item["paid_total"], "fee": item["fee"],
-        "fee_rate": item["fee_rate"], "fee_rounding": item.get("fee_rounding", "down"),
-        # A round drafted before the fee base existed charged its month's usage only (kept as approved).
-        "fee_base": int(item.get("fee_base", item["usage_total"])),
-        "late_usage_total": int(item.get("late_usage_total", 0)), "usage_total": item["usage_total"],
-        # The operator's cost, never deducted from a store (None: drafted before it was computed).
-        "transfer_cost": int(item["transfer_cost"]) if item.get("transfer_cost") is not None else None,
-        "adjustments_total": item["adjustments_total"], "carried_in_total": item["carried_in_total"],
-        "held_total": item["held_total"], "held": held,
-        "drafted_by": item.get("drafted_by"), "drafted_at": item.get("drafted_at"),
-        "shaped_by": item.get("shaped_by", []),
-        "approved_by": item.get("approved_by"), "approved_at": item.get("approved_at"),
-        "imports": item.get("imports", []), "files": item.get("files", {}),
-        "late": bool(item.get("late", False)), "release_error": item.get("release_error"),
-        "can_reopen": item["status"] == "approving" and not item.get("files_verified_at"),
-    }
-
-
-def get_view(deps: Deps, month: str) -> dict[str, Any]:
-    return view(deps, _require_round(deps, month))
-
-
-LINE_FIELDS = ("store_id", "usage", "adjustments", "late_usage", "carried_in", "paid", "carried_out", "status",
-               "reason", "note", "transfer_fee")
-
-
-def _line_row(line: dict[str, Any]) -> dict[str, Any]:
-    return {k: line.get(k) for k in LINE_FIELDS}
-
-
-def lines_view(deps: Deps, month: str) -> list[dict[str, Any]]:
-    item = _require_round(deps, month)
-    return [_line_row(line) for line in round_lines(deps, item)]
-
-
-def lines_page(deps: Deps, month: str, limit: int, cursor: str | None) -> dict[str, Any]:
-    """One page of a round's lines in store order: `{"items", "next_cursor"}`. The cursor names the draft's
-    version and the last store shown (`v3.MP000050`); a cursor of an earlier draft is refused (409: the
-    round was re-drafted, the screen starts again) rather than mixing two drafts' lines."""
-    item = _require_round(deps, month)
-    version = int(item["version"])
-    after = None
-    if cursor:
-        tag, _, store_id = cursor.partition(".")
-        if not tag.startswith("v") or not tag[1:].isdigit() or not store_id.isalnum():
-            raise InvalidInput("続きの指定が正しくありません", {"cursor": "前のページの next_cursor を指定してください"})
-        if int(tag[1:]) != version:
-            raise Conflict("精算案が作り直されました。画面を再読み込みしてください")
-        after = store_id
-    lines, more = _store(deps).lines_page(month, version, limit, after)
-    return {"items": [_line_row(line) for line in lines],
-            "next_cursor": f"v{version}.{lines[-1]['store_id']}" if more and lines else None}
 
 
 # --- approval ---------------------------------------------------------------------------------------
@@ -417,7 +317,7 @@ def _enter_approving(deps: Deps, item: dict[str, Any], lines: list[dict[str, Any
 
 
 def approve(deps: Deps, month: str, principal: Principal, now: datetime) -> dict[str, Any]:
-    item = _require_round(deps, month)
+    item = require_round(deps, month)
     if item["status"] == "approved":
         release.complete(deps, month, now)  # follow-ups a crash may have cut off; a no-op otherwise
         return view(deps, item)
@@ -425,9 +325,9 @@ def approve(deps: Deps, month: str, principal: Principal, now: datetime) -> dict
     lines = round_lines(deps, item)
     if item["status"] == "draft":
         _enter_approving(deps, item, lines, principal, now)
-        item = _require_round(deps, month)
+        item = require_round(deps, month)
     release.release(deps, item, lines, Actor.of(principal), now, view)
-    return view(deps, _require_round(deps, month), lines)
+    return view(deps, require_round(deps, month), lines)
 
 
 def reopen(deps: Deps, month: str, body: dict[str, Any], principal: Principal, now: datetime) -> dict[str, Any]:
@@ -436,7 +336,7 @@ def reopen(deps: Deps, month: str, body: dict[str, Any], principal: Principal, n
     reason = body.get("reason")
     if not isinstance(reason, str) or not reason.strip() or len(reason) > 500 or set(body) - {"reason"}:
         raise InvalidInput("入力内容に誤りがあります", {"reason": "下書きに戻す理由を500文字以内で入力してください"})
-    item = _require_round(deps, month)
+    item = require_round(deps, month)
     if item["status"] != "approving" or item.get("files_verified_at"):
         raise Conflict("承認処理が途中で止まった精算（振込データの確認前）だけを下書きに戻せます")
     store = _store(deps)
@@ -455,7 +355,7 @@ def clear_hold(deps: Deps, month: str, store_id: str, body: dict[str, Any], prin
                now: datetime) -> dict[str, Any]:
     """A person who shaped nothing in the store's line clears its hold (usage before the store became
     active) for the held amount; the next draft pays it."""
-    item = _require_round(deps, month)
+    item = require_round(deps, month)
     if item["status"] != "draft":
         raise Conflict("下書きの精算でのみ保留を解除できます")
     line = next((x for x in round_lines(deps, item) if x["store_id"] == store_id), None)
@@ -464,7 +364,7 @@ def clear_hold(deps: Deps, month: str, store_id: str, body: dict[str, Any], prin
 
 def confirm_over_ceiling(deps: Deps, month: str, body: dict[str, Any], principal: Principal,
                          now: datetime) -> dict[str, Any]:
-    item = _require_round(deps, month)
+    item = require_round(deps, month)
     if item["status"] != "draft":
         raise Conflict("下書きの精算でのみ確認できます")
     store_id = body.get("store_id")
@@ -477,7 +377,7 @@ def confirm_over_ceiling(deps: Deps, month: str, body: dict[str, Any], principal
 
 
 def transfer_file_bytes(deps: Deps, month: str, principal: Principal, now: datetime) -> tuple[str, bytes]:
-    item = _require_round(deps, month)
+    item = require_round(deps, month)
     key = (item.get("files") or {}).get("transfer_file")
     if item["status"] != "approved" or not key:
         raise Conflict("振込データは承認後にダウンロードできます" if item["status"] != "approved"
@@ -491,7 +391,7 @@ def transfer_file_bytes(deps: Deps, month: str, principal: Principal, now: datet
 
 
 def document_bytes(deps: Deps, month: str, name: str, principal: Principal, now: datetime) -> tuple[str, bytes]:
-    item = _require_round(deps, month)
+    item = require_round(deps, month)
     files = item.get("files") or {}
     if item["status"] != "approved" or name not in ("statement_csv", "statement_xlsx", "summary") or name not in files:
         raise NotFound("その帳票はありません", {"name": "statement_csv, statement_xlsx, summary のいずれかです"})
@@ -507,7 +407,7 @@ def document_bytes(deps: Deps, month: str, name: str, principal: Principal, now:
 
 
 def record_return(deps: Deps, month: str, body: dict[str, Any], principal: Principal, now: datetime) -> dict[str, Any]:
-    item = _require_round(deps, month)
+    item = require_round(deps, month)
     return corrections.record_return(deps, month, body, principal, now, item,
                                      round_lines(deps, item) if item["status"] == "approved" else [])
 

@@ -10,7 +10,7 @@ import pytest
 from chalicelib.adapters import aws
 from chalicelib.auth.roles import Principal, Role
 from chalicelib.clock import parse_aware
-from chalicelib.settlement import release, service
+from chalicelib.settlement import release, service, views
 from chalicelib.settlement.zengin_reader import parse_transfer_file
 from tests.fakes import with_setting
 from tests.integration.test_settlement_api import AUG_4, JULY_2, csv_of, download, june_usage, make_stores, upload
@@ -214,7 +214,7 @@ def test_notices_cut_off_after_approval_are_queued_once_by_the_mail_sweep(api, d
     monkeypatch.setattr(release, "complete", crash)
     with pytest.raises(ConnectionError):
         service.approve(deps, "2025-06", ACCOUNTANT2, parse_aware(JULY_2["X-Miyapo-Now"]))
-    assert service.get_round(deps, "2025-06")["status"] == "approved"
+    assert views.get_round(deps, "2025-06")["status"] == "approved"
     assert queued_notices(deps) == []
     monkeypatch.setattr(release, "complete", real)
     for _ in range(2):
@@ -256,7 +256,7 @@ def test_an_adjustment_claimed_elsewhere_stops_the_approval_before_anything_is_r
         ExpressionAttributeValues={":s": "settled", ":m": "2099-01"})
     code, _ = api.call("POST", "/settlements/2025-07/approve", {}, as_="accountant2", headers=AUG_4)
     assert code == 409
-    assert service.get_round(deps, "2025-07")["status"] == "draft"
+    assert views.get_round(deps, "2025-07")["status"] == "draft"
     assert not any("7月" in m["subject"] for m in payment_notices(api))
 
 

@@ -11,7 +11,7 @@ from chalicelib.adapters import aws
 from chalicelib.adapters.files import FileStore
 from chalicelib.auth.roles import Principal, Role
 from chalicelib.clock import parse_aware
-from chalicelib.settlement import service
+from chalicelib.settlement import service, views
 from chalicelib.usage import service as usage
 from tests.integration.test_settlement_api import JULY_2, csv_of, june_usage, make_stores, upload
 
@@ -35,7 +35,7 @@ def test_an_approval_cut_off_by_an_s3_failure_is_completed_by_a_rerun(api, deps,
     monkeypatch.setattr(FileStore, "put", flaky_put)
     with pytest.raises(ConnectionError):
         service.approve(deps, "2025-06", ACCOUNTANT2, NOW)
-    assert service.get_round(deps, "2025-06")["status"] == "approving"
+    assert views.get_round(deps, "2025-06")["status"] == "approving"
     assert [m for m in api.mail() if "お支払いについて" in m["subject"]] == []
     # nothing can be drafted over a round that is being released
     assert api.call("POST", "/settlements/2025-06/draft", {}, as_="accountant", headers=JULY_2)[0] == 409
@@ -62,7 +62,7 @@ def test_concurrent_approvals_release_once(api, deps):
     for t in threads:
         t.join()
     assert "approved" in outcomes
-    assert service.get_round(deps, "2025-06")["status"] == "approved"
+    assert views.get_round(deps, "2025-06")["status"] == "approved"
     deps.outbox.deliver(deps.outbox.pending_ids(), deps.sender, NOW)
     notices = Counter(m["destinations"]["ToAddresses"][0] for m in api.mail() if "お支払いについて" in m["subject"])
     assert len(notices) == 3 and set(notices.values()) == {1}

@@ -23,7 +23,7 @@ from chalicelib.audit.log import Actor, InMemoryAuditLog
 from chalicelib.auth.roles import Principal, Role
 from chalicelib.kernel.money import apply_rate
 from chalicelib.mail.outbox import InMemoryOutbox, Mail
-from chalicelib.settlement import documents, release, service
+from chalicelib.settlement import documents, release, service, views
 from chalicelib.settlement.repository import InMemorySettlementStore
 from chalicelib.settlement.rounds import StoreState, compute_round
 from chalicelib.stores.repository import InMemoryStoreRepository
@@ -144,7 +144,7 @@ def test_late_usage_is_charged_in_the_round_that_first_counts_it_and_shown_with_
     summary = deps.documents.get(july["files"]["summary"]).decode("utf-8")
     assert '"fee_base": 6000' in summary and '"late_usage_total": 4000' in summary
     assert "対象額 6,000円（2025-07 利用分 2,000円 ＋ 確定後に取り込まれた過去月の利用分 4,000円） × 0.5%、円未満切り捨て ＝ 30円" in summary
-    lines = {x["store_id"]: x for x in service.lines_view(deps, "2025-07")}
+    lines = {x["store_id"]: x for x in views.lines_view(deps, "2025-07")}
     assert (lines["MP000001"]["late_usage"], lines["MP000002"]["late_usage"]) == (4_000, 0)
 
 
@@ -157,7 +157,7 @@ def test_a_round_approved_before_the_fee_base_existed_keeps_its_stored_figures()
     for name in ("fee_base", "late_usage_total"):  # as an item written by the previous version
         stored.pop(name)
     stored["fee"] = 50
-    shown = service.get_view(deps, "2025-06")
+    shown = views.get_view(deps, "2025-06")
     assert (shown["fee_base"], shown["late_usage_total"], shown["fee"]) == (10_000, 0, 50)
     figures = release.figures_from(stored, deps.settlements.round_lines("2025-06", 1))
     assert (figures.fee_base, figures.fee) == (10_000, 50)
@@ -218,7 +218,7 @@ def test_sum_of_fee_bases_over_all_rounds_equals_all_usage(plans: list[dict[str,
             manual_total += amount
             other_adjustments += amount
         if rounds:
-            paid_last = {h["store_id"] for h in service.lines_view(deps, rounds[-1]["month"]) if h["status"] == "pay"}
+            paid_last = {h["store_id"] for h in views.lines_view(deps, rounds[-1]["month"]) if h["status"] == "pay"}
             for s in sorted(plan["returns"] & paid_last):
                 returned = service.record_return(deps, rounds[-1]["month"], {"store_id": s, "reason": "口座なし"},
                                                  CAROL, before_draft)["amount"]

@@ -12,7 +12,7 @@ import pytest
 from chalicelib.audit.log import Actor
 from chalicelib.auth.roles import Principal, Role
 from chalicelib.errors import Conflict, Forbidden, InvalidInput
-from chalicelib.settlement import service
+from chalicelib.settlement import service, views
 from chalicelib.settlement.repository import InMemorySettlementStore
 from chalicelib.stores.repository import InMemoryStoreRepository
 from chalicelib.usage.repository import InMemoryUsageStore
@@ -81,15 +81,15 @@ def test_the_summary_reads_the_held_lines_only_and_agrees_with_every_line(deps):
     store(deps, "MP000003")
     usage(deps, "IMP000001", {"MP000001": 1000, "MP000002": 2000, "MP000003": 3000, "MP000404": 400})
     service.draft(deps, "2025-06", Actor.of(ALICE), NOW)
-    item = service.get_round(deps, "2025-06")
+    item = views.get_round(deps, "2025-06")
     assert item is not None and item["held_indexed"] is True
-    every_line = service.round_lines(deps, item)
+    every_line = views.round_lines(deps, item)
     deps.settlements.round_lines = None  # the summary must not read every line
 
-    summary = service.get_view(deps, "2025-06")
+    summary = views.get_view(deps, "2025-06")
 
     # Invariant: the totals kept on the round item are the lines' sums, and the held part is theirs.
-    assert summary == service.view(deps, item, every_line)
+    assert summary == views.view(deps, item, every_line)
     assert summary["total_amount"] == sum(int(x["paid"]) for x in every_line) == 4000
     assert summary["held_total"] == sum(int(x["carried_out"]) for x in every_line) == 2400
     assert summary["stores_paid"] == sum(1 for x in every_line if x["status"] == "pay") == 2
@@ -101,18 +101,18 @@ def test_a_cursor_of_an_earlier_draft_is_refused_rather_than_mixing_two_drafts(d
         store(deps, f"MP00000{n}")
     usage(deps, "IMP000001", {"MP000001": 100, "MP000002": 200, "MP000003": 300})
     service.draft(deps, "2025-06", Actor.of(ALICE), NOW)
-    first = service.lines_page(deps, "2025-06", 2, None)
+    first = views.lines_page(deps, "2025-06", 2, None)
     assert [x["store_id"] for x in first["items"]] == ["MP000001", "MP000002"]
     assert first["next_cursor"] == "v1.MP000002"
-    rest = service.lines_page(deps, "2025-06", 2, first["next_cursor"])
+    rest = views.lines_page(deps, "2025-06", 2, first["next_cursor"])
     assert ([x["store_id"] for x in rest["items"]], rest["next_cursor"]) == (["MP000003"], None)
 
     service.draft(deps, "2025-06", Actor.of(ALICE), NOW + timedelta(minutes=5))
 
     with pytest.raises(Conflict):
-        service.lines_page(deps, "2025-06", 2, first["next_cursor"])
+        views.lines_page(deps, "2025-06", 2, first["next_cursor"])
     with pytest.raises(InvalidInput):
-        service.lines_page(deps, "2025-06", 2, "v2.MP-0001")
+        views.lines_page(deps, "2025-06", 2, "v2.MP-0001")
 
 
 def test_a_round_drafted_before_held_lines_were_kept_apart_still_shows_them(deps):
@@ -123,7 +123,7 @@ def test_a_round_drafted_before_held_lines_were_kept_apart_still_shows_them(deps
     deps.settlements.items[("round#2025-06", "round")].pop("held_indexed")
     deps.settlements.items.pop(("round#2025-06", "held#v1#MP000001"))
 
-    assert held(service.get_view(deps, "2025-06")) == {"MP000001": "bank_unverified"}
+    assert held(views.get_view(deps, "2025-06")) == {"MP000001": "bank_unverified"}
 
 
 def test_above_the_ceiling_is_held_until_a_second_person_confirms_the_exact_amount(deps):
@@ -142,7 +142,7 @@ def test_above_the_ceiling_is_held_until_a_second_person_confirms_the_exact_amou
 
     again = service.draft(deps, "2025-06", Actor.of(ALICE), NOW)
     assert (again["version"], again["held"], again["total_amount"]) == (2, [], 5_200_000)
-    assert [x["status"] for x in service.lines_view(deps, "2025-06")] == ["pay"]
+    assert [x["status"] for x in views.lines_view(deps, "2025-06")] == ["pay"]
 
 
 def test_rounds_go_in_month_order(deps):
@@ -165,7 +165,7 @@ def test_the_drafter_and_whoever_shaped_the_round_cannot_approve(deps):
         service.approve(deps, "2025-06", ALICE, NOW)
     with pytest.raises(Forbidden, match="関わった担当者"):
         service.approve(deps, "2025-06", CAROL, NOW)
-    assert service.get_round(deps, "2025-06")["status"] == "draft"
+    assert views.get_round(deps, "2025-06")["status"] == "draft"
 
 
 def test_an_adjustment_settled_elsewhere_stops_the_approval_and_changes_nothing(deps):
@@ -182,7 +182,7 @@ def test_an_adjustment_settled_elsewhere_stops_the_approval_and_changes_nothing(
     with pytest.raises(Conflict, match="他の担当者が承認処理中"):
         service.approve(deps, "2025-06", BOB, NOW)
 
-    assert service.get_round(deps, "2025-06")["status"] == "draft"
+    assert views.get_round(deps, "2025-06")["status"] == "draft"
     assert deps.audit.appended == []
 
 

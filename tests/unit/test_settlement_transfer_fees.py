@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from chalicelib.settlement import documents, release, service, transfer_fees
+from chalicelib.settlement import documents, release, service, transfer_fees, views
 from chalicelib.settlement.transfer_fees import DEFAULT_TABLE, Band, FeeTableInvalid, parse_table, transfer_fee
 from tests.fakes import with_setting
 from tests.unit.test_settlement_fee_base import (
@@ -77,7 +77,7 @@ def test_a_round_reports_its_transfer_cost_and_pays_every_store_in_full() -> Non
                                      ("2025-06", "MP000005", 50_000)], day_after("2025-06", 1))
     june = draft_and_approve(deps, "2025-06", day_after("2025-06"))
     assert june["transfer_cost"] == 110 + 110 + 330 + 440
-    fees = {x["store_id"]: (x["paid"], x["transfer_fee"]) for x in service.lines_view(deps, "2025-06")}
+    fees = {x["store_id"]: (x["paid"], x["transfer_fee"]) for x in views.lines_view(deps, "2025-06")}
     assert fees == {"MP000001": (40_000, 110), "MP000002": (1_000, 110), "MP000003": (29_999, 330),
                     "MP000004": (30_000, 440), "MP000005": (0, 0)}
     assert june["total_amount"] == 40_000 + 1_000 + 29_999 + 30_000  # the stores get everything they are due
@@ -99,7 +99,7 @@ def test_payments_and_the_bank_file_do_not_depend_on_the_fee_table() -> None:
         import_usage(deps, "IMP000001", [("2025-06", s, 10_000 * n) for n, s in enumerate(
             ["MP000001", "MP000002", "MP000003", "MP000004"], start=1)], day_after("2025-06", 1))
         june = draft_and_approve(deps, "2025-06", day_after("2025-06"))
-        paid = [(x["store_id"], x["paid"]) for x in service.lines_view(deps, "2025-06")]
+        paid = [(x["store_id"], x["paid"]) for x in views.lines_view(deps, "2025-06")]
         results.append((june["transfer_cost"], june["total_amount"], paid,
                         deps.documents.get(june["files"]["transfer_file"])))
     (cost_a, total_a, paid_a, file_a), (cost_b, total_b, paid_b, file_b) = results
@@ -122,7 +122,7 @@ def test_a_round_from_before_transfer_costs_shows_none_and_its_summary_omits_the
     import_usage(deps, "IMP000001", [("2025-06", "MP000001", 100)], day_after("2025-06", 1))
     service.draft(deps, "2025-06", service.system_actor(), day_after("2025-06"))
     deps.settlements.items[("round#2025-06", "round")].pop("transfer_cost")
-    assert service.get_view(deps, "2025-06")["transfer_cost"] is None
+    assert views.get_view(deps, "2025-06")["transfer_cost"] is None
     item = deps.settlements.get_round("2025-06")
     figures = release.figures_from(item, deps.settlements.round_lines("2025-06", 1))
     assert documents.TRANSFER_COST_LABEL not in dict(documents.summary_rows(figures))
