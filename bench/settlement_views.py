@@ -9,12 +9,12 @@ held copies included), not counted. Then, each `--runs` times (median and max pr
 service exactly as the routes call it:
 
 - baseline: a GetItem of the round item (`repository.get_round`), measured in the same run;
-- summary, before: the round view built from every line (`service.view(deps, item, round_lines)`: what
+- summary, before: the round view built from every line (`views.view(deps, item, round_lines)`: what
   `GET /settlements/{month}` did until the held lines were kept apart);
-- summary, after: `service.get_view` (what `GET /settlements/{month}` does now: the round item and the
+- summary, after: `views.get_view` (what `GET /settlements/{month}` does now: the round item and the
   held lines only);
-- lines: `service.lines_view` (what `GET /settlements/{month}/lines` does without `?limit=`: every line,
-  one Query paged by DynamoDB's 1 MB pages) and `service.lines_page` (with `?limit=50`, first page and one
+- lines: `views.lines_view` (what `GET /settlements/{month}/lines` does without `?limit=`: every line,
+  one Query paged by DynamoDB's 1 MB pages) and `views.lines_page` (with `?limit=50`, first page and one
   from the middle of the round by its cursor).
 
 No assertions: the table is the result (ratios against the GetItem of the same run).
@@ -78,7 +78,7 @@ def _time(fn: Callable[[], Any], runs: int) -> tuple[float, float, Any]:
 
 def run(stores: int, runs: int) -> int:
     from bench.dynamo_cost import fresh_local_deps
-    from chalicelib.settlement import service as settlement
+    from chalicelib.settlement import views as settlement
     from chalicelib.settlement.repository import settlement_store
 
     deps = fresh_local_deps()

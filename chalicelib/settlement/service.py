@@ -39,8 +39,6 @@ from chalicelib.settlement.repository import (
 )
 from chalicelib.settlement.rounds import Line, StoreState, compute_round
 from chalicelib.settlement.views import check_month, get_round, get_view, require_round, round_lines, round_totals, view
-from chalicelib.settlement.views import lines_page as lines_page  # re-exported: bench/ reads it here
-from chalicelib.settlement.views import lines_view as lines_view  # re-exported: bench/ reads it here
 from chalicelib.usage.repository import usage_totals
 
 
