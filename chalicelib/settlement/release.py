@@ -29,6 +29,7 @@ from chalicelib.settlement import documents, mails
 from chalicelib.settlement.payees import BankDataInvalid, payee, payment_signature
 from chalicelib.settlement.repository import SettlementStore, settlement_store, store_ledger
 from chalicelib.settlement.rounds import Line, RoundFigures
+from chalicelib.settlement.views import view
 from chalicelib.settlement.zengin_reader import parse_transfer_file, reconcile
 from chalicelib.settlement.zengin_writer import Requester
 
@@ -178,8 +179,8 @@ def _files(deps: Deps, item: dict[str, Any], lines: list[dict[str, Any]], figure
 
 
 def release(deps: Deps, item: dict[str, Any], lines: list[dict[str, Any]], actor: Actor, now: datetime,
-            view: Any) -> dict[str, Any]:
-    """Steps 1–4 for a round in `approving`; ``view`` shapes the round for the report mail."""
+            ) -> dict[str, Any]:
+    """Steps 1–4 for a round in `approving`."""
     month = item["month"]
     figures = figures_from(item, lines)
     files = _files(deps, item, lines, figures)

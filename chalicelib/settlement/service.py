@@ -324,7 +324,7 @@ def approve(deps: Deps, month: str, principal: Principal, now: datetime) -> dict
     if item["status"] == "draft":
         _enter_approving(deps, item, lines, principal, now)
         item = require_round(deps, month)
-    release.release(deps, item, lines, Actor.of(principal), now, view)
+    release.release(deps, item, lines, Actor.of(principal), now)
     return view(deps, require_round(deps, month), lines)
 
 
