@@ -22,11 +22,6 @@ def fiscal_label(year: int) -> str:
     return f"令和{year - 2018}年度"
 
 
-def fiscal_year_of(day: date) -> int:
-    """The program (fiscal) year, April to March, that `day` falls in."""
-    return day.year if day.month >= 4 else day.year - 1
-
-
 def pack_year(today: date) -> int:
     """The year a pack built on `today` is for: the one containing `today` minus one month (a pack run in
     April is for the year that just ended)."""
