@@ -44,7 +44,9 @@ from __future__ import annotations
 
 import copy
 import io
+import json
 import logging
+import re
 import sys
 import threading
 import time
@@ -187,7 +189,8 @@ class InProcessCalls:
         if _access_log.level == logging.NOTSET or _access_log.isEnabledFor(logging.INFO):  # as werkzeug logs it
             from werkzeug.urls import uri_to_iri
 
-            _log("info", f'"{request.method} {uri_to_iri(environ["RAW_URI"])} HTTP/1.1" {answer["status"]} -')
+            refused = f" {_refusal(request.headers, body)}" if answer["status"] >= 400 else ""
+            _log("info", f'"{request.method} {uri_to_iri(environ["RAW_URI"])} HTTP/1.1" {answer["status"]} -{refused}')
         if request.method == "HEAD":
             body = b""  # werkzeug's server never writes a body for HEAD
         with self._count:
@@ -262,6 +265,23 @@ class InProcessCalls:
 
 
 _access_log = logging.getLogger("werkzeug")
+_XML_CODE = re.compile(rb"<Code>([A-Za-z.]{1,80})</Code>")
+
+
+def _refusal(headers: Any, body: bytes) -> str:
+    """The operation and the error's name of a refused call, for the access log (a DynamoDB ``POST /``
+    says nothing else). Never the error's message: a failed condition can carry the item."""
+    target = headers.get("X-Amz-Target") or b""
+    operation = (target.decode() if isinstance(target, bytes) else str(target)).rsplit(".", 1)[-1]
+    error = ""
+    try:
+        kind = json.loads(body).get("__type", "") if body.startswith(b"{") else ""
+        error = str(kind).rsplit("#", 1)[-1]
+    except (ValueError, AttributeError):
+        pass
+    if not error and (code := _XML_CODE.search(body)) is not None:
+        error = code.group(1).decode()
+    return " ".join(part for part in (operation, error) if part) or "?"
 
 
 def _log(level: str, message: str) -> None:

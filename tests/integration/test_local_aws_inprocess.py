@@ -269,3 +269,31 @@ def test_calls_are_in_the_access_log_and_a_failing_handler_answers_500(local: Lo
     assert "500 Internal Server Error" in str(info.value)
     assert any("Error on request" in r.getMessage() and "moto failed" in r.getMessage() for r in caplog.records)
     assert failing.calls == 1
+
+
+def test_a_refused_call_names_its_operation_and_error_but_never_the_item(local: LocalAws,
+                                                                         caplog: pytest.LogCaptureFixture) -> None:
+    # DynamoDB answers every call on "POST /": a refusal's line names what was refused (a failed condition
+    # is DynamoDB's normal answer to a lost race), never its message (which can carry the stored item).
+    dynamo = aws.client("dynamodb")
+    table = f"refusals-{uuid.uuid4().hex[:8]}"
+    dynamo.create_table(TableName=table, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                        BillingMode="PAY_PER_REQUEST")
+    secret = "090-1234-5678"
+    dynamo.put_item(TableName=table, Item={"pk": {"S": "a"}, "phone": {"S": secret}})
+    with caplog.at_level("INFO", logger="werkzeug"):
+        with pytest.raises(ClientError):
+            dynamo.put_item(TableName=table, Item={"pk": {"S": "a"}}, ConditionExpression="attribute_not_exists(pk)",
+                            ReturnValuesOnConditionCheckFailure="ALL_OLD")
+        with pytest.raises(ClientError):
+            dynamo.transact_write_items(TransactItems=[{"Put": {
+                "TableName": table, "Item": {"pk": {"S": "a"}}, "ConditionExpression": "attribute_not_exists(pk)",
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}}])
+        with pytest.raises(ClientError):
+            aws.client("s3").get_object(Bucket="absent-bucket-x", Key="k")
+    lines = [r.getMessage() for r in caplog.records if "in-process" in r.getMessage()]
+    assert any('" 400 - PutItem ConditionalCheckFailedException' in line for line in lines), lines
+    assert any('" 400 - TransactWriteItems TransactionCanceledException' in line for line in lines), lines
+    assert any('" 404 - NoSuchBucket' in line for line in lines), lines
+    assert not any(secret in line for line in lines)
