@@ -11,7 +11,6 @@ while the next is written), unless DuckDB can read a UTF-8 file where it is.
 
 from __future__ import annotations
 
-import codecs
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -164,20 +163,19 @@ def copy_in_parts(source: Source, start: int, end: int, encoding: str, directory
     in ``directory``, each yielded once written and closed (DuckDB reads one while the next is
     written). At least one file (empty when there are no data lines). Raises Rejected when the engine
     must leave the file, UnicodeDecodeError when a CP932 export does not decode."""
-    decoder = codecs.getincrementaldecoder("cp932")() if encoding == "cp932" else None
+    cp932 = encoding == "cp932"
     part, written = 0, 0
     out = (directory / "part-0.csv").open("wb")
     try:
         for piece in _checked(source, start, end, scan):
-            # UTF-8 already (the BOM, if any, is before the header); CP932 decoded piece by piece.
-            written += out.write(piece if decoder is None else decoder.decode(piece).encode("utf-8"))
+            # UTF-8 already (the BOM, if any, is before the header); CP932 decoded piece by piece: a piece
+            # ends at a line break, and no CP932 character has the byte 0x0A, so none is cut in two.
+            written += out.write(piece.decode("cp932").encode("utf-8") if cp932 else piece)
             if written >= PART_BYTES:
                 out.close()
                 yield Path(out.name)
                 part, written = part + 1, 0
                 out = (directory / f"part-{part}.csv").open("wb")
-        if decoder is not None:
-            written += out.write(decoder.decode(b"", final=True).encode("utf-8"))
         out.close()
         if written or part == 0:
             yield Path(out.name)
