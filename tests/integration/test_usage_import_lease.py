@@ -8,6 +8,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from chalicelib.adapters import aws
+from chalicelib.usage import import_lease
 from chalicelib.usage import service as usage
 from tests.fakes import with_setting
 
@@ -84,10 +85,10 @@ def test_an_import_finished_by_another_worker_is_not_imported_again(api, deps):
 def test_the_lease_lasts_the_configured_seconds_not_fifteen_minutes(api, deps):
     assert deps.settings.usage.usage_import_lease_seconds == 120
     before = datetime.now(UTC)
-    assert usage._try_lock(deps, "me")
+    assert import_lease.try_lock(deps, "me")
     until = datetime.fromisoformat(_lease(deps)["until"])
     assert timedelta(seconds=119) <= until - before <= timedelta(seconds=121)
-    usage._unlock(deps, "me")
+    import_lease.unlock(deps, "me")
 
 
 def test_a_retry_after_a_timed_out_import_takes_the_lease_over(api, deps, monkeypatch):
@@ -95,7 +96,7 @@ def test_a_retry_after_a_timed_out_import_takes_the_lease_over(api, deps, monkey
     # later than the lease lasts and imports. (Seconds shortened for the test.)
     monkeypatch.setattr(deps, "settings", with_setting(deps.settings, "usage.usage_import_lease_seconds", 1))
     monkeypatch.setattr(usage, "LOCK_WAIT_SECONDS", 0.1)
-    assert usage._try_lock(deps, "killed-by-timeout")
+    assert import_lease.try_lock(deps, "killed-by-timeout")
     code, answer = _upload(api)
     assert code == 503, answer  # still running as far as anyone can tell
     import_id = answer["error"]["fields"]["import_id"]

@@ -14,6 +14,7 @@ import pytest
 from chalicelib.auth.roles import Principal, Role
 from chalicelib.settlement.repository import InMemorySettlementStore
 from chalicelib.stores.repository import InMemoryStoreRepository
+from chalicelib.usage import import_lease
 from chalicelib.usage import service as usage
 from chalicelib.usage.repository import InMemoryUsageStore, UsageTotals
 from tests.fakes import Audit, Counters, make_settings
@@ -94,9 +95,9 @@ def test_usage_of_a_frozen_month_becomes_an_adjustment_in_settlement(deps):
 
 def test_an_import_that_cannot_get_the_lease_does_nothing(deps):
     import_id = usage.create_import(deps, export(("T1", "2025-06-10 10:00:00", "MP000001", 100)), ALICE, NOW)
-    assert usage._try_lock(deps, "another-import")
-    with pytest.raises(usage.ImportBusy):
+    assert import_lease.try_lock(deps, "another-import")
+    with pytest.raises(import_lease.ImportBusy):
         usage.process_import(deps, import_id, NOW, wait_seconds=0)
     assert usage.get_import(deps, import_id)["status"] == "uploaded"
-    usage._unlock(deps, "another-import")
+    import_lease.unlock(deps, "another-import")
     assert usage.process_import(deps, import_id, NOW)["status"] == "committed"
