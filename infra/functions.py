@@ -7,9 +7,9 @@ and (for asynchronously invoked functions) one on-failure queue per profile.
 Sizing — measured on the development machine (2 cores, Python 3.13), then converted to Lambda, where
 CPU is proportional to memory (1,769 MB = one vCPU; 1,024 MB ≈ 0.58 vCPU; 512 MB ≈ 0.29 vCPU):
 - `python -m bench.settlement` (1,000,000 rows, 15,000 stores, 72 MB CSV): parse + aggregate + the
-  Zengin file + the statement CSV 4.5 s of one core with the Python reader (issue 8 measured ~6 s), ~0.8 s
-  with the DuckDB engine (chalicelib/usage/engine.py, two threads, memory_limit 160 MB, the export read from
-  /tmp; issue 14), peak RSS 197 MB; duckdb adds ~68 MB to the one package every function shares (imported
+  Zengin file + the statement CSV 4.5 s of one core with the Python reader (issue 8 measured ~6 s), ~0.6 s
+  (UTF-8; ~0.8 s CP932) with the DuckDB engine (chalicelib/usage/engine.py, two threads, memory_limit 160 MB,
+  the export read from /tmp; issue 14), peak RSS ~210 MB; duckdb adds ~68 MB to the one package every function shares (imported
   only by the import);
 - `python -m bench.cold_start`: `import app` 0.30 s, 46 MB RSS;
 - the settlement statement XLSX (openpyxl, write-only) for 15,000 stores: 1.0 s CPU, 35 MB RSS.
