@@ -5,7 +5,7 @@ Pure: no I/O."""
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -106,6 +106,56 @@ class TxnIds(Sequence[str]):
 def txn_id_lines(ids: Sequence[str]) -> bytes:
     """The ids one a line (UTF-8, no final line break): what the ledger keeps of an import."""
     return ids.lines()[:-1] if isinstance(ids, TxnIds) else "\n".join(ids).encode("utf-8")
+
+
+class KnownIds:
+    """The transaction ids committed imports counted, kept as their ledgers' lines: one UTF-8 blob (~12 bytes
+    an id, where a set of str takes ~100). The engine hands the lines to DuckDB as they are; the set the
+    Python reader asks is built the first time it asks (issue 14: a month's import knows the last month's
+    million ids)."""
+
+    __slots__ = ("_lines", "_set")
+
+    def __init__(self, ledgers: Iterable[bytes]) -> None:
+        """``ledgers``: each the ids one a line (``txn_id_lines``); empty lines are no id."""
+        lines = b"\n".join(ledger for ledger in ledgers if ledger.strip(b"\n"))
+        while b"\n\n" in lines:
+            lines = lines.replace(b"\n\n", b"\n")
+        self._lines = lines.strip(b"\n")
+        self._set: frozenset[str] | None = None
+
+    def lines(self) -> bytes:
+        """The ids one a line, UTF-8, no final line break (b"" when there are none)."""
+        return self._lines
+
+    def _split(self) -> list[str]:
+        return self._lines.decode("utf-8").split("\n") if self._lines else []
+
+    def __len__(self) -> int:
+        return self._lines.count(b"\n") + 1 if self._lines else 0
+
+    def __bool__(self) -> bool:
+        return bool(self._lines)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._split())
+
+    def __contains__(self, txn: object) -> bool:
+        if self._set is None:
+            self._set = frozenset(self._split())
+        return txn in self._set
+
+    def isdisjoint(self, ids: Iterable[str]) -> bool:
+        """No id in common with ``ids``. The set made to answer is dropped after; an import's ``TxnIds`` are
+        compared as their lines, never decoded (their str list would stay with the result)."""
+        if not self._lines:
+            return True
+        if isinstance(ids, TxnIds):
+            return frozenset(self._lines.split(b"\n")).isdisjoint(ids.lines().split(b"\n")[:-1])
+        return (self._set if self._set is not None else frozenset(self._split())).isdisjoint(ids)
+
+    def __repr__(self) -> str:
+        return f"KnownIds({len(self)} ids)"
 
 
 @dataclass(frozen=True)

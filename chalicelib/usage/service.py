@@ -43,7 +43,7 @@ from chalicelib.errors import InvalidInput, NotFound
 from chalicelib.observability import logger
 from chalicelib.settlement.repository import settlement_store
 from chalicelib.usage import import_lease
-from chalicelib.usage.export import ColumnMapping, NotAnExport, txn_id_lines
+from chalicelib.usage.export import ColumnMapping, KnownIds, NotAnExport, txn_id_lines
 from chalicelib.usage.import_lease import ImportBusy  # noqa: F401  # the routes catch it as usage.ImportBusy
 from chalicelib.usage.parser import parse_usage_export
 from chalicelib.usage.repository import SettledMonths, UsageStore, store_directory, usage_store, usage_totals
@@ -255,18 +255,18 @@ def find_same_file(deps: Deps, import_id: str) -> str | None:
     return summary(item)["same_file_as"] or same_file_as(committed_imports(deps), item.get("sha256"), import_id)
 
 
-def _known_ids(deps: Deps, committed: list[dict[str, Any]], months: list[str], exclude: str) -> set[str]:
-    """Transaction ids of every committed import that touched these months."""
-    known: set[str] = set()
+def _known_ids(deps: Deps, committed: list[dict[str, Any]], months: list[str], exclude: str) -> KnownIds:
+    """Transaction ids of every committed import that touched these months (their ledgers' lines: a
+    month's import knows the last month's million ids, ~12 MB so, where a set of them would be ~100 MB)."""
     store = _uploads(deps)
+    ledgers = []
     for item in committed:
         if item["import_id"] == exclude or not set(item.get("months", [])) & set(months):
             continue
         data = store.get(f"ledger/txids/{item['import_id']}.txt.gz")
         if data:
-            known.update(gzip.decompress(data).decode("utf-8").split("\n"))
-    known.discard("")
-    return known
+            ledgers.append(gzip.decompress(data))
+    return KnownIds(ledgers)
 
 
 def process_import(deps: Deps, import_id: str, now: datetime, wait_seconds: float | None = None) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chalicelib.usage import engine, engine_input, parser
+from chalicelib.usage.export import KnownIds
 from chalicelib.usage.parser import ColumnMapping, ImportResult, NotAnExport, TxnIds, parse_usage_export
 from tests.unit.test_usage_parser import files as parser_files
 from tests.unit.test_usage_parser import model
@@ -267,9 +268,45 @@ def test_known_ids_with_odd_characters_or_listed_twice(monkeypatch: pytest.Monke
     assert both(data, {"T\x016", "T5"}).duplicates == 1
 
 
-def test_known_ids_give_duckdb_room_for_their_join() -> None:
-    assert engine._memory_limit("160MB", 0) == "160MB"
-    assert engine._memory_limit("160MB", 17_600_000) == "294MB"  # 1.6M ids: 160 + 8 x 16.8 MB
+@pytest.mark.parametrize("as_", ["set", "list", "ledgers"])
+def test_known_ids_outside_the_form_are_duplicates_and_nothing_builds_their_set(
+        as_: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Known rows in form are marked by DuckDB; known rows outside it (a bad time, bad points, the wrong label)
+    # are duplicates too, whatever they say, and unknown ones are rejected on their lines.
+    rows = [row("T1"), row("K1", at="not a time"), row("T2", points="0"), row("K2", points="1,2,3"),
+            row("K3"), row("T3", kind="返品"), row("K4", at="2025-06-01 10:00:00", points="-5"), row("T4")]
+    ids = ["K1", "K2", "K3", "K4", "elsewhere"]
+    known: Container[str] = {"set": set(ids), "list": [*ids, "K2"],
+                             "ledgers": KnownIds([b"K1\nK2\n", b"", b"K3\n\nK4\nelsewhere"])}[as_]
+    if isinstance(known, KnownIds):
+        def no_set(*args: object) -> bool:
+            raise AssertionError("the engine asked for the set of the known ids")
+
+        monkeypatch.setattr(KnownIds, "__contains__", no_set)
+        monkeypatch.setattr(KnownIds, "__iter__", no_set)
+        result = engine.read_with_engine(text(rows).encode(), known, ColumnMapping(), "utf-8", None)
+        assert result is not None
+        monkeypatch.undo()
+        same(result, parse_usage_export(text(rows).encode(), known, engine="python"))
+    else:
+        result = both(text(rows).encode(), known, monkeypatch=monkeypatch)
+    assert (result.rows, result.accepted, result.duplicates) == (8, 2, 4)
+    assert [r.line for r in result.rejected] == [4, 7]
+    assert list(result.new_txn_ids) == ["T1", "T4"]
+
+
+def test_many_known_ids_listed_in_another_order_mark_the_right_rows() -> None:
+    # 40,000 rows, every other one known (a re-export overlapping an import), the known ids listed in
+    # another order than the file's: the marks land on the right rows and the rest keep their order.
+    rows = [row(f"T{i:06d}", store=f"MP{i % 97:06d}", points=str(1 + i % 500)) for i in range(40_000)]
+    known = KnownIds([("\n".join(f"T{i:06d}" for i in reversed(range(0, 40_000, 2)))).encode()])
+    data = text(rows).encode()
+    result = engine.read_with_engine(data, known, ColumnMapping(), "utf-8", None)
+    assert result is not None
+    python = parse_usage_export(data, set(known), engine="python")
+    same(result, python)
+    assert (result.accepted, result.duplicates) == (20_000, 20_000)
+    assert list(result.new_txn_ids)[:3] == ["T000001", "T000003", "T000005"]
 
 
 def test_not_an_export_is_said_by_python() -> None:
