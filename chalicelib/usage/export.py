@@ -150,8 +150,15 @@ class KnownIds:
         compared as their lines, never decoded (their str list would stay with the result)."""
         if not self._lines:
             return True
-        if isinstance(ids, TxnIds):
-            return frozenset(self._lines.split(b"\n")).isdisjoint(ids.lines().split(b"\n")[:-1])
+        if isinstance(ids, TxnIds):  # their lines a MB at a time: no list of a million beside the set
+            mine, lines, at = frozenset(self._lines.split(b"\n")), ids.lines(), 0
+            while at < len(lines):
+                end = lines.find(b"\n", at + 2**20)
+                end = len(lines) if end < 0 else end
+                if not mine.isdisjoint(lines[at:end].split(b"\n")):
+                    return False
+                at = end + 1
+            return True
         return (self._set if self._set is not None else frozenset(self._split())).isdisjoint(ids)
 
     def __repr__(self) -> str:

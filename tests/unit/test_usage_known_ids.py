@@ -35,3 +35,11 @@ def test_the_set_is_made_once_and_only_when_asked() -> None:
     assert "T2" in known
     made = known._set
     assert made == frozenset({"T1", "T2"}) and ("T1" in known) and known._set is made
+
+
+def test_an_import_s_lines_are_compared_a_megabyte_at_a_time_to_the_last() -> None:
+    many = [f"T{i:09d}" for i in range(300_000)]  # 3.3 MB of lines: four pieces
+    ids = TxnIds(("\n".join(many) + "\n").encode())
+    for shared in (many[0], *many[95_320:95_332], many[-1]):  # the second piece starts at T000095326
+        assert not KnownIds([b"elsewhere\n" + shared.encode()]).isdisjoint(ids)
+    assert KnownIds([b"elsewhere\nT9999999999\nT00000000"]).isdisjoint(ids)  # no id, nor a piece of one
