@@ -349,7 +349,7 @@ def _process_locked(deps: Deps, item: dict[str, Any], owner: str, now: datetime)
     size = store.size(item["s3_key"])
     if size is None:
         raise NotFound("アップロードされたファイルが見つかりません")
-    started = {"size": size, "processing_started_at": datetime.now(UTC).isoformat()}
+    started = {"size": size, "processing_started_at": now.isoformat()}  # the clock of created_at and finished_at
     if size > MAX_UPLOAD_BYTES:  # S3 enforces it on the presigned POST; the local emulator does not
         _set_status(deps, import_id, item["status"], started)
         return _reject_whole(deps, import_id, f"ファイルが大きすぎます（{MAX_UPLOAD_BYTES // 1_048_576}MB まで）", now)

@@ -101,3 +101,13 @@ def test_an_import_that_cannot_get_the_lease_does_nothing(deps):
     assert usage.get_import(deps, import_id)["status"] == "uploaded"
     import_lease.unlock(deps, "another-import")
     assert usage.process_import(deps, import_id, NOW)["status"] == "committed"
+
+
+def test_the_report_times_follow_the_clock_of_the_import(deps):
+    """processing_started_at is on the same clock and zone as created_at and finished_at (the demo clock
+    pinned by X-Miyapo-Now locally), not the wall clock in UTC."""
+    import_id = usage.create_import(deps, export(("T1", "2025-06-10 10:00:00", "MP000001", 100)), ALICE, NOW)
+    later = NOW + timedelta(minutes=3)
+    report = usage.process_import(deps, import_id, later)
+    assert (report["created_at"], report["processing_started_at"], report["finished_at"]) == (
+        NOW.isoformat(), later.isoformat(), later.isoformat())
