@@ -274,8 +274,9 @@ class DynamoSessionRepository:
         tx.put(self.table_name, survey_item(session, answer), condition="attribute_not_exists(pk)")
 
     def surveys_for(self, session_id: str) -> list[SurveyAnswer]:
+        # Strongly consistent: the public survey's bound counts the answers stored (sessions/service.py).
         items = query_all(self._table(), KeyConditionExpression=Key("pk").eq(session_pk(session_id))
-                          & Key("sk").begins_with("survey#"))
+                          & Key("sk").begins_with("survey#"), ConsistentRead=True)
         return [survey_of(i) for i in items]
 
     def surveys_for_month(self, month: str) -> list[SurveyAnswer]:

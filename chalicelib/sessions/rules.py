@@ -328,6 +328,14 @@ def public_survey_open(session: Session, today: date) -> bool:
     return start <= today <= start + timedelta(days=PUBLIC_SURVEY_DAYS)
 
 
+def survey_limit(session: Session) -> int:
+    """How many answers (paper and public page together) a session can have received: one per participant,
+    so its recorded attendance once there is one, its capacity before. The public page takes no answer
+    beyond it; staff's paper entry is not refused (the forms in hand are the evidence), and the detail
+    screen shows when the answers exceed it."""
+    return session.attendees if session.attendees is not None else session.capacity
+
+
 # --- masking of free text -------------------------------------------------------------------------
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")

@@ -168,35 +168,60 @@ def _replayed(deps: Deps, session_id: str, token: str | None) -> str | None:
     return str(found["answer_id"]) if found else None
 
 
+def _slot_key(session_id: str, slot: int) -> str:
+    return f"survey-slot#{session_id}#{slot}"
+
+
+#: How often an answer is retried when another answer to the same session took its slot at the same moment.
+SLOT_TRIES = 5
+FULL = "この相談会のアンケートは受付数の上限に達しました。ご協力ありがとうございました"
+BUSY = "混み合っています。少し待ってからもう一度送信してください"
+
+
 def _store_answer(deps: Deps, session: Session, checked: rules.CheckedSurvey, source: str,
                   principal: Principal | None, now: datetime) -> str:
-    """Store one answer (once per client token: a double submit answers the first answer's id)."""
+    """Store one answer (once per client token: a double submit answers the first answer's id).
+
+    Every answer claims the session's next answer slot (`survey-slot#<session>#<n>`, n = the answers
+    stored + 1) in its transaction, so two answers at once cannot both pass the bound: the public page's
+    answers stop at `rules.survey_limit` (attendance once recorded, capacity before) with 409; staff's
+    paper entries claim a slot too but are not bounded."""
     token = checked.client_token
     replayed = _replayed(deps, session.session_id, token)
     if replayed:
         return replayed
-    answer_id = f"SV{deps.keys.next_number('session-survey'):06d}"
-    answer = SurveyAnswer(session_id=session.session_id, age_band=checked.age_band, purposes=checked.purposes,
-                          could_do=checked.could_do, satisfaction=checked.satisfaction, needs=checked.needs,
-                          source="public" if source == "public" else "staff", answer_id=answer_id,
-                          received_at=to_jst(now).replace(microsecond=0))
     repo = _repo(deps)
-    tx = repo.new_tx()
-    if token:
-        deps.keys.claim_in(tx, _token_key(session.session_id, token), {"answer_id": answer_id, "at": _stamp(now)})
-    repo.add_survey(tx, session, answer)
-    actor = Actor.of(principal) if principal else PUBLIC
-    deps.audit.add_to(tx, entry(actor, f"session.survey_{source}", f"session#{session.session_id}", now,
-                                detail={"answer_id": answer_id}))
-    try:
-        tx.commit(STALE)
-    except Conflict:
-        # Two submits of one form raced: the other one stored it.
-        replayed = _replayed(deps, session.session_id, token)
-        if replayed:
-            return replayed
-        raise
-    return answer_id
+    answer_id = ""
+    for _ in range(SLOT_TRIES):
+        slot = len(repo.surveys_for(session.session_id)) + 1
+        if source == "public" and slot > rules.survey_limit(session):
+            logger.info("session survey full", extra={"session_id": session.session_id})
+            raise Conflict(FULL, {"session_id": "この相談会の回答数は参加者の人数に達しています"})
+        answer_id = answer_id or f"SV{deps.keys.next_number('session-survey'):06d}"
+        answer = SurveyAnswer(session_id=session.session_id, age_band=checked.age_band, purposes=checked.purposes,
+                              could_do=checked.could_do, satisfaction=checked.satisfaction, needs=checked.needs,
+                              source="public" if source == "public" else "staff", answer_id=answer_id,
+                              received_at=to_jst(now).replace(microsecond=0))
+        tx = repo.new_tx()
+        deps.keys.claim_in(tx, _slot_key(session.session_id, slot), {"answer_id": answer_id, "at": _stamp(now)})
+        if token:
+            deps.keys.claim_in(tx, _token_key(session.session_id, token), {"answer_id": answer_id,
+                                                                          "at": _stamp(now)})
+        repo.add_survey(tx, session, answer)
+        actor = Actor.of(principal) if principal else PUBLIC
+        deps.audit.add_to(tx, entry(actor, f"session.survey_{source}", f"session#{session.session_id}", now,
+                                    detail={"answer_id": answer_id}))
+        try:
+            tx.commit(STALE)
+        except Conflict:
+            # Two submits of one form raced: the other one stored it. Otherwise another answer took
+            # this slot: count again.
+            replayed = _replayed(deps, session.session_id, token)
+            if replayed:
+                return replayed
+            continue
+        return answer_id
+    raise Conflict(BUSY, {"session_id": BUSY})
 
 
 def add_survey(deps: Deps, session_id: str, body: dict[str, Any], principal: Principal,

@@ -14,7 +14,7 @@ from typing import Any
 
 from chalicelib.kernel.areas import find_area
 from chalicelib.sessions.model import AGE_BANDS, COULD_DO, PURPOSES, STATUS_LABELS, Session, SurveyAnswer
-from chalicelib.sessions.rules import day_label
+from chalicelib.sessions.rules import day_label, survey_limit
 
 
 def _area_fields(code: str) -> dict[str, str]:
@@ -73,6 +73,10 @@ def session_view(session: Session, answers: list[SurveyAnswer], today: date) -> 
         "updated_at": session.updated_at, "updated_by": session.updated_by,
         "surveys": [survey_row(a) for a in answers],
         "survey_summary": survey_summary(answers),
+        # One answer per participant: the public page stops at this bound; more answers than it (paper
+        # entries after a low attendance) are shown as a warning.
+        "survey_limit": survey_limit(session),
+        "survey_over_limit": len(answers) > survey_limit(session),
         "flyer_url": f"sessions/{session.session_id}/flyer.pdf",
         "survey_url": f"sessions/{session.session_id}/survey",
     }

@@ -183,6 +183,20 @@ def test_the_public_survey_takes_answers_in_its_window_and_a_bot_gets_a_quiet_su
     assert api.call("POST", "/sessions/SS999999/survey", SURVEY)[0] == 404
 
 
+def test_the_public_survey_stops_at_the_sessions_capacity_and_paper_entry_goes_on(api):
+    sid = plan(api, capacity=2)
+    day = at("2025-06-14T12:10:00+09:00")
+    codes = [api.call("POST", f"/sessions/{sid}/survey", SURVEY, headers=day)[0] for _ in range(3)]
+    assert codes == [201, 201, 409]
+    code, full = api.call("POST", f"/sessions/{sid}/survey", SURVEY, headers=day)
+    assert code == 409 and full["error"]["message"] == "この相談会のアンケートは受付数の上限に達しました。ご協力ありがとうございました"
+    assert full["error"]["fields"]["session_id"] == "この相談会の回答数は参加者の人数に達しています"
+    code, paper = api.call("POST", f"/sessions/{sid}/surveys", SURVEY, as_="coordinator", headers=day)
+    assert code == 201, paper
+    code, detail = api.call("GET", f"/sessions/{sid}", as_="coordinator", headers=day)
+    assert (detail["survey_summary"]["count"], detail["survey_limit"], detail["survey_over_limit"]) == (3, 2, True)
+
+
 def test_roles_prefecture_reads_only_agent_nothing_anonymous_401(api):
     sid = plan(api)
     assert api.call("POST", "/sessions", body(), as_="prefecture")[0] == 403

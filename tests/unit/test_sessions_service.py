@@ -200,6 +200,70 @@ def test_a_double_submitted_form_is_stored_once(deps: Any) -> None:
         service.add_survey(deps, sid, {**SURVEY, "client_token": "bad token!"}, ALICE, DAY)
 
 
+def test_the_public_survey_takes_no_more_answers_than_capacity_then_attendance(deps: Any) -> None:
+    sid = plan(deps, capacity=3)
+    service.add_survey(deps, sid, SURVEY, ALICE, DAY)
+    service.add_public_survey(deps, sid, SURVEY, DAY)
+    service.add_public_survey(deps, sid, SURVEY, DAY)
+    with pytest.raises(Conflict) as caught:
+        service.add_public_survey(deps, sid, SURVEY, DAY)
+    assert caught.value.message == "この相談会のアンケートは受付数の上限に達しました。ご協力ありがとうございました"
+    assert "session_id" in caught.value.fields
+    # Staff's paper entry is never refused by the bound; the detail shows the excess.
+    assert service.add_survey(deps, sid, SURVEY, ALICE, DAY)["answer_id"] == "SV000004"
+    over = service.detail(deps, sid, DAY)
+    assert (over["survey_summary"]["count"], over["survey_limit"], over["survey_over_limit"]) == (4, 3, True)
+    # Once attendance is recorded, it is the bound (here above the capacity: walk-ins).
+    service.record_attendance(deps, sid, {"attendees": 5, "manuals": 5}, ALICE, DAY)
+    assert service.add_public_survey(deps, sid, SURVEY, DAY)["received"] is True
+    with pytest.raises(Conflict):
+        service.add_public_survey(deps, sid, SURVEY, DAY)
+    answers = deps.session_repository.surveys_for(sid)
+    assert [a.source for a in answers] == ["staff", "public", "public", "staff", "public"]
+    held = service.detail(deps, sid, DAY)
+    assert (held["survey_limit"], held["survey_over_limit"]) == (5, False)
+
+
+def test_two_public_answers_at_once_cannot_both_take_the_last_place(deps: Any) -> None:
+    sid = plan(deps, capacity=2)
+    service.add_public_survey(deps, sid, SURVEY, DAY)
+    repo = deps.session_repository
+    real_surveys_for = repo.surveys_for
+
+    def count_then_another_answer_lands(session_id: str) -> Any:
+        # Both submitters counted one answer; the other one commits first.
+        seen = real_surveys_for(session_id)
+        repo.surveys_for = real_surveys_for
+        service.add_public_survey(deps, sid, SURVEY, DAY)
+        return seen
+
+    repo.surveys_for = count_then_another_answer_lands
+    with pytest.raises(Conflict) as caught:
+        service.add_public_survey(deps, sid, SURVEY, DAY)
+    assert caught.value.message.startswith("この相談会のアンケートは受付数の上限")
+    assert len(repo.surveys_for(sid)) == 2
+    assert [a[0] for a in audit(deps)].count("session.survey_public") == 2
+
+
+def test_a_paper_entry_racing_a_public_answer_is_stored_in_the_next_place(deps: Any) -> None:
+    sid = plan(deps, capacity=1)
+    repo = deps.session_repository
+    real_surveys_for = repo.surveys_for
+
+    def count_then_a_public_answer_lands(session_id: str) -> Any:
+        seen = real_surveys_for(session_id)
+        repo.surveys_for = real_surveys_for
+        service.add_public_survey(deps, sid, SURVEY, DAY)
+        return seen
+
+    repo.surveys_for = count_then_a_public_answer_lands
+    staff = service.add_survey(deps, sid, SURVEY, ALICE, DAY)
+    assert [(a.answer_id, a.source) for a in repo.surveys_for(sid)] == [("SV000001", "public"), ("SV000002", "staff")]
+    assert staff["answer_id"] == "SV000002"
+    slots = sorted(k["pk"] for k in repo.tables["keys"] if k["pk"].startswith("survey-slot#"))
+    assert slots == [f"survey-slot#{sid}#1", f"survey-slot#{sid}#2"]
+
+
 def test_the_manual_is_versioned_and_the_latest_is_served(deps: Any) -> None:
     with pytest.raises(NotFound):
         service.latest_manual(deps)

@@ -67,7 +67,12 @@ PAGES.session = function () {
             ["参加者数", s.attendees === null || s.attendees === undefined ? null : number(s.attendees) + "人"],
             ["手引き配布", s.manuals === null || s.manuals === undefined ? null : number(s.manuals) + "部"],
             ["アンケート", surveys === undefined || surveys === null ? null : number(surveys) + "件"]
-          ]), publicLinks(s)),
+          ]),
+          // The public page takes at most one answer per participant (attendance, or capacity before).
+          s.survey_over_limit ? h("p", { "class": "hint", id: "survey-over-limit",
+            text: "アンケートの件数が" + (s.attendees === null || s.attendees === undefined ? "定員" : "参加者数") +
+              "（" + number(s.survey_limit) + "）を超えています。参加者数か入力内容を確認してください。" }) : null,
+          publicLinks(s)),
         write ? h("section", { "class": "card", "aria-labelledby": "att-h" }, h("h2", { id: "att-h", text: "当日の記録" }),
           running ? attendanceForm(s) : notYet) : null),
       running ? h("section", { "class": "card", "aria-labelledby": "sv-h" },
