@@ -27,6 +27,7 @@ import functools
 import json
 import logging
 import os
+import re
 import signal
 import sys
 import threading
@@ -191,6 +192,52 @@ def _quiet_logging(state: Path) -> tuple[Path, Path]:
 #: The app server's access log (Chalice's handler writes it to stderr itself): see _quiet_logging.
 _access_log = logging.getLogger("miyapo.local.access")
 
+#: A request target's query in a log line: `/stores?q=0223007000` (also inside `Bad request syntax ('…')`).
+_QUERY = re.compile(r"(/[^\s?\"'<>]*)\?([^\s\"'<>]*)")
+#: A query key shown as it is (`q`, `list-type`, `versioning`); any other key — a bare `?0223007000`, a
+#: percent-encoded name — is shown as `…` like every value.
+_SAFE_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,39}")
+
+
+def without_query_values(text: str) -> str:
+    """`text` with every query value of a request target replaced by `…`: `GET /stores?q=…&page=…`.
+
+    A search's query string can carry personal data (a phone number or a name typed into the store
+    search, an audit search) and a presigned S3 URL's carries its signature: the local access logs keep
+    the path and the keys only, as the cloud's API Gateway access log keeps the resource path only
+    (infra/stack.py). The keys stay so a line still says which search or S3 call it was."""
+
+    def redacted(match: re.Match[str]) -> str:
+        parts = []
+        for part in match.group(2).split("&"):
+            if not part:
+                parts.append(part)
+                continue
+            key, eq, _ = part.partition("=")
+            parts.append((key if _SAFE_KEY.fullmatch(key) else "…") + ("=…" if eq else ""))
+        return f"{match.group(1)}?{'&'.join(parts)}"
+
+    return _QUERY.sub(redacted, text)
+
+
+class QueryValuesRedacted(logging.Filter):
+    """A logger filter: the record's message with its query values replaced (see without_query_values)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = without_query_values(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def redact_access_logs() -> None:
+    """Both local access logs (the app server's and moto's, `werkzeug`) without query values, whether
+    they go to .local/*.log or to the terminal."""
+    for log in (_access_log, logging.getLogger("werkzeug")):
+        if not any(isinstance(f, QueryValuesRedacted) for f in log.filters):
+            log.addFilter(QueryValuesRedacted())
+
 
 def _quiet_handler() -> type:
     from chalice.local import ChaliceRequestHandler
@@ -242,6 +289,7 @@ def main() -> int:
     from chalicelib.auth.local_users import DEMO_USERS
     from chalicelib.auth.roles import ROLE_LABELS, Role
 
+    redact_access_logs()
     quiet = _logs_to_files()
     log_files = _quiet_logging(state) if quiet else None
     _progress(f"starting the local AWS (moto) on 127.0.0.1:{aws_port}")
