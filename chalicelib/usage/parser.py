@@ -7,6 +7,8 @@ The export is CSV in UTF-8 (with or without BOM) or CP932 (Windows Shift_JIS, wh
 a Japanese PC). One row is one transaction; the columns are found by name (``ColumnMapping``), so
 extra or reordered columns are fine. A file that is not such an export raises ``NotAnExport`` with
 a message staff can act on; a bad line is rejected with a Japanese reason and the rest is counted.
+Every line of the file is accounted for: a refused row spread over several lines (a quoted value with
+line breaks, or a quote left open that reads on, maybe thousands of lines) says each of its lines.
 
 Points are int (1 point = ¥1, docs/SPEC.md §5.2). A 取消 row subtracts its points from the month of its
 *own* 取引日時; naive times are JST (docs/SPEC.md §5.1). Given the points' usable period (settings.program),
@@ -196,6 +198,19 @@ EMPTY_TXN = "取引IDが空です"
 def column_count_reason(expected: int, found: int) -> str:
     return f"列の数が違います（見出しは {expected} 列、この行は {found} 列）"
 
+
+def continuation_reason(first_line: int) -> str:
+    """A line read as part of a quoted value that began on an earlier line of a refused row: said on its
+    own line, so that no line of the file leaves the report unaccounted for (one stray quote can take
+    thousands of lines with it)."""
+    return f"{first_line}行目の引用符（\"）の中として読まれたため、取り込んでいません（引用符が閉じられていない可能性があります）"
+
+
+def csv_error_reason(error: csv.Error) -> str:
+    if "field larger than field limit" in str(error):
+        return "値が長すぎるため CSV の行として読めません（引用符（\"）が閉じられていない可能性があります）"
+    return f"CSV の行として読めません: {error}"
+
 # Added to every fingerprint so that each is a distinct int object (CPython shares -5…256): the
 # column path tells a newly stored fingerprint from an earlier one by identity.
 _DISTINCT = 1 << 64
@@ -232,6 +247,7 @@ class _Scan:
         self.rejected: list[RejectedLine] = []
         self.rows = 0
         self.duplicates = 0
+        self.last_line = 0  # the last physical line csv has read (a value left open at the end ends there)
 
     def run(self, reader: CsvReader, offset: int) -> None:
         """Read the data rows; ``offset``: lines before the reader's first (the header's)."""
@@ -242,11 +258,15 @@ class _Scan:
             try:
                 chunk.extend(islice(reader, chunk_rows))
             except csv.Error as exc:  # the rows before it are kept (list.extend keeps what it got)
+                self.last_line = offset + reader.line_num
                 self._take(chunk, first_line, exact=False)
-                self.rows += 1
-                self._reject(first_line + sum(map(_lines_spanned, chunk)), f"CSV の行として読めません: {exc}")
+                # The refused record took every line up to where csv stopped (a quote left open reads on):
+                # each of them is said, and the rows go on from the next line.
+                refused = first_line + sum(map(_lines_spanned, chunk))
+                self._refuse(refused, csv_error_reason(exc), offset + reader.line_num - refused + 1)
                 continue
-            self._take(chunk, first_line, exact=offset + reader.line_num - first_line + 1 == len(chunk))
+            self.last_line = offset + reader.line_num
+            self._take(chunk, first_line, exact=self.last_line - first_line + 1 == len(chunk))
             if len(chunk) < chunk_rows:
                 return
 
@@ -284,6 +304,16 @@ class _Scan:
     def _reject(self, line: int, reason: str) -> None:
         self.rejected.append(RejectedLine(line, reason))
 
+    def _refuse(self, line: int, reason: str, lines: int = 1) -> None:
+        """A row that is not read, on ``lines`` physical lines from ``line``: the first says why, each
+        further one that it was read inside the row's quoted value. Each line counts as a row."""
+        lines = max(1, min(lines, self.last_line - line + 1))  # a quote open to the end took the last break
+        self.rows += lines
+        self._reject(line, reason)
+        if lines > 1:
+            continued = continuation_reason(line)
+            self.rejected.extend(RejectedLine(later, continued) for later in range(line + 1, line + lines))
+
     def _repeat(self, line: int, same_content: bool) -> None:
         # A re-exported row is a duplicate; the same id with other content means the export is
         # inconsistent: the first row stays counted and staff see the other one.
@@ -299,23 +329,22 @@ class _Scan:
         for row, line in zip(chunk, lines, strict=True):
             if len(row) != ncols:
                 if not is_blank(row):
-                    self.rows += 1
-                    self._reject(line, column_count_reason(ncols, len(row)))
+                    self._refuse(line, column_count_reason(ncols, len(row)), _lines_spanned(row))
                 continue
             txn, at, store, name, raw_points, kind = pick(row)
             if not txn or txn.isspace():
                 if not is_blank(row):
-                    self.rows += 1
-                    self._reject(line, EMPTY_TXN)
+                    self._refuse(line, EMPTY_TXN, _lines_spanned(row))
                 continue
-            self.rows += 1
             if check_known and txn in known:  # counted by an earlier import, whatever it says now
+                self.rows += 1
                 self.duplicates += 1
                 continue
             checked = resolve(at, store, raw_points, kind)
             if isinstance(checked, str):
-                self._reject(line, checked)
+                self._refuse(line, checked, _lines_spanned(row))
                 continue
+            self.rows += 1
             month, sid, points, sign = checked
             net = sign * points
             fingerprint = hash((at, sid, net)) + _DISTINCT

@@ -294,10 +294,38 @@ def test_blank_lines_are_ignored_and_line_numbers_are_physical() -> None:
     assert [r.line for r in result.rejected] == [7, 9]
 
 
-def test_rejected_multi_line_record_is_reported_at_its_first_line() -> None:
+def test_a_refused_multi_line_record_says_why_on_its_first_line_and_each_further_line_too() -> None:
     text = csv_text([usage("T1"), usage("T2", name="一行目\n二行目\n三行目", points="0"), usage("T3", points="0")])
     result = parse_usage_export(text.encode())
-    assert [r.line for r in result.rejected] == [3, 6]
+    assert [r.line for r in result.rejected] == [3, 4, 5, 6]
+    assert result.rejected[0].reason == result.rejected[3].reason != result.rejected[1].reason
+    assert result.rejected[1].reason == result.rejected[2].reason == parser.continuation_reason(3)
+    assert (result.rows, result.accepted) == (5, 1)  # every line of the file is a row of the report
+
+
+def test_a_quote_left_open_reports_every_line_it_took_and_reading_goes_on() -> None:
+    # One stray quote reads on past csv's field limit: thousands of valid lines must not vanish unsaid.
+    rows = [usage(f"T{i:05d}", points="10") for i in range(3000)]
+    text = export(usage("T1")).decode() + 'TX,2025-06-01 10:00:00,MP000001,"青葉 店,10,利用\r\n' \
+        + csv_text(rows).split("\r\n", 1)[1]
+    result = parse_usage_export(text.encode())
+    lines = text.count("\r\n") - 1
+    assert result.rows == lines == result.accepted + result.duplicates + len(result.rejected)
+    taken = [r.line for r in result.rejected]
+    assert taken == list(range(3, 3 + len(taken))) and len(taken) > 2000  # from the quote on, without a gap
+    assert result.rejected[0].reason.startswith("値が長すぎるため CSV の行として読めません")
+    assert {r.reason for r in result.rejected[1:]} == {parser.continuation_reason(3)}
+    assert result.accepted == 1 + 3000 - (len(taken) - 1)  # the lines after those it took are read
+    assert sum(result.totals.values()) == 100 + 10 * (result.accepted - 1)
+
+
+def test_a_quote_left_open_to_the_end_reports_every_line_it_took() -> None:
+    text = export(usage("T1")).decode() + 'TX,2025-06-01 10:00:00,MP000001,"青葉 店,10,利用\r\n' \
+        + csv_text([usage("T2"), usage("T3")]).split("\r\n", 1)[1]
+    result = parse_usage_export(text.encode())
+    assert (result.rows, result.accepted) == (4, 1)
+    assert [r.line for r in result.rejected] == [3, 4, 5]
+    assert result.rejected[0].reason == parser.column_count_reason(6, 4)
 
 
 def test_a_line_csv_cannot_read_is_rejected_and_reading_goes_on() -> None:
@@ -305,7 +333,8 @@ def test_a_line_csv_cannot_read_is_rejected_and_reading_goes_on() -> None:
     result = parse_usage_export(export(usage("T1"), usage("T2", name=huge), usage("T3")))
     assert (result.rows, result.accepted) == (3, 2)
     assert [r.line for r in result.rejected] == [3]
-    assert result.rejected[0].reason.startswith("CSV の行として読めません")
+    assert result.rejected[0].reason == parser.csv_error_reason(csv.Error("field larger than field limit (131072)"))
+    assert "CSV の行として読めません" in result.rejected[0].reason
 
 
 def test_header_only_is_an_empty_import() -> None:
@@ -474,10 +503,14 @@ def model(lines: list[list[str] | None], known: set[str]) -> tuple[str, Expected
             line += 1
             continue
         writer.writerow(row)
-        here, line = line, line + 1 + sum(cell.count("\n") for cell in row)
+        spanned = 1 + sum(cell.count("\n") for cell in row)
+        here, line = line, line + spanned
+        # A refused row says each of its lines (a line break inside its quoted name: two lines, two rows).
+        refused = list(range(here, here + spanned))
         exp.rows += 1
         if len(row) != 6 or not row[0]:
-            exp.rejected_lines.append(here)
+            exp.rows += spanned - 1
+            exp.rejected_lines.extend(refused)
             continue
         txn, at, store, name, points, kind = row
         if txn in known:
@@ -485,7 +518,8 @@ def model(lines: list[list[str] | None], known: set[str]) -> tuple[str, Expected
             continue
         month, value, sign = dict(TIMES)[at], dict(POINTS)[points], dict(KINDS)[kind]
         if month is None or not dict(STORES)[store] or value is None or sign is None:
-            exp.rejected_lines.append(here)
+            exp.rows += spanned - 1
+            exp.rejected_lines.extend(refused)
             continue
         content = (at, store, value, sign)
         if txn in seen:
