@@ -131,6 +131,8 @@ def _received_mails(deps: Deps, application_id: str, data: ApplicationData,
     flags = [f"{DUPLICATE_KINDS[d['kind']]}が {d['ref'].split('#')[1]} と同じ" for d in duplicates]
     if "postal_code_outside_miyagi" in data.warnings:
         flags.append("郵便番号が宮城県外")
+    if "postal_code_other_area" in data.warnings:
+        flags.append("郵便番号と市区町村が不一致")
     if revision > 1:
         flags.append(f"再提出（第{revision}版）")
     subject, body = templates.application_received(application_id, data.fields)

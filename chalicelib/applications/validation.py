@@ -16,7 +16,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, 
 from chalicelib.applications import terms
 from chalicelib.errors import InvalidInput
 from chalicelib.kernel import banks
-from chalicelib.kernel.areas import SENDAI_CITY_CODE, find_area, postal_code_in_miyagi
+from chalicelib.kernel.areas import SENDAI_CITY_CODE, areas_of_postal_code, find_area, postal_code_in_miyagi
 from chalicelib.kernel.input_errors import field_errors
 from chalicelib.kernel.kana import KanaError, to_katakana_reading, to_zengin_name
 
@@ -179,6 +179,8 @@ def validate_application(data: dict[str, Any]) -> ApplicationData:
     postal = _format_postal(model.postal_code)
     if not postal_code_in_miyagi(postal):
         warnings.append("postal_code_outside_miyagi")
+    elif area is not None and (belongs := areas_of_postal_code(postal)) and area.code not in belongs:
+        warnings.append("postal_code_other_area")  # a typo in either, or a store near a boundary: screened
 
     phone = _phone_digits(model.phone)
     if not (phone.startswith("0") and len(phone) in (10, 11)) or phone.startswith("00"):

@@ -10,7 +10,8 @@ from chalicelib.applications.status import STATUS_LABELS, Status
 from chalicelib.auth.roles import SEE_BANK_ACCOUNT, SEE_CONTACT, Principal
 from chalicelib.kernel.masking import mask_account_number, mask_email, mask_name, mask_phone
 
-WARNING_LABELS = {"postal_code_outside_miyagi": "郵便番号が宮城県の範囲（980〜989）外です"}
+WARNING_LABELS = {"postal_code_outside_miyagi": "郵便番号が宮城県の範囲（980〜989）外です",
+                  "postal_code_other_area": "郵便番号が選ばれた市区町村のものではありません（日本郵便のデータ）"}
 DUPLICATE_LABELS = {"phone": "電話番号", "email": "メールアドレス", "bank": "振込口座"}
 
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _CSV = Path(__file__).resolve().parent.parent / "data" / "municipalities.csv"
+#: Japan Post's postal codes of Miyagi, each with its area (scripts/make_miyagi_postal.py makes it).
+_POSTAL_CSV = _CSV.with_name("miyagi_postal.csv")
 #: Sendai city as a whole: stores in Sendai choose their ward instead.
 SENDAI_CITY_CODE = "041009"
 
@@ -34,6 +36,21 @@ def _by_code() -> dict[str, Area]:
 
 def find_area(code: str) -> Area | None:
     return _by_code().get(code)
+
+
+@functools.cache
+def _postal_areas() -> dict[str, frozenset[str]]:
+    table: dict[str, set[str]] = {}
+    with _POSTAL_CSV.open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            table.setdefault(row["postal_code"], set()).add(row["municipality_code"])
+    return {code: frozenset(areas) for code, areas in table.items()}
+
+
+def areas_of_postal_code(postal_code: str) -> frozenset[str]:
+    """The areas a Miyagi postal code belongs to, by Japan Post's data (its town codes and its business
+    codes); empty for a code it does not list (then nothing can be said)."""
+    return _postal_areas().get(postal_code.replace("-", ""), frozenset())
 
 
 def postal_code_in_miyagi(postal_code: str) -> bool:

@@ -42,6 +42,7 @@ from chalicelib.stores.repository import BankChange
 STALE = "店舗情報が他の担当者により更新されました。画面を再読み込みしてください"
 DECIDED = "この変更申請は既に処理されています。画面を再読み込みしてください"
 STATUSES = {"open": "確認待ち", "approved": "承認済み", "rejected": "却下"}
+_ADDRESS_WARNINGS = ("postal_code_outside_miyagi", "postal_code_other_area")
 SOURCES = {"staff": "コールセンター・事務局", "store": "店舗（メールのリンク）"}
 FIELDS = frozenset(FIELD_ORDER)
 #: Labels of the changeable fields (the form's words); the municipality is chosen with the address.
@@ -88,7 +89,9 @@ def validate_changes(raw: Any) -> tuple[dict[str, Any], tuple[str, ...]]:
     if "municipality_code" in raw:
         new["municipality_name"] = fields["municipality_name"]
         new["region"] = fields["region"]
-    warnings = tuple(w for w in data.warnings if w != "postal_code_outside_miyagi" or "postal_code" in raw)
+    # A warning about what the change leaves as it was is not the change's.
+    warnings = tuple(w for w in data.warnings if w not in _ADDRESS_WARNINGS or "postal_code" in raw
+                     or (w == "postal_code_other_area" and "municipality_code" in raw))
     return new, warnings
 
 

@@ -96,3 +96,25 @@ def test_decisions():
     assert "decision" in info.value.fields
     d = parse_decision({"decision": "reject", "checks": {"other": False}, "reason": "県の判断"})
     assert d.action == "reject" and d.checks["other"] is False and d.reason == "県の判断"
+
+
+@pytest.mark.parametrize(("postal", "area", "warn"), [
+    ("980-8570", "041017", False),  # 宮城県庁, 仙台市青葉区
+    ("986-0000", "041017", True),  # 石巻市 with 青葉区: a typo in one of them
+    ("986-0000", "042021", False),  # 石巻市
+    ("989-6100", "042153", False),  # 大崎市
+    ("989-6100", "044440", True),  # 大崎市's code with 色麻町
+    ("989-0000", "041017", False),  # not a code Japan Post lists: nothing can be said
+    ("100-0001", "041017", False),  # outside Miyagi: that warning, not this one
+])
+def test_a_postal_code_of_another_area_is_a_warning_for_the_screener(postal, area, warn):
+    result = validate_application(application_body(postal_code=postal, municipality_code=area))
+    assert ("postal_code_other_area" in result.warnings) is warn
+
+
+def test_every_area_has_postal_codes_and_every_code_an_area():
+    from chalicelib.kernel.areas import _postal_areas, all_areas
+    table = _postal_areas()
+    areas = {a.code for a in all_areas()} - {"041009"}
+    assert len(table) > 3000 and set().union(*table.values()) == areas
+    assert all(code.isdigit() and len(code) == 7 and 980 <= int(code[:3]) <= 989 for code in table)

@@ -60,7 +60,7 @@ def enter(deps: Any, body_changes: dict[str, Any], who: Principal = AGENT) -> st
 
 def test_changes_are_normalised_by_the_applications_rules() -> None:
     new, warnings = changes.validate_changes({"phone": "０２２－３７７－４４１０", "store_name_kana": "さくら",
-                                              "postal_code": "9808570", "municipality_code": "042021"})
+                                              "postal_code": "9808570", "municipality_code": "041017"})
     assert new["phone"] == "0223774410" and new["store_name_kana"] == "サクラ" and new["postal_code"] == "980-8570"
     assert (new["municipality_name"], new["region"]) != (None, None)
     assert warnings == ()
@@ -231,3 +231,10 @@ def test_the_stores_link_is_signed_for_its_store_and_expires(deps: Any) -> None:
                                            "reason": "移転しました"}, NOW)
     item = deps.store_change_repository.get(answer["request_id"])
     assert (item["source"], item["entered_by"]) == ("store", "store")
+
+
+def test_a_postal_code_of_another_area_is_the_change_s_warning_only_when_it_changes_one_of_them() -> None:
+    _, warnings = changes.validate_changes({"postal_code": "9808570", "municipality_code": "042021"})
+    assert warnings == ("postal_code_other_area",)  # 青葉区's code with 石巻市
+    _, warnings = changes.validate_changes({"phone": "0223774410"})
+    assert warnings == ()  # the address is not the change's
