@@ -16,6 +16,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, V
 from chalicelib.errors import InvalidInput
 from chalicelib.kernel.calendars import JST
 from chalicelib.kernel.input_errors import field_errors
+from chalicelib.kernel.plain_text import MULTI_LINE, SINGLE_LINE
 
 #: How far ahead of the server clock a received_at may be (clock skew between PCs), and how far back
 #: an inquiry may still be logged (a callback noted on paper, a mail read late).
@@ -42,7 +43,11 @@ def _code(value: Any) -> Any:
 
 
 Text = Annotated[str, BeforeValidator(_trim)]
-OptionalText = Annotated[str | None, BeforeValidator(lambda v: _trim(_blank_to_none(v)))]
+#: Free text that may run over several lines (a summary, an answer, a reason): line breaks only, no other
+#: control or invisible character (kernel.plain_text).
+LongText = Annotated[str, BeforeValidator(_trim), MULTI_LINE]
+#: A name on one line (it goes into the escalation mail's lines and the CSVs).
+OptionalText = Annotated[str | None, BeforeValidator(lambda v: _trim(_blank_to_none(v))), SINGLE_LINE]
 OptionalCode = Annotated[str | None, BeforeValidator(_code)]
 
 _FORBID = ConfigDict(extra="forbid", strict=True)
@@ -59,8 +64,8 @@ class InquiryInput(BaseModel):
     channel: Channel
     caller_type: CallerType
     category: str
-    summary: Text = Field(min_length=1, max_length=2000)
-    answer: Text = Field(default="", max_length=4000)
+    summary: LongText = Field(min_length=1, max_length=2000)
+    answer: LongText = Field(default="", max_length=4000)
     status: Literal["resolved", "pending"]
     store_id: OptionalCode = Field(default=None, pattern=STORE_ID)
     caller_name: OptionalText = Field(default=None, max_length=60)
@@ -79,8 +84,8 @@ class InquiryChanges(BaseModel):
     channel: Channel | None = None
     caller_type: CallerType | None = None
     category: str | None = None
-    summary: Text | None = Field(default=None, min_length=1, max_length=2000)
-    answer: Text | None = Field(default=None, max_length=4000)
+    summary: LongText | None = Field(default=None, min_length=1, max_length=2000)
+    answer: LongText | None = Field(default=None, max_length=4000)
     status: Literal["resolved", "pending"] | None = None
     store_id: OptionalCode = Field(default=None, pattern=STORE_ID)
     caller_name: OptionalText = Field(default=None, max_length=60)
@@ -90,17 +95,17 @@ class InquiryChanges(BaseModel):
 
 class EscalationInput(BaseModel):
     model_config = _FORBID
-    reason: Text = Field(min_length=1, max_length=1000)
+    reason: LongText = Field(min_length=1, max_length=1000)
 
 
 class AnswerInput(BaseModel):
     model_config = _FORBID
-    answer: Text = Field(min_length=1, max_length=4000)
+    answer: LongText = Field(min_length=1, max_length=4000)
 
 
 class CloseInput(BaseModel):
     model_config = _FORBID
-    answer: Text | None = Field(default=None, max_length=4000)
+    answer: LongText | None = Field(default=None, max_length=4000)
     handling_minutes: StrictInt | None = Field(default=None, ge=0, le=600)
 
 

@@ -21,6 +21,7 @@ from chalicelib.clock import parse_aware
 from chalicelib.errors import Conflict, InvalidInput
 from chalicelib.kernel.areas import SENDAI_CITY_CODE, Area, find_area
 from chalicelib.kernel.calendars import parse_day
+from chalicelib.kernel.plain_text import MULTI_LINE, SINGLE_LINE
 from chalicelib.sessions.model import AGE_BANDS, COULD_DO, PURPOSES, STATUS_LABELS, Session
 from chalicelib.settings import SessionSettings
 
@@ -47,8 +48,12 @@ def _code(value: Any) -> Any:
     return unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else value
 
 
-Text = Annotated[str, BeforeValidator(_trim)]
-OptionalText = Annotated[str, BeforeValidator(_blank_to_empty)]
+#: One line (a venue, an address, a name: on the public page, the flyer and the mails): kernel.plain_text.
+Text = Annotated[str, BeforeValidator(_trim), SINGLE_LINE]
+OptionalText = Annotated[str, BeforeValidator(_blank_to_empty), SINGLE_LINE]
+#: Free text over several lines (notes, a reason, the survey's wishes): line breaks only.
+LongText = Annotated[str, BeforeValidator(_trim), MULTI_LINE]
+OptionalLongText = Annotated[str, BeforeValidator(_blank_to_empty), MULTI_LINE]
 Code = Annotated[str, BeforeValidator(_code)]
 
 _FORBID = ConfigDict(extra="forbid", strict=True)
@@ -66,8 +71,8 @@ class SessionInput(BaseModel):
     capacity: StrictInt = Field(ge=1, le=MAX_CAPACITY)
     announce_on: str = Field(min_length=1, max_length=10)
     partner: OptionalText = Field(default="", max_length=100)
-    notes: OptionalText = Field(default="", max_length=1000)
-    staff: list[Annotated[str, BeforeValidator(_trim), Field(min_length=1, max_length=60)]] = Field(
+    notes: OptionalLongText = Field(default="", max_length=1000)
+    staff: list[Annotated[str, BeforeValidator(_trim), SINGLE_LINE, Field(min_length=1, max_length=60)]] = Field(
         default_factory=list, max_length=20)
 
 
@@ -78,7 +83,7 @@ class SessionEdit(SessionInput):
 
 class CancelInput(BaseModel):
     model_config = _FORBID
-    reason: Text = Field(min_length=1, max_length=500)
+    reason: LongText = Field(min_length=1, max_length=500)
     version: StrictInt | None = Field(default=None, ge=1)
 
 
@@ -97,7 +102,7 @@ class SurveyInput(BaseModel):
     purposes: list[Annotated[str, Field(max_length=40)]] = Field(min_length=1, max_length=len(PURPOSES))
     could_do: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=list, max_length=len(COULD_DO))
     satisfaction: StrictInt = Field(ge=1, le=5)
-    needs: OptionalText = Field(default="", max_length=1000)
+    needs: OptionalLongText = Field(default="", max_length=1000)
     #: One per form (the screen makes it): a double submit stores the answer once.
     client_token: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{8,64}$")
 

@@ -125,3 +125,24 @@ def test_escalation_answer_and_close_bodies():
     assert validate_close({}) == {}
     assert validate_close({"answer": "案内済み", "handling_minutes": 3}) == {"answer": "案内済み", "handling_minutes": 3}
     assert "extra" in errors_of(validate_close, {"extra": 1})
+
+
+def test_one_line_and_free_text_refuse_controls_and_invisible_characters():
+    """The caller's name is one line; the summary, answer and reasons keep line breaks and nothing else of
+    the kind (QA A-F5: such text reaches the escalation mail verbatim)."""
+    from chalicelib.kernel.plain_text import MULTI_LINE_MESSAGE, SINGLE_LINE_MESSAGE
+
+    for name in ("宮城\n次郎", "宮城\t次郎", "\u202e郎次 城宮", "宮城\u2028次郎", "宮城\u200d次郎"):
+        assert errors_of(validate_new, body(caller_name=name), NOW, CODES) == {"caller_name": SINGLE_LINE_MESSAGE}
+        assert errors_of(validate_changes, {"version": 1, "caller_name": name}, NOW, CODES) == {
+            "caller_name": SINGLE_LINE_MESSAGE}
+    two_lines = "振込日を知りたい\n先月分について"
+    assert validate_new(body(summary=two_lines, answer=two_lines), NOW, CODES)["summary"] == two_lines
+    for bad in ("振込日\tを知りたい", "振込日\u2029を知りたい", "\u2066振込日\u2069", "振込日\rを"):
+        assert errors_of(validate_new, body(summary=bad), NOW, CODES) == {"summary": MULTI_LINE_MESSAGE}
+        assert errors_of(validate_new, body(answer=bad), NOW, CODES) == {"answer": MULTI_LINE_MESSAGE}
+        assert errors_of(validate_changes, {"version": 1, "summary": bad}, NOW, CODES) == {"summary": MULTI_LINE_MESSAGE}
+        assert errors_of(validate_escalation, {"reason": bad}) == {"reason": MULTI_LINE_MESSAGE}
+        assert errors_of(validate_answer, {"answer": bad}) == {"answer": MULTI_LINE_MESSAGE}
+        assert errors_of(validate_close, {"answer": bad}) == {"answer": MULTI_LINE_MESSAGE}
+    assert validate_escalation({"reason": "県の判断が必要\n（補助対象か）"}) == "県の判断が必要\n（補助対象か）"

@@ -204,3 +204,26 @@ def test_the_public_survey_window() -> None:
     assert not rules.public_survey_open(planned, date(2025, 7, 15))
     assert rules.public_survey_open(replace(planned, status="held"), date(2025, 12, 1))
     assert not rules.public_survey_open(replace(planned, status="cancelled"), date(2025, 6, 14))
+
+
+def test_one_line_fields_and_free_text_refuse_controls_and_invisible_characters() -> None:
+    """The venue, address, partner and staff names are one line (the public page, the flyer, the mails);
+    notes, a cancel reason and the survey's wishes keep line breaks and nothing else of the kind (QA A-F5)."""
+    from chalicelib.kernel.plain_text import MULTI_LINE_MESSAGE, SINGLE_LINE_MESSAGE
+
+    for bad in ("石巻市\n中央公民館", "石巻市\t中央公民館", "\u202e館民公央中", "石巻市\u2028中央", "石巻\u200b市"):
+        assert fields(body(venue=bad)) == {"venue": SINGLE_LINE_MESSAGE}
+        assert fields(body(address=bad)) == {"address": SINGLE_LINE_MESSAGE}
+        assert fields(body(partner=bad)) == {"partner": SINGLE_LINE_MESSAGE}
+        assert "staff" in fields(body(staff=["alice", bad]))
+    planned, _ = rules.check_session(body(notes="駐車場あり\n2階の会議室"), RULES)
+    assert planned.notes == "駐車場あり\n2階の会議室"
+    assert rules.check_survey({**SURVEY, "needs": "もっと\n開いてほしい"}).needs == "もっと\n開いてほしい"
+    for bad in ("駐車場\tあり", "駐車場\u2029あり", "\u2067駐車場\u2069", "駐車場\u200eあり"):
+        assert fields(body(notes=bad)) == {"notes": MULTI_LINE_MESSAGE}
+        with pytest.raises(InvalidInput) as caught:
+            rules.check_cancel({"reason": bad})
+        assert caught.value.fields == {"reason": MULTI_LINE_MESSAGE}
+        with pytest.raises(InvalidInput) as caught:
+            rules.check_survey({**SURVEY, "needs": bad}, public=True)
+        assert caught.value.fields == {"needs": MULTI_LINE_MESSAGE}
