@@ -181,6 +181,9 @@ def _application(i: int, rng: random.Random, area: tuple[str, str, str, float]) 
     given, given_kana = _GIVEN[rng.randrange(len(_GIVEN))]
     corporation = rng.random() < 0.35
     code, name, _, _ = area
+    from chalicelib.kernel.areas import postal_codes_in_area
+
+    postal_codes = postal_codes_in_area(code)
     bank_code = _BANKS[i % len(_BANKS)]
     branches = _branches(bank_code)
     holder = f"ｶ){place_kana}" if corporation else f"{surname_kana} {given_kana}"
@@ -189,7 +192,7 @@ def _application(i: int, rng: random.Random, area: tuple[str, str, str, float]) 
         "store_name_kana": f"{place_kana}{trade_kana}",
         "entity_type": "corporation" if corporation else "individual",
         "representative": f"{surname} {given}（デモ）",
-        "postal_code": f"98{i % 10}-{(i * 37) % 10000:04d}",
+        "postal_code": postal_codes[(i * 37) % len(postal_codes)],  # one of the area's own
         "municipality_code": code,
         "address": f"{name}中央{1 + i % 5}丁目{1 + i % 20}-{1 + i % 9}",
         "phone": f"0{22 + i % 7}0-{(i // 10000) % 100:02d}-{i % 10000:04d}",

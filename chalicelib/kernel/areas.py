@@ -53,6 +53,12 @@ def areas_of_postal_code(postal_code: str) -> frozenset[str]:
     return _postal_areas().get(postal_code.replace("-", ""), frozenset())
 
 
+@functools.cache
+def postal_codes_in_area(code: str) -> tuple[str, ...]:
+    """Japan Post's postal codes of one area, sorted, as written on a form ("980-0811")."""
+    return tuple(f"{postal[:3]}-{postal[3:]}" for postal, areas in sorted(_postal_areas().items()) if code in areas)
+
+
 def postal_code_in_miyagi(postal_code: str) -> bool:
     """Miyagi's postal codes start 980–989 (seen everywhere, not authoritative: a warning only)."""
     digits = postal_code.replace("-", "")

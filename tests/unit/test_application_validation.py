@@ -118,3 +118,46 @@ def test_every_area_has_postal_codes_and_every_code_an_area():
     areas = {a.code for a in all_areas()} - {"041009"}
     assert len(table) > 3000 and set().union(*table.values()) == areas
     assert all(code.isdigit() and len(code) == 7 and 980 <= int(code[:3]) <= 989 for code in table)
+
+
+ONE_LINE_FIELDS = ("store_name", "store_name_kana", "representative", "address", "email", "business_category")
+#: What a one-line field refuses (QA A-F5: they went verbatim into the acknowledgement mail).
+NOT_ONE_LINE = {
+    "line feed": "店\n\n【重要】振込先変更のお知らせ https://example.com",
+    "tab": "店\t名", "RLO": "\u202eshop", "LRI/PDI": "\u2066店\u2069", "LRM": "店\u200e名",
+    "line separator": "店\u2028名", "paragraph separator": "店\u2029名",
+    "ZWJ between letters": "店\u200d名", "ZWSP": "店\u200b名",
+}
+
+
+@pytest.mark.parametrize("field", ONE_LINE_FIELDS)
+@pytest.mark.parametrize("text", NOT_ONE_LINE.values(), ids=NOT_ONE_LINE.keys())
+def test_one_line_fields_refuse_line_breaks_controls_and_invisible_characters(field, text):
+    from chalicelib.kernel.plain_text import SINGLE_LINE_MESSAGE
+
+    assert errors_of(application_body(**{field: text})) == {field: SINGLE_LINE_MESSAGE}
+
+
+@pytest.mark.parametrize("text", NOT_ONE_LINE.values(), ids=NOT_ONE_LINE.keys())
+def test_the_account_holder_is_one_line_too(text):
+    assert "bank.holder_kana" in errors_of(application_body(bank={"holder_kana": text}))
+
+
+def test_goods_keep_line_breaks_but_nothing_else_of_the_kind():
+    from chalicelib.kernel.plain_text import MULTI_LINE_MESSAGE
+
+    assert validate_application(application_body(goods="日用品\n食料品")).fields["goods"] == "日用品\n食料品"
+    for text in ("日用品\t食料品", "\u202e日用品", "日用品\u2028食料品"):
+        assert errors_of(application_body(goods=text)) == {"goods": MULTI_LINE_MESSAGE}
+
+
+def test_a_store_name_may_carry_emoji_and_emoji_zwj_sequences():
+    for name in ("カフェ\u2615", "\U0001f3f3\ufe0f\u200d\U0001f308 BAR", "\U0001f468\u200d\U0001f469\u200d\U0001f467 食堂"):
+        assert validate_application(application_body(store_name=name)).fields["store_name"] == name
+
+
+def test_each_area_s_own_postal_codes_are_its_own():
+    from chalicelib.kernel.areas import areas_of_postal_code, postal_codes_in_area
+    codes = postal_codes_in_area("042021")  # 石巻市
+    assert "986-0000" in codes and all(areas_of_postal_code(c) == {"042021"} for c in codes)
+    assert postal_codes_in_area("041009") == ()  # 仙台市 as a whole: its wards hold the codes
