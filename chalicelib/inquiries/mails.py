@@ -87,15 +87,20 @@ def daily_report(report: DailyReport, files: list[str]) -> tuple[str, str]:
         f"対象期間: {period}",
         "",
     ]
-    for line in report.lines:
+    for line in report.days:
         state = "" if line.open_day else "（休業日）"
         lines.append(f"{_jp_date(line.day)}{state}: 受付 {line.total}件（うち受付時間外 {line.outside_hours}件）、"
                      f"県へのエスカレーション {line.escalated}件、未完了 {line.open_items}件")
-    lines += ["", "■ 分類別（対象期間の合計）"]
+    if report.corrections:
+        lines += ["", "■ 訂正（報告済みの日に後から記録・変更された問い合わせ。分類別・累計に含めています）"]
+        for line in report.corrections:
+            now = line.reported_total + line.total
+            lines.append(f"  {_jp_date(line.day)}: 受付 {line.reported_total}件 → {now}件（{line.total:+d}件）")
+    lines += ["", "■ 分類別（対象期間の合計と訂正）" if report.corrections else "■ 分類別（対象期間の合計）"]
     for category in report.columns():
         n = sum(line.by_category.get(category.code, 0) for line in report.lines)
         lines.append(f"  {category.label}: {n}件")
-    lines += ["", "■ 問合せ者別（対象期間の合計）"]
+    lines += ["", "■ 問合せ者別（対象期間の合計と訂正）" if report.corrections else "■ 問合せ者別（対象期間の合計）"]
     for code, label in CALLER_TYPES.items():
         n = sum(line.by_caller.get(code, 0) for line in report.lines)
         lines.append(f"  {label}: {n}件")

@@ -8,6 +8,7 @@ it claimed does nothing.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -31,35 +32,90 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # --- daily report --------------------------------------------------------------------------------------
 
 
-def _totals_before(p: InquiryPorts, first: date, service_start: date) -> tuple[int, dict[str, int]]:
-    """Inquiries from the start of the service period to the day before `first`: the year's and per month."""
+#: At most this many earlier days are corrected by one report (a transaction holds at most 100 writes);
+#: the rest follow in the next report, and each report's running totals count only what it has stated.
+MAX_CORRECTIONS = 60
+
+
+def _months_before(p: InquiryPorts, first: date, service_start: date) -> dict[str, int]:
+    """Per month, the inquiries received from the start of the service period to the day before `first`."""
     last = first - timedelta(days=1)
     per_month: dict[str, int] = {}
     if last >= service_start:
         for month in rules.months_between(service_start, last):
             lo, hi = month_range(month)
             per_month[month] = p.inquiries.count_between(month, max(lo, service_start), min(hi, last))
-    month = first.isoformat()[:7]
-    return sum(per_month.values()), {month: per_month.get(month, 0)}
+    return per_month
 
 
-def build_daily_report(deps: Deps, p: InquiryPorts, delivery_day: date, days: list[date]) -> reports.DailyReport:
+@dataclass(frozen=True)
+class _Found:
+    """What `_corrections` found: the corrections (with each day as it stands now), per month what the
+    reports stated in all, and the edit marks seen (month → mark) to record as checked."""
+
+    corrections: list[tuple[reports.DayLine, reports.DayLine]]
+    stated: dict[str, int]
+    checked: dict[str, str]
+
+
+def _corrections(p: InquiryPorts, per_month: dict[str, int], first: date, hours: Any) -> _Found:
+    """Every earlier day whose figures differ from what the reports stated for it: inquiries logged late
+    for a day already reported (or for a day before the first report), or edited since (moved to another
+    day, another category or caller type).
+
+    A month is read day by day only when its count differs from the sum of what was stated for it or an
+    inquiry of it was edited since the last check, so a report normally costs one small query per month."""
+    found = _Found([], dict(per_month), {})
+    for month, count in per_month.items():
+        marks = p.marks.reported(month)
+        stated = {day: f for day, f in marks.items() if len(day) == 10 and day < first.isoformat()}
+        found.stated[month] = sum(int(f.get("total", 0)) for f in stated.values())
+        edit = str((marks.get(f"{month}~edit") or {}).get("edit", ""))
+        edited = edit != str((marks.get(f"{month}~checked") or {}).get("edit", ""))
+        if count == found.stated[month] and not edited:
+            continue
+        if edited:
+            found.checked[month] = edit
+        by_day: dict[str, list[dict[str, Any]]] = {}
+        for item in p.inquiries.month_items(month):
+            if item["received_at"][:10] < first.isoformat():
+                by_day.setdefault(item["received_at"][:10], []).append(item)
+        for day in sorted(set(by_day) | set(stated)):
+            d = date.fromisoformat(day)
+            now = reports.count_day(d, by_day.get(day, []), is_call_center_day(d, hours))
+            line = reports.correction_line(now, stated.get(day))
+            if line is not None:
+                found.corrections.append((line, now))
+    return found
+
+
+def build_daily_report(deps: Deps, p: InquiryPorts, delivery_day: date,
+                       days: list[date]) -> tuple[reports.DailyReport, dict[str, str]]:
+    """The report of `days`, led by the corrections of earlier days: the rows of every report delivered so
+    far add up to its running totals (docs/SPEC.md §4.5). Also the months' edit marks it has taken in."""
     settings = deps.settings
     hours = call_center_hours(settings)
     lines = [reports.count_day(d, p.inquiries.day_items(d), is_call_center_day(d, hours)) for d in days]
-    year_before, month_before = _totals_before(p, days[0], settings.call_center.call_center_service_start)
+    per_month = _months_before(p, days[0], settings.call_center.call_center_service_start)
+    found = _corrections(p, per_month, days[0], hours)
+    kept = found.corrections[:MAX_CORRECTIONS]
+    stated = found.stated
+    # The running totals start from what the reports have stated; the kept corrections bring them up to
+    # date (the rest, if any, follow in the next report).
+    stated.setdefault(days[0].isoformat()[:7], 0)
     return reports.DailyReport(
         delivery_day=delivery_day,
-        lines=reports.with_running_totals(lines, year_before, month_before),
+        lines=reports.with_running_totals([c for c, _ in kept] + lines, sum(stated.values()), stated),
         categories=categories(settings),
         forecast_month=settings.call_center.inquiry_forecast_monthly,
         forecast_total=settings.call_center.inquiry_forecast_total,
         open_items=tuple(reports.open_item_row(i) for i in p.inquiries.open_items()),
-    )
+        restated=tuple(now for _, now in kept),
+    ), ({} if len(found.corrections) > MAX_CORRECTIONS else found.checked)
 
 
 def _deliver_daily(deps: Deps, p: InquiryPorts, delivery_day: date, days: list[date], now: datetime) -> Mail | None:
-    report = build_daily_report(deps, p, delivery_day, days)
+    report, checked = build_daily_report(deps, p, delivery_day, days)
     csv_bytes, xlsx_bytes = reports.daily_files(report, now)
     base = f"{DAILY_PREFIX}{delivery_day.isoformat()}"
     p.files.put(f"{base}.csv", csv_bytes, CSV)
@@ -68,18 +124,25 @@ def _deliver_daily(deps: Deps, p: InquiryPorts, delivery_day: date, days: list[d
     subject, body = mails.daily_report(report, files)
     mail = Mail(f"{DAILY_MAIL}{delivery_day.isoformat()}", deps.settings.mail.prefecture_mailbox, subject, body,
                 "inquiry-daily-report")
-    tx = p.inquiries.new_tx()  # the marks, the mails and the audit entry: all or none
+    corrected = [line.day.isoformat() for line in report.corrections]
+    tx = p.inquiries.new_tx()  # the marks, what was stated per day, the mails and the audit entry: all or none
     p.marks.claim_in(tx, "daily", delivery_day.isoformat(), {
         "days": [d.isoformat() for d in days], "total": report.total, "files": [f"{base}.csv", f"{base}.xlsx"],
-        "at": stamp(now)})
+        "corrected": corrected, "at": stamp(now)})
+    for line in (*report.days, *report.restated):
+        p.marks.put_reported_in(tx, line.day.isoformat(), {**reports.stated_figures(line),
+                                                           "report": delivery_day.isoformat()})
+    for month, edit in checked.items():
+        p.marks.put_reported_in(tx, f"{month}~checked", {"edit": edit, "report": delivery_day.isoformat()})
     deps.outbox.add_to(tx, mail, now)
     deps.audit.add_to(tx, entry(SYSTEM, "inquiry.daily_report", f"inquiry-report#daily#{delivery_day}", now,
                                 detail={"days": [d.isoformat() for d in days], "total": report.total,
-                                        "files": [f"{base}.csv", f"{base}.xlsx"]}))
+                                        "corrected": corrected, "files": [f"{base}.csv", f"{base}.xlsx"]}))
     if not commit_or_yield(tx):
         return None  # a concurrent run delivered it, or is racing us: the next run checks again
     logger.info("daily inquiry report delivered", extra={"delivery_day": delivery_day.isoformat(),
-                                                        "days": len(days), "total": report.total})
+                                                        "days": len(days), "total": report.total,
+                                                        "corrected": len(corrected)})
     return mail
 
 

@@ -76,6 +76,10 @@ class DayLine:
     by_caller: dict[str, int]
     month_to_date: int = 0
     year_to_date: int = 0
+    #: a correction of a day an earlier report already stated (inquiries logged late for it, or moved to or
+    #: from it): the counts are the changes since then, and `reported_total` what was stated before
+    correction: bool = False
+    reported_total: int = 0
 
 
 @dataclass(frozen=True)
@@ -87,17 +91,29 @@ class DailyReport:
     forecast_total: int
     #: every inquiry still open when the report was built (any day): ids and codes only
     open_items: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+    #: the corrected days as they stand now (what this report states for them from now on)
+    restated: tuple[DayLine, ...] = field(default_factory=tuple)
+
+    @property
+    def days(self) -> tuple[DayLine, ...]:
+        """The lines of the days this report covers (without the corrections of earlier days)."""
+        return tuple(line for line in self.lines if not line.correction)
+
+    @property
+    def corrections(self) -> tuple[DayLine, ...]:
+        return tuple(line for line in self.lines if line.correction)
 
     @property
     def first_day(self) -> date:
-        return self.lines[0].day
+        return self.days[0].day
 
     @property
     def last_day(self) -> date:
-        return self.lines[-1].day
+        return self.days[-1].day
 
     @property
     def total(self) -> int:
+        """The 合計 row's count: the covered days' inquiries plus the corrections' changes."""
         return sum(line.total for line in self.lines)
 
     def columns(self) -> list[Category]:
@@ -118,17 +134,45 @@ def count_day(day: date, items: Sequence[dict[str, Any]], open_day: bool) -> Day
     )
 
 
+def stated_figures(line: DayLine) -> dict[str, Any]:
+    """What a report states for a day (kept to find later changes): the counts that do not change with time.
+    Open items and escalations do change as inquiries are worked on; they are reported as of each report."""
+    return {"total": line.total, "outside_hours": line.outside_hours, "by_category": dict(line.by_category),
+            "by_caller": dict(line.by_caller)}
+
+
+def _delta(now: dict[str, int], before: dict[str, Any]) -> dict[str, int]:
+    keys = sorted(set(now) | set(before))
+    return {k: now.get(k, 0) - int(before.get(k, 0)) for k in keys if now.get(k, 0) != int(before.get(k, 0))}
+
+
+def correction_line(line: DayLine, stated: dict[str, Any] | None) -> DayLine | None:
+    """The change of a day since a report stated `stated` for it (None: never stated, i.e. zero), or None
+    when nothing changed."""
+    stated = stated or {}
+    by_category = _delta(line.by_category, stated.get("by_category") or {})
+    by_caller = _delta(line.by_caller, stated.get("by_caller") or {})
+    total = line.total - int(stated.get("total", 0))
+    outside = line.outside_hours - int(stated.get("outside_hours", 0))
+    if not (total or outside or by_category or by_caller):
+        return None
+    return DayLine(day=line.day, open_day=line.open_day, total=total, outside_hours=outside, escalated=0,
+                   open_items=0, by_category=by_category, by_caller=by_caller, correction=True,
+                   reported_total=int(stated.get("total", 0)))
+
+
 def with_running_totals(lines: Sequence[DayLine], year_before: int,
                         month_before: dict[str, int]) -> tuple[DayLine, ...]:
     """Month-to-date and year-to-date after each day.
 
     `year_before`: inquiries from the start of the service period up to the day before the first line;
-    `month_before`: per 'YYYY-MM', that month's inquiries before the first line.
+    `month_before`: per 'YYYY-MM', that month's inquiries before the first line. Corrections of earlier days
+    come first (by day), so each row's totals are the previous row's plus its count.
     """
     year = year_before
     months = dict(month_before)
     out: list[DayLine] = []
-    for line in sorted(lines, key=lambda x: x.day):
+    for line in sorted(lines, key=lambda x: (not x.correction, x.day)):
         month = line.day.isoformat()[:7]
         year += line.total
         months[month] = months.get(month, 0) + line.total
@@ -164,8 +208,8 @@ def daily_rows(report: DailyReport) -> Rows:
 
     rows: Rows = [header]
     for line in report.lines:
-        rows.append([line.day, weekday(line.day), "営業" if line.open_day else "休業",
-                     *counts(line), *running(line)])
+        state = "訂正（前回報告分からの増減）" if line.correction else "営業" if line.open_day else "休業"
+        rows.append([line.day, weekday(line.day), state, *counts(line), *running(line)])
     sums = [sum(values) for values in zip(*(counts(line) for line in report.lines), strict=True)]
     # The total row: the period's sums, and the running totals as of its last day.
     rows.append(["合計", "", "", *sums, *running(report.lines[-1])])

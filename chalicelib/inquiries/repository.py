@@ -100,6 +100,15 @@ class ReportMarkStore(Protocol):
 
     def claim_in(self, tx: Transaction, kind: str, key: str, attrs: dict[str, Any]) -> None: ...
 
+    def reported(self, month: str) -> dict[str, dict[str, Any]]:
+        """What the daily reports have stated for `month`: per day ("YYYY-MM-DD" → its figures), and the
+        month's edit marks ("YYYY-MM~edit", "YYYY-MM~checked")."""
+        ...
+
+    def put_reported_in(self, tx: Transaction, key: str, attrs: dict[str, Any]) -> None:
+        """Replace the mark `key` (a day, or a month's edit mark; see `reported`) in `tx`."""
+        ...
+
 
 class InquiryTable:
     """The DynamoDB adapter of InquiryRepository (the inquiries table and its four indexes)."""
@@ -284,6 +293,15 @@ class ReportMarks:
         tx.put(self.table_name, {"pk": self.PK, "sk": f"{kind}#{key}", **attrs},
                condition="attribute_not_exists(pk)")
 
+    def reported(self, month: str) -> dict[str, dict[str, Any]]:
+        # At most a month's days under one partition key: bounded by design.
+        items = query_all(aws.table(self.table_name), ConsistentRead=True,
+                          KeyConditionExpression=Key("pk").eq(self.PK) & Key("sk").begins_with(f"reported#{month}"))
+        return {str(i["sk"]).removeprefix("reported#"): i for i in items}
+
+    def put_reported_in(self, tx: Transaction, key: str, attrs: dict[str, Any]) -> None:
+        tx.put(self.table_name, {"pk": self.PK, "sk": f"reported#{key}", **attrs})
+
 
 #: The by_month/by_status/by_store/by_notice indexes: partition and sort attribute.
 _INDEXES = {"by_month": ("month", "received_at"), "by_status": ("status", "received_at"),
@@ -428,6 +446,17 @@ class InMemoryReportMarks:
         sk = f"{kind}#{key}"
         item = copy.deepcopy(_clean({"pk": ReportMarks.PK, "sk": sk, **attrs}))
         tx.add(lambda: sk not in self.claims, lambda: self.claims.__setitem__(sk, item))
+
+    def reported(self, month: str) -> dict[str, dict[str, Any]]:
+        return {sk.removeprefix("reported#"): copy.deepcopy(item) for sk, item in sorted(self.claims.items())
+                if sk.startswith(f"reported#{month}")}
+
+    def put_reported_in(self, tx: Transaction, key: str, attrs: dict[str, Any]) -> None:
+        if not isinstance(tx, MemoryTx):
+            raise TypeError("stage the twin's writes in a MemoryTx")
+        sk = f"reported#{key}"
+        item = copy.deepcopy(_clean({"pk": ReportMarks.PK, "sk": sk, **attrs}))
+        tx.add(lambda: True, lambda: self.claims.__setitem__(sk, item))
 
 
 @dataclass(frozen=True)

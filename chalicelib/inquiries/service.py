@@ -247,6 +247,10 @@ def update_inquiry(deps: Deps, principal: Principal, inquiry_id: str, raw: dict[
                                 before=_audit_view(item, changed), after=_audit_view({**item, **sets}, changed)))
     if "received_at" in changes:
         p.marks.note_reportable(changes["received_at"].date())
+    if {"received_at", "category", "caller_type"} & set(changes):
+        # The daily reports restate the days of the months this edit touches (inquiries/reporting.py).
+        for month in sorted({item["month"], sets.get("month", item["month"])}):
+            p.marks.put_reported_in(tx, f"{month}~edit", {"edit": f"{inquiry_id}#{sets['version']}"})
     tx.commit(_STALE)
     logger.info("inquiry updated", extra={"inquiry_id": inquiry_id, "fields": changed})
     return {"inquiry_id": inquiry_id, "version": sets["version"], "status": sets.get("status", item["status"])}

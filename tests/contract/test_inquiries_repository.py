@@ -220,3 +220,24 @@ def test_a_delivery_is_claimed_once(marks: ReportMarkStore, repo: InquiryReposit
     marks.claim_in(again, "daily", "2025-06-03", {"count": 5})
     assert commit_or_yield(again) is False
     assert marks.delivered("daily", "2025-06-03")["count"] == 4  # type: ignore[index]
+
+
+def test_what_a_report_stated_per_day_is_replaced_and_read_by_month(marks: ReportMarkStore,
+                                                                    repo: InquiryRepository) -> None:
+    tx = repo.new_tx()
+    marks.put_reported_in(tx, "2025-06-30", {"total": 3, "by_category": {"usage": 3}})
+    marks.put_reported_in(tx, "2025-07-01", {"total": 1, "by_category": {"usage": 1}})
+    tx.commit()
+    later = repo.new_tx()
+    marks.put_reported_in(later, "2025-06-30", {"total": 4, "by_category": {"usage": 3, "other": 1}})
+    assert marks.reported("2025-06")["2025-06-30"]["total"] == 3  # nothing before the commit
+    later.commit()
+    june = marks.reported("2025-06")
+    marks_tx = repo.new_tx()
+    marks.put_reported_in(marks_tx, "2025-06~edit", {"edit": "IQ000001#2"})
+    marks_tx.commit()
+    june = marks.reported("2025-06")
+    assert list(june) == ["2025-06-30", "2025-06~edit"] and june["2025-06~edit"]["edit"] == "IQ000001#2"
+    assert (june["2025-06-30"]["total"], june["2025-06-30"]["by_category"]) == (4, {"usage": 3, "other": 1})
+    assert [(d, f["total"]) for d, f in marks.reported("2025-07").items()] == [("2025-07-01", 1)]
+    assert marks.reported("2025-08") == {}

@@ -12,7 +12,7 @@ from datetime import datetime
 from openpyxl import load_workbook
 
 from chalicelib.jobs import registry
-from tests.integration.inquiry_support import at, log, mail_to, run_job
+from tests.integration.inquiry_support import at, inquiry_body, log, mail_to, run_job
 
 PREFECTURE = "prefecture@example.jp"
 BUCKET = "miyapo-local-documents"
@@ -219,3 +219,64 @@ def test_the_monthly_files_download_and_the_export_is_audited(api):
     assert code == 200
     assert sorted(e["detail"]["format"] for e in audit["items"] if e["action"] == "inquiry.monthly_export") == [
         "csv", "xlsx"]
+
+
+def delivered_rows(delivered: list[str]) -> list[dict[str, str]]:
+    """Every row the prefecture received in these reports, without their 合計 rows."""
+    return [r for d in delivered for r in by_header(csv_rows(f"prefecture/daily-inquiries/{d}.csv"))
+            if r["日付"] != "合計"]
+
+
+def test_an_inquiry_logged_late_for_a_reported_day_is_a_correction_in_the_next_report(api):
+    for received in ("2025-11-18T10:00:00+09:00", "2025-11-18T11:00:00+09:00", "2025-11-18T12:00:00+09:00",
+                     "2025-11-22T10:00:00+09:00"):
+        log(api, received)
+    first = run_job(api, "daily-report", "2025-11-25T08:30:00+09:00")["delivered"]
+    assert first == ["2025-11-19", "2025-11-20", "2025-11-21", "2025-11-25"]  # 11-24 is a substitute holiday
+    # Logged on 11-25 for days already reported.
+    late_logged = {"X-Miyapo-Now": "2025-11-25T15:00:00+09:00"}
+    for received in ("2025-11-18T15:00:00+09:00", "2025-11-24T10:00:00+09:00"):
+        code, answer = api.call("POST", "/inquiries", inquiry_body(received, category="other"), as_="agent",
+                                headers=late_logged)
+        assert code == 201, answer
+    assert run_job(api, "daily-report", "2025-11-26T08:30:00+09:00")["delivered"] == ["2025-11-26"]
+    rows = by_header(csv_rows("prefecture/daily-inquiries/2025-11-26.csv"))
+    assert [(r["日付"], r["コールセンター"], r["受付件数"], r["分類:その他"], r["月累計"], r["年度累計"])
+            for r in rows] == [
+        ("2025-11-18", "訂正（前回報告分からの増減）", "1", "1", "5", "5"),
+        ("2025-11-24", "訂正（前回報告分からの増減）", "1", "1", "6", "6"),
+        ("2025-11-25", "営業", "0", "0", "6", "6"),
+        ("合計", "", "2", "2", "6", "6")]
+    # Everything delivered adds up to the running totals, and to what was logged.
+    every = delivered_rows([*first, "2025-11-26"])
+    assert sum(int(r["受付件数"]) for r in every) == 6 == int(rows[-1]["月累計"]) == int(rows[-1]["年度累計"])
+    body = mail_to(api, PREFECTURE, "2025年11月26日")[0]["body"]
+    assert "2025年11月18日（火）: 受付 3件 → 4件（+1件）" in body and "2025年11月24日（月）: 受付 0件 → 1件（+1件）" in body
+    assert "対象期間: 2025年11月25日（火）" in body and "月累計: 6件" in body
+    # Corrected once: the next report has none.
+    run_job(api, "daily-report", "2025-11-27T08:30:00+09:00")
+    assert [r["日付"] for r in by_header(csv_rows("prefecture/daily-inquiries/2025-11-27.csv"))] == [
+        "2025-11-26", "合計"]
+
+
+def test_an_inquiry_moved_to_another_day_or_category_is_restated(api):
+    moved = log(api, "2025-06-10T10:00:00+09:00")
+    log(api, "2025-06-11T10:00:00+09:00")
+    run_job(api, "daily-report", "2025-06-12T08:30:00+09:00")
+    code, answer = api.call("PATCH", f"/inquiries/{moved}",
+                            {"version": 1, "received_at": "2025-06-11T09:30:00+09:00", "category": "other"},
+                            as_="agent", headers={"X-Miyapo-Now": "2025-06-12T10:00:00+09:00"})
+    assert code == 200, answer
+    run_job(api, "daily-report", "2025-06-13T08:30:00+09:00")
+    rows = by_header(csv_rows("prefecture/daily-inquiries/2025-06-13.csv"))
+    assert [(r["日付"], r["受付件数"], r["分類:ポイントの利用・利用できる店舗"], r["分類:その他"], r["年度累計"])
+            for r in rows] == [
+        ("2025-06-10", "-1", "-1", "0", "1"), ("2025-06-11", "1", "0", "1", "2"),
+        ("2025-06-12", "0", "0", "0", "2"), ("合計", "0", "-1", "1", "2")]
+    every = delivered_rows(["2025-06-11", "2025-06-12", "2025-06-13"])
+    assert sum(int(r["受付件数"]) for r in every) == 2
+    assert sum(int(r["分類:その他"]) for r in every) == 1
+    run_job(api, "daily-report", "2025-06-14T08:30:00+09:00")  # Saturday: none; Monday's has no correction
+    run_job(api, "daily-report", "2025-06-16T08:30:00+09:00")
+    assert [r["日付"] for r in by_header(csv_rows("prefecture/daily-inquiries/2025-06-16.csv"))] == [
+        "2025-06-13", "2025-06-14", "2025-06-15", "合計"]

@@ -184,3 +184,39 @@ def test_the_daily_mail_summarises_the_report():
     assert "年度累計: 124件 / 年間見込み 12,000件（1.0%）" in body
     assert "未完了の問い合わせ（報告作成時点、全期間）: 2件（うち県へエスカレーション中 1件、県の回答待ち 1件）" in body
     assert "s3://bucket/prefecture/daily-inquiries/2025-06-09.csv" in body
+
+
+def test_a_correction_is_the_change_since_a_day_was_stated():
+    now = reports.count_day(date(2025, 6, 7), SAT, True)
+    stated = reports.stated_figures(reports.count_day(date(2025, 6, 7), SAT[:1], True))
+    line = reports.correction_line(now, stated)
+    assert line is not None and line.correction and line.reported_total == 1
+    assert (line.total, line.outside_hours, line.escalated, line.open_items) == (2, 1, 0, 0)
+    assert line.by_category == {"payment": 2} and line.by_caller == {"store": 1, "municipality": 1}
+    assert reports.correction_line(now, reports.stated_figures(now)) is None
+    never_stated = reports.correction_line(reports.count_day(date(2025, 6, 1), FRI, True), None)
+    assert never_stated is not None and (never_stated.total, never_stated.reported_total) == (1, 0)
+    # An inquiry moved away: a negative change, the category it left included.
+    gone = reports.correction_line(reports.count_day(date(2025, 6, 6), [], True),
+                                   reports.stated_figures(reports.count_day(date(2025, 6, 6), FRI, True)))
+    assert gone is not None and (gone.total, gone.by_category, gone.by_caller) == (-1, {"payment": -1}, {"store": -1})
+
+
+def test_corrections_lead_the_report_and_every_row_adds_up_to_the_running_totals():
+    stated = reports.stated_figures(reports.count_day(date(2025, 6, 6), [], True))
+    late = reports.correction_line(reports.count_day(date(2025, 6, 6), FRI, True), stated)
+    assert late is not None
+    days = [reports.count_day(date(2025, 6, 7), SAT, True), reports.count_day(date(2025, 6, 8), SUN, True)]
+    report = reports.DailyReport(
+        delivery_day=date(2025, 6, 9), lines=reports.with_running_totals([*days, late], 120, {"2025-06": 20}),
+        categories=CATS, forecast_month=1000, forecast_total=12000)
+    rows = reports.daily_rows(report)
+    assert [(r[0], r[2], r[3], r[13], r[16]) for r in rows[1:]] == [
+        (date(2025, 6, 6), "訂正（前回報告分からの増減）", 1, 21, 121),
+        (date(2025, 6, 7), "営業", 3, 24, 124), (date(2025, 6, 8), "営業", 0, 24, 124), ("合計", "", 4, 24, 124)]
+    assert (report.first_day, report.last_day, report.total) == (date(2025, 6, 7), date(2025, 6, 8), 4)
+    _, body = mails.daily_report(report, [])
+    assert "対象期間: 2025年6月7日（土）〜2025年6月8日（日）" in body
+    assert "2025年6月6日（金）: 受付 0件 → 1件（+1件）" in body and "分類別（対象期間の合計と訂正）" in body
+    book = load_workbook(io.BytesIO(reports.daily_files(report, GENERATED)[1]))
+    assert [r[3] for r in book["日次報告"].iter_rows(values_only=True)][1:] == [1, 3, 0, 4]
