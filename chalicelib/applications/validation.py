@@ -19,6 +19,7 @@ from chalicelib.kernel import banks
 from chalicelib.kernel.areas import SENDAI_CITY_CODE, areas_of_postal_code, find_area, postal_code_in_miyagi
 from chalicelib.kernel.input_errors import field_errors
 from chalicelib.kernel.kana import KanaError, to_katakana_reading, to_zengin_name
+from chalicelib.kernel.plain_text import MULTI_LINE, SINGLE_LINE
 
 
 def _nfkc(value: Any) -> Any:
@@ -33,7 +34,15 @@ def _trim(value: Any) -> Any:
 
 
 Code = Annotated[str, BeforeValidator(_nfkc)]
-Text = Annotated[str, BeforeValidator(_trim)]
+#: One line: no line break, tab, control, separator, bidi or invisible character (kernel.plain_text). What
+#: the form takes goes verbatim into official mails (the store name opens the acknowledgement), letters,
+#: CSVs and the console.
+Text = Annotated[str, BeforeValidator(_trim), SINGLE_LINE]
+#: The goods and services (a text area): line breaks only.
+LongText = Annotated[str, BeforeValidator(_trim), MULTI_LINE]
+#: A kana field: its converter (kernel.kana) takes kana only and names any other character it meets, as
+#: the form's live check does (routes/public.py /lookup/kana), so it is not checked twice.
+KanaText = Annotated[str, BeforeValidator(_trim)]
 
 _FORBID = ConfigDict(extra="forbid", strict=True)
 
@@ -52,13 +61,13 @@ class BankInput(BaseModel):
     branch_code: Code = Field(pattern=r"^\d{3}$")
     account_type: Literal["1", "2", "4", "9"]
     account_number: Code = Field(pattern=r"^\d{7}$")
-    holder_kana: Text = Field(min_length=1, max_length=60)
+    holder_kana: KanaText = Field(min_length=1, max_length=60)
 
 
 class ApplicationInput(BaseModel):
     model_config = _FORBID
     store_name: Text = Field(min_length=1, max_length=100)
-    store_name_kana: Text = Field(min_length=1, max_length=100)
+    store_name_kana: KanaText = Field(min_length=1, max_length=100)
     entity_type: Literal["corporation", "individual"]
     representative: Text = Field(min_length=1, max_length=60)
     postal_code: Code = Field(pattern=r"^\d{3}-?\d{4}$")
@@ -67,7 +76,7 @@ class ApplicationInput(BaseModel):
     phone: Code = Field(pattern=r"^[0-9()\- ]{10,16}$")
     email: Text = Field(min_length=3, max_length=254)
     business_category: Text = Field(min_length=1, max_length=50)
-    goods: Text = Field(min_length=1, max_length=500)
+    goods: LongText = Field(min_length=1, max_length=500)
     declarations: Declarations
     bank: BankInput
     previous_store_id: Code | None = Field(default=None, pattern=r"^MP\d{6}$")

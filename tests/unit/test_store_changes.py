@@ -238,3 +238,24 @@ def test_a_postal_code_of_another_area_is_the_change_s_warning_only_when_it_chan
     assert warnings == ("postal_code_other_area",)  # 青葉区's code with 石巻市
     _, warnings = changes.validate_changes({"phone": "0223774410"})
     assert warnings == ()  # the address is not the change's
+
+
+def test_a_change_and_its_reason_refuse_line_breaks_controls_and_invisible_characters(deps: Any) -> None:
+    """QA A-F5: the store's own change page and the call center take the application's one-line rules;
+    the reason (a text area, it goes into the store's mail) keeps line breaks only."""
+    from chalicelib.kernel.plain_text import MULTI_LINE_MESSAGE, SINGLE_LINE_MESSAGE
+
+    for bad in ("新店名\n【重要】振込先変更", "\u202e新店名", "新\u2028店名", "新\t店名"):
+        with pytest.raises(InvalidInput) as caught:
+            changes.validate_changes({"store_name": bad})
+        assert caught.value.fields == {"changes.store_name": SINGLE_LINE_MESSAGE}
+        with pytest.raises(InvalidInput) as caught:
+            changes.validate_changes({"representative": bad})
+        assert caught.value.fields == {"changes.representative": SINGLE_LINE_MESSAGE}
+    for bad in ("電話で\t申し出", "\u2067申し出\u2069", "電話で\u2029申し出"):
+        with pytest.raises(InvalidInput) as caught:
+            changes.submit(deps, "MP000001", {"changes": {"phone": "0223774410"}, "reason": bad}, AGENT, NOW)
+        assert caught.value.fields == {"reason": MULTI_LINE_MESSAGE}
+    entered = changes.submit(deps, "MP000001", {"changes": {"phone": "0223774410"}, "reason": "電話で\n申し出"},
+                             AGENT, NOW)
+    assert entered["request_id"]
