@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from chalicelib.applications.terms import CHECKLIST_EXCLUDED_GOODS
 from chalicelib.errors import InvalidInput
 from chalicelib.kernel.input_errors import field_errors
+from chalicelib.kernel.plain_text import MULTI_LINE
 
 QUESTION_MAX = 2000
+#: A reason or a question: it goes into the applicant's mail or the prefecture's; line breaks only, no other
+#: control or invisible character (kernel.plain_text).
+ReasonText = Annotated[str | None, MULTI_LINE]
 #: The prefecture's judgement on a referral (spec 7(1)ニ①②: the items the prefecture judges).
 JUDGEMENT_LABELS = {"approve": "承認して差し支えない", "reject": "不承認とすべき"}
 
@@ -39,15 +43,15 @@ class DecisionInput(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     decision: Literal["approve", "return", "reject", "refer"]
     checks: Checks = Field(default_factory=Checks)
-    reason: str | None = Field(default=None, max_length=2000)
+    reason: ReasonText = Field(default=None, max_length=2000)
     #: what the prefecture is asked (only with "refer")
-    question: str | None = Field(default=None, max_length=QUESTION_MAX)
+    question: ReasonText = Field(default=None, max_length=QUESTION_MAX)
 
 
 class JudgementInput(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     decision: Literal["approve", "reject"]
-    reason: str | None = Field(default=None, max_length=2000)
+    reason: ReasonText = Field(default=None, max_length=2000)
 
 
 @dataclass(frozen=True)

@@ -164,3 +164,21 @@ def test_each_area_s_own_postal_codes_are_its_own():
     codes = postal_codes_in_area("042021")  # 石巻市
     assert "986-0000" in codes and all(areas_of_postal_code(c) == {"042021"} for c in codes)
     assert postal_codes_in_area("041009") == ()  # 仙台市 as a whole: its wards hold the codes
+
+
+def test_a_decision_s_reason_and_question_keep_line_breaks_only():
+    """They go into the applicant's (or the prefecture's) mail verbatim (QA A-F5)."""
+    from chalicelib.applications.screening import parse_judgement
+    from chalicelib.kernel.plain_text import MULTI_LINE_MESSAGE
+
+    assert parse_decision({"decision": "return", "reason": "住所を\n確認してください"}).reason == "住所を\n確認してください"
+    for bad in ("住所を\t確認", "\u202e住所", "住所\u2028確認", "住所\u200b確認"):
+        with pytest.raises(InvalidInput) as info:
+            parse_decision({"decision": "return", "reason": bad})
+        assert info.value.fields == {"reason": MULTI_LINE_MESSAGE}
+        with pytest.raises(InvalidInput) as info:
+            parse_decision({"decision": "refer", "question": bad})
+        assert info.value.fields == {"question": MULTI_LINE_MESSAGE}
+        with pytest.raises(InvalidInput) as info:
+            parse_judgement({"decision": "reject", "reason": bad})
+        assert info.value.fields == {"reason": MULTI_LINE_MESSAGE}
