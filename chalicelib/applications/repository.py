@@ -115,6 +115,12 @@ class ApplicationRepository(Protocol):
         """Replace the data of a returned application, once per return round."""
         ...
 
+    def add_duplicate_refs(self, application_id: str, refs: set[str]) -> None:
+        """Add to the application's `duplicate_refs` (the other applications and stores sharing a phone,
+        e-mail or bank account with it). Atomic and idempotent (a set); an application that does not
+        exist (any more) is left alone."""
+        ...
+
 
 class DynamoApplicationRepository:
     """The applications table (key `application_id`, index `by_status` sorted by submitted_at)."""
@@ -166,6 +172,18 @@ class DynamoApplicationRepository:
                     ":dup": r.duplicates, ":at": r.at, ":old": expected_status, ":rev": expected_revision,
                     ":rnd": return_round},
         )
+
+
+    def add_duplicate_refs(self, application_id: str, refs: set[str]) -> None:
+        if not refs:
+            return
+        try:
+            aws.table(self.table_name).update_item(
+                Key={"application_id": application_id}, UpdateExpression="ADD duplicate_refs :r",
+                ConditionExpression="attribute_exists(application_id)", ExpressionAttributeValues={":r": set(refs)})
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
 
 
 class InMemoryApplicationRepository(MemoryTables):
@@ -236,3 +254,8 @@ class InMemoryApplicationRepository(MemoryTables):
 
         self._tx(tx).add(self._holds(application_id, status=expected_status, revision=expected_revision,
                                      return_round=return_round), apply)
+
+    def add_duplicate_refs(self, application_id: str, refs: set[str]) -> None:
+        row = self.rows.get(application_id)
+        if row is not None and refs:
+            row["duplicate_refs"] = set(row.get("duplicate_refs") or set()) | set(refs)

@@ -58,6 +58,45 @@ def find_duplicates(deps: Deps, fields: dict[str, Any], own_refs: set[str]) -> l
     return found
 
 
+def _entity(deps: Deps, ref: str) -> str:
+    """A store that came from an application counts as that application (one applicant, not two)."""
+    kind, _, key = ref.partition("#")
+    if kind == "store":
+        store = deps.store_repository.get(key)
+        if store and store.get("application_id"):
+            return f"application#{store['application_id']}"
+    return ref
+
+
+def link_duplicates(deps: Deps, application_id: str, fields: dict[str, Any],
+                    own_store: str | None = None) -> set[str]:
+    """Record the duplicate group on every member, after the application's fingerprints are committed: this
+    application's `duplicate_refs` gets every other application or store sharing a phone, e-mail or bank
+    account with it, and each other application gets this one. Read after the commit, so of two
+    applications submitted at once the later reader sees the earlier one and links both ways. Idempotent
+    (sets); the detail view calls it again, which repairs a link a failed run left out."""
+    ref = f"application#{application_id}"
+    own = {ref} | ({f"store#{own_store}"} if own_store else set())
+    others = {_entity(deps, d["ref"]) for d in find_duplicates(deps, fields, own)} - {ref}
+    repo = deps.application_repository
+    repo.add_duplicate_refs(application_id, others)
+    for other in sorted(others):
+        kind, _, key = other.partition("#")
+        if kind == "application":
+            repo.add_duplicate_refs(key, {ref})
+    return others
+
+
+def _link_after_commit(deps: Deps, application_id: str, fields: dict[str, Any]) -> None:
+    """The group's links after a committed submit: a failure here does not fail the applicant's request
+    (what they sent is stored); opening the application repairs the links (get_detail)."""
+    try:
+        link_duplicates(deps, application_id, fields)
+    except Exception as exc:  # logged (its type only: no data), repaired on the next view
+        logger.warning("duplicate links not recorded", extra={"application_id": application_id,
+                                                              "error": type(exc).__name__})
+
+
 def _digest(fields: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
@@ -112,6 +151,7 @@ def submit(deps: Deps, raw: dict[str, Any], now: datetime) -> tuple[str, bool]:
         raise
     logger.info("application submitted", extra={"application_id": application_id,
                                                  "duplicates": len(duplicates), "warnings": len(data.warnings)})
+    _link_after_commit(deps, application_id, data.fields)
     _deliver(deps, [m.mail_id for m in mails], now)
     return application_id, True
 
@@ -177,6 +217,10 @@ def get_detail(deps: Deps, principal: Principal, application_id: str, now: datet
     ref = f"application#{application_id}"
     own = {ref} | ({f"store#{item['store_id']}"} if item.get("store_id") else set())
     duplicates = find_duplicates(deps, item["data"], own)
+    shown = {_entity(deps, d["ref"]) for d in duplicates} - {ref}
+    stored = set(item.get("duplicate_refs") or ())
+    if not shown <= stored:  # a link a submission left out (it stopped, or raced): repaired now
+        item["duplicate_refs"] = stored | link_duplicates(deps, application_id, item["data"], item.get("store_id"))
     deps.audit.append(entry(Actor.of(principal), "application.view", ref, now,
                             detail={"fields": views.personal_fields_shown(principal)}))
     return {**views.detail(item, principal, duplicates), "previous_store": _previous_store(deps, principal, item)}
@@ -397,6 +441,7 @@ def resubmit(deps: Deps, token: str, raw: dict[str, Any], now: datetime) -> dict
                                 after={"status": new_status.value, "revision": revision}))
     tx.commit("この修正用リンクは既に使用済みです")
     logger.info("application resubmitted", extra={"application_id": application_id, "revision": revision})
+    _link_after_commit(deps, application_id, data.fields)
     _deliver(deps, [m.mail_id for m in mails], now)
     return {"application_id": application_id, "status": new_status.value, "revision": revision}
 

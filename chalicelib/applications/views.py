@@ -40,6 +40,16 @@ def bank_fields(bank: dict[str, Any], principal: Principal) -> dict[str, Any]:
     }
 
 
+def duplicate_count(item: dict[str, Any]) -> int:
+    """How many other applications and stores share a phone, e-mail or bank account with this one (its
+    duplicate group, kept on every member: service.link_duplicates). An application stored before the
+    group was kept counts the distinct ones it found when it was submitted."""
+    refs = item.get("duplicate_refs")
+    if refs:
+        return len(set(refs))
+    return len({d["ref"] for d in item.get("duplicates", [])})
+
+
 def summary(item: dict[str, Any]) -> dict[str, Any]:
     data = item["data"]
     return {
@@ -52,7 +62,7 @@ def summary(item: dict[str, Any]) -> dict[str, Any]:
         "business_category": data["business_category"],
         "submitted_at": item["submitted_at"],
         "revision": item["revision"],
-        "duplicate_count": len(item.get("duplicates", [])),
+        "duplicate_count": duplicate_count(item),
         "warnings": item.get("warnings", []),
         "store_id": item.get("store_id"),
         # Marks a row of the queue: the prefecture's judgement waiting for the screener, or when it was asked.

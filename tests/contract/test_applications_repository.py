@@ -148,3 +148,16 @@ def test_a_returned_application_is_resubmitted_once_per_round(repo: ApplicationR
             again.commit()
     assert repo.get("AP000001")["revision"] == 2  # type: ignore[index]
     assert repo.get("AP000002")["status"] == "submitted"  # type: ignore[index]
+
+
+def test_duplicate_refs_are_added_as_a_set_and_shown_in_the_queue(repo: ApplicationRepository) -> None:
+    given(repo, application(1), application(2))
+    repo.add_duplicate_refs("AP000001", {"application#AP000002"})
+    repo.add_duplicate_refs("AP000001", {"application#AP000002", "store#MP000003"})
+    repo.add_duplicate_refs("AP000001", set())
+    repo.add_duplicate_refs("AP999999", {"application#AP000001"})  # gone (disposed of): left alone
+    assert repo.get("AP000001")["duplicate_refs"] == {"application#AP000002", "store#MP000003"}  # type: ignore[index]
+    assert "duplicate_refs" not in repo.get("AP000002")  # type: ignore[operator]
+    assert repo.get("AP999999") is None
+    items, _ = repo.list_page("submitted", 10, None, secret=SECRET)
+    assert [set(i.get("duplicate_refs", ())) for i in items] == [{"application#AP000002", "store#MP000003"}, set()]

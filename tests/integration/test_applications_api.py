@@ -133,9 +133,54 @@ def test_postal_code_outside_miyagi_is_a_warning_not_a_rejection(api):
 def test_same_phone_email_or_account_is_flagged_for_the_screener(api):
     _, first = submit(api, phone="022-391-5518")
     _, second = submit(api, phone="022-391-5518", email="other@example.com")
-    assert [i["duplicate_count"] for i in queue(api)] == [0, 1]
+    assert [i["duplicate_count"] for i in queue(api)] == [1, 1]  # the earlier one is flagged too
     _, detail = api.call("GET", f"/applications/{second['application_id']}", as_="screener")
     assert [(d["kind"], d["ref"]) for d in detail["duplicates"]] == [("phone", first["application_id"])]
     # the older one sees the newer one too (computed at view time)
     _, older = api.call("GET", f"/applications/{first['application_id']}", as_="screener")
     assert [(d["kind"], d["ref"]) for d in older["duplicates"]] == [("phone", second["application_id"])]
+
+
+def test_a_duplicate_group_counts_applications_on_every_member_and_flagged_lists_them_all(api):
+    body = application_body()
+    ids = []
+    for name in ("一号店", "二号店", "三号店"):
+        code, answer = api.call("POST", "/applications", {**body, "store_name": name})
+        assert code == 201, answer
+        ids.append(answer["application_id"])
+    code, other = submit(api)
+    assert code == 201
+    assert {i["application_id"]: i["duplicate_count"] for i in queue(api)} == {
+        ids[0]: 2, ids[1]: 2, ids[2]: 2, other["application_id"]: 0}
+    code, flagged = api.call("GET", "/applications?status=submitted&flagged=true", as_="screener")
+    assert code == 200 and [i["application_id"] for i in flagged["items"]] == ids
+
+
+def test_two_submissions_at_once_that_missed_each_other_are_linked_both_ways(api, monkeypatch):
+    from chalicelib.applications import service
+
+    body = application_body()
+    real_link = service.link_duplicates
+    # The first one read the group after its commit but before the second committed: it found nobody.
+    monkeypatch.setattr(service, "link_duplicates", lambda deps, application_id, fields, own_store=None: set())
+    _, first = submit(api, phone=body["phone"])
+    monkeypatch.setattr(service, "link_duplicates", real_link)
+    code, second = api.call("POST", "/applications", {**body, "store_name": "同時送信"})
+    assert code == 201
+    counts = {i["application_id"]: i["duplicate_count"] for i in queue(api)}
+    assert counts == {first["application_id"]: 1, second["application_id"]: 1}
+
+
+def test_opening_an_application_repairs_a_link_its_submission_left_out(api, monkeypatch):
+    from chalicelib.applications import service
+
+    body = application_body()
+    monkeypatch.setattr(service, "link_duplicates", lambda deps, application_id, fields, own_store=None: set())
+    _, first = submit(api, email=body["email"])
+    _, second = api.call("POST", "/applications", body)
+    monkeypatch.undo()
+    assert [i["duplicate_count"] for i in queue(api)] == [0, 1]  # only what the second found at its submit
+    code, detail = api.call("GET", f"/applications/{first['application_id']}", as_="screener")
+    assert code == 200 and detail["duplicate_count"] == 1
+    assert [(d["kind"], d["ref"]) for d in detail["duplicates"]] == [("email", second["application_id"])]
+    assert [i["duplicate_count"] for i in queue(api)] == [1, 1]

@@ -91,6 +91,62 @@ def test_the_same_contact_data_is_flagged_as_a_duplicate(deps: Any) -> None:
     assert kinds == ["bank", "email", "phone"]
 
 
+def queue_counts(deps: Any, *, flagged: bool = False) -> dict[str, int]:
+    rows = service.list_queue(deps, SCREENER, "submitted", 50, None, flagged=flagged)["items"]
+    return {r["application_id"]: r["duplicate_count"] for r in rows}
+
+
+def test_every_member_of_a_duplicate_group_shows_how_many_others_share_something(deps: Any) -> None:
+    body = application_body()
+    for name in ("一号店", "二号店", "三号店"):
+        service.submit(deps, {**body, "store_name": name}, NOW)
+    service.submit(deps, application_body(phone=body["phone"]), NOW)  # shares only the phone
+    service.submit(deps, application_body(), NOW)  # shares nothing
+    # The first one included; applications, not kinds (AP000001 shares three kinds with AP000002).
+    assert queue_counts(deps) == {"AP000001": 3, "AP000002": 3, "AP000003": 3, "AP000004": 3, "AP000005": 0}
+    assert list(queue_counts(deps, flagged=True)) == ["AP000001", "AP000002", "AP000003", "AP000004"]
+    assert deps.application_repository.get("AP000004")["duplicate_refs"] == {
+        "application#AP000001", "application#AP000002", "application#AP000003"}
+
+
+def test_a_store_approved_from_an_application_counts_as_that_application(deps: Any) -> None:
+    body = application_body()
+    first, _ = service.submit(deps, body, NOW)
+    service.decide(deps, SCREENER, first, approve_body(), NOW)
+    second, _ = service.submit(deps, {**body, "store_name": "二号店"}, NOW)
+    assert queue_counts(deps) == {second: 1}
+    assert deps.application_repository.get(first)["duplicate_refs"] == {f"application#{second}"}
+
+
+def test_the_queue_reads_the_stored_counts_and_linking_again_repairs_a_missed_link(deps: Any) -> None:
+    body = application_body()
+    service.submit(deps, body, NOW)
+    service.submit(deps, {**body, "store_name": "二号店"}, NOW)
+    # A run that stopped after its commit, before linking the group: AP000001 lost its link.
+    del deps.application_repository.rows["AP000001"]["duplicate_refs"]
+    deps.application_repository.rows["AP000001"]["duplicates"] = []
+
+    def no_lookups(pk: str) -> list[str]:
+        raise AssertionError("the queue reads no fingerprints")
+
+    real_refs, deps.keys.refs = deps.keys.refs, no_lookups
+    assert queue_counts(deps) == {"AP000001": 0, "AP000002": 1}
+    deps.keys.refs = real_refs
+    first = deps.application_repository.get("AP000001")
+    assert service.link_duplicates(deps, "AP000001", first["data"]) == {"application#AP000002"}
+    service.link_duplicates(deps, "AP000001", first["data"])  # idempotent
+    assert queue_counts(deps) == {"AP000001": 1, "AP000002": 1}
+
+
+def test_an_application_stored_before_groups_were_kept_counts_distinct_others() -> None:
+    from chalicelib.applications import views
+
+    item = {"duplicates": [{"kind": k, "ref": "application#AP000001"} for k in ("phone", "email", "bank")]
+            + [{"kind": "phone", "ref": "store#MP000009"}]}
+    assert views.duplicate_count(item) == 2
+    assert views.duplicate_count({**item, "duplicate_refs": {"application#AP000001"}}) == 1
+
+
 def test_an_approval_creates_the_store_in_the_same_transaction(deps: Any) -> None:
     application_id, _ = service.submit(deps, application_body(), NOW)
     answer = service.decide(deps, SCREENER, application_id, approve_body(), NOW)
@@ -131,3 +187,16 @@ def test_a_return_opens_one_resubmission(deps: Any) -> None:
     assert (item["data"]["address"], item["submitted_at"]) == ("仙台市青葉区本町3-8-2", later.isoformat())
     with pytest.raises(Conflict):
         service.resubmit(deps, token, body, later)
+
+
+def test_a_failure_linking_the_group_does_not_fail_the_stored_submission(deps: Any) -> None:
+    body = application_body()
+    service.submit(deps, body, NOW)
+
+    def broken(application_id: str, refs: set[str]) -> None:
+        raise ConnectionError("DynamoDB is down")
+
+    deps.application_repository.add_duplicate_refs = broken
+    second, created = service.submit(deps, {**body, "store_name": "二号店"}, NOW)
+    assert created and deps.application_repository.get(second)["status"] == "submitted"
+    assert [m["mail_id"] for m in written(deps, "outbox")][-1] == f"staff-new-application#{second}#r1"
