@@ -427,7 +427,9 @@ def seed_settlement(deps: Any, p: Plan, open_rounds: int = 0) -> dict[str, int]:
             for line in lines[3:4]:
                 settlement.record_return(deps, month, {"store_id": line["store_id"],
                                                        "reason": "口座解約済みのため振込不能（銀行からの返却）"},
-                                         ACCOUNTANT, _at(day + timedelta(days=14), 11))
+                                         # known from the transfer date on, never before it
+                                         ACCOUNTANT, _at(max(day + timedelta(days=14),
+                                                             date.fromisoformat(str(approved["transfer_date"]))), 11))
                 counts["returned_transfers"] += 1
         _log(f"{month}: imported, round drafted in {t1 - t0:.1f} s and approved in {t2 - t1:.1f} s "
              f"({approved.get('stores_paid')} stores paid, {len(approved.get('held') or [])} held)")

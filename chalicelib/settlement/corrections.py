@@ -53,6 +53,13 @@ def record_return(deps: Deps, month: str, body: dict[str, Any], principal: Princ
         raise InvalidInput("入力内容に誤りがあります", errors)
     if item["status"] != "approved":
         raise Conflict("承認済みの精算にのみ返却を記録できます")
+    # The bank learns a transfer cannot be credited (振込不能) on the transfer date at the earliest, and a
+    # 組戻し follows it. Before that date the file is still at the bank and will pay: a return recorded
+    # then would owe the money a second time.
+    transfer_date = str(item.get("transfer_date") or item.get("payment_date") or "")
+    if transfer_date and now.date().isoformat() < transfer_date:
+        raise Conflict(f"この回の振込日は {transfer_date} です。振込日より前には返却を記録できません"
+                       "（振込データは金融機関にあり、振込日に支払われます）", {"transfer_date": transfer_date})
     line = next((x for x in lines if x["store_id"] == store_id), None)
     if line is None or line["status"] != "pay":
         raise InvalidInput("この店舗はこの回に支払っていません", {"store_id": "支払対象の店舗IDを指定してください"})

@@ -1,11 +1,17 @@
 """Four eyes on money: pure rules, no AWS.
 
 No single person can cause a payment, change an amount or change where money goes. Everyone who
-shaped a round is recorded on it when it is drafted: the drafter, whoever uploaded the usage it
-pays, whoever entered the adjustments or returns it settles, and whoever changed or confirmed the
-bank account of a store it pays (since that store was last paid). The approver must be none of
-them, and at least two different people must stand behind every round — a round drafted by the
+shaped a round is recorded on it when it is drafted: the drafter, whoever uploaded the month's usage,
+and, for each store line the round pays, whoever entered its adjustments or returns (a late usage
+adjustment: whoever uploaded it), whoever changed or confirmed its bank account (since that store was
+last paid), and whoever shaped an amount held earlier and carried into it. The approver must be none
+of them, and at least two different people must stand behind every round — a round drafted by the
 system, with nobody else involved, needs a person to draft it again before someone else approves.
+
+A held line pays nothing in its round: whoever shaped it does not shape that round (else one return
+recorded by the usual approver would leave no one to approve the month, issue of QA B #2). Its
+shapers are kept on the line and carried with the held amount to the round that pays it, where they
+count: whoever shaped what is paid never approves the payment.
 """
 
 from __future__ import annotations
@@ -32,6 +38,16 @@ def shapers(*, drafted_by: str, uploads: Iterable[str], adjustments: Iterable[Ma
         if store.get("bank_changed_pending"):
             people.add(str(store.get("bank_changed_by") or ""))
             people.add(str(store.get("bank_confirmed_by") or ""))
+    return sorted(people - NOT_PEOPLE)
+
+
+def round_shapers(*, drafted_by: str, uploads: Iterable[str], line_shapers: Mapping[str, Iterable[str]],
+                  paid: Iterable[str]) -> list[str]:
+    """The people who shaped what a round pays, sorted: the drafter, the month's uploaders, and the
+    shapers (``line_shapers``, per store) of the lines it pays (``paid``, store ids)."""
+    people = {drafted_by, *uploads}
+    for store_id in paid:
+        people.update(line_shapers.get(store_id, ()))
     return sorted(people - NOT_PEOPLE)
 
 

@@ -95,6 +95,7 @@ class SettlementStore(Protocol):
     # rounds and their lines
     def get_round(self, month: str) -> dict[str, Any] | None: ...
     def latest_round_before(self, month: str) -> str | None: ...
+    def months_with_rounds(self) -> list[str]: ...
     def round_lines(self, month: str, version: int) -> list[dict[str, Any]]: ...
     def put_lines(self, month: str, version: int, lines: list[dict[str, Any]]) -> None:
         """The lines of a draft, and a copy of each held one (`held_lines`)."""
@@ -133,7 +134,12 @@ class SettlementStore(Protocol):
         ...
 
     # the port usage talks to (chalicelib.usage.repository.SettledMonths)
-    def frozen_months(self, months: Iterable[str]) -> set[str]: ...
+    def frozen_months(self, months: Iterable[str]) -> set[str]:
+        """The months whose usage is settled: a month with an approved (or approving) round, and every
+        month before one (rounds go in month order: such a month can no longer get a round of its own,
+        so its usage is late usage, paid by the next round as an adjustment)."""
+        ...
+
     def add_late_usage(self, import_id: str, late: list[tuple[str, str, int]], now: datetime) -> None: ...
 
 
@@ -169,6 +175,9 @@ class DynamoSettlementStore:
                                    ScanIndexForward=False, Limit=1, ConsistentRead=True)
         items = page.get("Items", [])
         return str(items[0]["sk"]) if items else None
+
+    def months_with_rounds(self) -> list[str]:
+        return sorted(str(m["sk"]) for m in self._partition(ROUND_INDEX))
 
     def round_lines(self, month: str, version: int) -> list[dict[str, Any]]:
         return query_all(self._table(), KeyConditionExpression=Key("pk").eq(_round_pk(month))
@@ -298,12 +307,7 @@ class DynamoSettlementStore:
         return found
 
     def frozen_months(self, months: Iterable[str]) -> set[str]:
-        frozen = set()
-        for month in months:
-            item = self.get_round(month)
-            if item and item.get("status") in FROZEN:
-                frozen.add(month)
-        return frozen
+        return _up_to(set(months), _latest_frozen(self))
 
     def add_late_usage(self, import_id: str, late: list[tuple[str, str, int]], now: datetime) -> None:
         batch_put(self.table_name, late_usage_items(import_id, late, now))
@@ -467,12 +471,28 @@ class InMemorySettlementStore:
                           "returned": dict(returned) if returned else None})
         return found
 
+    def months_with_rounds(self) -> list[str]:
+        return [m["sk"] for m in self._partition(ROUND_INDEX)]
+
     def frozen_months(self, months: Iterable[str]) -> set[str]:
-        return {m for m in months if (self.get_round(m) or {}).get("status") in FROZEN}
+        return _up_to(set(months), _latest_frozen(self))
 
     def add_late_usage(self, import_id: str, late: list[tuple[str, str, int]], now: datetime) -> None:
         for item in late_usage_items(import_id, late, now):
             self._put(item)
+
+
+def _latest_frozen(repo: DynamoSettlementStore | InMemorySettlementStore) -> str | None:
+    """The latest month whose round is approved or approving (rounds go in order: the newest round or
+    the one before it, so this reads one or two rounds)."""
+    for month in reversed(repo.months_with_rounds()):
+        if (repo.get_round(month) or {}).get("status") in FROZEN:
+            return month
+    return None
+
+
+def _up_to(months: set[str], latest: str | None) -> set[str]:
+    return {m for m in months if latest is not None and m <= latest}
 
 
 def settlement_store(deps: Deps) -> SettlementStore:

@@ -67,16 +67,17 @@ def _open_adjustments(deps: Deps, committed: set[str]) -> list[dict[str, Any]]:
 
 def _carried_in(deps: Deps, month: str) -> dict[str, int]:
     """What the previous approved round held and carried forward."""
-    return {sid: amount for sid, (amount, _) in _carried_lines(deps, month).items()}
+    return {sid: amount for sid, (amount, _, _) in _carried_lines(deps, month).items()}
 
 
-def _carried_lines(deps: Deps, month: str) -> dict[str, tuple[int, str | None]]:
-    """Per store, what the previous round held and carried forward, and why it held it."""
+def _carried_lines(deps: Deps, month: str) -> dict[str, tuple[int, str | None, list[str]]]:
+    """Per store, what the previous round held and carried forward, why it held it, and who shaped it
+    (they shape the round that pays it: chalicelib.settlement.four_eyes)."""
     previous = get_round(deps, _previous_month(month))
     if previous is None:
         return {}
-    return {line["store_id"]: (int(line["carried_out"]), line.get("reason")) for line in round_lines(deps, previous)
-            if int(line["carried_out"]) != 0}
+    return {line["store_id"]: (int(line["carried_out"]), line.get("reason"), list(line.get("shaped_by") or []))
+            for line in round_lines(deps, previous) if int(line["carried_out"]) != 0}
 
 
 def active_since(store: dict[str, Any]) -> str | None:
@@ -116,40 +117,114 @@ def _latest_round_before(deps: Deps, month: str) -> str | None:
     return _store(deps).latest_round_before(month)
 
 
-def _check_can_draft(deps: Deps, month: str, now: datetime) -> dict[str, Any] | None:
-    first_of_next = calendars.month_range(month)[1] + timedelta(days=1)
-    if now.date() < first_of_next:
-        raise Conflict(f"{month} はまだ終わっていません。翌月になってから下書きを作成してください")
-    existing = get_round(deps, month)
-    if existing and existing["status"] in FROZEN:
-        raise Conflict(f"{month} の精算は承認済みです。修正は調整として次回の精算で行います")
+def _frozen_round_after(deps: Deps, month: str) -> str | None:
+    """The first later month whose round is approved (or being approved), if any."""
+    return next((m for m in _store(deps).months_with_rounds()
+                 if m > month and (get_round(deps, m) or {}).get("status") in FROZEN), None)
+
+
+def _earlier_usage_month(deps: Deps, month: str) -> str | None:
+    """The earliest program month before ``month`` with committed usage (none: ``month`` may be the
+    first round). Rounds start with the earliest month that has usage, so none is left behind."""
+    first = deps.settings.program.settlement_first_month
+    m = _previous_month(month)
+    found = None
+    while m >= first:
+        _, imports = usage_totals(deps).usage_for_month(m)
+        if imports:
+            found = m
+        m = _previous_month(m)
+    return found
+
+
+def _something_owed(deps: Deps, month: str) -> bool:
+    previous = get_round(deps, _previous_month(month))
+    return bool(previous and int(previous.get("held_total", 0)) != 0) or bool(_store(deps).open_adjustments())
+
+
+def _check_in_program(deps: Deps, month: str) -> None:
+    """Rounds pay the program's usage months (settings.program). After the last one, a round is drafted
+    only while something is still owed (amounts held by the round before, open adjustments such as
+    the re-payment of a returned transfer): it pays them, and nothing else is owed after it."""
+    program = deps.settings.program
+    first, last = program.settlement_first_month, program.settlement_last_month
+    period = f"精算期間は {first} 〜 {last} 利用分です"
+    if month < first:
+        raise InvalidInput(f"{month} は精算期間の前の月です（{period}）",
+                           {"month": f"{first} 以降の月を指定してください"})
+    if month > last and not _something_owed(deps, month):
+        raise InvalidInput(f"{month} は精算期間の後の月で、保留中の金額も未精算の調整もありません（{period}）",
+                           {"month": f"{last} までの月を指定してください"})
+
+
+def _check_order(deps: Deps, month: str) -> str | None:
+    """Months go in order. A month cannot be settled once a later month's round is approved (its usage
+    is then late usage, paid by the next round); a month follows the approved round of the month
+    before; the first round is the earliest month with usage. Answers the month whose round this one
+    follows (None for the first round)."""
+    later = _frozen_round_after(deps, month)
+    if later is not None:
+        raise Conflict(f"{later} の精算が既に承認されているため、{month} の精算は作成・承認できません。"
+                       f"{month} の利用分は、確定後の取込として次回の精算で支払われます", {"month": later})
     previous_month = _previous_month(month)
     latest = _latest_round_before(deps, month)
-    if latest is not None and latest != previous_month:
+    if latest is None:
+        earlier = _earlier_usage_month(deps, month)
+        if earlier is not None:
+            raise Conflict(f"{earlier} の利用実績が取り込まれています。精算は月の順に行います。先に {earlier} の精算を"
+                           "作成し、承認してください", {"month": earlier})
+        return None
+    if latest != previous_month:
         # A gap would let two rounds pay the same open adjustment or carry: months go in order.
         raise Conflict(f"{previous_month} の精算がありません。精算は月の順に行います。先に {previous_month} の精算"
                        "（利用実績がなければ0件の精算）を作成し、承認してください", {"month": previous_month})
     previous = get_round(deps, previous_month)
     if previous and previous["status"] != "approved":
         raise Conflict(f"前月（{previous['month']}）の精算が未承認です。先に承認してください")
-    return existing
+    return previous_month
+
+
+def _check_can_draft(deps: Deps, month: str, now: datetime) -> tuple[dict[str, Any] | None, str | None]:
+    """(the round's current draft if any, the month of the approved round it follows)."""
+    _check_in_program(deps, month)
+    first_of_next = calendars.month_range(month)[1] + timedelta(days=1)
+    if now.date() < first_of_next:
+        raise Conflict(f"{month} はまだ終わっていません。翌月になってから下書きを作成してください")
+    existing = get_round(deps, month)
+    if existing and existing["status"] in FROZEN:
+        raise Conflict(f"{month} の精算は承認済みです。修正は調整として次回の精算で行います")
+    return existing, _check_order(deps, month)
+
+
+def _check_can_approve(deps: Deps, item: dict[str, Any]) -> None:
+    """The draft still follows the round it was drafted after, and still may be settled (the rules
+    of ``_check_order``, read again: a round drafted before an earlier month's usage or round
+    appeared is drafted again first)."""
+    month = item["month"]
+    if month < deps.settings.program.settlement_first_month:
+        _check_in_program(deps, month)
+    follows = _check_order(deps, month)
+    if follows != item.get("follows"):
+        raise Conflict(f"下書きの作成後に前の月（{follows or _previous_month(month)}）の精算の状態が変わりました。"
+                       "下書きを作り直してから承認してください", {"month": month})
 
 
 def _line_shapers(adjustments: list[dict[str, Any]], uploaders: dict[str, str],
-                  stores: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
-    """Per store, the people who entered or changed what its line pays (for the ceiling check)."""
+                  stores: dict[str, dict[str, Any]], carried: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Per store, the people who entered or changed what its line pays: its adjustments, its bank
+    change, and whoever shaped an amount held before and carried into this line."""
     per_store: dict[str, list[dict[str, Any]]] = {}
     for a in adjustments:
         per_store.setdefault(a["store_id"], []).append(a)
-    return {sid: four_eyes.shapers(drafted_by="system", uploads=(), adjustments=per_store.get(sid, []),
+    return {sid: four_eyes.shapers(drafted_by="system", uploads=carried.get(sid, ()), adjustments=per_store.get(sid, []),
                                    import_uploaders=uploaders, paid_stores=[stores[sid]] if sid in stores else [])
-            for sid in set(per_store) | set(stores)}
+            for sid in set(per_store) | set(stores) | set(carried)}
 
 
 def draft(deps: Deps, month: str, actor: Actor, now: datetime) -> dict[str, Any]:
     """Compute (or recompute) the draft of a round from committed usage, adjustments and carries."""
     check_month(month)
-    existing = _check_can_draft(deps, month, now)
+    existing, follows = _check_can_draft(deps, month, now)
     usage_port = usage_totals(deps)
     usage, imports = usage_port.usage_for_month(month)
     uploaders = usage_port.import_uploaders()
@@ -161,7 +236,7 @@ def draft(deps: Deps, month: str, actor: Actor, now: datetime) -> dict[str, Any]
         if is_late_usage(a):
             late_usage[a["store_id"]] = late_usage.get(a["store_id"], 0) + int(a["amount"])
     carried_lines = _carried_lines(deps, month)
-    carried = {sid: amount for sid, (amount, _) in carried_lines.items()}
+    carried = {sid: amount for sid, (amount, _, _) in carried_lines.items()}
     store = _store(deps)
     stores = store_ledger(deps).by_ids(set(usage) | set(adjustments) | set(carried))
     confirmed = corrections.ceiling_confirmations(deps, month)
@@ -169,16 +244,16 @@ def draft(deps: Deps, month: str, actor: Actor, now: datetime) -> dict[str, Any]
     first_days = usage_port.first_days(month)
     cleared = corrections.hold_clearances(deps, month, "usage_before_active")
     states = {sid: _state(deps, s, month, confirmed.get(sid), early_cleared=cleared.get(sid), early=_usage_before_active(
-        s, first_days.get(sid), carried_lines.get(sid, (0, None))[1] == "usage_before_active"))
+        s, first_days.get(sid), carried_lines.get(sid, (0, None, []))[1] == "usage_before_active"))
         for sid, s in stores.items()}
     figures = compute_round(month, payment_date(deps, month), usage, adjustments, carried, states,
                             Decimal(deps.settings.settlement.fee_rate), deps.settings.settlement.fee_rounding,
                             ceiling=deps.settings.settlement.store_payment_ceiling, late_usage=late_usage)
-    paid_stores = [stores[line.store_id] for line in figures.paid_lines()]
     fees = transfer_costs(deps, figures.paid_lines(), stores)
-    shaped_by = four_eyes.shapers(drafted_by=actor.user, uploads=[uploaders.get(i, "") for i in imports],
-                                  adjustments=adjustments_list, import_uploaders=uploaders, paid_stores=paid_stores)
-    per_line = _line_shapers(adjustments_list, uploaders, stores)
+    per_line = _line_shapers(adjustments_list, uploaders, stores,
+                             {sid: who for sid, (_, _, who) in carried_lines.items()})
+    shaped_by = four_eyes.round_shapers(drafted_by=actor.user, uploads=[uploaders.get(i, "") for i in imports],
+                                        line_shapers=per_line, paid=[line.store_id for line in figures.paid_lines()])
     version = int(existing["version"]) + 1 if existing else 1
     store.put_lines(month, version, [{
         "store_id": line.store_id,
@@ -195,6 +270,7 @@ def draft(deps: Deps, month: str, actor: Actor, now: datetime) -> dict[str, Any]
         "month": month, "status": "draft", "version": version,
         "payment_date": figures.payment_date.isoformat(), "approval_deadline": approval_deadline(deps, month).isoformat(),
         "drafted_by": actor.user, "drafted_at": now.isoformat(), "imports": imports, "shaped_by": shaped_by,
+        "follows": follows,  # the approved round whose carry this draft took (None: the first round)
         "adjustment_keys": [a["sk"] for a in adjustments_list],
         **round_totals(figures),
         HELD_INDEXED: True,  # the summary reads this item and the held lines only (repository.held_lines)
@@ -322,6 +398,7 @@ def approve(deps: Deps, month: str, principal: Principal, now: datetime) -> dict
     four_eyes.check_approver(principal.user, str(item.get("drafted_by") or ""), item.get("shaped_by", []))
     lines = round_lines(deps, item)
     if item["status"] == "draft":
+        _check_can_approve(deps, item)
         _enter_approving(deps, item, lines, principal, now)
         item = require_round(deps, month)
     release.release(deps, item, lines, Actor.of(principal), now)

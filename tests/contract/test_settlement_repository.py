@@ -172,7 +172,8 @@ def test_approval_writes_the_round_and_the_notices_marker_together(settlements):
     item = settlements.get_round("2025-06")
     assert (item["status"], item["files"], item["released_at"]) == ("approved", {"summary": "s.json"}, "t")
     assert "release_error" not in item
-    assert settlements.frozen_months(["2025-05", "2025-06"]) == {"2025-06"}
+    # Settled: the approved month and every month before it (rounds go in order; 2025-05 has no round).
+    assert settlements.frozen_months(["2025-05", "2025-06", "2025-07"]) == {"2025-05", "2025-06"}
     assert settlements.notices_pending() == ["2025-06"] and settlements.has_notices_pending("2025-06")
     settlements.clear_notices_pending("2025-06")
     assert settlements.notices_pending() == []
@@ -224,3 +225,14 @@ def test_ceiling_confirmations_are_per_month(settlements):
     assert settlements.ceiling_confirmations("2025-06") == {"MP000001": 1_600_000}
     assert settlements.ceiling_confirmations("2025-07") == {}
 
+
+def test_the_settled_months_are_those_up_to_the_latest_approving_or_approved_round(settlements):
+    draft(settlements, "2025-06")
+    draft(settlements, "2025-07")
+    assert settlements.months_with_rounds() == ["2025-06", "2025-07"]
+    assert settlements.frozen_months(["2025-05", "2025-06", "2025-07"]) == set()  # drafts settle nothing
+    tx = settlements.transaction()
+    settlements.start_approval_in(tx, "2025-06", 1, {"approved_by": "a"})
+    tx.commit()
+    assert settlements.frozen_months(["2025-04", "2025-06", "2025-07", "2025-08"]) == {"2025-04", "2025-06"}
+    assert settlements.frozen_months([]) == set()

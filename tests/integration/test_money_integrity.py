@@ -13,7 +13,16 @@ from chalicelib.clock import parse_aware
 from chalicelib.settlement import release, service, views
 from chalicelib.settlement.zengin_reader import parse_transfer_file
 from tests.fakes import with_setting
-from tests.integration.test_settlement_api import AUG_4, JULY_2, csv_of, download, june_usage, make_stores, upload
+from tests.integration.test_settlement_api import (
+    AUG_4,
+    JULY_2,
+    JULY_18,
+    csv_of,
+    download,
+    june_usage,
+    make_stores,
+    upload,
+)
 
 ACCOUNTANT2 = Principal("accountant2", frozenset({Role.ACCOUNTANT}))
 SEP_2 = {"X-Miyapo-Now": "2025-09-02T10:00:00+09:00"}
@@ -84,9 +93,9 @@ def test_whoever_entered_an_input_of_the_round_cannot_approve_it(api, who_enters
                  as_="accountant2", headers=JULY_2)
     elif who_enters == "return":
         api.call("POST", "/settlements/2025-06/returns", {"store_id": a, "reason": "口座なし"}, as_="accountant2",
-                 headers=JULY_2)
-        api.call("PUT", f"/stores/{a}/bank-account", ATTACKER_ACCOUNT, as_="accountant", headers=JULY_2)
-        api.call("POST", f"/stores/{a}/bank-account/confirm", {}, as_="screener", headers=JULY_2)
+                 headers=JULY_18)
+        api.call("PUT", f"/stores/{a}/bank-account", ATTACKER_ACCOUNT, as_="accountant", headers=JULY_18)
+        api.call("POST", f"/stores/{a}/bank-account/confirm", {}, as_="screener", headers=JULY_18)
     else:
         api.call("PUT", f"/stores/{a}/bank-account", ATTACKER_ACCOUNT, as_="screener", headers=JULY_2)
         api.call("POST", f"/stores/{a}/bank-account/confirm", {}, as_="accountant2", headers=JULY_2)

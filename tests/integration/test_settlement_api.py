@@ -13,6 +13,7 @@ from tests.factories import application_body, approve_body
 MAY_20 = {"X-Miyapo-Now": "2025-05-20T10:00:00+09:00"}
 JULY_2 = {"X-Miyapo-Now": "2025-07-02T10:00:00+09:00"}
 AUG_4 = {"X-Miyapo-Now": "2025-08-04T10:00:00+09:00"}
+JULY_18 = {"X-Miyapo-Now": "2025-07-18T15:00:00+09:00"}  # June's transfer date: a return is known from then on
 HEADER = "取引ID,取引日時,店舗ID,店舗名,利用ポイント,取引区分\n"
 
 
@@ -190,8 +191,13 @@ def test_a_returned_transfer_becomes_a_hold_until_the_bank_data_is_fixed(api, st
     upload(api, csv_of(june_usage(stores)))
     api.call("POST", "/settlements/2025-06/draft", {}, as_="accountant", headers=JULY_2)
     api.call("POST", "/settlements/2025-06/approve", {}, as_="accountant2", headers=JULY_2)
+    code, early = api.call("POST", "/settlements/2025-06/returns", {"store_id": a, "reason": "口座なし"},
+                           as_="accountant", headers={"X-Miyapo-Now": "2025-07-17T17:00:00+09:00"})
+    assert code == 409 and "2025-07-18" in early["error"]["message"], early  # still to be paid by the bank
+    assert early["error"]["fields"] == {"transfer_date": "2025-07-18"}
+    assert api.call("GET", f"/stores/{a}", as_="accountant")[1].get("transfer_returned") is None
     code, ret = api.call("POST", "/settlements/2025-06/returns", {"store_id": a, "reason": "口座なし"},
-                         as_="accountant", headers=JULY_2)
+                         as_="accountant", headers=JULY_18)
     assert code == 201 and ret["amount"] == 2000
     assert api.call("POST", "/settlements/2025-06/returns", {"store_id": a, "reason": "口座なし"},
                     as_="accountant")[0] == 409

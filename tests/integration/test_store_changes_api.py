@@ -159,7 +159,7 @@ def test_payments_for_staff_and_the_prefecture_and_the_agents_overview_with_bank
     code, held = api.call("GET", f"/stores/{b}/payments", as_="agent")
     assert code == 200 and held[0]["status"] == "held" and held[0]["reason"] == "店舗が利用停止中です"
     api.call("POST", "/settlements/2025-06/returns", {"store_id": a, "reason": "口座解約済み"}, as_="accountant",
-             headers=JULY_2)
+             headers={"X-Miyapo-Now": "2025-07-18T15:00:00+09:00"})  # on June's transfer date
     _, returned = api.call("GET", f"/stores/{a}/payments", as_="screener")
     assert returned[0]["status"] == "returned" and returned[0]["reason"] == "口座解約済み"
     assert api.call("GET", f"/stores/{a}/payments", as_="coordinator")[0] == 403

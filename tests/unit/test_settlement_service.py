@@ -147,14 +147,15 @@ def test_above_the_ceiling_is_held_until_a_second_person_confirms_the_exact_amou
 
 def test_rounds_go_in_month_order(deps):
     store(deps, "MP000001")
-    usage(deps, "IMP000001", {"MP000001": 1000}, month="2025-04")
+    usage(deps, "IMP000001", {"MP000001": 1000}, month="2025-05")
     with pytest.raises(Conflict, match="まだ終わっていません"):
         service.draft(deps, "2025-07", Actor.of(ALICE), NOW)
-    service.draft(deps, "2025-04", Actor.of(ALICE), NOW)
-    with pytest.raises(Conflict, match="2025-05 の精算がありません"):
-        service.draft(deps, "2025-06", Actor.of(ALICE), NOW)
+    service.draft(deps, "2025-05", Actor.of(ALICE), NOW)
+    later = NOW + timedelta(days=62)  # 2025-09-02: June and July have ended
+    with pytest.raises(Conflict, match="2025-06 の精算がありません"):
+        service.draft(deps, "2025-07", Actor.of(ALICE), later)
     with pytest.raises(Conflict, match="未承認"):
-        service.draft(deps, "2025-05", Actor.of(ALICE), NOW)
+        service.draft(deps, "2025-06", Actor.of(ALICE), later)
 
 
 def test_the_drafter_and_whoever_shaped_the_round_cannot_approve(deps):
