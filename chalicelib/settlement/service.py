@@ -2,8 +2,11 @@
 
 A round is `round#YYYY-MM`: the round item (status, totals, who drafted/approved and who shaped it,
 file keys) and its lines, written under the draft's version (`line#v3#MP000001`) so a re-draft never
-leaves a mix. Rounds go in month order: a month is drafted only once the previous round is approved
-(a month with no usage gets an empty round). Every line is checked at draft time against what the
+leaves a mix. Rounds go in month order, within the program's settlement period (settings.program;
+after its last month only while something is still owed): the first round is the earliest month with
+committed usage, every later month is drafted only once the previous round is approved (a month with
+no usage gets an empty round), and once a later round is approved an earlier month is closed: its
+usage imported then is late usage, paid by the next round (repository.frozen_months). Every line is checked at draft time against what the
 bank file needs; a line that fails is held with its reason, never the whole round. Approval is by a
 person who shaped nothing in the round (chalicelib.settlement.four_eyes); it claims the round's
 adjustments atomically with the move draft → approving, then the release (chalicelib.settlement.
