@@ -274,7 +274,8 @@ def _period(usable: tuple[date, date] | None) -> tuple[date, date]:
 
 
 def read_if_it_can(data: bytes | PurePath, known: Container[str], mapping: ColumnMapping,
-                   usable: tuple[date, date] | None, required: bool = False) -> ImportResult | None:
+                   usable: tuple[date, date] | None, required: bool = False,
+                   known_for: Callable[[list[str]], Container[str]] | None = None) -> ImportResult | None:
     """``parse_usage_export``'s engine: the import, or None when the Python reader must decide (not
     text at the start, DuckDB not installed unless ``required``, or any of read_with_engine's reasons)."""
     head = engine_input.Source(data).read(0, parser.SNIFF_BYTES)
@@ -285,16 +286,18 @@ def read_if_it_can(data: bytes | PurePath, known: Container[str], mapping: Colum
     if not required and not available():
         return None
     try:
-        return read_with_engine(data, known, mapping, parser.encodings_to_try(head)[0], usable)
+        return read_with_engine(data, known, mapping, parser.encodings_to_try(head)[0], usable, known_for)
     except NotAnExport:
         return None  # the Python reader says it with the encoding it settles on
 
 
 def read_with_engine(data: bytes | PurePath, known: Container[str], mapping: ColumnMapping, encoding: str,
-                     usable: tuple[date, date] | None) -> ImportResult | None:
+                     usable: tuple[date, date] | None,
+                     known_for: Callable[[list[str]], Container[str]] | None = None) -> ImportResult | None:
     """The import of ``data`` (the export's bytes, or its file: then never read whole into memory;
     ``encoding`` as the Python reader would decode it first), or None when the Python reader must
-    decide (see the module's doc)."""
+    decide (see the module's doc). ``known_for``: the known ids asked for the months of the rows that
+    may count, once the file is read (one pass, where the caller would read it twice to learn them)."""
     import duckdb  # the import path's runtime dependency, loaded only here
 
     source = engine_input.Source(data)
@@ -327,6 +330,13 @@ def read_with_engine(data: bytes | PurePath, known: Container[str], mapping: Col
                         part, ncols, positions, mapping, period, append=not first))
                 if scan is None:
                     return None
+                if known_for is not None:  # the months of every row in form, repeats included
+                    months = [month for (month,) in con.execute(
+                        "SELECT strftime(m, '%Y-%m') FROM (SELECT DISTINCT date_trunc('month', ts) AS m FROM t "
+                        f"WHERE st = {COUNTED}) ORDER BY m").fetchall()]
+                    with_known = _known_file(known_for(months), known_path)
+                    if with_known is None:
+                        return None
                 known_sql = _known_sql(known_path) if with_known else None
                 if known_sql:
                     con.execute(_MARK_KNOWN.format(known=known_sql))

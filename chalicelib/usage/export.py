@@ -145,22 +145,6 @@ class KnownIds:
             self._set = frozenset(self._split())
         return txn in self._set
 
-    def isdisjoint(self, ids: Iterable[str]) -> bool:
-        """No id in common with ``ids``. The set made to answer is dropped after; an import's ``TxnIds`` are
-        compared as their lines, never decoded (their str list would stay with the result)."""
-        if not self._lines:
-            return True
-        if isinstance(ids, TxnIds):  # their lines a MB at a time: no list of a million beside the set
-            mine, lines, at = frozenset(self._lines.split(b"\n")), ids.lines(), 0
-            while at < len(lines):
-                end = lines.find(b"\n", at + 2**20)
-                end = len(lines) if end < 0 else end
-                if not mine.isdisjoint(lines[at:end].split(b"\n")):
-                    return False
-                at = end + 1
-            return True
-        return (self._set if self._set is not None else frozenset(self._split())).isdisjoint(ids)
-
     def __repr__(self) -> str:
         return f"KnownIds({len(self)} ids)"
 

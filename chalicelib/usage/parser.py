@@ -33,7 +33,7 @@ import codecs
 import csv
 import io
 from collections import Counter, defaultdict
-from collections.abc import Container, Sequence, Sized
+from collections.abc import Callable, Container, Sequence, Sized
 from datetime import date
 from itertools import compress, islice, repeat
 from operator import add, is_not, itemgetter, mul, not_
@@ -248,6 +248,7 @@ class _Scan:
         self.rows = 0
         self.duplicates = 0
         self.last_line = 0  # the last physical line csv has read (a value left open at the end ends there)
+        self.valid_months: set[str] = set()  # of every valid row, repeats included (which ids are known)
 
     def run(self, reader: CsvReader, offset: int) -> None:
         """Read the data rows; ``offset``: lines before the reader's first (the header's)."""
@@ -346,6 +347,7 @@ class _Scan:
                 continue
             self.rows += 1
             month, sid, points, sign = checked
+            self.valid_months.add(month)
             net = sign * points
             fingerprint = hash((at, sid, net)) + _DISTINCT
             first = self.seen.get(txn)
@@ -384,6 +386,7 @@ class _Scan:
         missed = None in months or False in clocks or None in sids or None in points or None in signs
         if missed and not rules.fill(ats, raw_stores, raw_points, kinds, looked_up):
             return False
+        self.valid_months.update(months)
         days: list[str] | None = None
         day = ""
         first, last = min(ats)[:10], max(ats)[:10]
@@ -452,10 +455,13 @@ class _Scan:
 
 
 def _read(stream: TextIO, known: Container[str], mapping: ColumnMapping, encoding: str,
-          usable: tuple[date, date] | None) -> ImportResult:
+          usable: tuple[date, date] | None, valid_months: set[str] | None = None) -> ImportResult:
+    """The export read row by row; ``valid_months`` (if given) gets the months of its valid rows."""
     header_line, ncols, positions = read_header(stream, mapping)
     scan = _Scan(ncols, positions, known, Rules(mapping, usable))
     scan.run(csv.reader(stream), header_line)
+    if valid_months is not None:
+        valid_months.update(scan.valid_months)
     keys = sorted((month, store) for month, counts in scan.counts.items() for store in counts)
     return ImportResult(
         rows=scan.rows,
@@ -477,6 +483,24 @@ def text_stream(data: bytes, encoding: str) -> io.TextIOWrapper:
     return io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
 
 
+#: The ids earlier imports counted in some usage months ("YYYY-MM"), asked once the file's months are known:
+#: the import's usual case is a month's export that repeats a few rows of the month before.
+KnownFor = Callable[[list[str]], Container[str]]
+
+
+def _asked_once(known_for: KnownFor) -> KnownFor:
+    """``known_for`` answering each list of months once (the engine may ask, then leave the file to Python)."""
+    answers: dict[tuple[str, ...], Container[str]] = {}
+
+    def ask(months: list[str]) -> Container[str]:
+        key = tuple(months)
+        if key not in answers:
+            answers[key] = known_for(list(key))
+        return answers[key]
+
+    return ask
+
+
 #: How ``parse_usage_export`` reads a file: "auto" (DuckDB when installed, see engine.py; the Python
 #: reader for what the engine leaves to it), "engine" (the same, DuckDB required) or "python".
 ENGINES = ("auto", "engine", "python")
@@ -488,8 +512,12 @@ def parse_usage_export(
     mapping: ColumnMapping = ColumnMapping(),
     usable_period: tuple[date, date] | None = None,
     engine: str = "auto",
+    known_for: KnownFor | None = None,
 ) -> ImportResult:
     """Read one export. ``known_txn_ids``: ids counted by earlier imports (they are duplicates here).
+    ``known_for`` instead: those ids asked for the months of the file's valid rows, in one pass where the
+    engine reads the file (the Python reader reads it once without them to learn the months, then again
+    with them if there are any).
     ``usable_period``: the first and last day (JST, inclusive) points can be used; a row dated outside
     it is rejected (None: no such check). ``engine``: see ``ENGINES``; every engine gives the same result.
 
@@ -502,10 +530,15 @@ def parse_usage_export(
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}")
+    if known_for is not None:
+        if not (isinstance(known_txn_ids, Sized) and len(known_txn_ids) == 0):
+            raise ValueError("known_txn_ids or known_for, not both")
+        known_for = _asked_once(known_for)
     if engine != "python":
         from chalicelib.usage import engine as duck  # DuckDB only on the import path, never at cold start
 
-        result = duck.read_if_it_can(data, known_txn_ids, mapping, usable_period, required=engine == "engine")
+        result = duck.read_if_it_can(data, known_txn_ids, mapping, usable_period, required=engine == "engine",
+                                     known_for=known_for)
         if result is not None:
             return result
     if isinstance(data, PurePath):
@@ -515,8 +548,16 @@ def parse_usage_export(
     for encoding in encodings:
         with text_stream(data, encoding) as stream:
             try:
-                return _read(stream, known_txn_ids, mapping, encoding, usable_period)
+                if known_for is None:
+                    return _read(stream, known_txn_ids, mapping, encoding, usable_period)
+                months: set[str] = set()
+                first = _read(stream, frozenset(), mapping, encoding, usable_period, months)
             except UnicodeDecodeError:
                 continue  # valid UTF-8 at the start only: read the whole file again as CP932
+        known = known_for(sorted(months))
+        if isinstance(known, Sized) and len(known) == 0:
+            return first
+        with text_stream(data, encoding) as stream:
+            return _read(stream, known, mapping, encoding, usable_period)
     raise _undecodable(data, encodings)
 

@@ -372,19 +372,13 @@ def _process_locked(deps: Deps, item: dict[str, Any], owner: str, now: datetime)
             # is what it was then, and nothing is new. Said so without reading 200 MB twice more (a
             # re-upload of a large file would otherwise hold its million known ids beside two parses).
             return _commit_same_file(deps, item, original, owner, now)
-        mapping = _mapping(deps)
         try:
-            first = parse_usage_export(path, frozenset(), mapping, usable_period(deps))
+            # The ids counted before are asked for the months the file holds, once the engine has read it
+            # (one pass: a month's export repeats a few rows of the month before, so they are usually some).
+            result = parse_usage_export(path, mapping=_mapping(deps), usable_period=usable_period(deps),
+                                        known_for=lambda months: _known_ids(deps, committed, months, import_id))
         except NotAnExport as exc:
             return _reject_whole(deps, import_id, exc.message, now)
-        known = _known_ids(deps, committed, first.months, import_id)
-        # Parse again only when this file really repeats transactions already counted: for a new
-        # month's export (the usual case) the first pass stands.
-        repeats = bool(known) and not known.isdisjoint(first.new_txn_ids)
-        if repeats:
-            del first  # one parse's result in memory at a time
-        result = parse_usage_export(path, known, mapping, usable_period(deps)) if repeats else first
-        del known
     settled = settled_months(deps)
     frozen = settled.frozen_months(result.months)
     stores = store_directory(deps).by_ids(sorted({s for _, s in result.totals}))

@@ -502,3 +502,41 @@ def test_generated_files_read_in_parallel_the_same(rows: list[list[str]], known:
         result = both(text(rows).encode(encoding), known, monkeypatch=monkeypatch)
     assert result.rows == result.accepted + result.duplicates + len(result.rejected)
 
+
+
+def test_known_ids_asked_for_the_file_s_months_once_give_what_the_ids_given_give(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A July export repeating a June row; a conflicting repeat dated in August; a bad row in September.
+    rows = [row("J1", at="2025-06-30 23:00:00"), row("T1", at="2025-07-01 09:00:00"),
+            row("T2", at="2025-07-02 10:00:00"), row("T2", at="2025-08-01 10:00:00"),
+            row("T3", at="2025-09-31 10:00:00"), row("T4", at="2025-07-03 10:00:00")]
+    data = text(rows).encode()
+    counted = {"2025-06": [b"J1\nJ0"], "2025-08": [b"T2"], "2025-09": [b"T3"]}
+    for engine_name in ("engine", "python"):
+        asked: list[list[str]] = []
+
+        def known_for(months: list[str], asked: list[list[str]] = asked) -> KnownIds:
+            asked.append(months)
+            return KnownIds(ledger for month in months for ledger in counted.get(month, []))
+
+        if engine_name == "engine":
+            monkeypatch.setattr(parser, "_read", lambda *args: pytest.fail("the engine left the file"))
+        result = parse_usage_export(data, engine=engine_name, known_for=known_for)
+        monkeypatch.undo()
+        # Every valid row's month, the conflicting repeat's too (its id may be one August counted); not the
+        # bad row's.
+        assert asked == [["2025-06", "2025-07", "2025-08"]]
+        given = parse_usage_export(data, KnownIds([b"J1\nJ0", b"T2"]), engine="python")
+        same(result, given)
+        assert (result.accepted, result.duplicates, [r.line for r in result.rejected]) == (2, 3, [6])
+
+
+def test_known_ids_asked_for_and_none_found_read_the_file_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = text([row("T1"), row("T2")]).encode()
+    reads: list[object] = []
+    real = parser._read
+    monkeypatch.setattr(parser, "_read", lambda *args: reads.append(args) or real(*args))
+    result = parse_usage_export(data, engine="python", known_for=lambda months: KnownIds([]))
+    assert (len(reads), result.accepted) == (1, 2)
+    with pytest.raises(ValueError, match="not both"):
+        parse_usage_export(data, {"T1"}, known_for=lambda months: KnownIds([]))
