@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import csv
 import gc
+import gzip
 import io
 import json
 import os
@@ -47,6 +48,7 @@ from typing import Any
 
 from chalicelib.kernel.calendars import payment_date
 from chalicelib.settlement.zengin_writer import Requester, Transfer, build_transfer_file
+from chalicelib.usage.export import KnownIds, txn_id_lines
 from chalicelib.usage.parser import ImportResult, parse_usage_export
 
 MONTH = "2025-06"
@@ -195,10 +197,16 @@ def build_statement(month: str, result: ImportResult, amounts: dict[str, int]) -
     return out.getvalue().encode("utf-8-sig")
 
 
-def our_path(path: Path, month: str = MONTH, engine: str = "auto") -> dict[str, Any]:
+def our_path(path: Path, month: str = MONTH, engine: str = "auto", ledger: Path | None = None) -> dict[str, Any]:
     """Import + aggregation + files, as the Lambda would run them on one export (downloaded to its /tmp:
-    the engine reads the file from there; the Python reader reads it into memory)."""
-    result = parse_usage_export(path, engine=engine)
+    the engine reads the file from there; the Python reader reads it into memory). ``ledger``: the ids
+    committed imports counted in the file's months (gzip, one a line), asked as the service asks them."""
+    if ledger is None:
+        result = parse_usage_export(path, engine=engine)
+    else:
+        counted = ledger.read_bytes()
+        result = parse_usage_export(path, engine=engine,
+                                    known_for=lambda months: KnownIds([gzip.decompress(counted)]))
     amounts = result.store_totals(month)
     transfers = [_transfer(store_id, amount) for store_id, amount in sorted(amounts.items()) if amount > 0]
     zengin = build_transfer_file(REQUESTER, payment_date(month), transfers)
@@ -275,24 +283,24 @@ def _peak_rss_mb() -> float:
     return int(kib) / 1024
 
 
-def measure_memory(path: Path, month: str, engine: str = "auto") -> dict[str, float]:
+def measure_memory(path: Path, month: str, engine: str = "auto", ledger: Path | None = None) -> dict[str, float]:
     """Run our path twice in this (fresh) process: once plain for the peak RSS, once traced."""
     if engine != "python":
         import duckdb  # noqa: F401  # loaded by the import path: its size is part of the baseline
     baseline_mb = _peak_rss_mb()
-    our_path(path, month, engine)
+    our_path(path, month, engine, ledger)
     gc.collect()
     peak_rss_mb = _peak_rss_mb()
     tracemalloc.start()
-    our_path(path, month, engine)
+    our_path(path, month, engine, ledger)
     _, traced_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return {"peak_rss_mb": peak_rss_mb, "baseline_rss_mb": baseline_mb, "tracemalloc_peak_mb": traced_peak / 2**20}
 
 
-def _memory_in_subprocess(path: Path, month: str, engine: str) -> dict[str, float]:
+def _memory_in_subprocess(path: Path, month: str, engine: str, ledger: Path | None = None) -> dict[str, float]:
     command = [sys.executable, "-m", "bench.settlement", "--measure-memory", str(path), "--month", month,
-               "--engine", engine]
+               "--engine", engine, *(["--ledger", str(ledger)] if ledger else [])]
     root = Path(__file__).resolve().parent.parent
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
     done = subprocess.run(command, check=True, capture_output=True, text=True, cwd=root, env=env)
@@ -307,6 +315,17 @@ def _yes(flag: bool) -> str:
     return "yes" if flag else "NO"
 
 
+def _last_month_ledger(target: Path, generated: Generated, repeated: int = 1_000) -> tuple[Path, int]:
+    """The ledger of last month's import as the service reads it (gzip, one id a line): as many ids as
+    this export has rows, the first ``repeated`` ids this export counts among them (a month's export repeats
+    a few rows of the month before). Returns the file and how many of this export's rows it makes
+    duplicates."""
+    ids = parse_usage_export(generated.path).new_txn_ids[:repeated]
+    own = [f"LM{i:010d}" for i in range(generated.rows - len(ids))]
+    target.write_bytes(gzip.compress(txn_id_lines([*own, *ids]), 1))
+    return target, len(ids)
+
+
 def _cp932_copy(path: Path) -> Path:
     """The same export as Excel on a Japanese PC would save it: CP932, no BOM."""
     target = path.with_name(path.stem + "-cp932.csv")
@@ -316,27 +335,36 @@ def _cp932_copy(path: Path) -> Path:
 
 def _compare(path: Path, label: str, runs: int, month: str, generated: Generated, stores: int,
              extra: list[tuple[str, str, str]]) -> bool:
-    seconds: dict[str, list[float]] = {engine: [] for engine in (*ENGINES, "duckdb", "duckdb1")}
+    seconds: dict[str, list[float]] = {engine: [] for engine in (*ENGINES, "known", "duckdb", "duckdb1")}
     ours: dict[str, dict[str, Any]] = {}
     duck: dict[tuple[str, str], int] = {}
     duck_file = path if label == "UTF-8" else generated.path  # DuckDB reads UTF-8 only: its own copy
+    ledger, repeated = _last_month_ledger(path.with_name(path.stem + "-ledger.txt.gz"), generated)
     for _ in range(runs):  # interleaved, so a noisy neighbour hurts all alike
         for engine in ENGINES:
             took, ours[engine] = _timed(lambda engine=engine: our_path(path, month, engine))  # type: ignore[misc]
             seconds[engine].append(took)
+        took, ours["known"] = _timed(lambda: our_path(path, month, "auto", ledger))
+        seconds["known"].append(took)
         took, duck = _timed(lambda: duckdb_path(duck_file))
         seconds["duckdb"].append(took)
         took, _ = _timed(lambda: duckdb_path(duck_file, threads=1))
         seconds["duckdb1"].append(took)
     memory = {engine: _memory_in_subprocess(path, month, engine) for engine in ENGINES}
+    memory["known"] = _memory_in_subprocess(path, month, "auto", ledger)
     version, threads = _duckdb_version_and_threads()
     median = {name: statistics.median(values) for name, values in seconds.items()}
     after, before = ours["auto"]["result"], ours["python"]["result"]
     same = after == before and ours["auto"]["zengin"] == ours["python"]["zengin"] and \
         ours["auto"]["statement"] == ours["python"]["statement"]
     reconciled = reconcile(after, duck, generated.truth) and reconcile(before, duck, generated.truth)
-    ratio = {engine: median[engine] / median["duckdb"] for engine in ENGINES}
-    peak = {engine: max(memory[engine]["peak_rss_mb"], memory[engine]["tracemalloc_peak_mb"]) for engine in ENGINES}
+    ratio = {engine: median[engine] / median["duckdb"] for engine in (*ENGINES, "known")}
+    peak = {engine: max(memory[engine]["peak_rss_mb"], memory[engine]["tracemalloc_peak_mb"])
+            for engine in (*ENGINES, "known")}
+    known = ours["known"]["result"]
+    # Last month's ids known: the rows it repeats are duplicates now, and nothing else changes.
+    known_ok = (known.duplicates == after.duplicates + repeated and known.accepted == after.accepted - repeated
+                and known.rejected == after.rejected)
     size_mb = path.stat().st_size / 2**20
     result = after
 
@@ -363,11 +391,17 @@ def _compare(path: Path, label: str, runs: int, month: str, generated: Generated
         ("after: peak RSS (MB)", f"{memory['auto']['peak_rss_mb']:.0f}",
          f"tracemalloc {memory['auto']['tracemalloc_peak_mb']:.0f} MB, "
          f"{memory['auto']['baseline_rss_mb']:.0f} MB after imports (duckdb included)"),
+        ("with last month's ids known (s)", f"{median['known']:.2f}",
+         f"{ratio['known']:.2f}x DuckDB; {generated.rows:,} ids, {repeated:,} repeated here; {times('known')}"),
+        ("with them: peak RSS (MB)", f"{memory['known']['peak_rss_mb']:.0f}", "the month's usual import"),
         ("DuckDB, 1 thread (s)", f"{median['duckdb1']:.2f}",
          f"after / it {median['auto'] / median['duckdb1']:.2f}x — a 512 MB Lambda has less than one vCPU"),
         (f"after ≤ {TARGET_RATIO_ISSUE}x DuckDB (issues 3, 14)", _yes(ratio["auto"] <= TARGET_RATIO_ISSUE), ""),
         (f"after ≤ {TARGET_RATIO_SPEC:.0f}x DuckDB (SPEC §6.1)", _yes(ratio["auto"] <= TARGET_RATIO_SPEC), ""),
         (f"after peak < {TARGET_PEAK_MB} MB (issue 14)", _yes(peak["auto"] < TARGET_PEAK_MB), ""),
+        (f"with last month's ids ≤ {TARGET_RATIO_ISSUE}x / < {TARGET_PEAK_MB} MB",
+         f"{_yes(ratio['known'] <= TARGET_RATIO_ISSUE)} / {_yes(peak['known'] < TARGET_PEAK_MB)}",
+         "and its repeats are exactly the duplicates added: " + _yes(known_ok)),
         ("before and after give the same result", _yes(same), "report, totals, names, ids, files"),
         ("totals reconcile", _yes(reconciled), "ours (both) = DuckDB = generator, per month and store"),
     ]
@@ -376,8 +410,8 @@ def _compare(path: Path, label: str, runs: int, month: str, generated: Generated
     print(f"settlement benchmark — usage month {month}, {label}")
     for name, value, note in table:
         print(f"  {name:<{width}}  {value:>{value_width}}  {note}".rstrip())
-    print(f"totals reconcile: {'yes' if reconciled and same else 'no'}")
-    return reconciled and same
+    print(f"totals reconcile: {'yes' if reconciled and same and known_ok else 'no'}")
+    return reconciled and same and known_ok
 
 
 def run(rows: int, stores: int, runs: int, seed: int, keep: Path | None, month: str = MONTH,
@@ -407,11 +441,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cp932", action="store_true", help="also read the same rows as a CP932 file")
     parser.add_argument("--engine", default="auto", choices=ENGINES, help=argparse.SUPPRESS)  # --measure-memory's
     parser.add_argument("--measure-memory", type=Path, help=argparse.SUPPRESS)  # the subprocess's entry
+    parser.add_argument("--ledger", type=Path, help=argparse.SUPPRESS)  # --measure-memory's known ids
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
     if args.measure_memory:
-        print(json.dumps(measure_memory(args.measure_memory, args.month, args.engine)))
+        print(json.dumps(measure_memory(args.measure_memory, args.month, args.engine, args.ledger)))
         return 0
     return 0 if run(args.rows, args.stores, args.runs, args.seed, args.keep, args.month, args.cp932) else 1
 
