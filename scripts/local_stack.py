@@ -249,6 +249,19 @@ def _quiet_handler() -> type:
         def log_error(self, format: str, *args: Any) -> None:
             _access_log.error("%s - - [%s] %s", self.address_string(), self.log_date_time_string(), format % args)
 
+        def _send_error_response(self, error: Any) -> None:
+            # What `chalice local` answers before the app runs (no token, a refused token, an unknown route),
+            # answered as API Gateway answers it with the stack's gateway responses (infra/stack.py): the
+            # app's Japanese `{"error": …}` and never the request's Authorization header, which chalice
+            # local echoes back on an unknown route.
+            from chalicelib.web.gateway_answers import local_gateway_answer
+
+            status, headers, body = local_gateway_answer(error.CODE, dict(error.headers or {}))
+            request_id = {k.lower(): v for k, v in (error.headers or {}).items()}.get("x-amzn-requestid")
+            if request_id:
+                headers["x-amzn-RequestId"] = str(request_id)
+            self._send_http_response(status, headers, body)
+
     return QuietRequestHandler
 
 

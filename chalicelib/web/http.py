@@ -39,6 +39,9 @@ DEFAULT_CACHE_CONTROL = "no-store"
 
 STATUS = {MalformedRequest: 400, InvalidInput: 422, NotFound: 404, Conflict: 409, Forbidden: 403, LinkExpired: 410}
 PUBLIC_ROUTES: set[tuple[str, str]] = set()
+#: (path, method) -> the content types a route takes (when it declares them), for the 415's hint.
+ROUTE_CONTENT_TYPES: dict[tuple[str, str], list[str]] = {}
+FORBIDDEN_MESSAGE = "この操作を行う権限がありません"
 JSON = {"Content-Type": "application/json; charset=utf-8"}
 
 
@@ -96,13 +99,34 @@ def _wrap(bp: Blueprint, fn: Callable[..., Any], roles: frozenset[Role] | None) 
         try:
             principal = _principal(request)
             if roles is not None and (principal is None or not principal.has_any(roles)):
-                return error_response(403, "forbidden", "この操作を行う権限がありません")
+                return error_response(403, "forbidden", FORBIDDEN_MESSAGE)
             ctx = Ctx(request, request_now(request.headers, get_settings().is_local), principal)
             return fn(ctx, **kwargs)
         except DomainError as exc:
             return map_domain_error(exc)
 
     return view
+
+
+def refuse_role(request: Any) -> Response | None:
+    """The role check's 403 when `request` is for a staff route its caller may not use, else None.
+
+    For answers made before the route function runs (Chalice's 415 on a wrong Content-Type): the role is
+    checked first, as the route's own wrapper does (chalicelib.web.gateway_answers)."""
+    context = request.context or {}
+    allowed = ROUTE_ROLES.get((str(context.get("resourcePath")), str(context.get("httpMethod"))))
+    if allowed is None:
+        return None
+    principal = _principal(request)
+    if principal is None or not principal.has_any(allowed):
+        return error_response(403, "forbidden", FORBIDDEN_MESSAGE)
+    return None
+
+
+def _declare_content_types(path: str, methods: Iterable[str], route_kwargs: dict[str, Any]) -> None:
+    if "content_types" in route_kwargs:
+        for method in methods:
+            ROUTE_CONTENT_TYPES[(path, method)] = list(route_kwargs["content_types"])
 
 
 def staff_route(bp: Blueprint, path: str, *, roles: Iterable[Role], methods: Iterable[str] = ("GET",),
@@ -115,6 +139,7 @@ def staff_route(bp: Blueprint, path: str, *, roles: Iterable[Role], methods: Ite
     def decorator(fn: Callable[..., Any]) -> Any:
         for method in methods:
             ROUTE_ROLES[(path, method)] = allowed
+        _declare_content_types(path, methods, route_kwargs)
         return bp.route(path, methods=list(methods), authorizer=staff_auth, **route_kwargs)(_wrap(bp, fn, allowed))
 
     return decorator
@@ -127,6 +152,7 @@ def public_route(bp: Blueprint, path: str, *, methods: Iterable[str] = ("GET",),
     def decorator(fn: Callable[..., Any]) -> Any:
         for method in methods:
             PUBLIC_ROUTES.add((path, method))
+        _declare_content_types(path, methods, route_kwargs)
         return bp.route(path, methods=list(methods), **route_kwargs)(_wrap(bp, fn, None))
 
     return decorator
@@ -181,7 +207,8 @@ def secure_response(response: Response) -> Response:
     """Every answer's security headers (pages, JSON, files, Chalice's own 4xx/5xx).
 
     Not covered: the authorizer's 401/403, which API Gateway (and `chalice local`) answer before the
-    app runs; in the cloud those are API Gateway "gateway responses"."""
+    app runs; in the cloud those are API Gateway "gateway responses" with these headers, and the local
+    stack answers them the same way (chalicelib.web.gateway_answers)."""
     headers = response.headers
     for name in ("Content-Security-Policy", *SECURITY_HEADERS):
         existing = _header_name(headers, name)

@@ -8,7 +8,8 @@ import uuid
 from typing import Any
 
 from chalicelib.observability import logger
-from chalicelib.web.http import secure_response
+from chalicelib.web.gateway_answers import reshape_chalice_answer
+from chalicelib.web.http import refuse_role, secure_response
 
 #: A caller-supplied correlation id is only taken when it looks like one (it ends up in every log line).
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
@@ -27,6 +28,7 @@ def http_middleware(event: Any, get_response: Any) -> Any:
     # The path only, never the query string; no secret travels in a path (the correction link's
     # token is in the URL fragment and an X-Correction-Token header, see routes/public.py).
     logger.append_keys(path=event.path, method=event.method)
-    response = get_response(event)
+    # Chalice's own 415/405/400 in the app's words and shape, the role checked before the content type.
+    response = reshape_chalice_answer(event, get_response(event), refuse_role)
     response.headers["X-Correlation-Id"] = cid
     return secure_response(response)
