@@ -108,6 +108,28 @@ SAM_STAGE_REF = ("`RestAPI.Stage` is a SAM resource reference to the stage SAM g
                  "(resolved by the AWS::Serverless transform, documented for AWS::ApiGateway::UsagePlan).")
 
 
+
+def gateway_responses() -> dict[str, dict[str, Any]]:
+    """API Gateway's own answers (gateway responses, in the API's OpenAPI definition so a deployment carries
+    them) from chalicelib.web.gateway_answers: the app's Japanese `{"error": …}` body and status (a refused
+    token is 401, an unknown route or method 404), the API's security headers, and nothing of the request —
+    the stock answer to an unknown route echoes the whole Authorization header, bearer token included."""
+    from chalicelib.web.gateway_answers import GATEWAY_ANSWERS, gateway_headers
+
+    responses: dict[str, dict[str, Any]] = {}
+    for kind, answer in GATEWAY_ANSWERS.items():
+        # Static header values are quoted; the CSP (its own quotes) is left to nosniff + a JSON type here.
+        headers = {name: value for name, value in gateway_headers(answer).items()
+                   if name not in ("Content-Type", "Content-Security-Policy")}
+        response: dict[str, Any] = {
+            "responseParameters": {f"gatewayresponse.header.{name}": f"'{value}'" for name, value in headers.items()},
+            "responseTemplates": {"application/json": answer.body()},
+        }
+        if answer.status is not None:
+            response["statusCode"] = str(answer.status)
+        responses[kind] = response
+    return responses
+
 class MiyapoStack(cdk.Stack):
     def __init__(self, scope: Construct, stage: str, *, config: DeployConfig, **kwargs: Any) -> None:
         # The construct id is the Chalice stage name (chalice.cdk uses the scope's path as stage).
@@ -643,6 +665,8 @@ class MiyapoStack(cdk.Stack):
                 settings.append(setting("/" + path.replace("/", "~1"), method,
                                         PUBLIC_WRITE_RATE_LIMIT, PUBLIC_WRITE_BURST_LIMIT))
         api.add_property_override("MethodSettings", settings)
+        # What API Gateway answers itself (no token, a refused token, an unknown route…): in the app's words.
+        api.add_property_override("DefinitionBody.x-amazon-apigateway-gateway-responses", gateway_responses())
 
         # API Gateway writes execution and access logs through one account-wide (per region) role.
         logging_role = iam.Role(

@@ -312,3 +312,25 @@ def test_settings_come_from_the_context_and_no_placeholder_is_left(template):
     text = json.dumps(template)
     for placeholder in ("example.jp", "example.com", "miyapo.example.jp", '"1234567"', '"0000000001"'):
         assert placeholder not in text
+
+
+def test_api_gateway_s_own_answers_are_the_apps_japanese_json_and_echo_nothing(template):
+    """QA A-F8 / B-7: no token, a refused token, an unknown route… are answered by API Gateway itself; its
+    gateway responses carry the app's `{"error": …}` in Japanese, 401 for a refused token, 404 for an
+    unknown route, and no request value (the stock unknown-route answer echoes the bearer token)."""
+    from chalicelib.web.gateway_answers import GATEWAY_ANSWERS
+
+    definition = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+    responses = definition["x-amazon-apigateway-gateway-responses"]
+    assert set(responses) == set(GATEWAY_ANSWERS)
+    assert responses["ACCESS_DENIED"]["statusCode"] == "401" and responses["UNAUTHORIZED"]["statusCode"] == "401"
+    assert responses["MISSING_AUTHENTICATION_TOKEN"]["statusCode"] == "404"
+    assert "statusCode" not in responses["DEFAULT_4XX"] and "statusCode" not in responses["DEFAULT_5XX"]
+    for kind, response in responses.items():
+        (body,) = response["responseTemplates"].values()
+        error = json.loads(body)["error"]
+        assert error == {"code": GATEWAY_ANSWERS[kind].code, "message": GATEWAY_ANSWERS[kind].message, "fields": {}}
+        assert "$" not in body, f"{kind}: a template variable could echo the request"
+        parameters = response["responseParameters"]
+        assert parameters["gatewayresponse.header.X-Content-Type-Options"] == "'nosniff'"
+        assert all(v.startswith("'") and v.endswith("'") for v in parameters.values()), f"{kind}: static values only"
