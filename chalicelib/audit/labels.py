@@ -64,6 +64,7 @@ ACTION_LABELS: dict[str, str] = {
     "settlement.download_transfer_file": "振込データのダウンロード",
     "settlement.late_notice": "承認遅れのお知らせ",
     "settlement.clear_hold": "保留の確認・解除",
+    "settlement.defer": "支払を次回に回す",
     "yearend.pack": "完了報告データの送付",
     # call center
     "inquiry.create": "問い合わせの記録",

@@ -183,6 +183,14 @@ def clear_settlement_hold(ctx: Ctx, month: str, store_id: str) -> Any:
     return json_response(settlement.clear_hold(get_deps(), month, store_id, ctx.json_body(), ctx.staff, ctx.now), 201)
 
 
+@staff_route(bp, "/settlements/{month}/holds/{store_id}/defer", roles=ACCOUNTING, methods=("POST",))
+def defer_settlement_line(ctx: Ctx, month: str, store_id: str) -> Any:
+    """An accountant puts one store's payment in a draft off to the next round, with a reason:
+    `{"reason"}`; audited; the next draft holds it (the way out when everyone who could approve shaped
+    a line the round pays: chalicelib.settlement.four_eyes)."""
+    return json_response(settlement.defer_line(get_deps(), month, store_id, ctx.json_body(), ctx.staff, ctx.now), 201)
+
+
 @staff_route(bp, "/settlements/{month}/ceiling-confirmations", roles=ACCOUNTING | {Role.ADMIN}, methods=("POST",))
 def confirm_over_ceiling(ctx: Ctx, month: str) -> Any:
     """A second person confirms one store's amount above the per-store ceiling."""

@@ -204,3 +204,40 @@ def clear_hold(deps: Deps, month: str, store_id: str, body: dict[str, Any], prin
     tx.commit()
     return {"month": month, "store_id": store_id, "amount": amount, "hold_reason": held_for,
             "cleared_by": principal.user, "next": "下書きを作り直すと、この金額で支払対象になります"}
+
+
+#: Where a round's deferrals are kept: beside its hold clearances (`ceiling#YYYY-MM#hold#deferred`).
+DEFERRED = "deferred"
+
+
+def deferrals(deps: Deps, month: str) -> set[str]:
+    """The stores whose payment a person put off to the next round, in this round."""
+    return set(_store(deps).ceiling_confirmations(_clearances_key(month, DEFERRED)))
+
+
+def defer_line(deps: Deps, month: str, store_id: str, body: dict[str, Any], principal: Principal, now: datetime,
+               line: dict[str, Any] | None) -> dict[str, Any]:
+    """Put one store's payment in a draft off to the next round, with a reason (audited).
+
+    Holding moves no money, so anyone in accounting may do it, even a person who shaped the line: it
+    is the way out when everyone who could approve shaped a line the round pays (four eyes, e.g. the
+    re-payment of a return the usual approver recorded). The held amount and its shapers are carried to
+    the next round, where a person who shaped none of it approves it. A re-draft holds the line."""
+    errors: dict[str, str] = {}
+    reason = _text(errors, body, "reason", "次回に回す理由を500文字以内で入力してください")
+    _unknown(errors, body, {"reason"})
+    if errors:
+        raise InvalidInput("入力内容に誤りがあります", errors)
+    if line is None or line.get("status") != "pay":
+        raise InvalidInput("この店舗はこの回の支払対象ではありません", {"store_id": "支払対象の店舗IDを指定してください"})
+    amount = int(line["paid"])
+    repo = _store(deps)
+    tx = repo.transaction()
+    repo.confirm_ceiling_in(tx, _clearances_key(month, DEFERRED), store_id, {
+        "store_id": store_id, "amount": amount, "reason": reason, "hold_reason": DEFERRED,
+        "confirmed_by": principal.user, "confirmed_at": now.isoformat()})
+    deps.audit.add_to(tx, entry(Actor.of(principal), "settlement.defer", f"settlement#{month}", now,
+                                detail={"store_id": store_id, "amount": amount, "reason": reason}))
+    tx.commit()
+    return {"month": month, "store_id": store_id, "amount": amount, "deferred_by": principal.user,
+            "next": "下書きを作り直すと、この店舗の支払は保留になり、次回の精算に繰り越されます"}

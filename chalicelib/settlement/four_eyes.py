@@ -11,7 +11,11 @@ system, with nobody else involved, needs a person to draft it again before someo
 A held line pays nothing in its round: whoever shaped it does not shape that round (else one return
 recorded by the usual approver would leave no one to approve the month, issue of QA B #2). Its
 shapers are kept on the line and carried with the held amount to the round that pays it, where they
-count: whoever shaped what is paid never approves the payment.
+count: whoever shaped what is paid never approves the payment. When everyone who could approve shaped
+a line the round pays (two accountants, one recorded a return, the other uploaded the month), any of
+them puts that line off to the next round (`POST /settlements/{m}/holds/{store}/defer`: holding moves
+no money) and drafts again; the next round pays it, approved by one who shaped none of it (the one
+who shaped the line uploads and drafts that month).
 """
 
 from __future__ import annotations
@@ -59,7 +63,8 @@ def check_approver(approver: str, drafted_by: str, shaped_by: Iterable[str]) -> 
                         {"approver": "二人目の経理担当者でログインしてください"})
     if approver in involved:
         raise Forbidden("この精算の内容（利用実績の取込・調整・返却・口座変更など）に関わった担当者は承認できません",
-                        {"approver": "この回の入力に関わっていない別の経理担当者が承認してください"})
+                        {"approver": "この回の入力に関わっていない別の経理担当者が承認してください。承認できる担当者がいない"
+                         "場合は、関わった店舗の支払を「次回に回す」で保留にし、下書きを作り直してください"})
     if not involved:
         raise Forbidden("システムが作成した下書きには、まだ担当者が関わっていません。担当者が下書きを作り直し、"
                         "別の担当者が承認してください", {"approver": "二人の担当者による確認が必要です"})

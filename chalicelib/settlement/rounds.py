@@ -35,6 +35,7 @@ HOLD_REASONS = {
     "over_transfer_limit": "振込データの金額欄（10桁）を超える金額です",
     "over_ceiling": "1店舗あたりの上限額を超えています（二人目の担当者の確認が必要です）",
     "usage_before_active": "参加承認日より前の利用が含まれています",
+    "deferred": "担当者が次回の精算に回しました",
 }
 #: Holds a person clears for one round (the amount they cleared): `POST /settlements/{m}/holds/{store}/clear`.
 CLEARABLE_HOLDS = ("usage_before_active",)
@@ -57,6 +58,8 @@ class StoreState:
     #: round that held it for that): held until a person clears that exact amount.
     usage_before_active: bool = False
     usage_before_active_cleared: int | None = None
+    #: A person put the store's payment off to the next round (holding moves no money: anyone may).
+    deferred: bool = False
 
     def hold_reason(self) -> str | None:
         if not self.exists:
@@ -69,6 +72,8 @@ class StoreState:
             return "bank_unverified"
         if self.bank_problem:
             return "bank_invalid"
+        if self.deferred:
+            return "deferred"
         return None
 
 

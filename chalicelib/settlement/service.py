@@ -107,12 +107,12 @@ def _usage_before_active(store: dict[str, Any], first_day: str | None, carried_e
 
 
 def _state(deps: Deps, store: dict[str, Any], month: str, confirmed: int | None, *, early: bool = False,
-           early_cleared: int | None = None) -> StoreState:
+           early_cleared: int | None = None, deferred: bool = False) -> StoreState:
     return StoreState(
         store["store_id"], exists=True, bank_verified=bool(store.get("bank_verified")),
         suspended=store.get("status") == "suspended", transfer_returned=bool(store.get("transfer_returned")),
         bank_problem=bank_problem(store, month, deps.settings.settlement.transfer_kind), ceiling_confirmed=confirmed,
-        usage_before_active=early, usage_before_active_cleared=early_cleared,
+        usage_before_active=early, usage_before_active_cleared=early_cleared, deferred=deferred,
     )
 
 
@@ -246,9 +246,10 @@ def draft(deps: Deps, month: str, actor: Actor, now: datetime) -> dict[str, Any]
     # Usage dated before a store became active is held, never paid unasked, until a person clears it.
     first_days = usage_port.first_days(month)
     cleared = corrections.hold_clearances(deps, month, "usage_before_active")
+    deferred = corrections.deferrals(deps, month)
     states = {sid: _state(deps, s, month, confirmed.get(sid), early_cleared=cleared.get(sid), early=_usage_before_active(
-        s, first_days.get(sid), carried_lines.get(sid, (0, None, []))[1] == "usage_before_active"))
-        for sid, s in stores.items()}
+        s, first_days.get(sid), carried_lines.get(sid, (0, None, []))[1] == "usage_before_active"),
+        deferred=sid in deferred) for sid, s in stores.items()}
     figures = compute_round(month, payment_date(deps, month), usage, adjustments, carried, states,
                             Decimal(deps.settings.settlement.fee_rate), deps.settings.settlement.fee_rounding,
                             ceiling=deps.settings.settlement.store_payment_ceiling, late_usage=late_usage)
@@ -438,6 +439,16 @@ def clear_hold(deps: Deps, month: str, store_id: str, body: dict[str, Any], prin
         raise Conflict("下書きの精算でのみ保留を解除できます")
     line = next((x for x in round_lines(deps, item) if x["store_id"] == store_id), None)
     return corrections.clear_hold(deps, month, store_id, body, principal, now, line, (line or {}).get("shaped_by", []))
+
+
+def defer_line(deps: Deps, month: str, store_id: str, body: dict[str, Any], principal: Principal,
+               now: datetime) -> dict[str, Any]:
+    """Put a store's payment in a draft off to the next round (chalicelib.settlement.corrections)."""
+    item = require_round(deps, month)
+    if item["status"] != "draft":
+        raise Conflict("下書きの精算でのみ次回に回せます")
+    line = next((x for x in round_lines(deps, item) if x["store_id"] == store_id), None)
+    return corrections.defer_line(deps, month, store_id, body, principal, now, line)
 
 
 def confirm_over_ceiling(deps: Deps, month: str, body: dict[str, Any], principal: Principal,

@@ -50,3 +50,38 @@ def test_a_return_recorded_by_the_usual_approver_does_not_stop_the_next_round(ap
     assert august["shaped_by"] == ["accountant"], august  # the re-payment is held: it pays nothing yet
     code, approved = api.call("POST", "/settlements/2025-08/approve", {}, as_="accountant2", headers=sept_2)
     assert code == 200 and approved["status"] == "approved", approved
+
+
+def test_when_both_accountants_shaped_a_repayment_it_is_deferred_over_http_and_the_round_approved(api):
+    a, b = make_stores(api, 2)
+    upload(api, csv_of([("J-a", "2025-06-10 10:00:00", a, "店", 5000, "利用"),
+                        ("J-b", "2025-06-10 10:00:00", b, "店", 300, "利用")]))
+    api.call("POST", "/settlements/2025-06/draft", {}, as_="accountant", headers=JULY_2)
+    assert api.call("POST", "/settlements/2025-06/approve", {}, as_="accountant2", headers=JULY_2)[0] == 200
+    july_22 = {"X-Miyapo-Now": "2025-07-22T10:00:00+09:00"}
+    assert api.call("POST", "/settlements/2025-06/returns", {"store_id": a, "reason": "口座なし"}, as_="accountant2",
+                    headers=july_22)[0] == 201
+    code, _ = api.call("PUT", f"/stores/{a}/bank-account", {
+        "bank_code": "0125", "branch_code": "100", "account_type": "1", "account_number": "7654321",
+        "holder_kana": "ヤマダ ハナコ"}, as_="screener", headers=july_22)
+    assert code == 200
+    assert api.call("POST", f"/stores/{a}/bank-account/confirm", {}, as_="accountant", headers=july_22)[0] == 200
+    upload(api, csv_of([("L-b", "2025-07-10 10:00:00", b, "店", 400, "利用")]))
+    code, july = api.call("POST", "/settlements/2025-07/draft", {}, as_="accountant", headers=AUG_4)
+    assert code == 200 and {"accountant", "accountant2"} <= set(july["shaped_by"]), july
+    assert api.call("POST", "/settlements/2025-07/approve", {}, as_="accountant", headers=AUG_4)[0] == 403
+    code, refused = api.call("POST", "/settlements/2025-07/approve", {}, as_="accountant2", headers=AUG_4)
+    assert code == 403 and "次回に回す" in refused["error"]["fields"]["approver"], refused
+    path = f"/settlements/2025-07/holds/{a}/defer"
+    assert api.call("POST", path, {"reason": "x"}, as_="agent", headers=AUG_4)[0] == 403
+    code, bad = api.call("POST", path, {}, as_="accountant2", headers=AUG_4)
+    assert code == 422 and "reason" in bad["error"]["fields"], bad
+    code, deferred = api.call("POST", path, {"reason": "承認者が返却を記録したため"}, as_="accountant2", headers=AUG_4)
+    assert code == 201 and deferred["amount"] == 5000, deferred
+    code, july = api.call("POST", "/settlements/2025-07/draft", {}, as_="accountant", headers=AUG_4)
+    assert {h["store_id"]: h["reason"] for h in july["held"]} == {a: "deferred"}
+    assert july["shaped_by"] == ["accountant"], july
+    code, approved = api.call("POST", "/settlements/2025-07/approve", {}, as_="accountant2", headers=AUG_4)
+    assert code == 200 and approved["total_amount"] == 400, approved
+    code, audit = api.call("GET", "/audit?subject=settlement%232025-07", as_="admin")
+    assert "settlement.defer" in {e["action"] for e in audit["items"]}, audit

@@ -9,7 +9,8 @@ cannot deadlock (QA B #1–#3, QA A F1), on the in-memory twins.
 - A draft approved after the rounds before it changed is drafted again first.
 - A return is recorded on or after the round's transfer date, never before.
 - A held line pays nothing: whoever shaped it does not shape its round, but does shape the round that
-  pays the carried amount (and cannot approve that one).
+  pays the carried amount (and cannot approve that one). When that leaves no one to approve, a line is
+  put off to the next round (deferred) and the round is approved; the next round pays it.
 """
 
 from __future__ import annotations
@@ -239,3 +240,38 @@ def test_a_held_return_does_not_shape_its_round_and_shapes_the_round_that_repays
         with pytest.raises(Forbidden):
             service.approve(deps, "2025-09", person, day_after("2025-09"))
     assert views.get_round(deps, "2025-09")["status"] == "draft"
+
+
+def test_with_two_accountants_a_repayment_both_shaped_is_deferred_and_paid_the_next_round(deps):
+    import_usage(deps, "IMP-2025-06", [("2025-06", "MP000001", 5_000), ("2025-06", "MP000002", 300)],
+                 day_after("2025-06", 1))
+    draft_and_approve(deps, "2025-06", day_after("2025-06"))
+    # bob records the return; the bank data is fixed (the store's change, confirmed by carol of the
+    # screening desk); alice's July export is in: alice and bob both shaped July's payment to MP000001.
+    service.record_return(deps, "2025-06", {"store_id": "MP000001", "reason": "口座なし"}, BOB, at("2025-07-22T10:00"))
+    fix_bank(deps, "MP000001", "store", "carol")
+    import_usage(deps, "IMP-2025-07", [("2025-07", "MP000002", 400)], day_after("2025-07", 1))
+    july = service.draft(deps, "2025-07", Actor.of(ALICE), day_after("2025-07"))
+    assert lines(deps, "2025-07")["MP000001"]["paid"] == 5_000 and "bob" in july["shaped_by"]
+    for person in (ALICE, BOB):
+        with pytest.raises(Forbidden):
+            service.approve(deps, "2025-07", person, day_after("2025-07"))
+    # The way out: the line is put off to August (by anyone: holding moves no money) and July drafted again.
+    with pytest.raises(InvalidInput):
+        service.defer_line(deps, "2025-07", "MP000002", {}, BOB, day_after("2025-07"))  # a reason is due
+    service.defer_line(deps, "2025-07", "MP000001", {"reason": "承認者が返却を記録したため"}, BOB, day_after("2025-07"))
+    july = service.draft(deps, "2025-07", Actor.of(ALICE), day_after("2025-07"))
+    assert {h["store_id"]: h["reason"] for h in july["held"]} == {"MP000001": "deferred"}
+    assert july["shaped_by"] == ["alice", "dave"]  # the drafter and the uploader: bob may approve
+    assert service.approve(deps, "2025-07", BOB, day_after("2025-07"))["status"] == "approved"
+    # August: bob, who shaped the re-payment, uploads and drafts; alice approves and it is paid.
+    deps.usage.register_import({"import_id": "IMP-2025-08", "kind": "usage", "status": "committed",
+                                "uploaded_by": "bob", "created_at": day_after("2025-08", 1).isoformat()})
+    deps.usage.put_totals([{"month": "2025-08", "key": "MP000002#IMP-2025-08", "store_id": "MP000002",
+                            "import_id": "IMP-2025-08", "points": 500, "rows": 1}])
+    august = service.draft(deps, "2025-08", Actor.of(BOB), day_after("2025-08"))
+    assert set(august["shaped_by"]) == {"bob", "carol"}
+    with pytest.raises(Forbidden):
+        service.approve(deps, "2025-08", BOB, day_after("2025-08"))
+    approved = service.approve(deps, "2025-08", ALICE, day_after("2025-08"))
+    assert (approved["status"], lines(deps, "2025-08")["MP000001"]["paid"]) == ("approved", 5_000)
