@@ -192,6 +192,13 @@ def _quiet_logging(state: Path) -> tuple[Path, Path]:
 #: The app server's access log (Chalice's handler writes it to stderr itself): see _quiet_logging.
 _access_log = logging.getLogger("miyapo.local.access")
 
+
+def _terminal_access_log() -> None:
+    """Without the log files: the app server's access log on stderr, where Chalice's handler writes it."""
+    _access_log.addHandler(logging.StreamHandler(sys.stderr))
+    _access_log.setLevel(logging.INFO)
+    _access_log.propagate = False
+
 #: A request target's query in a log line: `/stores?q=0223007000` (also inside `Bad request syntax ('…')`).
 _QUERY = re.compile(r"(/[^\s?\"'<>]*)\?([^\s\"'<>]*)")
 #: A query key shown as it is (`q`, `list-type`, `versioning`); any other key — a bare `?0223007000`, a
@@ -304,7 +311,7 @@ def main() -> int:
 
     redact_access_logs()
     quiet = _logs_to_files()
-    log_files = _quiet_logging(state) if quiet else None
+    log_files = _quiet_logging(state) if quiet else _terminal_access_log()
     _progress(f"starting the local AWS (moto) on 127.0.0.1:{aws_port}")
     # moto answers one request at a time, as DynamoDB applies each call atomically (scripts.local_aws).
     short_gc_pauses(os.environ.get("LOCAL_GC_FREEZE", "1") != "0")  # a year of stored items in this process: no full collection walks them all again
@@ -336,9 +343,10 @@ def main() -> int:
         _progress(f"starting the app on 127.0.0.1:{app_port}")
         factory = CLIFactory(str(localenv.ROOT), environ=os.environ)
         server = create_local_server(factory, "127.0.0.1", app_port, localenv.STAGE)
-        if quiet:
-            wrapped = server._wrapped_handler
-            server.server.RequestHandlerClass = functools.partial(_quiet_handler(), *wrapped.args, **wrapped.keywords)
+        # Always the stack's handler: its access log drops query values and it answers chalice local's own
+        # refusals as API Gateway will; quiet or not only decides where the access log goes.
+        wrapped = server._wrapped_handler
+        server.server.RequestHandlerClass = functools.partial(_quiet_handler(), *wrapped.args, **wrapped.keywords)
         # A long-running server has no cold start to save: import every route's services and the
         # jobs now, before any request thread or the mail sweeper can race over a first import.
         from chalicelib.jobs import registry
