@@ -10,9 +10,10 @@ Three places answer without a route function running, each in English and its ow
 - `chalice local` (the local stack): the same situations. scripts/local_stack.py answers them with
   `local_gateway_answer`, as API Gateway does with the gateway responses.
 - Chalice inside the function: a Content-Type the route does not take (415), a method the route does
-  not have (405), a binary answer the request did not `Accept` (400). `reshape_chalice_answer` (the http
-  middleware) puts these in the app's shape; a 415 on a staff route goes to a caller without the role
-  as the role check's 403, so the role is checked before the content type.
+  not have (405), a binary answer the request did not `Accept` (400), an exception no route handled
+  (500). `reshape_chalice_answer` (the http middleware) puts these in the app's shape; a 415 on a staff
+  route goes to a caller without the role as the role check's 403, so the role is checked before the
+  content type.
 
 The authorizer answers a refused token with an empty policy: API Gateway says ACCESS_DENIED, which
 these answers turn into a 401 (authentication failed: sign in again) — the app itself answers a wrong
@@ -106,6 +107,8 @@ _CHALICE_ANSWERS = {
     "UnsupportedMediaType": ("unsupported_media_type", "この送信形式（Content-Type）には対応していません"),
     "MethodNotAllowedError": ("method_not_allowed", "このURLはこのメソッドに対応していません"),
     "BadRequest": ("not_acceptable", "このファイルを受け取るには、Accept ヘッダーにファイルの形式を指定してください"),
+    # An exception no route handled (Chalice has logged it with its traceback).
+    "InternalServerError": ("server_error", "サーバーで問題が発生しました。時間をおいてもう一度お試しください"),
 }
 
 

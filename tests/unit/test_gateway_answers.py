@@ -62,3 +62,10 @@ def test_a_415_goes_to_a_caller_without_the_role_as_the_role_check_s_answer():
     refused = Response(body="403", status_code=403)
     media = chalice_error("Unsupported media type: application/json", "UnsupportedMediaType", 415)
     assert reshape_chalice_answer(_event("/usage-imports", "POST"), media, lambda event: refused) is refused
+
+
+def test_chalice_s_500_for_an_unhandled_exception_is_reshaped():
+    answer = reshape_chalice_answer(_event(), chalice_error("An internal server error occurred.",
+                                                            "InternalServerError", 500), lambda event: None)
+    body = json.loads(answer.body)
+    assert answer.status_code == 500 and body["error"]["code"] == "server_error" and _japanese(body["error"]["message"])
