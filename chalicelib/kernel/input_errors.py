@@ -41,12 +41,19 @@ def parse_json_object(raw: bytes | None, max_bytes: int) -> dict[str, Any]:
     return data
 
 
+#: Bidi controls (U+202A–U+202E, U+2066–U+2069, LRM/RLM, ALM): they make text read in another order than
+#: it is stored (a mail, a CSV, the console), and no field of this app needs them.
+BIDI_CONTROLS = frozenset(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C]))
+
+
 def _bad_char(text: str) -> bool:
     # Control characters, lone surrogates and unassigned/private code points cannot be stored or
-    # printed safely (and DynamoDB refuses lone surrogates).
+    # printed safely (and DynamoDB refuses lone surrogates); bidi controls and the line/paragraph
+    # separators are refused in every field too. Line breaks and tabs are text here: each field's own
+    # rule says whether it takes them (kernel.plain_text: a single-line field does not).
     for ch in text:
         cat = unicodedata.category(ch)
-        if cat in ("Cs", "Co", "Cn") or (cat == "Cc" and ch not in "\n\t"):
+        if cat in ("Cs", "Co", "Cn", "Zl", "Zp") or (cat == "Cc" and ch not in "\n\t") or ch in BIDI_CONTROLS:
             return True
     return False
 

@@ -32,6 +32,13 @@ def refused(raw: bytes) -> MalformedRequest:
     (b'{"bank": {"holder_kana": "\\ud800"}}', {"bank.holder_kana": "制御文字や表示できない文字は使えません"}),
     (b'{"tags": ["ok", "\\ud800"]}', {"tags[1]": "制御文字や表示できない文字は使えません"}),
     (b'{"note": "a\\u0000b"}', {"note": "制御文字や表示できない文字は使えません"}),
+    # bidi controls and line/paragraph separators, in any field (QA A-F5)
+    (b'{"note": "\\u202emoc.elpmaxe"}', {"note": "制御文字や表示できない文字は使えません"}),
+    (b'{"a": {"b": "x\\u2066y\\u2069"}}', {"a.b": "制御文字や表示できない文字は使えません"}),
+    (b'{"note": "a\\u200fb"}', {"note": "制御文字や表示できない文字は使えません"}),
+    (b'{"note": "a\\u2028b"}', {"note": "制御文字や表示できない文字は使えません"}),
+    (b'{"note": "a\\u2029b"}', {"note": "制御文字や表示できない文字は使えません"}),
+    (b'{"reason": "a\\u061cb"}', {"reason": "制御文字や表示できない文字は使えません"}),
 ])
 def test_unstorable_strings_in_keys_or_values_are_refused_with_a_field(raw, fields):
     error = refused(raw)
@@ -45,6 +52,11 @@ def test_a_surrogate_pair_is_one_real_character_and_is_accepted():
 
 def test_tabs_and_line_breaks_are_text():
     assert parse_json_object(b'{"answer": "1\\n2\\t3"}', LIMIT) == {"answer": "1\n2\t3"}
+
+
+def test_an_emoji_zwj_sequence_is_text():
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    assert parse_json_object(json.dumps({"store_name": family}).encode(), LIMIT) == {"store_name": family}
 
 
 # Any code point, lone surrogates well represented.
