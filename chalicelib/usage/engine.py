@@ -67,8 +67,10 @@ _SEP = "\x1f"  # DuckDB's NULL marker here: an empty field stays '', a missing c
 CSV_BUFFER_BYTES = 16 * 1024 * 1024
 PRESERVE_ORDER = True
 #: A row's state in the engine's table (column st): counted, outside the console's form (read by the
-#: Python rules), its id counted by an earlier import, a later row of an id repeated in this file.
-COUNTED, OUT_OF_FORM, KNOWN, REPEAT = range(4)
+#: Python rules), its id counted by an earlier import, a later row of an id repeated in this file; outside
+#: the form with an id counted before (a duplicate if the Python rules find its id where they look).
+COUNTED, OUT_OF_FORM, KNOWN, REPEAT, OUT_OF_FORM_KNOWN = range(5)
+_OUT = f"st IN ({OUT_OF_FORM}, {OUT_OF_FORM_KNOWN})"
 
 
 def available() -> bool:
@@ -200,7 +202,9 @@ _REPEATS = """
 # rowid), so that every later query reads t with a plain filter.
 # (IN, not UPDATE ... FROM known: t is then the side scanned, and its rows are changed in rowid order. Joined
 # from the ids, they come in the ids' order, and DuckDB took 2.2 s instead of 0.12 s to mark a million.)
-_MARK_KNOWN = f"UPDATE t SET st = {KNOWN} WHERE st = {COUNTED} AND txn IN {{known}}"
+# The rows outside the form are asked in the same pass (one read of the ids, one hash table).
+_MARK_KNOWN = (f"UPDATE t SET st = CASE st WHEN {COUNTED} THEN {KNOWN} ELSE {OUT_OF_FORM_KNOWN} END "
+               f"WHERE st IN ({COUNTED}, {OUT_OF_FORM}) AND txn IN {{known}}")
 _MARK_REPEATS = f"UPDATE t SET st = {REPEAT} WHERE rowid IN (SELECT idx FROM reps)"
 _ACCEPTED = f"(SELECT rowid AS idx, * FROM t WHERE st = {COUNTED})"
 
@@ -337,14 +341,13 @@ def read_with_engine(data: bytes | PurePath, known: Container[str], mapping: Col
                     with_known = _known_file(known_for(months), known_path)
                     if with_known is None:
                         return None
-                known_sql = _known_sql(known_path) if with_known else None
-                if known_sql:
-                    con.execute(_MARK_KNOWN.format(known=known_sql))
+                if with_known:
+                    con.execute(_MARK_KNOWN.format(known=_known_sql(known_path)))
                 if scan.quoted and not _quotes_agree(con, scan.quoted, encoding, ncols, positions,
                                                      _Rules(mapping, usable)):
                     return None
-                return _collect(con, Path(tmp), scan.lines, header_line, ncols, positions, known_sql, mapping,
-                                usable, encoding)
+                return _collect(con, Path(tmp), scan.lines, header_line, ncols, positions, mapping, usable,
+                                encoding)
             except duckdb.Error:
                 # DuckDB's strict reader refused a line, or it could not stay within its memory limit: the
                 # Python reader decides.
@@ -356,7 +359,7 @@ def _quotes_agree(con: Any, quoted: list[tuple[int, bytes]], encoding: str, ncol
     """Does DuckDB's reading of each quoted line mean what csv's reading of it means?"""
     codec = "utf-8" if encoding == "utf-8-sig" else encoding
     lines = dict(quoted)
-    query = (f"SELECT rowid, st <> {OUT_OF_FORM}, txn, strftime(ts, '%Y-%m-%d %H:%M:%S'), store, name, net FROM t "
+    query = (f"SELECT rowid, NOT {_OUT}, txn, strftime(ts, '%Y-%m-%d %H:%M:%S'), store, name, net FROM t "
              f"WHERE rowid = ANY([{', '.join(str(idx) for idx in lines)}]) ORDER BY rowid")  # IN: a join
     for idx, ok, txn, at, store, name, net in con.execute(query).fetchall():
         text = lines[idx].decode(codec)
@@ -378,16 +381,17 @@ def _quotes_agree(con: Any, quoted: list[tuple[int, bytes]], encoding: str, ncol
     return True
 
 
-def _exceptions(con: Any, first_data_line: int, ncols: int, positions: list[int], known_rows: Container[int],
+def _exceptions(con: Any, first_data_line: int, ncols: int, positions: list[int],
                 rules: Rules) -> tuple[int, int, list[RejectedLine]] | None:
     """The rows outside the console's form, by the Python reader's rules in its order: (blank rows,
-    known ids, rejected lines); None if one of them is valid after all. ``known_rows``: those whose id an
-    earlier import counted (asked of DuckDB: no set of the known ids is made in Python)."""
+    known ids, rejected lines); None if one of them is valid after all. Which ids an earlier import
+    counted DuckDB has marked (no set of the known ids is made in Python)."""
     pick = itemgetter(*positions)
     blanks = repeats = 0
     limit = csv.field_size_limit()
     rejected: list[RejectedLine] = []
-    for idx, cells in con.execute(f"SELECT rowid, name FROM t WHERE st = {OUT_OF_FORM} ORDER BY rowid").fetchall():
+    query = f"SELECT rowid, name, st = {OUT_OF_FORM_KNOWN} FROM t WHERE {_OUT} ORDER BY rowid"
+    for idx, cells, counted_before in con.execute(query).fetchall():
         row = cells.split(_SEP)
         line = first_data_line + idx
         if max(map(len, row), default=0) > limit:
@@ -399,7 +403,7 @@ def _exceptions(con: Any, first_data_line: int, ncols: int, positions: list[int]
                 reason = parser.EMPTY_TXN if len(row) == ncols else parser.column_count_reason(ncols, len(row))
                 rejected.append(RejectedLine(line, reason))
             continue
-        if idx in known_rows:
+        if counted_before:
             repeats += 1
             continue
         _, at, store, _, points, kind = pick(row)
@@ -411,10 +415,9 @@ def _exceptions(con: Any, first_data_line: int, ncols: int, positions: list[int]
 
 
 def _collect(con: Any, tmp: Path, lines: int, header_line: int, ncols: int, positions: list[int],
-             known_sql: str | None, mapping: ColumnMapping, usable: tuple[date, date] | None,
-             encoding: str) -> ImportResult | None:
+             mapping: ColumnMapping, usable: tuple[date, date] | None, encoding: str) -> ImportResult | None:
     records, exceptions, duplicates = con.execute(
-        f"SELECT count(*), count(*) FILTER (st = {OUT_OF_FORM}), count(*) FILTER (st = {KNOWN}) FROM t").fetchone()
+        f"SELECT count(*), count(*) FILTER ({_OUT}), count(*) FILTER (st = {KNOWN}) FROM t").fetchone()
     if records != lines:
         return None  # a blank line or a quoted line break inside: line numbers need the Python reader
     if exceptions > MAX_EXCEPTIONS:
@@ -423,9 +426,7 @@ def _collect(con: Any, tmp: Path, lines: int, header_line: int, ncols: int, posi
     rejected: list[RejectedLine] = []
     first_data_line = header_line + 1
     if exceptions:
-        counted_before = {idx for (idx,) in con.execute(
-            f"SELECT rowid FROM t WHERE st = {OUT_OF_FORM} AND txn IN {known_sql}").fetchall()} if known_sql else set()
-        found = _exceptions(con, first_data_line, ncols, positions, counted_before, _Rules(mapping, usable))
+        found = _exceptions(con, first_data_line, ncols, positions, _Rules(mapping, usable))
         if found is None:
             return None  # a row valid in a form SQL does not take: the Python reader reads the file
         blank, known_rows, rejected = found
