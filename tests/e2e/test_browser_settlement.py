@@ -167,7 +167,14 @@ def test_import_draft_four_eyes_approval_and_transfer_file(page: Any, stack: Sta
     parsed = parse_transfer_file(data)
     assert parsed.trailer_total == total and sorted(r.amount for r in parsed.records) == [2000, 2600]
 
-    # The bank returns store a's transfer: recorded from the page, it is owed again as an adjustment.
+    # Before the transfer date the file is still at the bank and pays: a return is refused with the date.
+    page.fill("#return-store", a)
+    page.fill("#return-reason", "口座なし")
+    page.click("#record-return")
+    expect(page.locator("form:has(#record-return) .problem")).to_contain_text("振込日は 2025-07-18 です")
+    # On the transfer date the bank returns store a's transfer: recorded from the page, it is owed again
+    # as an adjustment.
+    page.evaluate("now => sessionStorage.setItem('miyapo_now', now)", "2025-07-18T15:00:00+09:00")
     page.fill("#return-store", a)
     page.fill("#return-reason", "口座なし")
     page.click("#record-return")
