@@ -89,6 +89,22 @@ export function clearHoldButton(r, x, names) {
   return h("div", null, button);
 }
 
+// A paid line of a draft is put off to the next round, with a reason (holding moves no money: any accountant
+// may, even one who shaped it). The way out when everyone who could approve shaped a line the round pays
+// (chalicelib/settlement/four_eyes.py); the next draft holds it and the next round pays it.
+export function deferButton(r, l, names) {
+  var button = h("button", { type: "button", "class": "secondary", "data-defer": l.store_id, text: "次回に回す" });
+  button.addEventListener("click", function () {
+    var reason = window.prompt(nameOf(names, l.store_id) + " への支払 " + yen(l.paid) + " をこの回では保留し、次回の精算に回します。理由を入力してください。");
+    if (!reason || !reason.trim()) return;
+    act(button, function () {
+      return api("settlements/" + r.month + "/holds/" + encodeURIComponent(l.store_id) + "/defer", { method: "POST", body: { reason: reason.trim() } })
+        .then(function (res) { return reloadRound("ok", l.store_id + " の支払（" + yen(res.amount) + "）を次回に回します。「下書きを再作成」で保留になります。"); });
+    }, function (err) { setFlash("error", err.message + Object.keys(err.fields || {}).map(function (k) { return "。" + err.fields[k]; }).join("")); });
+  });
+  return h("div", null, button);
+}
+
 // The lines are read a page at a time (`GET /settlements/{month}/lines?limit=&cursor=`, store order).
 export var LINES_PAGE = 50;
 export function linesPage(month, cursor) {
@@ -112,12 +128,14 @@ export function storeNames(month, ids) {
   });
 }
 
-function lineRow(l, names) {
+function lineRow(l, names, r) {
+  var canDefer = r && r.status === "draft" && l.status === "pay" && hasRole(["accountant"]);
   return h("tr", { "data-store": l.store_id },
     h("td", null, refLink("store", l.store_id)), storeName(names, l.store_id), numCell(l.usage), numCell(l.adjustments),
     numCell(l.carried_in), numCell(l.paid), numCell(l.carried_out),
     h("td", null, l.status === "pay" ? statusBadge("approved", "支払") : statusBadge("suspended", "保留")),
-    h("td", { "class": "hold-reason" }, holdReason(l.reason), l.note ? h("div", { "class": "hint", text: l.note }) : null));
+    h("td", { "class": "hold-reason" }, holdReason(l.reason), l.note ? h("div", { "class": "hint", text: l.note }) : null,
+      canDefer ? deferButton(r, l, names) : null));
 }
 
 // The round's lines, the first page shown and the next ones read on「もっと見る」. The totals row is the
@@ -133,7 +151,7 @@ export function linesSection(r, page, names, onLines) {
   var more = h("button", { type: "button", "class": "secondary", id: "more-lines", text: "もっと見る（次の" + LINES_PAGE + "店舗）" });
   var cursor = null;
   var add = function (p, known) {
-    p.items.forEach(function (l) { tbody.appendChild(lineRow(l, known)); });
+    p.items.forEach(function (l) { tbody.appendChild(lineRow(l, known, r)); });
     shown += p.items.length;
     cursor = p.next_cursor || null;
     status.textContent = count + "店舗中 " + shown + "店舗を表示しています（店舗ID順）。";
