@@ -171,6 +171,8 @@ def _check_order(deps: Deps, month: str) -> str | None:
                        f"{month} の利用分は、確定後の取込として次回の精算で支払われます", {"month": later})
     previous_month = _previous_month(month)
     latest = _latest_round_before(deps, month)
+    if latest is not None and latest < deps.settings.program.settlement_first_month and latest != previous_month:
+        latest = None  # a round of a month before the program (drafted before this rule) is none to follow
     if latest is None:
         earlier = _earlier_usage_month(deps, month)
         if earlier is not None:

@@ -86,6 +86,15 @@ def test_after_the_last_month_a_round_is_drafted_only_while_something_is_owed() 
     assert "2025-06" in refused.value.fields["month"]
 
 
+def test_a_round_approved_before_the_program_under_the_old_rule_blocks_nothing(deps):
+    tx = deps.settlements.transaction()  # QA A F1: 2024-03 drafted and approved before this rule existed
+    deps.settlements.save_draft_in(tx, {"month": "2024-03", "status": "approved", "version": 1, "drafted_by": "alice",
+                                        "shaped_by": ["alice"], "imports": [], "adjustment_keys": []}, None)
+    tx.commit()
+    import_usage(deps, "IMP000001", [("2025-05", "MP000001", 1_000)], at("2025-06-01T09:00"))
+    assert draft_and_approve(deps, "2025-05", day_after("2025-05"))["total_amount"] == 1_000
+
+
 # --- the first round and the order ----------------------------------------------------------------------
 
 
