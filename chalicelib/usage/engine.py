@@ -46,8 +46,8 @@ from chalicelib.usage.rules import MAX_POINTS, Rules
 #: spills to the temporary directory rather than grow. The whole process stays under 256 MB at 1M rows
 #: when the export is given as a file (the import function's way: nothing holds its 72 MB meanwhile);
 #: given as bytes, DuckDB gets less (the bytes are held beside it). The known ids of a month's import (the
-#: last month's million) are looked up within the same limit: 1M of them, 0.5 s and a 240 MB peak for the
-#: import's second pass; 4M, 1.4 s (DuckDB spills; a larger limit was faster but passed 256 MB at 1M).
+#: last month's million) are looked up within the same limit: with 1M of them the import takes ~0.15 s more
+#: and peaks at ~230 MB; with 4M, DuckDB spills (a limit grown with the ids was faster but passed 256 MB).
 THREADS = 2
 MEMORY_LIMIT = "160MB"
 MEMORY_LIMIT_BESIDE_BYTES = "80MB"
