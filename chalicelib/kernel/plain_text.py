@@ -83,10 +83,18 @@ def check_single_line(value: str) -> str:
     return value
 
 
+def line_feeds(text: str) -> str:
+    """Line breaks written CRLF or CR (a Windows client, a form a browser posts) as ``\n``."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def check_multi_line(value: Any) -> Any:
-    """A pydantic after-validator for a field that may hold line breaks (None passes: optional fields)."""
-    if isinstance(value, str) and first_unsafe(value, multi_line=True) is not None:
-        raise ValueError(MULTI_LINE_MESSAGE)
+    """A pydantic after-validator for a field that may hold line breaks (None passes: optional fields);
+    its line breaks are kept as ``\n`` (``line_feeds``)."""
+    if isinstance(value, str):
+        value = line_feeds(value)
+        if first_unsafe(value, multi_line=True) is not None:
+            raise ValueError(MULTI_LINE_MESSAGE)
     return value
 
 

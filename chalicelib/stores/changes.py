@@ -32,7 +32,7 @@ from chalicelib.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.kernel import signed_links
 from chalicelib.kernel.fingerprints import bank_account_key, fingerprint, normalise_email, normalise_phone
 from chalicelib.kernel.masking import mask_account_number, mask_email, mask_name, mask_phone
-from chalicelib.kernel.plain_text import MULTI_LINE_MESSAGE, first_unsafe
+from chalicelib.kernel.plain_text import MULTI_LINE_MESSAGE, first_unsafe, line_feeds
 from chalicelib.mail.outbox import Mail
 from chalicelib.observability import logger
 from chalicelib.stores import change_mails
@@ -109,10 +109,11 @@ def _check_reason(errors: dict[str, str], value: Any, name: str = "reason", requ
     if not isinstance(value, str) or not value.strip() or len(value) > MAX_REASON:
         errors[name] = f"理由を{MAX_REASON}文字以内で入力してください"
         return ""
-    if first_unsafe(value.strip(), multi_line=True) is not None:  # it goes into the store's mail
+    value = line_feeds(value.strip())
+    if first_unsafe(value, multi_line=True) is not None:  # it goes into the store's mail
         errors[name] = MULTI_LINE_MESSAGE
         return ""
-    return value.strip()
+    return value
 
 
 def _store(deps: Deps, store_id: str) -> dict[str, Any]:

@@ -101,8 +101,8 @@ def test_a_multi_line_field_keeps_line_breaks_and_nothing_else():
     text = "1行目\n2行目\n\n\U0001f468\u200d\U0001f469\u200d\U0001f467"
     assert Summary.model_validate({"summary": text}).summary == text
     for name, bad in REFUSED_IN_ONE_LINE.items():
-        if name == "line feed":
-            continue
+        if name in ("line feed", "carriage return"):
+            continue  # a line break, however it is written (the CRLF / CR test below)
         with pytest.raises(ValidationError) as refused:
             Summary.model_validate({"summary": "1行目\n" + bad})
         assert field_errors(refused.value, {}, {}) == {"summary": MULTI_LINE_MESSAGE}, name
@@ -112,3 +112,10 @@ def test_the_first_unsafe_character_is_pointed_at():
     assert first_unsafe("ab\u202ec") == 2
     assert first_unsafe("a\nb", multi_line=True) is None
     assert first_unsafe("a\nb") == 1
+
+
+def test_a_multi_line_field_keeps_a_crlf_or_cr_line_break_as_a_line_feed() -> None:
+    from chalicelib.kernel.plain_text import check_multi_line
+    assert check_multi_line("一行目\r\n二行目\r三行目\n四行目") == "一行目\n二行目\n三行目\n四行目"
+    with pytest.raises(ValueError):
+        check_multi_line("一行目\r\n\t二行目")

@@ -259,3 +259,10 @@ def test_a_change_and_its_reason_refuse_line_breaks_controls_and_invisible_chara
     entered = changes.submit(deps, "MP000001", {"changes": {"phone": "0223774410"}, "reason": "電話で\n申し出"},
                              AGENT, NOW)
     assert entered["request_id"]
+
+
+def test_a_reason_s_line_breaks_may_be_written_crlf() -> None:
+    errors: dict[str, str] = {}
+    assert changes._check_reason(errors, "移転のため\r\n口座を変更します") == "移転のため\n口座を変更します"
+    assert errors == {}
+    assert changes._check_reason(errors, "移転\t理由") == "" and "reason" in errors
