@@ -13,6 +13,7 @@ from chalicelib.auth.roles import Principal
 from chalicelib.deps import Deps
 from chalicelib.errors import Conflict, Forbidden, InvalidInput
 from chalicelib.kernel.money import yen
+from chalicelib.kernel.plain_text import MULTI_LINE_MESSAGE, first_unsafe, line_feeds
 from chalicelib.mail.outbox import Mail
 from chalicelib.settlement import mails
 from chalicelib.settlement.repository import SettlementStore, settlement_store, store_ledger
@@ -24,11 +25,17 @@ def _store(deps: Deps) -> SettlementStore:
 
 
 def _text(errors: dict[str, str], body: dict[str, Any], name: str, message: str) -> str:
+    """A reason: free text that may reach a store's mail (line breaks kept as \n, no other control or
+    invisible character: kernel.plain_text)."""
     value = body.get(name)
     if not isinstance(value, str) or not value.strip() or len(value) > 500:
         errors[name] = message
         return ""
-    return value.strip()
+    value = line_feeds(value.strip())
+    if first_unsafe(value, multi_line=True) is not None:
+        errors[name] = MULTI_LINE_MESSAGE
+        return ""
+    return value
 
 
 def _unknown(errors: dict[str, str], body: dict[str, Any], allowed: set[str]) -> None:

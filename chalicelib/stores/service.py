@@ -21,6 +21,7 @@ from chalicelib.kernel.fingerprints import bank_account_key, fingerprint, normal
 from chalicelib.kernel.input_errors import field_errors
 from chalicelib.kernel.kana import KanaError, to_katakana_reading, to_zengin_name
 from chalicelib.kernel.masking import mask_account_number
+from chalicelib.kernel.plain_text import MULTI_LINE_MESSAGE, first_unsafe, line_feeds
 from chalicelib.mail.outbox import Mail
 from chalicelib.observability import logger
 from chalicelib.staff.service import require_training
@@ -233,13 +234,16 @@ def change_status(deps: Deps, store_id: str, body: dict[str, Any], principal: Pr
         errors["status"] = "active / suspended / withdrawn のいずれかを指定してください"
     if not isinstance(reason, str) or not reason.strip() or len(reason) > 500:
         errors["reason"] = "理由を500文字以内で入力してください"
+    elif first_unsafe(line_feeds(reason), multi_line=True) is not None:  # it is shown and may be mailed
+        errors["reason"] = MULTI_LINE_MESSAGE
     errors.update({k: "この項目は受け付けていません" for k in set(body) - {"status", "reason"}})
     if errors or not isinstance(status, str) or not isinstance(reason, str):
         raise InvalidInput("入力内容に誤りがあります", errors)
     store = _store(deps, store_id)
     repo = deps.store_repository
     tx = repo.new_tx()
-    repo.change_status(tx, store_id, store["version"], status, reason.strip(), now.isoformat())
+    reason = line_feeds(reason.strip())
+    repo.change_status(tx, store_id, store["version"], status, reason, now.isoformat())
     deps.audit.add_to(tx, entry(Actor.of(principal), "store.change_status", f"store#{store_id}", now,
                                 before={"status": store["status"]}, after={"status": status},
                                 detail={"reason": reason.strip()}))

@@ -208,6 +208,17 @@ def test_a_return_is_refused_before_the_transfer_date_and_recorded_on_it(deps):
     assert service.record_return(deps, "2025-06", body, CAROL, at("2025-07-18T15:00"))["amount"] == 5_000
 
 
+def test_a_return_s_reason_is_free_text_without_controls(deps):
+    import_usage(deps, "IMP000001", [("2025-06", "MP000001", 5_000)], at("2025-07-01T09:00"))
+    draft_and_approve(deps, "2025-06", day_after("2025-06"))
+    for bad in ("振込不能\u202e", "振込\x00不能"):
+        with pytest.raises(InvalidInput) as refused:
+            service.record_return(deps, "2025-06", {"store_id": "MP000001", "reason": bad}, CAROL,
+                                  at("2025-07-18T15:00"))
+        assert refused.value.fields["reason"].startswith("タブや表示されない文字")
+    assert service.list_adjustments(deps) == []
+
+
 # --- four eyes with a return --------------------------------------------------------------------------
 
 

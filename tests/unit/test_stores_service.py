@@ -157,6 +157,8 @@ def test_each_status_and_its_label(deps: Any, status: str, label: str) -> None:
     ({"status": "active", "reason": "x" * 501}, {"reason"}),
     ({"status": "active", "reason": "x", "extra": 1}, {"extra"}),
     ({}, {"status", "reason"}),
+    ({"status": "suspended", "reason": "\u202e止停"}, {"reason"}),  # a bidi control, shown and mailed as it is
+    ({"status": "suspended", "reason": "理由\t詳細"}, {"reason"}),
 ])
 def test_a_bad_status_change_is_refused_with_every_field(deps: Any, body: dict[str, Any], fields: set[str]) -> None:
     with pytest.raises(InvalidInput) as refused:
@@ -190,3 +192,8 @@ def test_search_finds_a_store_by_id_name_or_kana_and_refuses_an_empty_query(deps
     assert ids("青果", "active") == []
     with pytest.raises(InvalidInput):
         service.search(deps, "  ", None, 50)
+
+
+def test_a_status_reason_keeps_its_line_breaks_as_line_feeds(deps: Any) -> None:
+    service.change_status(deps, "MP000001", {"status": "suspended", "reason": "申込内容と異なる\r\n確認中"}, BOB, NOW)
+    assert deps.store_repository.get("MP000001")["status_reason"] == "申込内容と異なる\n確認中"
