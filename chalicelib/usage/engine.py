@@ -41,6 +41,7 @@ from chalicelib.kernel.calendars import FIRST_SUPPORTED_DAY, LAST_SUPPORTED_DAY
 from chalicelib.usage import engine_input, parser
 from chalicelib.usage.export import ColumnMapping, ImportResult, KnownIds, NotAnExport, RejectedLine, TxnIds
 from chalicelib.usage.rules import MAX_POINTS, Rules
+from chalicelib.usage.text import SNIFF_BYTES, check_is_text, encodings_to_try, text_stream
 
 #: DuckDB's bounds in the import function: both of Lambda's cores, and a memory limit past which it
 #: spills to the temporary directory rather than grow. The whole process stays under 256 MB at 1M rows
@@ -227,7 +228,7 @@ def _layout(data: bytes | PurePath, source: engine_input.Source, mapping: Column
             ) -> tuple[tuple[int, int, list[int]], tuple[int, int, Path | None]] | None:
     """The header (by the Python reader's own code: its line, column count and mapped positions) and
     the data's bounds, or None."""
-    text = parser.text_stream(data, encoding) if isinstance(data, bytes | bytearray) \
+    text = text_stream(data, encoding) if isinstance(data, bytes | bytearray) \
         else open(data, encoding=encoding, newline="")  # closed by the with below
     with text as stream:
         try:
@@ -282,15 +283,15 @@ def read_if_it_can(data: bytes | PurePath, known: Container[str], mapping: Colum
                    known_for: Callable[[list[str]], Container[str]] | None = None) -> ImportResult | None:
     """``parse_usage_export``'s engine: the import, or None when the Python reader must decide (not
     text at the start, DuckDB not installed unless ``required``, or any of read_with_engine's reasons)."""
-    head = engine_input.Source(data).read(0, parser.SNIFF_BYTES)
+    head = engine_input.Source(data).read(0, SNIFF_BYTES)
     try:
-        parser.check_is_text(head)
+        check_is_text(head)
     except NotAnExport:
         return None  # empty, a zip, binary: the Python reader says which
     if not required and not available():
         return None
     try:
-        return read_with_engine(data, known, mapping, parser.encodings_to_try(head)[0], usable, known_for)
+        return read_with_engine(data, known, mapping, encodings_to_try(head)[0], usable, known_for)
     except NotAnExport:
         return None  # the Python reader says it with the encoding it settles on
 
